@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under src/ and test/ with Node's test runner through tsx.
+// Node 20 does not expand globs, so the files are listed here and passed explicitly.
+// Usage: node scripts/run-tests.mjs [substring…]   (filters test files by path)
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = ['src', 'test']
+  .flatMap((d) => walk(d, []))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error('run-tests: no test files matched');
+  process.exit(1);
+}
+const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,122 @@
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { DomainError } from '../../core/errors.ts';
+import { migrateToLatest } from './migrator.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * An open database. `db` is untyped at the table level on purpose: each repository
+ * declares the row shapes it reads and converts them (bigint amounts, number heights)
+ * with `toBig`/`toNum`, which behave the same on both engines.
+ */
+export interface Database {
+  readonly engine: Engine;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly db: Kysely<any>;
+  /** A redacted description for messages and logs (no password). */
+  readonly describe: string;
+  close(): Promise<void>;
+}
+
+// PostgreSQL int8 (OID 20) and numeric (1700) arrive as strings by default; amounts must be bigint.
+pg.types.setTypeParser(20, (v: string) => BigInt(v));
+
+/** Redact the password in a connection URL. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+export interface OpenOptions {
+  /** `postgres://…` or `postgresql://…` for PostgreSQL; anything else is a SQLite file path. */
+  url: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+}
+
+/** Open (and by default migrate) a database on either engine. */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const { url } = opts;
+  let dialect: Dialect;
+  let engine: Engine;
+  let describe: string;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    engine = 'postgres';
+    describe = redactUrl(url);
+    const pool = new pg.Pool({ connectionString: url, max: 5, connectionTimeoutMillis: 10_000 });
+    pool.on('error', () => {
+      /* idle client errors surface on the next query */
+    });
+    dialect = new PostgresDialect({ pool });
+  } else {
+    engine = 'sqlite';
+    const file = url.replace(/^sqlite:(\/\/)?/, '');
+    describe = `sqlite:${file}`;
+    let sqlite: BetterSqlite3.Database;
+    try {
+      sqlite = new BetterSqlite3(file);
+    } catch (e) {
+      throw new DomainError('STORE_UNAVAILABLE', `cannot open database file ${file}: ${(e as Error).message}`);
+    }
+    sqlite.defaultSafeIntegers(true);
+    sqlite.pragma('busy_timeout = 10000');
+    if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('synchronous = NORMAL');
+    dialect = new SqliteDialect({ database: sqlite });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const db = new Kysely<any>({ dialect });
+  const database: Database = {
+    engine,
+    db,
+    describe,
+    close: () => db.destroy(),
+  };
+  if (opts.migrate !== false) {
+    try {
+      await migrateToLatest(database);
+    } catch (e) {
+      await db.destroy().catch(() => undefined);
+      if (e instanceof DomainError) throw e;
+      const msg = (e as Error).message;
+      throw new DomainError('STORE_UNAVAILABLE', `cannot prepare database ${describe}: ${msg}`);
+    }
+  }
+  return database;
+}
+
+/** Convert a database integer (number, bigint or numeric string) to bigint, exactly. */
+export function toBig(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new RangeError(`toBig: unsafe integer ${v}`);
+    return BigInt(v);
+  }
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  throw new TypeError(`toBig: not an integer: ${String(v)}`);
+}
+
+/** Convert a database integer that fits a JS number (heights, counts, ids) to number. */
+export function toNum(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new RangeError(`toNum: unsafe integer ${v}`);
+    return n;
+  }
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return toNum(BigInt(v));
+  throw new TypeError(`toNum: not an integer: ${String(v)}`);
+}
+
+/** Convert a nullable database integer. */
+export function toNumOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : toNum(v);
+}

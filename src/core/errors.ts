@@ -1,0 +1,72 @@
+/**
+ * Domain errors: expected outcomes with a stable code.
+ *
+ * Programmer faults throw `TypeError`/`RangeError` with a labelled message instead.
+ * Every code here is mapped exhaustively by the CLI (exit codes) and the HTTP server
+ * (statuses); adding a code without mapping it fails to compile.
+ *
+ * @example
+ *   throw new DomainError('VAULT_NOT_FOUND', 'no vault named "reserve"');
+ */
+export const ERROR_CODES = [
+  // input the user gave us is malformed
+  'INVALID_ARGUMENT',
+  'INVALID_DESCRIPTOR',
+  'INVALID_ADDRESS',
+  'INVALID_PSBT',
+  'INVALID_AMOUNT',
+  'INVALID_CONFIG',
+  'INVALID_IMPORT',
+  'INVALID_SIGNATURE',
+  'NETWORK_MISMATCH',
+  // something named does not exist / already exists
+  'NOT_FOUND',
+  'VAULT_NOT_FOUND',
+  'PROPOSAL_NOT_FOUND',
+  'ALREADY_EXISTS',
+  // business rules
+  'INSUFFICIENT_FUNDS',
+  'POLICY_DENIED',
+  'APPROVAL_REQUIRED',
+  'INVALID_STATE',
+  'FEE_TOO_HIGH',
+  'DUST_OUTPUT',
+  'PSBT_MISMATCH',
+  'PSBT_INCOMPLETE',
+  'BROADCAST_REJECTED',
+  'AUDIT_TAMPERED',
+  // access
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  // the outside world
+  'CHAIN_UNAVAILABLE',
+  'CHAIN_AUTH_FAILED',
+  'CHAIN_SYNCING',
+  'CHAIN_BAD_RESPONSE',
+  'STORE_UNAVAILABLE',
+  'MALFORMED_DATA',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}
+
+/** Compile-time exhaustiveness helper for switches over unions. */
+export function assertNever(x: never, label: string): never {
+  throw new TypeError(`${label}: unexpected value ${String(x)}`);
+}

@@ -1,0 +1,25 @@
+import { execFile as execFileCb } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
+
+/** Run the real `soberana` binary (as a user would) and capture its output and exit code. */
+export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFileCb(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...opts.env }, cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
