@@ -13,3 +13,5 @@ export interface Clock {
 export interface RandomSource {
   bytes(n: number): Uint8Array;
 }
+
+export type { ChainSource, ChainTip, BlockHeader, BroadcastResult, MempoolTx } from './chain/chain-source.ts';
