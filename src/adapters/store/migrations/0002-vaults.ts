@@ -82,6 +82,12 @@ export const m0002Vaults: Migration = {
       .addColumn('raw', 'text', (c) => c.notNull()) // hex, with witness
       .addPrimaryKeyConstraint('vault_transactions_pk', ['vault_id', 'txid'])
       .execute();
+    // A category set by a person overrides the inferred one and survives reorgs and mempool churn.
+    await db.schema
+      .createTable('tx_categories')
+      .addColumn('txid', 'text', (c) => c.primaryKey())
+      .addColumn('category', 'text', (c) => c.notNull())
+      .execute();
     await db.schema
       .createTable('labels')
       .addColumn('type', 'text', (c) => c.notNull())
