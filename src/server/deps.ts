@@ -1,0 +1,20 @@
+import type { ApiTokenStore } from '../core/auth/roles.ts';
+import type { Clock } from '../core/ports.ts';
+import type { PriceHistory, PublicReserveView } from '../core/transparency/public-view.ts';
+
+/**
+ * What the server needs, as ports. The server never touches tables: the store (or a test)
+ * provides these.
+ */
+export interface ServerDeps {
+  readonly publicView: PublicReserveView;
+  readonly prices: PriceHistory;
+  readonly tokens: ApiTokenStore;
+  readonly clock: Clock;
+  /** Directory of the built dashboard (`web/dist`); null serves the API only. */
+  readonly webRoot?: string | null;
+  /** Requests per client per window on public endpoints; null disables (tests, benchmarks). */
+  readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | null;
+  /** Fastify/pino logging; off by default. */
+  readonly logLevel?: string;
+}

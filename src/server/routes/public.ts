@@ -1,0 +1,337 @@
+/** The public transparency dataset: no token needed, rate limited, nothing private in it. */
+import type { FastifyRequest } from 'fastify';
+import { formatBtc } from '../../core/money.ts';
+import {
+  shareOf21MBasisPoints,
+  shareOf21MPercent,
+  valueInCents,
+  type PublicTip,
+  type PublicVerification,
+  type TxCategory,
+  TX_CATEGORIES,
+} from '../../core/transparency/public-view.ts';
+import type { ServerDeps } from '../deps.ts';
+import type { ApiRoute } from '../registry.ts';
+import { centsString, isoDate, satsString, tip, txid } from '../schemas.ts';
+
+/** Today's UTC date from the injected clock. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function wireTip(t: PublicTip | null): { height: number; hash: string; time: number | null } | null {
+  return t ? { height: t.height, hash: t.hash, time: t.time } : null;
+}
+
+const vaultTotal = {
+  type: 'object',
+  required: ['id', 'name', 'confirmedSats', 'unconfirmedSats', 'addressCount'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, confirmedSats: satsString, unconfirmedSats: satsString, addressCount: { type: 'integer' } },
+} as const;
+
+const fiatValue = {
+  type: ['object', 'null'],
+  required: ['currency', 'cents', 'priceCents', 'priceDate'],
+  description: 'value of the confirmed total at the latest daily price on or before today; null when no price is known',
+  properties: { currency: { type: 'string' }, cents: centsString, priceCents: centsString, priceDate: isoDate },
+} as const;
+
+const transaction = {
+  type: 'object',
+  required: ['txid', 'time', 'height', 'confirmations', 'category', 'netSats', 'vault'],
+  properties: {
+    txid,
+    time: { type: ['integer', 'null'] },
+    height: { type: ['integer', 'null'] },
+    confirmations: { type: 'integer', minimum: 0 },
+    category: { type: 'string', enum: [...TX_CATEGORIES] },
+    netSats: satsString,
+    vault: { type: 'string' },
+  },
+} as const;
+
+export function publicRoutes(deps: ServerDeps): ApiRoute[] {
+  const tag = 'public';
+  return [
+    {
+      method: 'GET',
+      path: '/public/summary',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'Total holdings, their value in USD and their share of the 21 million bitcoin',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['network', 'tip', 'asOf', 'confirmedSats', 'unconfirmedSats', 'confirmedBtc', 'fiat', 'shareOf21M', 'vaults'],
+            properties: {
+              network: { type: 'string' },
+              tip,
+              asOf: isoDate,
+              confirmedSats: satsString,
+              unconfirmedSats: satsString,
+              confirmedBtc: { type: 'string', description: 'the confirmed total in BTC with 8 decimals' },
+              fiat: fiatValue,
+              shareOf21M: {
+                type: 'object',
+                required: ['percent', 'basisPoints'],
+                properties: { percent: { type: 'string', description: 'exact, 6 decimals, truncated' }, basisPoints: { type: 'string' } },
+              },
+              vaults: { type: 'array', items: vaultTotal },
+            },
+          },
+        },
+      },
+      async handler() {
+        const s = await deps.publicView.summary();
+        const today = utcDate(deps.clock.now());
+        const price = deps.prices.onOrBefore(today);
+        return {
+          network: s.network,
+          tip: wireTip(s.tip),
+          asOf: today,
+          confirmedSats: s.confirmedSats.toString(),
+          unconfirmedSats: s.unconfirmedSats.toString(),
+          confirmedBtc: formatBtc(s.confirmedSats),
+          fiat: price
+            ? { currency: deps.prices.currency, cents: valueInCents(s.confirmedSats, price.cents).toString(), priceCents: price.cents.toString(), priceDate: price.date }
+            : null,
+          shareOf21M: { percent: shareOf21MPercent(s.confirmedSats), basisPoints: shareOf21MBasisPoints(s.confirmedSats).toString() },
+          vaults: s.vaults.map((v) => ({
+            id: v.id,
+            name: v.name,
+            confirmedSats: v.confirmedSats.toString(),
+            unconfirmedSats: v.unconfirmedSats.toString(),
+            addressCount: v.addressCount,
+          })),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/holdings',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'Confirmed holdings at the end of each day they changed, valued at that day’s price',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['currency', 'points'],
+            properties: {
+              currency: { type: 'string' },
+              points: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['date', 'sats', 'usdCents'],
+                  properties: { date: isoDate, sats: satsString, usdCents: { ...centsString, type: ['string', 'null'] } },
+                },
+              },
+            },
+          },
+        },
+      },
+      async handler() {
+        const points = await deps.publicView.holdings();
+        return {
+          currency: deps.prices.currency,
+          points: points.map((p) => {
+            const price = deps.prices.onOrBefore(p.date);
+            return { date: p.date, sats: p.sats.toString(), usdCents: price ? valueInCents(p.sats, price.cents).toString() : null };
+          }),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/addresses',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'Every address of every vault with its balance',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['addresses'],
+            properties: {
+              addresses: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['address', 'vault', 'kind', 'index', 'confirmedSats', 'unconfirmedSats', 'txCount'],
+                  properties: {
+                    address: { type: 'string' },
+                    vault: { type: 'string' },
+                    kind: { type: 'string', enum: ['receive', 'change', 'watched'] },
+                    index: { type: 'integer' },
+                    confirmedSats: satsString,
+                    unconfirmedSats: satsString,
+                    txCount: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      async handler() {
+        const list = await deps.publicView.addresses();
+        return {
+          addresses: list.map((a) => ({
+            address: a.address,
+            vault: a.vault,
+            kind: a.kind,
+            index: a.index,
+            confirmedSats: a.confirmedSats.toString(),
+            unconfirmedSats: a.unconfirmedSats.toString(),
+            txCount: a.txCount,
+          })),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/transactions',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'Transactions, newest first, with their category and confirmations',
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+            before: { ...txid, description: 'the nextBefore of the previous page' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['items', 'nextBefore'],
+            properties: { items: { type: 'array', items: transaction }, nextBefore: { type: ['string', 'null'] } },
+          },
+        },
+      },
+      async handler(req: FastifyRequest) {
+        const q = req.query as { limit: number; before?: string };
+        const page = await deps.publicView.transactions({ limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}) });
+        return {
+          items: page.items.map((t) => ({
+            txid: t.txid,
+            time: t.time,
+            height: t.height,
+            confirmations: t.confirmations,
+            category: t.category satisfies TxCategory,
+            netSats: t.netSats.toString(),
+            vault: t.vault,
+          })),
+          nextBefore: page.nextBefore,
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/verify',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'What you need to check the totals yourself against your own node',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['network', 'tip', 'vaults', 'steps'],
+            properties: {
+              network: { type: 'string' },
+              tip,
+              vaults: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'name', 'descriptors', 'addresses', 'threshold', 'keyCount'],
+                  properties: {
+                    id: { type: 'string' },
+                    name: { type: 'string' },
+                    descriptors: { type: 'array', items: { type: 'string' } },
+                    addresses: { type: 'array', items: { type: 'string' } },
+                    threshold: { type: ['integer', 'null'] },
+                    keyCount: { type: ['integer', 'null'] },
+                  },
+                },
+              },
+              steps: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['title', 'text', 'commands'],
+                  properties: { title: { type: 'string' }, text: { type: 'string' }, commands: { type: 'array', items: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        },
+      },
+      async handler() {
+        const v = await deps.publicView.verification();
+        return {
+          network: v.network,
+          tip: wireTip(v.tip),
+          vaults: v.vaults.map((x) => ({
+            id: x.id,
+            name: x.name,
+            descriptors: [...x.descriptors],
+            addresses: [...x.addresses],
+            threshold: x.threshold,
+            keyCount: x.keyCount,
+          })),
+          steps: verificationSteps(v),
+        };
+      },
+    },
+  ];
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const CLI_NETWORK: Record<string, string> = { main: '', test: ' -testnet', signet: ' -signet', regtest: ' -regtest' };
+
+/** Plain-words steps with real commands a citizen can paste into a shell next to their own node. */
+export function verificationSteps(v: PublicVerification): Array<{ title: string; text: string; commands: string[] }> {
+  const net = CLI_NETWORK[v.network] ?? '';
+  const descriptors = v.vaults.flatMap((x) => x.descriptors);
+  const addresses = v.vaults.flatMap((x) => x.addresses);
+  const scanItems = [...descriptors.map((d) => ({ desc: d, range: 1000 })), ...addresses.map((a) => `addr(${a})`)];
+  const steps: Array<{ title: string; text: string; commands: string[] }> = [];
+  steps.push({
+    title: 'Run your own node',
+    text: `Use your own Bitcoin Core node on the ${v.network} network, fully synced, so you trust no one's numbers but your own.`,
+    commands: [`bitcoin-cli${net} getblockchaininfo`],
+  });
+  if (descriptors.length > 0) {
+    steps.push({
+      title: 'Check that the addresses belong to the published vaults',
+      text: 'Each vault is described by a public output descriptor. Your node derives the same addresses from it as the ones listed on this page.',
+      commands: descriptors.slice(0, 4).map((d) => `bitcoin-cli${net} deriveaddresses ${shellQuote(d)} '[0,19]'`),
+    });
+  }
+  if (scanItems.length > 0) {
+    steps.push({
+      title: 'Add up the coins yourself',
+      text: 'Ask your node for every unspent coin held by these descriptors and addresses. Compare "total_amount" with the confirmed total on this page at the same block height.',
+      commands: [`bitcoin-cli${net} scantxoutset start ${shellQuote(JSON.stringify(scanItems))}`],
+    });
+  }
+  steps.push({
+    title: 'Or use Soberana itself',
+    text: 'Soberana is open source. It derives the same addresses from each descriptor, offline.',
+    commands: descriptors.slice(0, 4).map((d) => `soberana descriptor derive ${shellQuote(d)} --network ${v.network} --start 0 --count 20`),
+  });
+  return steps;
+}
