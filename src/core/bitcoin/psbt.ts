@@ -1,0 +1,573 @@
+/**
+ * PSBT workflow for multisig vaults (BIP174; BIP370 v2 read by conversion to v0): create,
+ * combine, finalize, extract, verify partial signatures.
+ *
+ * bitcoinjs-lib's `Psbt` owns the format and the sighash computation; @bitcoinerlab/descriptors
+ * derives the scripts and key origins of a vault descriptor and satisfies miniscript.
+ * This module only wires them together and turns their failures into `DomainError`s.
+ */
+import { Psbt, Transaction, address as bAddress, networks as bNetworks, script as bScript, initEccLib } from 'bitcoinjs-lib';
+import type { Network as BNetwork } from 'bitcoinjs-lib';
+import { DescriptorsFactory } from '@bitcoinerlab/descriptors';
+import * as ecc from '@bitcoinerlab/secp256k1';
+import { base64, createBase58check, hex } from '@scure/base';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { DomainError, isDomainError } from '../errors.ts';
+import type { Network } from '../network.ts';
+import { PSBT_MAGIC, psbtV2ToV0, psbtVersionOf, readPsbtMaps } from './psbt-map.ts';
+
+const { Output } = DescriptorsFactory(ecc);
+const base58check = createBase58check(sha256);
+type OutputInstance = InstanceType<typeof Output>;
+
+let eccReady = false;
+/** bitcoinjs-lib needs a secp256k1 backend for taproot addresses; set it once, lazily. */
+export function ensureEcc(): void {
+  if (!eccReady) {
+    initEccLib(ecc);
+    eccReady = true;
+  }
+}
+
+/** The bitcoinjs-lib network parameters of a Soberana network (signet shares testnet's). */
+export function bitcoinjsNetwork(network: Network): BNetwork {
+  switch (network) {
+    case 'main':
+      return bNetworks.bitcoin;
+    case 'test':
+    case 'signet':
+      return bNetworks.testnet;
+    case 'regtest':
+      return bNetworks.regtest;
+  }
+}
+
+/** A decoded PSBT: the bitcoinjs-lib object (always v0 semantics) and the version it came in. */
+export interface DecodedPsbt {
+  readonly psbt: Psbt;
+  readonly version: 0 | 2;
+}
+
+function startsWithMagic(b: Uint8Array): boolean {
+  return b.length >= 5 && PSBT_MAGIC.every((m, i) => b[i] === m);
+}
+
+/**
+ * Decode a PSBT given as base64, hex, or binary bytes (`70736274ff…`); a binary buffer that
+ * holds base64 text (a `.psbt` file written as text) is accepted too. v2 PSBTs are converted
+ * to v0. Any malformed input is DomainError('INVALID_PSBT').
+ *
+ * @example decodePsbt('cHNidP8BAH…').psbt.inputCount
+ */
+export function decodePsbt(input: Uint8Array | string, network: Network = 'main'): DecodedPsbt {
+  let bytes: Uint8Array;
+  if (typeof input === 'string' || !startsWithMagic(input)) {
+    const text = (typeof input === 'string' ? input : new TextDecoder().decode(input)).trim();
+    if (text.length === 0) throw new DomainError('INVALID_PSBT', 'empty PSBT');
+    if (/^(70736274ff)[0-9a-f]*$/i.test(text) && text.length % 2 === 0) bytes = hex.decode(text.toLowerCase());
+    else {
+      try {
+        bytes = base64.decode(text);
+      } catch {
+        throw new DomainError('INVALID_PSBT', 'not a PSBT: neither base64 nor binary PSBT data');
+      }
+    }
+  } else bytes = input;
+  const maps = readPsbtMaps(bytes);
+  const version = psbtVersionOf(maps.global) === 2 ? 2 : 0;
+  const v0 = version === 2 ? psbtV2ToV0(maps) : bytes;
+  try {
+    return { psbt: Psbt.fromBuffer(v0, { network: bitcoinjsNetwork(network) }), version };
+  } catch (e) {
+    throw new DomainError('INVALID_PSBT', `invalid PSBT: ${firstLine(e)}`);
+  }
+}
+
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return (m.split('\n')[0] ?? '').replace(/^Format Error: /, '').slice(0, 200);
+}
+
+/** The unsigned transaction of a PSBT (no scriptSigs, no witnesses). */
+export function unsignedTransaction(psbt: Psbt): Transaction {
+  const tx = new Transaction();
+  tx.version = psbt.version;
+  tx.locktime = psbt.locktime;
+  for (const i of psbt.txInputs) tx.addInput(Uint8Array.from(i.hash), i.index, i.sequence);
+  for (const o of psbt.txOutputs) tx.addOutput(Uint8Array.from(o.script), o.value);
+  return tx;
+}
+
+/** An input of a new PSBT: a vault UTXO. */
+export interface PsbtInputSpec {
+  txid: string;
+  vout: number;
+  value: bigint;
+  /** true when the UTXO is on the vault's change branch (second multipath element). */
+  change: boolean;
+  index: number;
+  /** The previous transaction; required for non-segwit (legacy P2SH) inputs. */
+  nonWitnessUtxo?: Uint8Array;
+}
+
+/** An output of a new PSBT: a payment, or change back to the vault. */
+export type PsbtOutputSpec = { address: string; value: bigint } | { change: true; index: number; value: bigint };
+
+export interface CreatePsbtOptions {
+  network: Network;
+  /** The vault's descriptor (usually multipath `<0;1>/*`), with `#checksum`. */
+  descriptor: string;
+  inputs: PsbtInputSpec[];
+  outputs: PsbtOutputSpec[];
+  locktime?: number;
+  /** Signal replaceability (nSequence 0xfffffffd). Default true. */
+  rbf?: boolean;
+}
+
+const TXID_RE = /^[0-9a-f]{64}$/;
+
+/**
+ * The vault output at (branch, index). `branch` picks the multipath element (0 receive,
+ * 1 change); a descriptor without multipath only has branch 0.
+ */
+export function vaultOutput(descriptor: string, network: Network, branch: number, index: number): OutputInstance {
+  const multipath = /<\d+(;\d+)+>/.test(descriptor);
+  if (!multipath && branch !== 0) throw new DomainError('INVALID_DESCRIPTOR', 'the descriptor has no change branch (no <0;1> multipath)');
+  try {
+    return new Output({
+      descriptor,
+      network: bitcoinjsNetwork(network),
+      ...(multipath ? { change: branch } : {}),
+      ...(/\*/.test(descriptor) ? { index } : {}),
+      checksumRequired: descriptor.includes('#'),
+    });
+  } catch (e) {
+    throw new DomainError('INVALID_DESCRIPTOR', `invalid descriptor: ${firstLine(e)}`);
+  }
+}
+
+interface KeyOrigin {
+  masterFingerprint: Uint8Array;
+  pubkey: Uint8Array;
+  path: string;
+}
+
+function keyOriginsOf(out: OutputInstance): KeyOrigin[] {
+  const map = out.expand().expansionMap ?? {};
+  const result: KeyOrigin[] = [];
+  for (const info of Object.values(map)) {
+    if (!info.pubkey) continue;
+    if (info.masterFingerprint && info.path) result.push({ masterFingerprint: info.masterFingerprint, pubkey: info.pubkey, path: info.path });
+    else if (info.bip32) result.push({ masterFingerprint: info.bip32.fingerprint, pubkey: info.pubkey, path: `m${info.keyPath ?? ''}` });
+  }
+  return result;
+}
+
+/** The extended public keys of a descriptor, for PSBT_GLOBAL_XPUB (origin fingerprint and path). */
+function globalXpubsOf(out: OutputInstance): { extendedPubkey: Uint8Array; masterFingerprint: Uint8Array; path: string }[] {
+  const map = out.expand().expansionMap ?? {};
+  const seen = new Set<string>();
+  const result: { extendedPubkey: Uint8Array; masterFingerprint: Uint8Array; path: string }[] = [];
+  for (const info of Object.values(map)) {
+    if (!info.xPub || !info.bip32 || seen.has(info.xPub)) continue;
+    seen.add(info.xPub);
+    result.push({
+      extendedPubkey: base58check.decode(info.xPub),
+      masterFingerprint: info.masterFingerprint ?? info.bip32.fingerprint,
+      path: `m${info.originPath ?? ''}`,
+    });
+  }
+  return result;
+}
+
+function outputScriptOf(addr: string, network: Network): Uint8Array {
+  ensureEcc();
+  try {
+    return bAddress.toOutputScript(addr, bitcoinjsNetwork(network));
+  } catch {
+    for (const other of ['main', 'test', 'regtest'] as const) {
+      if (bitcoinjsNetwork(other) === bitcoinjsNetwork(network)) continue;
+      try {
+        bAddress.toOutputScript(addr, bitcoinjsNetwork(other));
+        throw new DomainError('NETWORK_MISMATCH', `address ${addr} is for ${other}, not ${network}`);
+      } catch (e) {
+        if (isDomainError(e)) throw e;
+      }
+    }
+    throw new DomainError('INVALID_ADDRESS', `not a valid address: ${addr}`);
+  }
+}
+
+/**
+ * Build an unsigned PSBT that spends vault UTXOs. Every input gets its witnessUtxo (and
+ * nonWitnessUtxo when given), witnessScript/redeemScript and the BIP32 derivation of every
+ * cosigner; change outputs get their scripts and derivations too (so hardware signers can
+ * verify change); the vault's xpubs go into PSBT_GLOBAL_XPUB.
+ *
+ * @example
+ *   createPsbt({ network: 'regtest', descriptor, rbf: true,
+ *     inputs: [{ txid, vout: 0, value: 100_000n, change: false, index: 0 }],
+ *     outputs: [{ address: 'bcrt1q…', value: 60_000n }, { change: true, index: 0, value: 39_000n }] })
+ */
+export function createPsbt(opts: CreatePsbtOptions): string {
+  const { network, descriptor } = opts;
+  if (opts.inputs.length === 0) throw new DomainError('INVALID_ARGUMENT', 'a PSBT needs at least one input');
+  if (opts.outputs.length === 0) throw new DomainError('INVALID_ARGUMENT', 'a PSBT needs at least one output');
+  const sequence = opts.rbf === false ? (opts.locktime ? 0xfffffffe : 0xffffffff) : 0xfffffffd;
+  const psbt = new Psbt({ network: bitcoinjsNetwork(network) });
+  psbt.setVersion(2);
+  psbt.setLocktime(opts.locktime ?? 0);
+  const first = vaultOutput(descriptor, network, 0, 0);
+  if (first.isTaproot()) throw new DomainError('INVALID_DESCRIPTOR', 'taproot vaults are not supported by the PSBT creator yet');
+  const xpubs = globalXpubsOf(first);
+  if (xpubs.length > 0) psbt.updateGlobal({ globalXpub: xpubs });
+
+  let totalIn = 0n;
+  opts.inputs.forEach((inp, n) => {
+    if (!TXID_RE.test(inp.txid)) throw new DomainError('INVALID_ARGUMENT', `input ${n}: txid must be 64 lowercase hex characters`);
+    if (!Number.isInteger(inp.vout) || inp.vout < 0) throw new RangeError(`"inputs[${n}].vout" must be a non-negative integer`);
+    if (inp.value <= 0n) throw new DomainError('INVALID_AMOUNT', `input ${n}: value must be positive`);
+    const out = vaultOutput(descriptor, network, inp.change ? 1 : 0, inp.index);
+    const script = out.getScriptPubKey();
+    if (inp.nonWitnessUtxo) {
+      let prev: Transaction;
+      try {
+        prev = Transaction.fromBuffer(inp.nonWitnessUtxo);
+      } catch {
+        throw new DomainError('INVALID_ARGUMENT', `input ${n}: the previous transaction is malformed`);
+      }
+      if (prev.getId() !== inp.txid) throw new DomainError('INVALID_ARGUMENT', `input ${n}: the previous transaction is ${prev.getId()}, not ${inp.txid}`);
+      const spent = prev.outs[inp.vout];
+      if (!spent || spent.value !== inp.value || hex.encode(spent.script) !== hex.encode(script)) {
+        throw new DomainError('INVALID_ARGUMENT', `input ${n}: output ${inp.vout} of the previous transaction is not this vault output with value ${inp.value}`);
+      }
+    } else if (!out.isSegwit()) {
+      throw new DomainError('INVALID_ARGUMENT', `input ${n} spends a legacy (non-segwit) output: its previous transaction (nonWitnessUtxo) is required`);
+    }
+    const witnessScript = out.getWitnessScript();
+    const redeemScript = out.getRedeemScript();
+    psbt.addInput({
+      hash: inp.txid,
+      index: inp.vout,
+      sequence,
+      ...(out.isSegwit() ? { witnessUtxo: { script, value: inp.value } } : {}),
+      ...(inp.nonWitnessUtxo ? { nonWitnessUtxo: inp.nonWitnessUtxo } : {}),
+      ...(witnessScript ? { witnessScript } : {}),
+      ...(redeemScript ? { redeemScript } : {}),
+      bip32Derivation: keyOriginsOf(out),
+    });
+    totalIn += inp.value;
+  });
+
+  let totalOut = 0n;
+  opts.outputs.forEach((o, n) => {
+    if (o.value <= 0n) throw new DomainError('INVALID_AMOUNT', `output ${n}: value must be positive`);
+    totalOut += o.value;
+    if ('address' in o) {
+      psbt.addOutput({ script: outputScriptOf(o.address, network), value: o.value });
+      return;
+    }
+    const out = vaultOutput(descriptor, network, 1, o.index);
+    const witnessScript = out.getWitnessScript();
+    const redeemScript = out.getRedeemScript();
+    psbt.addOutput({ script: out.getScriptPubKey(), value: o.value });
+    psbt.updateOutput(n, {
+      bip32Derivation: keyOriginsOf(out),
+      ...(witnessScript ? { witnessScript } : {}),
+      ...(redeemScript ? { redeemScript } : {}),
+    });
+  });
+  if (totalOut > totalIn) throw new DomainError('INSUFFICIENT_FUNDS', `outputs (${totalOut} sats) exceed inputs (${totalIn} sats)`);
+  return psbt.toBase64();
+}
+
+/**
+ * Combine partial PSBTs of the same unsigned transaction (BIP174 Combiner). A PSBT for another
+ * transaction is refused with DomainError('PSBT_MISMATCH').
+ *
+ * @example combinePsbts([signedByAlice, signedByBob])
+ */
+export function combinePsbts(psbts: readonly (string | Uint8Array)[]): string {
+  const [first, ...rest] = psbts.map((p) => decodePsbt(p).psbt);
+  if (!first) throw new DomainError('INVALID_ARGUMENT', 'nothing to combine: no PSBT given');
+  const txid = unsignedTransaction(first).getId();
+  rest.forEach((p, i) => {
+    const other = unsignedTransaction(p).getId();
+    if (other !== txid) throw new DomainError('PSBT_MISMATCH', `PSBT ${i + 2} is for transaction ${other}, not ${txid}`);
+  });
+  try {
+    if (rest.length > 0) first.combine(...rest);
+  } catch (e) {
+    throw new DomainError('INVALID_PSBT', `cannot combine: ${firstLine(e)}`);
+  }
+  return first.toBase64();
+}
+
+/** `m` of an `m`-of-`n` bare multisig script, with its keys; undefined for other scripts. */
+export function multisigOf(script: Uint8Array | undefined): { m: number; pubkeys: Uint8Array[] } | undefined {
+  if (!script) return undefined;
+  const chunks = bScript.decompile(script);
+  if (!chunks || chunks.length < 4) return undefined;
+  const last = chunks[chunks.length - 1];
+  if (last !== 0xae /* OP_CHECKMULTISIG */) return undefined;
+  const m = smallInt(chunks[0]);
+  const n = smallInt(chunks[chunks.length - 2]);
+  const keys = chunks.slice(1, -2);
+  if (m === undefined || n === undefined || keys.length !== n || m < 1 || m > n) return undefined;
+  if (!keys.every((k): k is Uint8Array => k instanceof Uint8Array && (k.length === 33 || k.length === 65))) return undefined;
+  return { m, pubkeys: keys };
+}
+
+function smallInt(c: number | Uint8Array | undefined): number | undefined {
+  if (typeof c !== 'number') return undefined;
+  if (c >= 0x51 && c <= 0x60) return c - 0x50;
+  return undefined;
+}
+
+/** The script that holds the spending conditions of an input: witnessScript, else redeemScript. */
+export function spendingScriptOf(input: { witnessScript?: Uint8Array; redeemScript?: Uint8Array }): Uint8Array | undefined {
+  return input.witnessScript ?? input.redeemScript;
+}
+
+function isFinalized(input: { finalScriptSig?: Uint8Array; finalScriptWitness?: Uint8Array }): boolean {
+  return input.finalScriptSig !== undefined || input.finalScriptWitness !== undefined;
+}
+
+function serializeWitness(stack: readonly Uint8Array[]): Uint8Array {
+  const out: number[] = [];
+  const varint = (n: number): void => {
+    if (n < 0xfd) out.push(n);
+    else out.push(0xfd, n & 0xff, n >>> 8);
+  };
+  varint(stack.length);
+  for (const item of stack) {
+    varint(item.length);
+    out.push(...item);
+  }
+  return Uint8Array.from(out);
+}
+
+export interface FinalizeOptions {
+  /** The vault descriptor: needed for miniscript inputs (anything that is not plain multisig). */
+  descriptor?: string;
+  network?: Network;
+}
+
+/**
+ * Finalize every input (BIP174 Input Finalizer): plain multisig through bitcoinjs-lib (extra
+ * signatures beyond the threshold are dropped), miniscript through @bitcoinerlab/descriptors
+ * when the vault descriptor is given. Too few signatures: DomainError('PSBT_INCOMPLETE').
+ *
+ * @example extractTransaction(finalizePsbt(combined))
+ */
+export function finalizePsbt(input: string | Uint8Array, opts: FinalizeOptions = {}): string {
+  const network = opts.network ?? 'main';
+  const { psbt } = decodePsbt(input, network);
+  psbt.data.inputs.forEach((inp, i) => {
+    if (isFinalized(inp)) return;
+    const sigs = inp.partialSig ?? [];
+    const ms = multisigOf(spendingScriptOf(inp));
+    if (ms) {
+      const inScript = sigs.filter((s) => ms.pubkeys.some((k) => hex.encode(k) === hex.encode(s.pubkey)));
+      if (inScript.length < ms.m) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has ${inScript.length} of ${ms.m} signatures`);
+      // Keep exactly m signatures (in script order), as CHECKMULTISIG consumes exactly m.
+      const order = (s: { pubkey: Uint8Array }): number => ms.pubkeys.findIndex((k) => hex.encode(k) === hex.encode(s.pubkey));
+      inp.partialSig = [...inScript].sort((a, b) => order(a) - order(b)).slice(0, ms.m);
+      tryFinalize(psbt, i);
+      return;
+    }
+    if (!inp.witnessScript && !inp.redeemScript) {
+      // single-key script types (P2PKH, P2WPKH, P2SH-P2WPKH, P2TR key path)
+      if (sigs.length === 0 && !inp.tapKeySig) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has 0 of 1 signatures`);
+      tryFinalize(psbt, i);
+      return;
+    }
+    if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is not plain multisig: the vault descriptor is needed to finalize it`);
+    finalizeWithDescriptor(psbt, i, opts.descriptor, network);
+  });
+  return psbt.toBase64();
+}
+
+function tryFinalize(psbt: Psbt, i: number): void {
+  try {
+    psbt.finalizeInput(i);
+  } catch (e) {
+    throw new DomainError('PSBT_INCOMPLETE', `input ${i} cannot be finalized: ${firstLine(e)}`);
+  }
+}
+
+/**
+ * The (branch, index) of a vault input, from the last two steps of a BIP32 derivation whose
+ * script, re-derived from the descriptor, is the input's.
+ */
+export function locateVaultInput(
+  inp: { bip32Derivation?: { path: string }[]; witnessScript?: Uint8Array; redeemScript?: Uint8Array; witnessUtxo?: { script: Uint8Array } },
+  descriptor: string,
+  network: Network,
+): { branch: number; index: number; output: OutputInstance } | undefined {
+  const tried = new Set<string>();
+  for (const d of inp.bip32Derivation ?? []) {
+    const steps = d.path.split('/');
+    const idx = steps[steps.length - 1];
+    const br = steps[steps.length - 2];
+    if (!idx || !br || /['h]$/.test(idx) || /['h]$/.test(br)) continue;
+    const index = Number(idx);
+    const branch = Number(br);
+    const key = `${branch}/${index}`;
+    if (tried.has(key) || !Number.isInteger(index) || !Number.isInteger(branch)) continue;
+    tried.add(key);
+    const multipath = /<\d+(;\d+)+>/.test(descriptor);
+    let out: OutputInstance;
+    try {
+      out = vaultOutput(descriptor, network, multipath ? branch : 0, index);
+    } catch (e) {
+      if (isDomainError(e)) continue;
+      throw e;
+    }
+    const want = spendingScriptOf(inp);
+    const got = out.getWitnessScript() ?? out.getRedeemScript();
+    if (want && got && hex.encode(want) === hex.encode(got)) return { branch: multipath ? branch : 0, index, output: out };
+    if (!want && inp.witnessUtxo && hex.encode(inp.witnessUtxo.script) === hex.encode(out.getScriptPubKey())) return { branch: multipath ? branch : 0, index, output: out };
+  }
+  return undefined;
+}
+
+function finalizeWithDescriptor(psbt: Psbt, i: number, descriptor: string, network: Network): void {
+  const inp = psbt.data.inputs[i];
+  if (!inp) throw new RangeError(`"input" ${i} out of range`);
+  const found = locateVaultInput(inp, descriptor, network);
+  if (!found) throw new DomainError('PSBT_MISMATCH', `input ${i} does not belong to the given vault descriptor`);
+  const sigs = inp.partialSig ?? [];
+  let satisfaction: Uint8Array;
+  try {
+    const withSigners = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey));
+    satisfaction = withSigners.getScriptSatisfaction(sigs).scriptSatisfaction;
+  } catch (e) {
+    throw new DomainError('PSBT_INCOMPLETE', `input ${i} cannot be satisfied with its ${sigs.length} signature(s): ${firstLine(e)}`);
+  }
+  const stack = (bScript.decompile(satisfaction) ?? []).map((c) => {
+    if (c instanceof Uint8Array) return c;
+    if (c === 0) return new Uint8Array();
+    if (c >= 0x51 && c <= 0x60) return Uint8Array.of(c - 0x50);
+    if (c === 0x4f) return Uint8Array.of(0x81);
+    throw new DomainError('PSBT_INCOMPLETE', `input ${i}: unexpected opcode in the satisfaction`);
+  });
+  const ws = found.output.getWitnessScript();
+  const rs = found.output.getRedeemScript();
+  psbt.finalizeInput(i, () => {
+    if (ws) {
+      return {
+        finalScriptWitness: serializeWitness([...stack, ws]),
+        finalScriptSig: rs ? bScript.compile([rs]) : undefined,
+      };
+    }
+    return { finalScriptSig: bScript.compile([...stack, ...(rs ? [rs] : [])]), finalScriptWitness: undefined };
+  });
+}
+
+function vaultOutputWithSigners(descriptor: string, network: Network, branch: number, index: number, signersPubKeys: Uint8Array[]): OutputInstance {
+  const multipath = /<\d+(;\d+)+>/.test(descriptor);
+  return new Output({
+    descriptor,
+    network: bitcoinjsNetwork(network),
+    ...(multipath ? { change: branch } : {}),
+    ...(/\*/.test(descriptor) ? { index } : {}),
+    checksumRequired: descriptor.includes('#'),
+    signersPubKeys,
+  });
+}
+
+/** The value of the output an input spends, when the PSBT says (witnessUtxo or nonWitnessUtxo). */
+export function inputValueOf(psbt: Psbt, i: number): bigint | null {
+  const inp = psbt.data.inputs[i];
+  const txin = psbt.txInputs[i];
+  if (!inp || !txin) return null;
+  if (inp.witnessUtxo) return inp.witnessUtxo.value;
+  if (inp.nonWitnessUtxo) {
+    try {
+      return Transaction.fromBuffer(inp.nonWitnessUtxo).outs[txin.index]?.value ?? null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** The fee of a PSBT's transaction; null when an input's value is unknown. */
+export function feeOf(psbt: Psbt): bigint | null {
+  let total = 0n;
+  for (let i = 0; i < psbt.inputCount; i++) {
+    const v = inputValueOf(psbt, i);
+    if (v === null) return null;
+    total += v;
+  }
+  for (const o of psbt.txOutputs) total -= o.value;
+  return total;
+}
+
+/**
+ * Extract the final transaction (BIP174 Transaction Extractor) of a finalized PSBT.
+ * Unfinalized inputs: DomainError('PSBT_INCOMPLETE').
+ *
+ * @example const { txid, hex } = extractTransaction(finalizePsbt(combined));
+ */
+export function extractTransaction(input: string | Uint8Array): { txid: string; hex: string; vsize: number; fee: bigint } {
+  const { psbt } = decodePsbt(input);
+  psbt.data.inputs.forEach((inp, i) => {
+    if (!isFinalized(inp)) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is not finalized`);
+  });
+  const fee = feeOf(psbt);
+  if (fee === null) throw new DomainError('INVALID_PSBT', 'the PSBT does not say the value of every input');
+  if (fee < 0n) throw new DomainError('INVALID_PSBT', 'outputs exceed inputs');
+  let tx: Transaction;
+  try {
+    tx = psbt.extractTransaction(true);
+  } catch (e) {
+    throw new DomainError('INVALID_PSBT', `cannot extract the transaction: ${firstLine(e)}`);
+  }
+  return { txid: tx.getId(), hex: tx.toHex(), vsize: tx.virtualSize(), fee };
+}
+
+const SIGHASH_ALL = 0x01;
+
+/**
+ * Check every partial signature: its key must be one of the vault's keys at the declared
+ * derivation (re-derived from the descriptor, script included), it must commit with
+ * SIGHASH_ALL, and it must verify. Otherwise DomainError('INVALID_SIGNATURE', which input/key).
+ *
+ * @example verifyPartialSignatures(partial, vault.descriptor, 'regtest')
+ */
+export function verifyPartialSignatures(input: string | Uint8Array, descriptor: string, network: Network): void {
+  const { psbt } = decodePsbt(input, network);
+  psbt.data.inputs.forEach((inp, i) => {
+    const sigs = inp.partialSig ?? [];
+    if (sigs.length === 0) return;
+    const found = locateVaultInput(inp, descriptor, network);
+    if (!found) throw new DomainError('INVALID_SIGNATURE', `input ${i}: not an output of this vault, its signatures cannot be checked`);
+    if (inp.witnessUtxo && hex.encode(inp.witnessUtxo.script) !== hex.encode(found.output.getScriptPubKey())) {
+      throw new DomainError('INVALID_SIGNATURE', `input ${i}: the UTXO script is not the vault's script at ${found.branch}/${found.index}`);
+    }
+    const vaultKeys = keyOriginsOf(found.output).map((k) => hex.encode(k.pubkey));
+    for (const s of sigs) {
+      const pk = hex.encode(s.pubkey);
+      if (!vaultKeys.includes(pk)) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} which is not a key of this vault at ${found.branch}/${found.index}`);
+      const decoded = decodeScriptSignature(s.signature, i, pk);
+      if (decoded !== SIGHASH_ALL) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} is not SIGHASH_ALL`);
+      let ok: boolean;
+      try {
+        ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verify(msghash, pubkey, signature), s.pubkey);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} does not verify`);
+    }
+  });
+}
+
+function decodeScriptSignature(sig: Uint8Array, i: number, pk: string): number {
+  try {
+    return bScript.signature.decode(sig).hashType;
+  } catch {
+    throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} is not a valid DER signature`);
+  }
+}
