@@ -1,0 +1,272 @@
+/**
+ * `ChainSource` over an Esplora HTTP API (the Blockstream / mempool.space shape), for an office
+ * without its own node. The transport is injected (`fetch`-like), so tests replay recorded
+ * answers. 429 and 5xx answers are retried with exponential backoff (honouring Retry-After,
+ * capped); 404 means "not found". Esplora serves no BIP-158 filters: `blockFilter` is null.
+ *
+ * @example
+ *   const source = new EsploraChainSource({ url: 'https://blockstream.info/api/' });
+ *   const tip = await source.tip();
+ */
+import { Block, Transaction } from 'bitcoinjs-lib';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { BlockHeader, BroadcastResult, ChainSource, ChainTip, MempoolTx } from '../../core/chain/chain-source.ts';
+import { DomainError } from '../../core/errors.ts';
+import type { Network } from '../../core/network.ts';
+import { assertHash, assertHeight, badResponse, HEX64, networkOfGenesis, redactEndpoint, sleep, transportError, type FetchLike, type FetchResponseLike } from './errors.ts';
+
+export interface EsploraChainSourceOptions {
+  /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
+  readonly url: string;
+  readonly fetch?: FetchLike;
+  /** Per-request timeout. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Retries after 429, 5xx or a connection failure. Default 4. */
+  readonly retries?: number;
+  /** First backoff delay, doubled each retry. Default 250 ms. */
+  readonly retryDelayMs?: number;
+  /** Cap on a server's Retry-After. Default 10 s. */
+  readonly maxRetryAfterMs?: number;
+  /** Parallel requests when reading the mempool. Default 8. */
+  readonly concurrency?: number;
+}
+
+type Answer = { readonly status: number; readonly res: FetchResponseLike };
+
+export class EsploraChainSource implements ChainSource {
+  readonly endpoint: string;
+  readonly #base: string;
+  readonly #fetch: FetchLike;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #concurrency: number;
+  readonly #inflight = new Set<AbortController>();
+  #genesis: string | undefined;
+
+  constructor(opts: EsploraChainSourceOptions) {
+    let u: URL;
+    try {
+      u = new URL(opts.url);
+    } catch {
+      throw new DomainError('INVALID_CONFIG', `the Esplora URL "${opts.url}" is not a valid URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DomainError('INVALID_CONFIG', `the Esplora URL must be http:// or https://, got ${u.protocol}`);
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    this.#base = u.toString();
+    this.endpoint = redactEndpoint(this.#base);
+    this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#retries = opts.retries ?? 4;
+    this.#retryDelayMs = opts.retryDelayMs ?? 250;
+    this.#maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
+    this.#concurrency = opts.concurrency ?? 8;
+  }
+
+  async genesisHash(): Promise<string> {
+    this.#genesis ??= await this.blockHash(0);
+    return this.#genesis;
+  }
+
+  async network(): Promise<Network> {
+    const g = await this.genesisHash();
+    const n = networkOfGenesis(g);
+    if (!n) throw new DomainError('NETWORK_MISMATCH', `the Esplora API at ${this.endpoint} serves an unknown chain (genesis ${g})`);
+    return n;
+  }
+
+  async tip(): Promise<ChainTip> {
+    const hash = this.#hash(await this.#text('blocks/tip/hash', 'the tip'), 'blocks/tip/hash');
+    // Height from the block itself, so hash and height always belong together.
+    const h = await this.header(hash);
+    return { height: h.height, hash };
+  }
+
+  async blockHash(height: number): Promise<string> {
+    assertHeight('blockHash', height);
+    return this.#hash(await this.#text(`block-height/${height}`, `block at height ${height}`), 'block-height');
+  }
+
+  async header(hash: string): Promise<BlockHeader> {
+    assertHash('header', hash);
+    const j = await this.#json(`block/${hash}`, `block ${hash}`);
+    if (typeof j !== 'object' || j === null) throw badResponse(this.endpoint, `block/${hash} is not an object`);
+    const o = j as { id?: unknown; height?: unknown; previousblockhash?: unknown; timestamp?: unknown; merkle_root?: unknown };
+    if (o.id !== hash) throw badResponse(this.endpoint, `block/${hash} describes ${String(o.id)}`);
+    if (!Number.isSafeInteger(o.height) || !Number.isSafeInteger(o.timestamp)) throw badResponse(this.endpoint, `block/${hash} lacks height or timestamp`);
+    const height = o.height as number;
+    const prev = o.previousblockhash ?? (height === 0 ? '0'.repeat(64) : undefined);
+    return { hash, height, prevHash: this.#hash(prev, 'previousblockhash'), time: o.timestamp as number, merkleRoot: this.#hash(o.merkle_root, 'merkle_root') };
+  }
+
+  async rawBlock(hash: string): Promise<Uint8Array> {
+    assertHash('rawBlock', hash);
+    const raw = await this.#binary(`block/${hash}/raw`, `block ${hash}`);
+    let id: string;
+    try {
+      id = Block.fromBuffer(raw).getId();
+    } catch {
+      throw badResponse(this.endpoint, `block/${hash}/raw does not parse as a block`);
+    }
+    if (id !== hash) throw badResponse(this.endpoint, `asked for block ${hash}, got ${id}`);
+    return raw;
+  }
+
+  async rawTransaction(txid: string): Promise<Uint8Array> {
+    assertHash('rawTransaction', txid);
+    const raw = await this.#binary(`tx/${txid}/raw`, `transaction ${txid}`);
+    let id: string;
+    try {
+      id = Transaction.fromBuffer(raw).getId();
+    } catch {
+      throw badResponse(this.endpoint, `tx/${txid}/raw does not parse as a transaction`);
+    }
+    if (id !== txid) throw badResponse(this.endpoint, `asked for transaction ${txid}, got ${id}`);
+    return raw;
+  }
+
+  async broadcast(rawTx: Uint8Array): Promise<BroadcastResult> {
+    const { status, res } = await this.#send('POST', 'tx', bytesToHex(rawTx));
+    const text = (await res.text()).trim();
+    if (status === 200) return { accepted: true, txid: this.#hash(text, 'POST tx') };
+    if (status === 400) return { accepted: false, reason: rejectionReason(text) };
+    throw this.#unexpected(status, 'POST tx');
+  }
+
+  async estimateFeeRate(targetBlocks: number): Promise<number | null> {
+    if (!Number.isSafeInteger(targetBlocks) || targetBlocks < 1) throw new RangeError(`estimateFeeRate: target must be a positive integer, got ${String(targetBlocks)}`);
+    const j = await this.#json('fee-estimates', 'fee estimates');
+    if (typeof j !== 'object' || j === null || Array.isArray(j)) throw badResponse(this.endpoint, 'fee-estimates is not an object');
+    // Esplora: { "<target>": sat/vB }. Use the estimate for the largest target not above ours (as BDK does).
+    let best: { target: number; rate: number } | undefined;
+    for (const [k, v] of Object.entries(j as Record<string, unknown>)) {
+      const target = Number(k);
+      if (!Number.isSafeInteger(target) || typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badResponse(this.endpoint, 'fee-estimates has a malformed entry');
+      if (target <= targetBlocks && (!best || target > best.target)) best = { target, rate: v };
+    }
+    return best ? best.rate : null;
+  }
+
+  async mempool(): Promise<MempoolTx[]> {
+    const ids = await this.#json('mempool/txids', 'mempool');
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string' && HEX64.test(x))) throw badResponse(this.endpoint, 'mempool/txids is not a list of txids');
+    const out: (MempoolTx | null)[] = new Array<MempoolTx | null>(ids.length).fill(null);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const i = next++;
+        const txid = ids[i] as string;
+        try {
+          out[i] = { txid, raw: await this.rawTransaction(txid) };
+        } catch (e) {
+          // Mined or replaced between the two calls.
+          if (!(e instanceof DomainError && e.code === 'NOT_FOUND')) throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, ids.length) }, worker));
+    return out.filter((x): x is MempoolTx => x !== null);
+  }
+
+  async blockFilter(hash: string): Promise<Uint8Array | null> {
+    assertHash('blockFilter', hash);
+    return null;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#inflight) c.abort();
+    this.#inflight.clear();
+  }
+
+  async #text(path: string, what: string): Promise<string> {
+    return (await (await this.#found(path, what)).text()).trim();
+  }
+
+  async #json(path: string, what: string): Promise<unknown> {
+    const text = await (await this.#found(path, what)).text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badResponse(this.endpoint, `${path} is not JSON`);
+    }
+  }
+
+  async #binary(path: string, what: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.#found(path, what)).arrayBuffer());
+  }
+
+  async #found(path: string, what: string): Promise<FetchResponseLike> {
+    const { status, res } = await this.#send('GET', path, undefined);
+    if (status === 200) return res;
+    if (status === 404) throw new DomainError('NOT_FOUND', `${what} not found at the Esplora API at ${this.endpoint}`);
+    throw this.#unexpected(status, path);
+  }
+
+  #unexpected(status: number, path: string): DomainError {
+    if (status === 401 || status === 403) return new DomainError('CHAIN_AUTH_FAILED', `the Esplora API at ${this.endpoint} refused access (HTTP ${status})`);
+    return badResponse(this.endpoint, `${path} answered HTTP ${status}`);
+  }
+
+  /** One request with timeout and retries on 429, 5xx and connection failures. */
+  async #send(method: 'GET' | 'POST', path: string, body: string | undefined): Promise<Answer> {
+    const url = new URL(path, this.#base).toString();
+    for (let attempt = 0; ; attempt++) {
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(new DOMException('timeout', 'TimeoutError')), this.#timeoutMs);
+      this.#inflight.add(ctl);
+      let res: FetchResponseLike;
+      try {
+        res = await this.#fetch(url, { method, headers: body !== undefined ? { 'content-type': 'text/plain' } : {}, ...(body !== undefined ? { body } : {}), signal: ctl.signal });
+      } catch (e) {
+        if (attempt < this.#retries && !ctl.signal.aborted) {
+          await sleep(this.#retryDelayMs * 2 ** attempt);
+          continue;
+        }
+        throw transportError(this.endpoint, ctl.signal.aborted ? ctl.signal.reason : e, this.#timeoutMs);
+      } finally {
+        clearTimeout(timer);
+        this.#inflight.delete(ctl);
+      }
+      if (res.status === 429 || res.status >= 500) {
+        if (attempt < this.#retries) {
+          await sleep(this.#delay(res, attempt));
+          continue;
+        }
+        if (res.status === 429) throw new DomainError('CHAIN_UNAVAILABLE', `the Esplora API at ${this.endpoint} keeps rate-limiting us (HTTP 429 after ${attempt + 1} attempts)`);
+        throw new DomainError('CHAIN_UNAVAILABLE', `the Esplora API at ${this.endpoint} answered HTTP ${res.status} after ${attempt + 1} attempts`);
+      }
+      return { status: res.status, res };
+    }
+  }
+
+  #delay(res: FetchResponseLike, attempt: number): number {
+    const backoff = this.#retryDelayMs * 2 ** attempt;
+    const ra = res.headers.get('retry-after');
+    const secs = ra === null ? NaN : Number(ra);
+    if (Number.isFinite(secs) && secs >= 0) return Math.min(Math.max(secs * 1000, backoff), this.#maxRetryAfterMs);
+    return backoff;
+  }
+
+  #hash(v: unknown, what: string): string {
+    if (typeof v !== 'string' || !HEX64.test(v)) throw badResponse(this.endpoint, `${what} is not a 64-character hex hash`);
+    return v;
+  }
+}
+
+/**
+ * Esplora relays bitcoind's refusal as text, e.g.
+ * `sendrawtransaction RPC error: {"code":-26,"message":"min relay fee not met"}`: keep the message.
+ */
+export function rejectionReason(text: string): string {
+  const brace = text.indexOf('{');
+  if (brace >= 0) {
+    try {
+      const j = JSON.parse(text.slice(brace)) as { message?: unknown };
+      if (typeof j.message === 'string' && j.message) return j.message;
+    } catch {
+      // not JSON: keep the text
+    }
+  }
+  return text || 'rejected (no reason given)';
+}
