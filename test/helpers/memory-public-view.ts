@@ -109,7 +109,7 @@ export class MemoryPublicView implements PublicReserveView {
     let start = 0;
     if (q.before !== undefined) {
       const p = this.#position.get(q.before);
-      if (p === undefined) throw new DomainError('NOT_FOUND', `no transaction ${q.before} in the reserve`);
+      if (p === undefined) throw new DomainError('INVALID_ARGUMENT', `not a cursor this server issued: ${q.before}`);
       start = p + 1;
     }
     const slice = this.#ordered.slice(start, start + q.limit);

@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
 import { register as status } from './status.ts';
 import { register as db } from './db.ts';
+import { register as vault } from './vault.ts';
+import { register as queries } from './queries.ts';
+import { register as serve } from './serve.ts';
+import { register as token } from './token.ts';
 
 /** Every command group, in the order `--help` lists them. Add one line per group. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   status,
   db,
+  vault,
+  queries,
+  serve,
+  token,
 ];

@@ -9,8 +9,11 @@
 import { MAX_MONEY, SATS_PER_BTC, type Sats } from '../money.ts';
 import type { Network } from '../network.ts';
 
-/** How each flow is classified on the public dashboard. */
-export const TX_CATEGORIES = ['purchase', 'mining', 'seizure', 'internal consolidation', 'settlement', 'payment', 'unknown'] as const;
+/**
+ * How each flow is classified on the public dashboard: the vault categories, plus `unknown` for a
+ * transaction nobody has classified yet.
+ */
+export const TX_CATEGORIES = ['purchase', 'mining', 'seizure', 'internal consolidation', 'settlement', 'payment', 'receipt', 'donation', 'unknown'] as const;
 export type TxCategory = (typeof TX_CATEGORIES)[number];
 
 /** The best block the reserve was last synced to. */
@@ -71,14 +74,14 @@ export interface PublicTransaction {
 
 export interface TransactionPage {
   readonly items: readonly PublicTransaction[];
-  /** Pass as `before` to get the next (older) page; null on the last page. */
+  /** Pass as `before` to get the next (older) page; null on the last page. Opaque. */
   readonly nextBefore: string | null;
 }
 
 export interface TransactionQuery {
   /** 1..500 */
   readonly limit: number;
-  /** A cursor from `nextBefore` (the txid of the last item of the previous page). */
+  /** An opaque cursor from `nextBefore` (base64url characters only, at most 200). */
   readonly before?: string;
 }
 
@@ -102,7 +105,8 @@ export interface PublicVerification {
 
 /**
  * The port. Implementations must only return public data. `transactions` orders newest first
- * (unconfirmed, then by height descending); an unknown `before` cursor is a NOT_FOUND DomainError.
+ * (unconfirmed, then by height descending); a `before` cursor it did not issue is an
+ * INVALID_ARGUMENT DomainError.
  */
 export interface PublicReserveView {
   summary(): Promise<PublicSummary>;

@@ -206,7 +206,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           additionalProperties: false,
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-            before: { ...txid, description: 'the nextBefore of the previous page' },
+            before: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$', description: 'the nextBefore of the previous page (opaque)' },
           },
         },
         response: {

@@ -1,0 +1,207 @@
+/**
+ * The public reserve view over the synced vault tables (migration 0002), on SQLite and
+ * PostgreSQL alike. Read-only; returns public data only (no key holders, no labels, no raw txs).
+ *
+ * Balances come from `vault_txos`: confirmed = confirmed outputs not spent in a block;
+ * unconfirmed = the mempool's net effect (new unspent outputs minus confirmed ones it spends).
+ */
+import { sql } from 'kysely';
+import { DomainError } from '../../core/errors.ts';
+import type { Network } from '../../core/network.ts';
+import {
+  TX_CATEGORIES,
+  type HoldingPoint,
+  type PublicAddress,
+  type PublicReserveView,
+  type PublicSummary,
+  type PublicTip,
+  type PublicVerification,
+  type TransactionPage,
+  type TransactionQuery,
+  type TxCategory,
+} from '../../core/transparency/public-view.ts';
+import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
+
+type Row = Record<string, unknown>;
+const UNCONFIRMED_SORT = 2_147_483_647;
+
+function category(v: unknown): TxCategory {
+  return TX_CATEGORIES.find((c) => c === v) ?? 'unknown';
+}
+
+function encodeCursor(h: number, ti: number, vault: string, txid: string): string {
+  return Buffer.from(JSON.stringify([h, ti, vault, txid]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(c: string): [number, number, string, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 4 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]) && typeof v[2] === 'string' && typeof v[3] === 'string') {
+      return v as [number, number, string, string];
+    }
+  } catch {
+    /* fall through */
+  }
+  throw new DomainError('INVALID_ARGUMENT', 'the "before" cursor is not one this server issued');
+}
+
+export class SqlPublicView implements PublicReserveView {
+  readonly #database: Database;
+  readonly #network: Network;
+
+  constructor(database: Database, network: Network) {
+    this.#database = database;
+    this.#network = network;
+  }
+
+  get #db() {
+    return this.#database.db;
+  }
+
+  async #tip(): Promise<PublicTip | null> {
+    const row = (await this.#db.selectFrom('vault_checkpoints').select(['height', 'hash']).orderBy('height', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+    if (!row) return null;
+    const hash = String(row.hash);
+    const t = (await this.#db.selectFrom('vault_transactions').select('block_time').where('block_hash', '=', hash).limit(1).executeTakeFirst()) as Row | undefined;
+    return { height: toNum(row.height), hash, time: t ? toNumOrNull(t.block_time) : null };
+  }
+
+  /** Per vault (and per address when `byAddress`) confirmed and mempool sums. */
+  async #balances(byAddress: boolean): Promise<Row[]> {
+    const keys = byAddress ? sql`vault_id, branch, idx` : sql`vault_id`;
+    const r = await sql<Row>`
+      select ${keys},
+        sum(case when height is not null and spent_height is null then value else 0 end) as confirmed,
+        sum(case when height is null and spent_txid is null then value else 0 end)
+          - sum(case when height is not null and spent_txid is not null and spent_height is null then value else 0 end) as unconfirmed,
+        count(distinct txid) + count(distinct spent_txid) as txs
+      from vault_txos group by ${keys}`.execute(this.#db);
+    return r.rows;
+  }
+
+  async summary(): Promise<PublicSummary> {
+    const vaults = (await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('created_at').orderBy('id').execute()) as Row[];
+    const bal = new Map((await this.#balances(false)).map((r) => [String(r.vault_id), r]));
+    const used = await sql<Row>`
+      select a.vault_id, count(*) as n from vault_addresses a
+      where a.used <> 0 or exists (select 1 from vault_txos o where o.vault_id = a.vault_id and o.branch = a.branch and o.idx = a.idx)
+      group by a.vault_id`.execute(this.#db);
+    const counts = new Map(used.rows.map((r) => [String(r.vault_id), toNum(r.n)]));
+    const list = vaults.map((v) => {
+      const b = bal.get(String(v.id));
+      return {
+        id: String(v.id),
+        name: String(v.name),
+        confirmedSats: b ? toBig(b.confirmed) : 0n,
+        unconfirmedSats: b ? toBig(b.unconfirmed) : 0n,
+        addressCount: counts.get(String(v.id)) ?? 0,
+      };
+    });
+    return {
+      network: this.#network,
+      tip: await this.#tip(),
+      confirmedSats: list.reduce((s, v) => s + v.confirmedSats, 0n),
+      unconfirmedSats: list.reduce((s, v) => s + v.unconfirmedSats, 0n),
+      vaults: list,
+    };
+  }
+
+  async holdings(): Promise<HoldingPoint[]> {
+    const r = await sql<Row>`
+      select block_time / 86400 as day, sum(received) - sum(spent) as delta
+      from vault_transactions where height is not null and block_time is not null
+      group by block_time / 86400 order by day`.execute(this.#db);
+    let running = 0n;
+    return r.rows.map((row) => {
+      running += toBig(row.delta);
+      return { date: new Date(toNum(row.day) * 86_400_000).toISOString().slice(0, 10), sats: running };
+    });
+  }
+
+  async addresses(): Promise<PublicAddress[]> {
+    const bal = new Map((await this.#balances(true)).map((r) => [`${String(r.vault_id)}/${toNum(r.branch)}/${toNum(r.idx)}`, r]));
+    const rows = (await this.#db
+      .selectFrom('vault_addresses as a')
+      .innerJoin('vaults as v', 'v.id', 'a.vault_id')
+      .select(['a.vault_id', 'a.branch', 'a.idx', 'a.address', 'a.used', 'v.kind', 'v.created_at'])
+      .orderBy('v.created_at')
+      .orderBy('a.vault_id')
+      .orderBy('a.branch')
+      .orderBy('a.idx')
+      .execute()) as Row[];
+    const out: PublicAddress[] = [];
+    for (const r of rows) {
+      const b = bal.get(`${String(r.vault_id)}/${toNum(r.branch)}/${toNum(r.idx)}`);
+      // the look-ahead addresses a wallet derives but never used are not part of the reserve
+      if (!b && toNum(r.used) === 0 && r.kind !== 'addresses') continue;
+      out.push({
+        address: String(r.address),
+        vault: String(r.vault_id),
+        kind: r.kind === 'addresses' ? 'watched' : toNum(r.branch) === 1 ? 'change' : 'receive',
+        index: toNum(r.idx),
+        confirmedSats: b ? toBig(b.confirmed) : 0n,
+        unconfirmedSats: b ? toBig(b.unconfirmed) : 0n,
+        txCount: b ? toNum(b.txs) : 0,
+      });
+    }
+    return out;
+  }
+
+  async transactions(q: TransactionQuery): Promise<TransactionPage> {
+    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 500) throw new RangeError(`transactions: limit out of range: ${q.limit}`);
+    const sortH = sql`coalesce(t.height, ${sql.lit(UNCONFIRMED_SORT)})`;
+    const sortI = sql`coalesce(t.tx_index, -1)`;
+    let where = sql`1 = 1`;
+    if (q.before !== undefined) {
+      const [h, i, v, id] = decodeCursor(q.before);
+      where = sql`(${sortH} < ${h} or (${sortH} = ${h} and ${sortI} < ${i}) or (${sortH} = ${h} and ${sortI} = ${i} and t.vault_id > ${v})
+        or (${sortH} = ${h} and ${sortI} = ${i} and t.vault_id = ${v} and t.txid > ${id}))`;
+    }
+    const tip = await this.#tip();
+    const r = await sql<Row>`
+      select t.vault_id, t.txid, t.height, t.tx_index, t.block_time, t.received, t.spent, coalesce(c.category, t.category) as category
+      from vault_transactions t left join tx_categories c on c.txid = t.txid
+      where ${where}
+      order by ${sortH} desc, ${sortI} desc, t.vault_id asc, t.txid asc
+      limit ${q.limit + 1}`.execute(this.#db);
+    const rows = r.rows.slice(0, q.limit);
+    const items = rows.map((t) => {
+      const height = toNumOrNull(t.height);
+      return {
+        txid: String(t.txid),
+        time: toNumOrNull(t.block_time),
+        height,
+        confirmations: height === null || !tip ? 0 : Math.max(0, tip.height - height + 1),
+        category: category(t.category),
+        netSats: toBig(t.received) - toBig(t.spent),
+        vault: String(t.vault_id),
+      };
+    });
+    const last = rows[rows.length - 1];
+    const nextBefore =
+      r.rows.length > q.limit && last
+        ? encodeCursor(toNumOrNull(last.height) ?? UNCONFIRMED_SORT, toNumOrNull(last.tx_index) ?? -1, String(last.vault_id), String(last.txid))
+        : null;
+    return { items, nextBefore };
+  }
+
+  async verification(): Promise<PublicVerification> {
+    const vaults = (await this.#db.selectFrom('vaults').select(['id', 'name', 'kind', 'descriptor', 'threshold']).orderBy('created_at').orderBy('id').execute()) as Row[];
+    const keyCounts = await sql<Row>`select vault_id, count(*) as n from vault_keys group by vault_id`.execute(this.#db);
+    const nKeys = new Map(keyCounts.rows.map((r) => [String(r.vault_id), toNum(r.n)]));
+    const watched = (await this.#db.selectFrom('vault_addresses as a').innerJoin('vaults as v', 'v.id', 'a.vault_id')
+      .select(['a.vault_id', 'a.address']).where('v.kind', '=', 'addresses').orderBy('a.vault_id').orderBy('a.idx').execute()) as Row[];
+    return {
+      network: this.#network,
+      tip: await this.#tip(),
+      vaults: vaults.map((v) => ({
+        id: String(v.id),
+        name: String(v.name),
+        descriptors: v.descriptor === null ? [] : [String(v.descriptor)],
+        addresses: watched.filter((a) => a.vault_id === v.id).map((a) => String(a.address)),
+        threshold: toNumOrNull(v.threshold),
+        keyCount: v.kind === 'descriptor' ? (nKeys.get(String(v.id)) ?? null) : null,
+      })),
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { action } from '../context.ts';
+import { startServer } from '../../server/app.ts';
+import { ensureWebBuilt } from '../../server/web-build.ts';
+import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
+import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
+import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (/api/v1) and the transparency dashboard')
+    .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 8080)
+    .option('--host <host>', 'address to listen on; keep 127.0.0.1 unless a TLS proxy is in front', '127.0.0.1')
+    .option('--no-dashboard', 'serve the API only')
+    .addHelpText('after', '\nExamples:\n  $ soberana serve\n  $ soberana serve --port 9000 --db ./reserve.db\n  $ curl http://127.0.0.1:8080/api/v1/public/summary')
+    .action(
+      action(async (ctx, opts: { port: number; host: string; dashboard: boolean }) => {
+        const cfg = ctx.config();
+        const db = await ctx.db();
+        const webRoot = opts.dashboard ? await ensureWebBuilt() : null;
+        const { app, url } = await startServer(
+          {
+            publicView: new SqlPublicView(db, cfg.network),
+            tokens: new SqlApiTokenStore(db),
+            prices: loadPriceHistory(),
+            clock: { now: () => Date.now() },
+            webRoot,
+            logLevel: cfg.logLevel,
+          },
+          { port: opts.port, host: opts.host },
+        );
+        ctx.out({ url, api: `${url}api/v1/`, openapi: `${url}api/v1/openapi.json`, dashboard: webRoot ? url : null }, () =>
+          [`Soberana is serving ${webRoot ? `the dashboard at ${url}` : 'the API'}`, `API: ${url}api/v1/  (OpenAPI: ${url}api/v1/openapi.json)`, 'Press Ctrl+C to stop.'].join('\n'),
+        );
+        await new Promise<void>((resolve) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            void app.close().then(resolve, resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      }),
+    );
+}
