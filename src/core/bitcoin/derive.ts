@@ -101,22 +101,9 @@ export function createFastDeriver(
     return ks;
   };
 
-  const data = new Uint8Array(37);
   const childKey = (k: BranchKey, index: number): Uint8Array => {
     if (k.fixed) return k.fixed;
-    data.set(k.pubkey as Uint8Array, 0);
-    data[33] = index >>> 24;
-    data[34] = (index >>> 16) & 0xff;
-    data[35] = (index >>> 8) & 0xff;
-    data[36] = index & 0xff;
-    const I = (k.mac as ReturnType<typeof hmac.create>).clone().update(data).digest();
-    const il = bytesToBig(I, 0, 32);
-    if (il !== 0n && il < ORDER) {
-      const child = Point.BASE.multiplyUnsafe(il).add(k.point as CurvePoint);
-      if (!child.is0()) return child.toBytes(true);
-    }
-    // Probability below 2^-127: let bip32 apply BIP32's rule for an invalid child.
-    return (k.node as BIP32Interface).derive(index).publicKey;
+    return childPubkey(k as ParentKey, index) ?? (k.node as BIP32Interface).derive(index).publicKey;
   };
 
   return (branch: number, index: number): FastDerived => {
@@ -152,6 +139,42 @@ export function createFastDeriver(
     const sh = hash160(concat([0x00, 0x20], program));
     return { scriptPubKey: p2shScript(sh), address: base58check.encode(concat([net.scriptHash], sh)), witnessScript: script };
   };
+}
+
+interface ParentKey {
+  readonly point: CurvePoint;
+  readonly pubkey: Uint8Array;
+  readonly mac: ReturnType<typeof hmac.create>;
+}
+
+const ckdData = new Uint8Array(37);
+
+/**
+ * BIP32 CKDpub for an unhardened index, public key only: K_i = parse256(I_L)·G + K with
+ * I = HMAC-SHA512(c, ser_P(K) ‖ ser_32(i)). Returns null in the (p < 2^-127) invalid case, for the
+ * caller to hand to bip32.
+ */
+function childPubkey(parent: ParentKey, index: number): Uint8Array | null {
+  ckdData.set(parent.pubkey, 0);
+  ckdData[33] = index >>> 24;
+  ckdData[34] = (index >>> 16) & 0xff;
+  ckdData[35] = (index >>> 8) & 0xff;
+  ckdData[36] = index & 0xff;
+  const I = parent.mac.clone().update(ckdData).digest();
+  const il = bytesToBig(I, 0, 32);
+  if (il === 0n || il >= ORDER) return null;
+  const child = Point.BASE.multiplyUnsafe(il).add(parent.point);
+  return child.is0() ? null : child.toBytes(true);
+}
+
+/**
+ * The compressed public key of unhardened child `index` of (pubkey, chainCode), computed the
+ * fast way. Exported so the BIP32 vectors can check it; the derivers cache the parent state.
+ * @example ckdPub(node.publicKey, node.chainCode, 7) // equals node.derive(7).publicKey
+ */
+export function ckdPub(pubkey: Uint8Array, chainCode: Uint8Array, index: number): Uint8Array | null {
+  if (!Number.isInteger(index) || index < 0 || index >= 0x80000000) throw new RangeError(`ckdPub: index ${index} must be unhardened (0..2^31-1)`);
+  return childPubkey({ point: Point.fromBytes(pubkey), pubkey, mac: hmac.create(sha512, chainCode) }, index);
 }
 
 function segwit(hrp: string, program: Uint8Array): string {

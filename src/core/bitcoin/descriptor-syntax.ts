@@ -76,6 +76,8 @@ export function parseSyntax(body: string): SyntaxNode {
     const token = body.slice(start, i);
     if (body[i] === '(') {
       if (!/^[a-z_0-9:]+$/.test(token)) throw bad(`"${token}" is not a descriptor function name`);
+      const unsupported = UNSUPPORTED[token];
+      if (unsupported) throw bad(`${token}() ${unsupported} is not supported (the descriptor library, @bitcoinerlab/descriptors, does not implement it)`);
       i++;
       const args: SyntaxNode[] = [];
       if (body[i] !== ')') {
@@ -96,6 +98,14 @@ export function parseSyntax(body: string): SyntaxNode {
   if (i !== body.length) throw bad(`unexpected "${body.slice(i, i + 10)}" after the end of the descriptor`);
   return root;
 }
+
+/** Standard descriptor functions the parsing library does not implement. */
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  raw: '(BIP385 raw script)',
+  combo: '(BIP384)',
+  rawtr: '(raw taproot output key)',
+  musig: '(BIP390 MuSig2 key aggregation)',
+};
 
 /** Functions whose arguments are not key expressions. */
 const NON_KEY_FUNCTIONS = new Set(['addr', 'raw', 'older', 'after', 'sha256', 'hash256', 'ripemd160', 'hash160']);

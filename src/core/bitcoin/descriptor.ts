@@ -75,6 +75,17 @@ const bad = (message: string): DomainError => new DomainError('INVALID_DESCRIPTO
 export const MAX_DERIVE_COUNT = 10_000;
 
 /**
+ * The BIP380 checksum of a descriptor body (the part before '#'), by @bitcoinerlab/descriptors.
+ * @example descriptorChecksum('raw(deadbeef)') === '89f8spxm'
+ */
+export function descriptorChecksum(body: string): string {
+  for (const ch of body) {
+    if (!INPUT_CHARSET.includes(ch)) throw bad(`the descriptor contains a character descriptors cannot hold: "${ch}"`);
+  }
+  return libChecksum(body);
+}
+
+/**
  * Parse and check a descriptor. Refuses (DomainError INVALID_DESCRIPTOR, message naming the
  * problem): a wrong checksum, a missing one unless `requireChecksum: false`, the same key twice in
  * one multisig, a threshold of 0 or above the key count, keys of different networks, a hardened
@@ -86,14 +97,11 @@ export function parseDescriptor(text: string, opts: { requireChecksum?: boolean 
   const requireChecksum = opts.requireChecksum ?? true;
   const trimmed = text.trim();
   if (trimmed === '') throw bad('the descriptor is empty');
-  for (const ch of trimmed) {
-    if (!INPUT_CHARSET.includes(ch)) throw bad(`the descriptor contains a character descriptors cannot hold: "${ch}"`);
-  }
   const hashes = trimmed.split('#');
   if (hashes.length > 2) throw bad('the descriptor has more than one "#"');
   const body = hashes[0] as string;
   const given = hashes[1];
-  const computed = libChecksum(body);
+  const computed = descriptorChecksum(body);
   if (given === undefined) {
     if (requireChecksum) throw bad('the descriptor has no checksum ("#…" at the end); add it, or pass --no-checksum to accept it without one');
   } else if (given.length !== 8) {
@@ -207,13 +215,13 @@ function checkDuplicates(keys: readonly KeyExpression[]): void {
       if (prev) throw duplicate(prev, k);
       byXpub.set(id, k);
     }
-  }
-  const byPubkey = new Map<string, KeyExpression>();
-  for (const k of keys) {
-    const x = firstPubkeyX(k);
-    const prev = byPubkey.get(x);
-    if (prev) throw duplicate(prev, k);
-    byPubkey.set(x, k);
+    const byPubkey = new Map<string, KeyExpression>();
+    for (const k of g) {
+      const x = firstPubkeyX(k);
+      const prev = byPubkey.get(x);
+      if (prev) throw duplicate(prev, k);
+      byPubkey.set(x, k);
+    }
   }
 }
 
@@ -327,6 +335,14 @@ function branchOf(d: ParsedDescriptor, change: boolean): number {
   return 1;
 }
 
+/** What createDeriver returns. */
+export interface Deriver {
+  derive(change: boolean, index: number): DerivedAddress;
+  witnessScript?(change: boolean, index: number): Uint8Array | undefined;
+  /** The scriptPubKey alone; works for scripts without an address form too (pk(), raw(), bare multi). */
+  scriptPubKey(change: boolean, index: number): Uint8Array;
+}
+
 /**
  * A reusable deriver: fast for wsh/sh/sh-wsh (sorted)multi and wpkh/sh-wpkh/pkh over xpubs,
  * @bitcoinerlab/descriptors for everything else. `derive(change, index)` gives the address and
@@ -336,7 +352,7 @@ function branchOf(d: ParsedDescriptor, change: boolean): number {
 export function createDeriver(
   d: ParsedDescriptor,
   network: Network,
-): { derive(change: boolean, index: number): DerivedAddress; witnessScript?(change: boolean, index: number): Uint8Array | undefined } {
+): Deriver {
   checkDescriptorNetwork(d, network);
   const { body, keys } = internal(d);
   const indexFor = (index: number): number => {
@@ -352,6 +368,9 @@ export function createDeriver(
       },
       witnessScript(change, index) {
         return fast(branchOf(d, change), indexFor(index)).witnessScript;
+      },
+      scriptPubKey(change, index) {
+        return fast(branchOf(d, change), indexFor(index)).scriptPubKey;
       },
     };
   }
@@ -377,6 +396,10 @@ export function createDeriver(
     witnessScript(change, index) {
       indexFor(index);
       return output(change, index).getWitnessScript();
+    },
+    scriptPubKey(change, index) {
+      indexFor(index);
+      return output(change, index).getScriptPubKey();
     },
   };
 }
