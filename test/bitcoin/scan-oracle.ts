@@ -86,22 +86,17 @@ export function oracleScan(raw: Uint8Array, scripts: ReadonlySet<string>, outpoi
     transactions: [],
   };
   txs.forEach((tx, txIndex) => {
-    let matched = false;
-    const txid = tx.getId();
+    let txid: string | undefined;
+    const id = (): string => (txid ??= tx.getId()); // hashed only when matched: keeps the oracle quick
     tx.outs.forEach((o, vout) => {
-      if (scripts.has(hex(o.script))) {
-        matched = true;
-        result.outputs.push({ txid, vout, value: o.value, script: hex(o.script), txIndex });
-      }
+      if (scripts.size > 0 && scripts.has(hex(o.script))) result.outputs.push({ txid: id(), vout, value: o.value, script: hex(o.script), txIndex });
     });
     tx.ins.forEach((i, vin) => {
+      if (outpoints.size === 0) return;
       const prevTxid = displayTxid(i.hash);
-      if (outpoints.has(`${prevTxid}:${i.index}`)) {
-        matched = true;
-        result.spends.push({ txid, vin, prevTxid, prevVout: i.index, txIndex });
-      }
+      if (outpoints.has(`${prevTxid}:${i.index}`)) result.spends.push({ txid: id(), vin, prevTxid, prevVout: i.index, txIndex });
     });
-    if (matched) result.transactions.push([txid, { raw: hex(tx.toBuffer()), txIndex }]);
+    if (txid !== undefined) result.transactions.push([txid, { raw: hex(tx.toBuffer()), txIndex }]);
   });
   return { result, block };
 }
