@@ -9,7 +9,8 @@ import { bip32 } from './ecc.ts';
 import { networks } from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import { ecc } from './ecc.ts';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 
 /** A node of the descriptor syntax: `name(args…)`, a taproot `{a,b}` branch, or a bare token. */
 export type SyntaxNode =
@@ -133,7 +134,7 @@ export function collectKeys(root: SyntaxNode): KeyExpression[] {
       return;
     }
     if (n.kind === 'leaf') {
-      if (/^\d+$/.test(n.text)) return; // miniscript's 0 and 1
+      if (n.text === '0' || n.text === '1') return; // miniscript's constant fragments
       out.push(parseKeyExpression(n.text, context, multisigGroup));
       return;
     }
@@ -235,7 +236,7 @@ export function parseKeyExpression(text: string, context: string, multisigGroup:
     if (body.length === 66 && !/^0[23]/.test(body)) throw bad(`public key ${short(body)} must start with 02 or 03`);
     if (body.length === 130 && !body.startsWith('04')) throw bad(`uncompressed public key ${short(body)} must start with 04`);
     const point = body.length === 64 ? `02${body}` : body;
-    if (!ecc.isPoint(hexToBytes(point))) throw bad(`public key ${short(body)} is not a point on the curve`);
+    if (!isCurvePoint(point)) throw bad(`public key ${short(body)} is not a point on the curve`);
   } else if (XPUB_PREFIX.test(body) || XPRV_PREFIX.test(body)) {
     const decoded = decodeExtended(body);
     if (!decoded) throw bad(`unparsable extended key ${short(body)} (bad base58 checksum, length or version)`);
@@ -262,6 +263,15 @@ export function parseKeyExpression(text: string, context: string, multisigGroup:
     }
   }
   return { text, fingerprint, originSteps, kind, body, xpub, pubkey, steps, childPath, network, context, multisigGroup };
+}
+
+function isCurvePoint(hex: string): boolean {
+  try {
+    secp256k1.Point.fromHex(hex).assertValidity();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function decodeExtended(body: string): { xpub: string; isPrivate: boolean; network: 'main' | 'test' } | null {
