@@ -44,6 +44,14 @@ export async function submitToMempool(bcoin: BcoinModule, node: BcoinFullNode, r
   return { accepted: true, txid: tx.txid() };
 }
 
+/** bcoin estimates at most this many blocks ahead (and asserts beyond); Core clamps likewise. */
+export const BCOIN_MAX_FEE_TARGET = 15;
+
+/** bcoin's smart fee estimate in satoshis per 1000 bytes, 0 when it has none; the target is clamped. */
+export function bcoinFeeEstimate(node: BcoinFullNode, targetBlocks: number): number {
+  return node.fees.estimateFee(Math.min(Math.max(1, targetBlocks), BCOIN_MAX_FEE_TARGET), true);
+}
+
 export class BcoinChainSource implements ChainSource {
   readonly endpoint: string;
   readonly #bcoin: BcoinModule;
@@ -110,8 +118,7 @@ export class BcoinChainSource implements ChainSource {
 
   async estimateFeeRate(targetBlocks: number): Promise<number | null> {
     if (!Number.isSafeInteger(targetBlocks) || targetBlocks < 1) throw new RangeError(`estimateFeeRate: target must be a positive integer, got ${String(targetBlocks)}`);
-    // bcoin answers satoshis per 1000 bytes, 0 when it has no estimate.
-    const perKb = this.#open().fees.estimateFee(targetBlocks, true);
+    const perKb = bcoinFeeEstimate(this.#open(), targetBlocks);
     return perKb > 0 ? perKb / 1000 : null;
   }
 

@@ -72,7 +72,7 @@ export class BitcoindChainSource implements ChainSource {
   async blockHash(height: number): Promise<string> {
     assertHeight('blockHash', height);
     try {
-      return this.#hash(await this.#call('getblockhash', [height]), 'getblockhash');
+      return this.#hash(await this.#rpc.call('getblockhash', [height]), 'getblockhash');
     } catch (e) {
       if (e instanceof RpcError && e.code === RPC_CODE.INVALID_PARAMETER) throw new DomainError('NOT_FOUND', `no block at height ${height} on the node at ${this.endpoint} (above the tip)`);
       throw this.#map(e);

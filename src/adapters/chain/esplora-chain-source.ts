@@ -9,7 +9,7 @@
  *   const tip = await source.tip();
  */
 import { Block, Transaction } from 'bitcoinjs-lib';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { BlockHeader, BroadcastResult, ChainSource, ChainTip, MempoolTx } from '../../core/chain/chain-source.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { Network } from '../../core/network.ts';
@@ -115,12 +115,15 @@ export class EsploraChainSource implements ChainSource {
 
   async rawTransaction(txid: string): Promise<Uint8Array> {
     assertHash('rawTransaction', txid);
-    const raw = await this.#binary(`tx/${txid}/raw`, `transaction ${txid}`);
+    // `/hex` rather than `/raw`: every Esplora-shaped server has it (mempool's electrum backend lacks `/raw`).
+    const hex = await this.#text(`tx/${txid}/hex`, `transaction ${txid}`);
+    let raw: Uint8Array;
     let id: string;
     try {
+      raw = hexToBytes(hex);
       id = Transaction.fromBuffer(raw).getId();
     } catch {
-      throw badResponse(this.endpoint, `tx/${txid}/raw does not parse as a transaction`);
+      throw badResponse(this.endpoint, `tx/${txid}/hex is not a transaction`);
     }
     if (id !== txid) throw badResponse(this.endpoint, `asked for transaction ${txid}, got ${id}`);
     return raw;

@@ -8,6 +8,8 @@
  * - witness spends are accepted only from height 432: the harness wallet is legacy P2PKH;
  * - `sendrawtransaction` returns before validation: replaced here by a version that goes
  *   through the mempool and answers Core's error code -26 with the real reason;
+ * - `estimatesmartfee` answers in bcoin's shape and asserts on targets above 15: replaced by one
+ *   that clamps the target (as Core does at 1008) and answers in Core's shape;
  * - after `invalidateblock` the disconnected transactions do not return to the mempool (the P2P
  *   pool, not connected here, throws on the chain's reset event, so the mempool never hears it and
  *   keeps the old tip): the harness resets the mempool and resubmits them, as Core would;
@@ -19,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import type { BroadcastResult, ChainSource } from '../../core/chain/chain-source.ts';
 import { DomainError } from '../../core/errors.ts';
 import { BitcoindChainSource } from './bitcoind-chain-source.ts';
-import { BcoinChainSource, revHex, submitToMempool } from './bcoin-chain-source.ts';
+import { BCOIN_MAX_FEE_TARGET, BcoinChainSource, bcoinFeeEstimate, revHex, submitToMempool } from './bcoin-chain-source.ts';
 import { loadBcoin, type BcoinFullNode, type BcoinModule } from './bcoin-types.ts';
 import { assertHash } from './errors.ts';
 import { HarnessWallet, regtestOutputScript, type WalletCoin } from './harness-wallet.ts';
@@ -46,7 +48,7 @@ export interface RegtestNode {
   /** Submit through the mempool, with the real rejection reason. */
   submitTx(raw: Uint8Array): Promise<BroadcastResult>;
   /** Invalidate a block (and its descendants) to force a reorg. */
-  invalidateBlock(hash: string): Promise<void>;
+  invalidateBlock(hash: string, opts?: { resubmit?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,8 @@ const RPC_USER = 'soberana';
 const SPACING = 600;
 /** Blocks more than 2 hours in the future are invalid. */
 const MAX_FUTURE = 2 * 60 * 60;
+/** bcoin's consensus.BIP16_TIME (2012-04-01): blocks before it are checked without P2SH. */
+const BIP16_TIME = 1_333_238_400;
 /** `fund` mines at most this many blocks to mature a coinbase before giving up. */
 const MAX_AUTO_MINE = 200;
 
@@ -122,6 +126,14 @@ export async function startRegtestNode(opts: StartRegtestOptions = {}): Promise<
     const r = await submitToMempool(bcoin, node, Buffer.from(hex, 'hex'));
     if (!r.accepted) throw new NodeRpcError(r.reason === 'TX decode failed' ? RPC_CODE.DESERIALIZATION_ERROR : RPC_CODE.VERIFY_REJECTED, r.reason);
     return r.txid;
+  };
+  node.rpc.calls.estimatesmartfee = async (args) => {
+    const target = args[0];
+    if (typeof target !== 'number' || !Number.isSafeInteger(target) || target < 1) throw new NodeRpcError(RPC_CODE.INVALID_PARAMETER, 'Invalid conf_target');
+    const perKb = bcoinFeeEstimate(node, target);
+    const blocks = Math.min(target, BCOIN_MAX_FEE_TARGET);
+    // Core's shape: BTC per 1000 vB, or `errors` when there is no estimate.
+    return perKb > 0 ? { feerate: perKb / 1e8, blocks } : { errors: ['Insufficient data or no feerate found'], blocks };
   };
   try {
     await node.open();
@@ -225,7 +237,11 @@ class EmbeddedRegtestNode implements RegtestNode {
     return submitToMempool(this.#bcoin, this.#live(), raw);
   }
 
-  invalidateBlock(hash: string): Promise<void> {
+  /**
+   * `resubmit: false` drops the disconnected transactions instead of returning them to the mempool,
+   * as if the winning chain's miner never saw them (lets a test confirm a conflicting spend).
+   */
+  invalidateBlock(hash: string, opts: { resubmit?: boolean } = {}): Promise<void> {
     assertHash('invalidateBlock', hash);
     return this.#serial(async () => {
       const chain = this.#live().chain;
@@ -246,7 +262,7 @@ class EmbeddedRegtestNode implements RegtestNode {
       if (node.mempool.tip !== chain.tip.hash) await node.mempool._reset();
       // Return the disconnected transactions, then the earlier mempool, as Core does; those no
       // longer valid (e.g. spending a disconnected coinbase) stay out.
-      for (const raw of [...disconnected.flat(), ...pending]) await submitToMempool(this.#bcoin, node, raw);
+      for (const raw of [...(opts.resubmit === false ? [] : disconnected.flat()), ...pending]) await submitToMempool(this.#bcoin, node, raw);
     });
   }
 
@@ -281,7 +297,9 @@ class EmbeddedRegtestNode implements RegtestNode {
     const now = Math.floor(Date.now() / 1000);
     let t: number;
     if (time === undefined) {
-      t = Math.max(mtp + 1, Math.min(now, tip.time + SPACING));
+      // Never before BIP16's activation time: bcoin enables P2SH by block time only, and with segwit
+      // active (height 432) but P2SH not, its script check asserts. Core's regtest has P2SH from genesis.
+      t = Math.max(mtp + 1, BIP16_TIME, Math.min(now, tip.time + SPACING));
     } else {
       if (time <= mtp) throw new DomainError('INVALID_ARGUMENT', `block time ${time} is not after the median time past ${mtp} of the tip (regtest accepts past times only above it)`);
       if (time > now + MAX_FUTURE) throw new DomainError('INVALID_ARGUMENT', `block time ${time} is more than 2 hours in the future`);
