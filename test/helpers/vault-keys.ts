@@ -1,0 +1,36 @@
+/**
+ * Deterministic test keys for vaults on regtest. The private keys exist only inside the tests
+ * (Soberana itself never holds one); the vault sees only the tpubs.
+ */
+import { BIP32Factory, type BIP32Interface } from 'bip32';
+import * as ecc from '@bitcoinerlab/secp256k1';
+import { networks } from 'bitcoinjs-lib';
+import { hex } from '@scure/base';
+import { parseDescriptor } from '../../src/core/bitcoin/descriptor.ts';
+
+const bip32 = BIP32Factory(ecc);
+
+export interface TestCosigner {
+  readonly root: BIP32Interface;
+  readonly fingerprint: string;
+  readonly account: BIP32Interface;
+  readonly keyExpr: string;
+}
+
+export function cosigner(seedByte: number, path = "m/48'/1'/0'/2'"): TestCosigner {
+  const root = bip32.fromSeed(new Uint8Array(32).fill(seedByte), networks.testnet);
+  const account = root.derivePath(path);
+  const fingerprint = hex.encode(root.fingerprint);
+  const origin = path.replace(/^m/, '').replace(/'/g, 'h');
+  return { root, fingerprint, account, keyExpr: `[${fingerprint}${origin}]${account.neutered().toBase58()}/<0;1>/*` };
+}
+
+/** A `wsh(sortedmulti(m, …))` multipath descriptor with its checksum. */
+export function multisigDescriptor(m: number, signers: readonly TestCosigner[]): string {
+  return parseDescriptor(`wsh(sortedmulti(${m},${signers.map((s) => s.keyExpr).join(',')}))`, { requireChecksum: false }).descriptor;
+}
+
+/** A single-key `wpkh(…/<0;1>/*)` descriptor (simple to sign in tests); make the cosigner with path m/84'/1'/0'. */
+export function wpkhDescriptor(signer: TestCosigner): string {
+  return parseDescriptor(`wpkh(${signer.keyExpr})`, { requireChecksum: false }).descriptor;
+}
