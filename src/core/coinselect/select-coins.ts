@@ -167,8 +167,10 @@ export function selectCoins(req: SelectCoinsRequest): CoinSelection {
     scored.push(s);
   }
 
-  // Everything but the inputs, with 3 WU of slack for the final vsize rounding (see feeShare).
-  const baseWeight = overheadWeight(1, outLens.length, true) + outLens.reduce((s, l) => s + outputWeight(l), 0) + 3;
+  // Everything but the inputs. The strategies work on fee shares (fractional vbytes, each share
+  // rounded up); `evaluate` then prices every proposal on its exact weight and drops any that the
+  // final vsize rounding would leave short, so the estimate may be a few sats off but the fee never is.
+  const baseWeight = overheadWeight(1, outLens.length, true) + outLens.reduce((s, l) => s + outputWeight(l), 0);
   const changeOutputFee = feeShare(outputWeight(req.changeScriptLength), rate);
   const changeSpendFee = feeShare(req.changeInputWeight, ltRate);
   const costOfChange = changeOutputFee + changeSpendFee;

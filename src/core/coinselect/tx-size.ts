@@ -103,9 +103,9 @@ export function feeForWeight(weight: number, feeRateSatPerKvb: bigint): bigint {
 
 /**
  * Fee share of one part of a transaction (an input, an output) of `weight`, on fractional vbytes:
- * ceil(rate × weight / 4000). The shares of the inputs plus the share of everything else taken on
- * 3 extra WU never undercount `feeForWeight` of the whole transaction: the 3 WU cover the rounding
- * of the final vsize up to a multiple of 4 WU.
+ * ceil(rate × weight / 4000). Shares are what coin selection compares; the fee actually paid is
+ * `feeForWeight` of the whole transaction, which can exceed the sum of shares by the rounding of
+ * the final vsize (at most 3 WU).
  */
 export function feeShare(weight: number, feeRateSatPerKvb: bigint): bigint {
   return ceilDiv(BigInt(weight) * feeRateSatPerKvb, 4000n);
