@@ -296,8 +296,10 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
   ];
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/** Quote for a POSIX shell, readably: single quotes unless the text has one (hardened paths). */
+export function shellQuote(s: string): string {
+  if (!s.includes("'")) return `'${s}'`;
+  return `"${s.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
 }
 
 const CLI_NETWORK: Record<string, string> = { main: '', test: ' -testnet', signet: ' -signet', regtest: ' -regtest' };

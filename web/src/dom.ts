@@ -1,0 +1,51 @@
+// A tiny helper to build DOM without innerHTML (no injection, no inline script or style).
+
+type Child = Node | string | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
+
+export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (typeof v === 'function') el.addEventListener(k.replace(/^on/, ''), v);
+    else if (k === 'class') el.className = String(v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el: Element, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function s(tag: string, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElement {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  append(el, children);
+  return el;
+}
+
+/** A table inside a horizontally scrolling wrapper (phones). */
+export function table(head: string[], rows: Child[][], opts: { id?: string; numeric?: number[] } = {}): HTMLElement {
+  const num = new Set(opts.numeric ?? []);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      opts.id ? { id: opts.id } : {},
+      h('thead', {}, h('tr', {}, ...head.map((t, i) => h('th', num.has(i) ? { class: 'num', scope: 'col' } : { scope: 'col' }, t)))),
+      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', num.has(i) ? { class: 'num' } : {}, c))))),
+    ),
+  );
+}
+
+export function section(title: string, id: string, ...children: Child[]): HTMLElement {
+  return h('section', { class: 'panel', id, 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), ...children);
+}

@@ -1,0 +1,122 @@
+// Operator pages behind a token: the session, then whatever the API offers to this role.
+// Sections for endpoints the server does not offer yet say so instead of pretending.
+import { api, ApiError, getToken, setToken, type OpenApiDoc, type Session, type TokenInfo } from './api.ts';
+import { append, h, section, table } from './dom.ts';
+
+const AREAS: Array<{ title: string; id: string; paths: string[]; what: string }> = [
+  { title: 'Vaults', id: 'op-vaults', paths: ['/api/v1/vaults'], what: 'the reserve’s wallets with their keys and balances' },
+  { title: 'Spend proposals', id: 'op-proposals', paths: ['/api/v1/proposals'], what: 'proposals with their approval state, PSBT download and upload' },
+  { title: 'Spending policy', id: 'op-policy', paths: ['/api/v1/policy'], what: 'the rules every spend is checked against' },
+  { title: 'Audit log', id: 'op-audit', paths: ['/api/v1/audit'], what: 'the tamper-evident record of every step' },
+];
+
+function loginForm(root: HTMLElement, message: string | null): void {
+  const input = h('input', { type: 'password', id: 'token-input', name: 'token', autocomplete: 'off', placeholder: 'sob_…', required: true }) as HTMLInputElement;
+  const form = h(
+    'form',
+    { class: 'login', id: 'login-form' },
+    h('label', { for: 'token-input' }, 'Your API token'),
+    input,
+    h('button', { type: 'submit' }, 'Sign in'),
+    h('p', { class: 'muted' }, 'Ask your administrator for a token ("soberana token create --role operator --name …"). It is kept only in this browser tab.'),
+    message ? h('p', { class: 'error', role: 'alert' }, message) : null,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    setToken(input.value.trim());
+    void renderOperator(root);
+  });
+  root.replaceChildren(h('h1', {}, 'Operators'), form);
+}
+
+function genericTable(value: unknown): HTMLElement {
+  const list = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value as Record<string, unknown>).find(Array.isArray) : null;
+  if (!Array.isArray(list)) return h('pre', { class: 'code' }, JSON.stringify(value, null, 2));
+  if (list.length === 0) return h('p', { class: 'muted' }, 'Nothing yet.');
+  const keys = Object.keys(list[0] as Record<string, unknown>).slice(0, 8);
+  return table(keys, list.map((row) => keys.map((k) => {
+    const v = (row as Record<string, unknown>)[k];
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  })));
+}
+
+async function tokensPanel(): Promise<HTMLElement> {
+  const box = section('API tokens', 'op-tokens');
+  const render = async (fresh: TokenInfo | null): Promise<void> => {
+    const { tokens } = await api<{ tokens: TokenInfo[] }>('/tokens', { auth: true });
+    const name = h('input', { type: 'text', id: 'new-token-name', placeholder: 'who holds it', required: true, maxlength: 100 }) as HTMLInputElement;
+    const role = h('select', { id: 'new-token-role' }, ...['operator', 'approver', 'auditor', 'admin'].map((r) => h('option', { value: r }, r))) as HTMLSelectElement;
+    const form = h('form', { class: 'inline' }, name, role, h('button', { type: 'submit' }, 'Create token'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void api<TokenInfo>('/tokens', { method: 'POST', auth: true, body: { name: name.value, role: role.value } }).then((t) => render(t));
+    });
+    box.replaceChildren();
+    append(box, [
+      h('h2', { id: 'op-tokens-title' }, 'API tokens'),
+      fresh?.token ? h('div', { class: 'notice', role: 'status' }, h('p', {}, `New token for “${fresh.name}” (${fresh.role}). Copy it now — it will not be shown again:`), h('pre', { class: 'code' }, h('code', { id: 'fresh-token' }, fresh.token))) : null,
+      table(
+        ['Id', 'Name', 'Role', 'Created', 'State', ''],
+        tokens.map((t) => {
+          const btn = t.revokedAt ? null : (h('button', { type: 'button', class: 'secondary small' }, 'Revoke') as HTMLButtonElement);
+          btn?.addEventListener('click', () => void api(`/tokens/${t.id}`, { method: 'DELETE', auth: true }).then(() => render(null)));
+          return [t.id, t.name, t.role, t.createdAt.slice(0, 16).replace('T', ' '), t.revokedAt ? 'revoked' : 'active', btn];
+        }),
+      ),
+      form,
+    ]);
+  };
+  await render(null);
+  return box;
+}
+
+export async function renderOperator(root: HTMLElement): Promise<void> {
+  if (!getToken()) return loginForm(root, null);
+  let session: Session;
+  try {
+    session = await api<Session>('/session', { auth: true });
+  } catch (e) {
+    setToken(null);
+    return loginForm(root, e instanceof ApiError ? e.message : 'could not reach the server');
+  }
+  const doc = await api<OpenApiDoc>('/openapi.json');
+  const signOut = h('button', { type: 'button', class: 'secondary small', id: 'sign-out' }, 'Sign out');
+  signOut.addEventListener('click', () => {
+    setToken(null);
+    loginForm(root, null);
+  });
+  const who = h(
+    'div',
+    { class: 'session', id: 'session' },
+    h('p', {}, 'Signed in as ', h('strong', { id: 'session-name' }, session.tokenName), ' with the role ', h('strong', { id: 'session-role' }, session.role), '. ', signOut),
+    h('p', { class: 'muted' }, `You may: ${session.permissions.join(', ')}.`),
+  );
+  const panels: HTMLElement[] = [];
+  for (const area of AREAS) {
+    const offered = area.paths.filter((p) => doc.paths[p]);
+    if (offered.length === 0) {
+      panels.push(section(area.title, area.id, h('p', { class: 'muted' }, `This server does not offer ${area.what} yet.`)));
+      continue;
+    }
+    const panel = section(area.title, area.id);
+    for (const p of offered) {
+      const op = doc.paths[p]?.get;
+      if (!op || !session.permissions.includes(op['x-permission'] ?? '')) {
+        panel.append(h('p', { class: 'muted' }, 'Your role may not see this.'));
+        continue;
+      }
+      try {
+        panel.append(genericTable(await api<unknown>(p.replace('/api/v1', ''), { auth: true })));
+      } catch (e) {
+        panel.append(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
+      }
+    }
+    panels.push(panel);
+  }
+  if (session.permissions.includes('tokens.manage')) panels.push(await tokensPanel());
+  const offeredOps = Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.entries(ops).filter(([, op]) => session.permissions.includes(op['x-permission'] ?? '')).map(([m, op]) => [m.toUpperCase(), p, op.summary ?? '']),
+  );
+  panels.push(section('What this API offers you', 'op-endpoints', table(['Method', 'Path', 'What it does'], offeredOps.map((r) => r.map((c) => h('span', {}, c)))), h('p', { class: 'muted' }, h('a', { href: '/api/v1/openapi.json' }, 'The full OpenAPI description'))));
+  root.replaceChildren(h('h1', {}, 'Operators'), who, ...panels);
+}
