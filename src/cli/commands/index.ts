@@ -3,15 +3,21 @@ import { register as status } from './status.ts';
 import { register as db } from './db.ts';
 import { register as vault } from './vault.ts';
 import { register as queries } from './queries.ts';
+import { register as sync } from './sync.ts';
 import { register as serve } from './serve.ts';
 import { register as token } from './token.ts';
+import { register as psbt } from './psbt.ts';
+import { register as signer } from './signer.ts';
 
 /** Every command group, in the order `--help` lists them. Add one line per group. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   status,
   db,
   vault,
+  sync,
   queries,
   serve,
   token,
+  psbt,
+  signer,
 ];
