@@ -3,7 +3,6 @@ import { register as status } from './status.ts';
 import { register as db } from './db.ts';
 import { register as vault } from './vault.ts';
 import { register as queries } from './queries.ts';
-import { register as sync } from './sync.ts';
 import { register as serve } from './serve.ts';
 import { register as token } from './token.ts';
 import { register as psbt } from './psbt.ts';
@@ -14,7 +13,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   status,
   db,
   vault,
-  sync,
   queries,
   serve,
   token,
