@@ -93,7 +93,7 @@ test('the public page shows the API’s totals, a dated chart, every address, tr
   assert.equal(await page.locator('#tx-table tbody tr').count(), 25);
   assert.ok((await page.locator('#tx-table').textContent())?.includes('waiting to be confirmed'));
   await page.click('#tx-more');
-  await page.waitForFunction(() => document.querySelectorAll('#tx-table tbody tr').length === 50);
+  await page.waitForFunction("document.querySelectorAll('#tx-table tbody tr').length === 50");
   const verifyText = (await page.textContent('#verify')) ?? '';
   const descriptor = (await view.verification()).vaults[0]?.descriptors[0] ?? '-';
   assert.ok(verifyText.includes(`bitcoin-cli -regtest deriveaddresses "${descriptor}" '[0,19]'`), verifyText);
@@ -103,7 +103,8 @@ test('the public page shows the API’s totals, a dated chart, every address, tr
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();
   await page.waitForSelector('body[data-ready="public"]');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  // expressions run in the page (strings: this project's TypeScript has no DOM library)
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
   assert.ok(overflow <= 0, `the page scrolls sideways on a phone by ${overflow}px`);
   await page.screenshot({ path: join(OUT, 'dashboard-phone.png'), fullPage: false });
   await page.close();
@@ -141,7 +142,7 @@ test('an operator signs in with a token, sees the session and what the API offer
   // the token lives in sessionStorage: signing out forgets it
   await page.click('#sign-out');
   await page.waitForSelector('#login-form');
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('soberana.token')), null);
+  assert.equal(await page.evaluate<string | null>("sessionStorage.getItem('soberana.token')"), null);
   await page.close();
   // the one expected failure: the wrong token we typed on purpose
   assert.deepEqual(problems.splice(0).filter((p) => !/status of 401/.test(p)), []);
