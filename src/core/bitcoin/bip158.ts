@@ -176,58 +176,56 @@ export function encodeFilter(blockHash: string, elements: readonly Uint8Array[])
 export function decodeFilter(filter: Uint8Array): number[] {
   const [n, start] = readN(filter);
   const out: number[] = [];
-  const r = new GolombReader(filter, start);
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    v += r.next();
+  gcsWalk(filter, start, n, (v) => {
     out.push(v);
-  }
+    return GO_ON;
+  });
   return out;
 }
 
-/** Reads Golomb-Rice deltas from a bit stream, MSB first. */
-class GolombReader {
-  #buf: Uint8Array;
-  #pos: number;
-  #acc = 0; // up to 32 bits waiting, the oldest most significant
-  #bits = 0;
+const GO_ON = 0;
+const FOUND = 1;
+const STOP = 2;
 
-  constructor(buf: Uint8Array, pos: number) {
-    this.#buf = buf;
-    this.#pos = pos;
-  }
-
-  #refill(): void {
-    while (this.#bits <= 24) {
-      const b = this.#buf[this.#pos];
-      if (b === undefined) {
-        if (this.#bits === 0) throw filterError('bit stream ends before the last element');
-        return;
-      }
-      this.#pos++;
-      this.#acc = ((this.#acc << 8) | b) >>> 0;
-      this.#bits += 8;
-    }
-  }
-
-  /** The next delta: unary quotient, then P bits of remainder. */
-  next(): number {
+/**
+ * Reads the N Golomb-Rice coded deltas of a filter's bit stream (most significant bit first) and
+ * calls `visit` with each running value until it answers FOUND (→ true) or STOP (→ false). The reader
+ * keeps up to 32 pending bits in `acc` (only the low `bits` of it are meaningful) and counts a
+ * quotient's run of ones with Math.clz32, not bit by bit.
+ */
+function gcsWalk(buf: Uint8Array, pos: number, n: number, visit: (value: number) => number): boolean {
+  const len = buf.length;
+  let acc = 0;
+  let bits = 0;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
     let q = 0;
     for (;;) {
-      if (this.#bits === 0) this.#refill();
-      this.#bits--;
-      if (((this.#acc >>> this.#bits) & 1) === 0) break;
-      q++;
+      if (bits === 0) {
+        if (pos >= len) throw filterError('bit stream ends before the last element');
+        acc = buf[pos++] as number;
+        bits = 8;
+      }
+      const ones = Math.clz32(~(acc << (32 - bits)));
+      if (ones < bits) {
+        q += ones;
+        bits -= ones + 1;
+        break;
+      }
+      q += bits;
+      bits = 0;
     }
-    if (this.#bits < P) {
-      this.#refill();
-      if (this.#bits < P) throw filterError('bit stream ends inside an element');
+    while (bits < P) {
+      if (pos >= len) throw filterError('bit stream ends inside an element');
+      acc = (acc << 8) | (buf[pos++] as number);
+      bits += 8;
     }
-    this.#bits -= P;
-    const r = (this.#acc >>> this.#bits) & P_MASK;
-    this.#acc &= this.#bits === 0 ? 0 : (2 ** this.#bits - 1);
-    return q * TWO_P + r;
+    bits -= P;
+    v += q * TWO_P + ((acc >>> bits) & P_MASK);
+    const next = visit(v);
+    if (next !== GO_ON) return next === FOUND;
   }
+  return false;
 }
 
 /**
@@ -282,19 +280,15 @@ export class FilterMatcher {
       q[i] = mapToRange(f);
     }
     q.sort();
-    const r = new GolombReader(filter, start);
-    let v = 0;
     let qi = 0;
     let want = q[0] as number;
-    for (let i = 0; i < n; i++) {
-      v += r.next();
+    return gcsWalk(filter, start, n, (v) => {
       while (want < v) {
-        if (++qi === k) return false;
+        if (++qi === k) return STOP;
         want = q[qi] as number;
       }
-      if (want === v) return true;
-    }
-    return false;
+      return want === v ? FOUND : GO_ON;
+    });
   }
 }
 

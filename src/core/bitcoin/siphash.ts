@@ -4,8 +4,7 @@
  * implementation's 64 vectors and against bcoin's `bsip` (test/bitcoin/bip158.test.ts).
  *
  * JavaScript has no 64-bit integer arithmetic short of BigInt (slow), so every 64-bit word is held
- * as two unsigned 32-bit halves. The state lives in one module-level scratch array: the functions
- * are synchronous and never re-entered, so this is safe and avoids allocating per call.
+ * as two unsigned 32-bit halves.
  */
 
 /** A SipHash key split into its two little-endian 64-bit words, each as [hi, lo] uint32 halves. */
@@ -29,43 +28,6 @@ export function sipKey(key: Uint8Array): SipKey {
   return { k0lo: u32le(key, 0), k0hi: u32le(key, 4), k1lo: u32le(key, 8), k1hi: u32le(key, 12) };
 }
 
-// State v0..v3 as hi/lo pairs: [v0h, v0l, v1h, v1l, v2h, v2l, v3h, v3l].
-const S = new Uint32Array(8);
-
-function sipRound(): void {
-  let v0h = S[0] as number, v0l = S[1] as number, v1h = S[2] as number, v1l = S[3] as number;
-  let v2h = S[4] as number, v2l = S[5] as number, v3h = S[6] as number, v3l = S[7] as number;
-  let lo: number, t: number;
-  // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
-  lo = (v0l + v1l) >>> 0; v0h = (v0h + v1h + (lo < v0l ? 1 : 0)) >>> 0; v0l = lo;
-  t = v1h; v1h = ((v1h << 13) | (v1l >>> 19)) >>> 0; v1l = ((v1l << 13) | (t >>> 19)) >>> 0;
-  v1h = (v1h ^ v0h) >>> 0; v1l = (v1l ^ v0l) >>> 0;
-  t = v0h; v0h = v0l; v0l = t;
-  // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
-  lo = (v2l + v3l) >>> 0; v2h = (v2h + v3h + (lo < v2l ? 1 : 0)) >>> 0; v2l = lo;
-  t = v3h; v3h = ((v3h << 16) | (v3l >>> 16)) >>> 0; v3l = ((v3l << 16) | (t >>> 16)) >>> 0;
-  v3h = (v3h ^ v2h) >>> 0; v3l = (v3l ^ v2l) >>> 0;
-  // v0 += v3; v3 = rotl(v3, 21); v3 ^= v0
-  lo = (v0l + v3l) >>> 0; v0h = (v0h + v3h + (lo < v0l ? 1 : 0)) >>> 0; v0l = lo;
-  t = v3h; v3h = ((v3h << 21) | (v3l >>> 11)) >>> 0; v3l = ((v3l << 21) | (t >>> 11)) >>> 0;
-  v3h = (v3h ^ v0h) >>> 0; v3l = (v3l ^ v0l) >>> 0;
-  // v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32)
-  lo = (v2l + v1l) >>> 0; v2h = (v2h + v1h + (lo < v2l ? 1 : 0)) >>> 0; v2l = lo;
-  t = v1h; v1h = ((v1h << 17) | (v1l >>> 15)) >>> 0; v1l = ((v1l << 17) | (t >>> 15)) >>> 0;
-  v1h = (v1h ^ v2h) >>> 0; v1l = (v1l ^ v2l) >>> 0;
-  t = v2h; v2h = v2l; v2l = t;
-  S[0] = v0h; S[1] = v0l; S[2] = v1h; S[3] = v1l; S[4] = v2h; S[5] = v2l; S[6] = v3h; S[7] = v3l;
-}
-
-function compress(mh: number, ml: number): void {
-  S[6] = ((S[6] as number) ^ mh) >>> 0;
-  S[7] = ((S[7] as number) ^ ml) >>> 0;
-  sipRound();
-  sipRound();
-  S[0] = ((S[0] as number) ^ mh) >>> 0;
-  S[1] = ((S[1] as number) ^ ml) >>> 0;
-}
-
 /** Result holder for `siphash24Into`: the 64-bit hash as uint32 halves. */
 export interface SipOut {
   hi: number;
@@ -73,39 +35,74 @@ export interface SipOut {
 }
 
 /**
- * SipHash-2-4 of `data[start..end)` under `key`, written into `out` (no allocation).
+ * SipHash-2-4 of `data[start..end)` under `key`, written into `out` (no allocation). The state is
+ * held in 16 local uint32 halves; the round is written out twice (message words, finalization) so
+ * that it stays in registers.
  * @example const o = { hi: 0, lo: 0 }; siphash24Into(sipKey(k), script, 0, script.length, o);
  */
 export function siphash24Into(key: SipKey, data: Uint8Array, start: number, end: number, out: SipOut): void {
-  S[0] = (key.k0hi ^ 0x736f6d65) >>> 0;
-  S[1] = (key.k0lo ^ 0x70736575) >>> 0;
-  S[2] = (key.k1hi ^ 0x646f7261) >>> 0;
-  S[3] = (key.k1lo ^ 0x6e646f6d) >>> 0;
-  S[4] = (key.k0hi ^ 0x6c796765) >>> 0;
-  S[5] = (key.k0lo ^ 0x6e657261) >>> 0;
-  S[6] = (key.k1hi ^ 0x74656462) >>> 0;
-  S[7] = (key.k1lo ^ 0x79746573) >>> 0;
+  let v0h = (key.k0hi ^ 0x736f6d65) >>> 0, v0l = (key.k0lo ^ 0x70736575) >>> 0;
+  let v1h = (key.k1hi ^ 0x646f7261) >>> 0, v1l = (key.k1lo ^ 0x6e646f6d) >>> 0;
+  let v2h = (key.k0hi ^ 0x6c796765) >>> 0, v2l = (key.k0lo ^ 0x6e657261) >>> 0;
+  let v3h = (key.k1hi ^ 0x74656462) >>> 0, v3l = (key.k1lo ^ 0x79746573) >>> 0;
+  let lo: number, t: number;
   const len = end - start;
   const full = start + (len & ~7);
-  let p = start;
-  for (; p < full; p += 8) compress(u32le(data, p + 4), u32le(data, p));
-  // Last word: the 0..7 remaining bytes, with the length's low byte in the top byte.
-  let mh = (len & 0xff) << 24;
-  let ml = 0;
-  const rem = end - p;
-  for (let i = 0; i < rem; i++) {
-    const b = data[p + i] as number;
-    if (i < 4) ml |= b << (8 * i);
-    else mh |= b << (8 * (i - 4));
+  // Message words, then one last word: the 0..7 remaining bytes with the length's low byte on top.
+  for (let p = start; p <= full; p += 8) {
+    let mh: number, ml: number;
+    if (p < full) {
+      mh = u32le(data, p + 4);
+      ml = u32le(data, p);
+    } else {
+      mh = (len & 0xff) << 24;
+      ml = 0;
+      for (let i = 0; i < end - p; i++) {
+        const b = data[p + i] as number;
+        if (i < 4) ml |= b << (8 * i);
+        else mh |= b << (8 * (i - 4));
+      }
+      mh >>>= 0;
+      ml >>>= 0;
+    }
+    v3h = (v3h ^ mh) >>> 0; v3l = (v3l ^ ml) >>> 0;
+    for (let r = 0; r < 2; r++) {
+      lo = (v0l + v1l) >>> 0; v0h = (v0h + v1h + (lo < v0l ? 1 : 0)) >>> 0; v0l = lo;
+      t = v1h; v1h = ((v1h << 13) | (v1l >>> 19)) >>> 0; v1l = ((v1l << 13) | (t >>> 19)) >>> 0;
+      v1h = (v1h ^ v0h) >>> 0; v1l = (v1l ^ v0l) >>> 0;
+      t = v0h; v0h = v0l; v0l = t;
+      lo = (v2l + v3l) >>> 0; v2h = (v2h + v3h + (lo < v2l ? 1 : 0)) >>> 0; v2l = lo;
+      t = v3h; v3h = ((v3h << 16) | (v3l >>> 16)) >>> 0; v3l = ((v3l << 16) | (t >>> 16)) >>> 0;
+      v3h = (v3h ^ v2h) >>> 0; v3l = (v3l ^ v2l) >>> 0;
+      lo = (v0l + v3l) >>> 0; v0h = (v0h + v3h + (lo < v0l ? 1 : 0)) >>> 0; v0l = lo;
+      t = v3h; v3h = ((v3h << 21) | (v3l >>> 11)) >>> 0; v3l = ((v3l << 21) | (t >>> 11)) >>> 0;
+      v3h = (v3h ^ v0h) >>> 0; v3l = (v3l ^ v0l) >>> 0;
+      lo = (v2l + v1l) >>> 0; v2h = (v2h + v1h + (lo < v2l ? 1 : 0)) >>> 0; v2l = lo;
+      t = v1h; v1h = ((v1h << 17) | (v1l >>> 15)) >>> 0; v1l = ((v1l << 17) | (t >>> 15)) >>> 0;
+      v1h = (v1h ^ v2h) >>> 0; v1l = (v1l ^ v2l) >>> 0;
+      t = v2h; v2h = v2l; v2l = t;
+    }
+    v0h = (v0h ^ mh) >>> 0; v0l = (v0l ^ ml) >>> 0;
   }
-  compress(mh >>> 0, ml >>> 0);
-  S[5] = ((S[5] as number) ^ 0xff) >>> 0;
-  sipRound();
-  sipRound();
-  sipRound();
-  sipRound();
-  out.hi = ((S[0] as number) ^ (S[2] as number) ^ (S[4] as number) ^ (S[6] as number)) >>> 0;
-  out.lo = ((S[1] as number) ^ (S[3] as number) ^ (S[5] as number) ^ (S[7] as number)) >>> 0;
+  v2l = (v2l ^ 0xff) >>> 0;
+  for (let r = 0; r < 4; r++) {
+    lo = (v0l + v1l) >>> 0; v0h = (v0h + v1h + (lo < v0l ? 1 : 0)) >>> 0; v0l = lo;
+    t = v1h; v1h = ((v1h << 13) | (v1l >>> 19)) >>> 0; v1l = ((v1l << 13) | (t >>> 19)) >>> 0;
+    v1h = (v1h ^ v0h) >>> 0; v1l = (v1l ^ v0l) >>> 0;
+    t = v0h; v0h = v0l; v0l = t;
+    lo = (v2l + v3l) >>> 0; v2h = (v2h + v3h + (lo < v2l ? 1 : 0)) >>> 0; v2l = lo;
+    t = v3h; v3h = ((v3h << 16) | (v3l >>> 16)) >>> 0; v3l = ((v3l << 16) | (t >>> 16)) >>> 0;
+    v3h = (v3h ^ v2h) >>> 0; v3l = (v3l ^ v2l) >>> 0;
+    lo = (v0l + v3l) >>> 0; v0h = (v0h + v3h + (lo < v0l ? 1 : 0)) >>> 0; v0l = lo;
+    t = v3h; v3h = ((v3h << 21) | (v3l >>> 11)) >>> 0; v3l = ((v3l << 21) | (t >>> 11)) >>> 0;
+    v3h = (v3h ^ v0h) >>> 0; v3l = (v3l ^ v0l) >>> 0;
+    lo = (v2l + v1l) >>> 0; v2h = (v2h + v1h + (lo < v2l ? 1 : 0)) >>> 0; v2l = lo;
+    t = v1h; v1h = ((v1h << 17) | (v1l >>> 15)) >>> 0; v1l = ((v1l << 17) | (t >>> 15)) >>> 0;
+    v1h = (v1h ^ v2h) >>> 0; v1l = (v1l ^ v2l) >>> 0;
+    t = v2h; v2h = v2l; v2l = t;
+  }
+  out.hi = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
+  out.lo = (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
 }
 
 /**
