@@ -90,6 +90,8 @@ export interface BcoinFullNode {
   readonly http: { address(): { address: string; port: number } };
   /** bweb's RPC method table; replacing an entry overrides a method. */
   readonly rpc: { readonly calls: Record<string, (args: unknown[], help: boolean) => Promise<unknown>> };
+  /** Create the data directory (no-op in memory). */
+  ensure(): Promise<void>;
   open(): Promise<void>;
   close(): Promise<void>;
   getMeta(hash: string): Promise<{ readonly tx: BcoinTX } | null>;

@@ -24,7 +24,7 @@ import { BitcoindChainSource } from './bitcoind-chain-source.ts';
 import { BCOIN_MAX_FEE_TARGET, BcoinChainSource, bcoinFeeEstimate, revHex, submitToMempool } from './bcoin-chain-source.ts';
 import { loadBcoin, type BcoinFullNode, type BcoinModule } from './bcoin-types.ts';
 import { assertHash } from './errors.ts';
-import { HarnessWallet, regtestOutputScript, type WalletCoin } from './harness-wallet.ts';
+import { COINBASE_MATURITY, HarnessWallet, regtestOutputScript, type WalletCoin } from './harness-wallet.ts';
 import { RPC_CODE } from './rpc-client.ts';
 
 export interface RegtestNode {
@@ -136,6 +136,7 @@ export async function startRegtestNode(opts: StartRegtestOptions = {}): Promise<
     return perKb > 0 ? { feerate: perKb / 1e8, blocks } : { errors: ['Insufficient data or no feerate found'], blocks };
   };
   try {
+    await node.ensure();
     await node.open();
   } catch (e) {
     const code = (e as { code?: unknown }).code;
@@ -178,7 +179,7 @@ class EmbeddedRegtestNode implements RegtestNode {
     return this.#live().chain.height;
   }
 
-  mine(n: number, address?: string): Promise<string[]> {
+  async mine(n: number, address?: string): Promise<string[]> {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`mine: expected a non-negative integer count, got ${String(n)}`);
     const to = this.#address(address ?? this.walletAddress);
     return this.#serial(async () => {
@@ -188,7 +189,7 @@ class EmbeddedRegtestNode implements RegtestNode {
     });
   }
 
-  mineBlockAt(timeSec: number, opts: { address?: string; txs?: Uint8Array[] } = {}): Promise<string> {
+  async mineBlockAt(timeSec: number, opts: { address?: string; txs?: Uint8Array[] } = {}): Promise<string> {
     if (!Number.isSafeInteger(timeSec) || timeSec <= 0) throw new RangeError(`mineBlockAt: expected a Unix time in seconds, got ${String(timeSec)}`);
     const to = this.#address(opts.address ?? this.walletAddress);
     return this.#serial(async () => {
@@ -207,15 +208,17 @@ class EmbeddedRegtestNode implements RegtestNode {
     });
   }
 
-  fund(address: string, sats: bigint, opts: { confirm?: boolean } = {}): Promise<string> {
+  async fund(address: string, sats: bigint, opts: { confirm?: boolean } = {}): Promise<string> {
     if (typeof sats !== 'bigint') throw new TypeError('fund: "sats" expected bigint');
     if (sats <= 0n) throw new RangeError(`fund: "sats" must be positive, got ${sats}`);
     const script = regtestOutputScript(address);
     return this.#serial(async () => {
       let plan = HarnessWallet.plan(await this.#spendableCoins(), sats, script.length);
-      for (let mined = 0; !plan && mined < MAX_AUTO_MINE; mined++) {
-        // Not enough matured coinbase yet: mine to the wallet until one matures.
-        await this.#mineOne(this.#address(this.walletAddress), undefined);
+      for (let mined = 0; !plan && mined < MAX_AUTO_MINE; ) {
+        // Not enough matured coinbase yet: mine to the wallet until one matures (at once on a young chain).
+        const batch = Math.max(1, COINBASE_MATURITY + 1 - this.#live().chain.height);
+        for (let i = 0; i < batch; i++) await this.#mineOne(this.#address(this.walletAddress), undefined);
+        mined += batch;
         plan = HarnessWallet.plan(await this.#spendableCoins(), sats, script.length);
       }
       if (!plan) throw new DomainError('INSUFFICIENT_FUNDS', `the regtest harness wallet cannot pay ${sats} sats (regtest's whole supply is about 15,000 BTC)`);
