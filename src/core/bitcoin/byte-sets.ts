@@ -7,6 +7,11 @@
  * 32-bit hash kept beside it so a probe compares bytes only when the hashes agree. The hash is
  * deterministic (the core has no randomness); block data cannot slow a lookup down beyond one
  * byte comparison per candidate, because probe chains depend only on the watched entries.
+ *
+ * In front of each table sits a 65,536-bit prefilter indexed by two bytes that are already random
+ * (hash or key bytes near a script's end; the first bytes of a txid): almost every block output
+ * and input is rejected with a couple of loads, before any hashing. A set bit only means "look in
+ * the table", so stale bits after a delete cost time, never correctness.
  */
 
 const EMPTY = 0;
@@ -39,6 +44,15 @@ function scriptHash(buf: Uint8Array, start: number, end: number): number {
   return mix32(h);
 }
 
+const FILTER_WORDS = 65536 / 32;
+
+/** Prefilter index of a script: its length and two bytes just before its last two. */
+function scriptFilterIndex(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len < 4) return len;
+  return (((buf[end - 3] as number) | ((buf[end - 4] as number) << 8)) ^ Math.imul(len, 0x9e37)) & 0xffff;
+}
+
 function capacityFor(n: number): number {
   let c = MIN_CAPACITY;
   while (c < n * 2) c *= 2;
@@ -52,6 +66,7 @@ function capacityFor(n: number): number {
  *   s.has(block, scriptStart, scriptEnd); // true when block[scriptStart..scriptEnd) equals spk
  */
 export class ScriptSet {
+  #filter = new Uint32Array(FILTER_WORDS);
   #scripts: Uint8Array[] = [];
   #slots = new Int32Array(MIN_CAPACITY);
   #hashes = new Uint32Array(MIN_CAPACITY);
@@ -72,10 +87,14 @@ export class ScriptSet {
     if ((this.#scripts.length + 1) * 2 > this.#slots.length) this.#rehash(capacityFor(this.#scripts.length + 1));
     this.#scripts.push(script.slice());
     this.#insert(this.#scripts.length, scriptHash(script, 0, script.length));
+    const f = scriptFilterIndex(script, 0, script.length);
+    this.#filter[f >>> 5] = (this.#filter[f >>> 5] as number) | (1 << (f & 31));
   }
 
   /** True when the bytes `buf[start..end)` equal a member. */
   has(buf: Uint8Array, start: number, end: number): boolean {
+    const f = scriptFilterIndex(buf, start, end);
+    if (((this.#filter[f >>> 5] as number) & (1 << (f & 31))) === 0) return false;
     const len = end - start;
     const h = scriptHash(buf, start, end);
     const slots = this.#slots;
@@ -144,6 +163,7 @@ function outpointHash(buf: Uint8Array, o: number): number {
  *   s.has(block, inputOffset); // inputOffset: the 36 bytes prev txid (internal order) + vout LE
  */
 export class OutpointSet {
+  #filter = new Uint32Array(FILTER_WORDS);
   #keys: (Uint8Array | undefined)[] = [];
   #free: number[] = [];
   #size = 0;
@@ -169,6 +189,7 @@ export class OutpointSet {
       this.#keys[entry - 1] = k;
     }
     this.#insert(entry, outpointHash(k, 0));
+    this.#mark(k);
     this.#size++;
   }
 
@@ -188,7 +209,14 @@ export class OutpointSet {
 
   /** True when the 36 bytes at `buf[offset..]` (txid internal order + vout LE) are a member. */
   has(buf: Uint8Array, offset: number): boolean {
+    const f = (buf[offset] as number) | ((buf[offset + 1] as number) << 8);
+    if (((this.#filter[f >>> 5] as number) & (1 << (f & 31))) === 0) return false;
     return this.#find(buf, offset) >= 0;
+  }
+
+  #mark(k: Uint8Array): void {
+    const f = (k[0] as number) | ((k[1] as number) << 8);
+    this.#filter[f >>> 5] = (this.#filter[f >>> 5] as number) | (1 << (f & 31));
   }
 
   #find(buf: Uint8Array, o: number): number {
@@ -222,8 +250,12 @@ export class OutpointSet {
     this.#hashes = new Uint32Array(capacity);
     this.#mask = capacity - 1;
     this.#tombstones = 0;
+    this.#filter = new Uint32Array(FILTER_WORDS);
     this.#keys.forEach((k, idx) => {
-      if (k) this.#insert(idx + 1, outpointHash(k, 0));
+      if (k) {
+        this.#insert(idx + 1, outpointHash(k, 0));
+        this.#mark(k);
+      }
     });
   }
 }
