@@ -1,0 +1,155 @@
+/**
+ * The policy engine: evaluates a proposed spend against the ordered rules of a policy; the first
+ * rule whose conditions all hold decides. No rule matching means deny. Pure: the time, the
+ * vault's recent spends, its allowlist and the price all come in through the context.
+ *
+ * Conditions, precisely:
+ * - `maxAmountSats`: totalSats ≤ limit.
+ * - `maxAmountUsdCents`: ceil(totalSats × usdPerBtcCents / 10^8) ≤ limit; without a price the
+ *   condition does not hold (fail closed: a later, stricter rule decides).
+ * - `velocity`: the spends with `atMs > nowMs − window` (a spend exactly one window ago is outside;
+ *   one a millisecond later is inside), plus this one, sum to ≤ maxSats.
+ * - `destinations`: an output's address is usable when the allowlist has it with
+ *   `addedAtMs + allowlistDelay ≤ nowMs` (its earliest entry counts); `allowlisted` holds when every
+ *   output is usable, `not-allowlisted` when at least one is not.
+ * - `maxShareOfBalanceBps`: totalSats × 10,000 ≤ bps × vaultBalanceSats (integers only).
+ * - `timeOfDayUtc`: the UTC minute of `nowMs` is in [from, to), wrapping past midnight when from > to.
+ * - `initiatorRoles`: the proposer has at least one of the roles.
+ */
+import { SATS_PER_BTC } from '../money.ts';
+import { describeRequirement } from './approvals.ts';
+import { formatDuration, formatMinute, formatTime } from './explain.ts';
+import type { Policy, PolicyContext, PolicyDecision, PolicyRule, RuleConditions } from './types.ts';
+
+interface Check {
+  readonly holds: boolean;
+  readonly text: string;
+}
+
+const MS_PER_MINUTE = 60_000;
+
+function checkConditions(c: RuleConditions, ctx: PolicyContext, policy: Policy): Check[] {
+  const checks: Check[] = [];
+  const total = ctx.totalSats;
+  if (c.maxAmountSats !== undefined) {
+    const holds = total <= c.maxAmountSats;
+    checks.push({ holds, text: `amount ${total} sats ${holds ? '≤' : '>'} limit ${c.maxAmountSats} sats` });
+  }
+  if (c.maxAmountUsdCents !== undefined) {
+    const price = ctx.usdPerBtcCents ?? null;
+    if (price === null) {
+      checks.push({ holds: false, text: `no BTC/USD price available to compare with the limit of ${c.maxAmountUsdCents} US cents` });
+    } else {
+      const cents = (total * price + SATS_PER_BTC - 1n) / SATS_PER_BTC;
+      const holds = cents <= c.maxAmountUsdCents;
+      checks.push({ holds, text: `amount ${cents} US cents at ${price} cents/BTC ${holds ? '≤' : '>'} limit ${c.maxAmountUsdCents} US cents` });
+    }
+  }
+  if (c.velocity !== undefined) {
+    const from = ctx.nowMs - c.velocity.windowSeconds * 1000;
+    const earlier = ctx.recentSpends.filter((s) => s.atMs > from).reduce((s, x) => s + x.sats, 0n);
+    const sum = earlier + total;
+    const holds = sum <= c.velocity.maxSats;
+    checks.push({
+      holds,
+      text: `spent in the last ${formatDuration(c.velocity.windowSeconds)} ${earlier} sats + this ${total} sats = ${sum} sats ${holds ? '≤' : '>'} limit ${c.velocity.maxSats} sats`,
+    });
+  }
+  if (c.destinations !== undefined) {
+    const delayMs = policy.allowlistDelaySeconds * 1000;
+    const problems: string[] = [];
+    for (const o of ctx.outputs) {
+      let added: number | null = null;
+      for (const e of ctx.allowlist) if (e.address === o.address && (added === null || e.addedAtMs < added)) added = e.addedAtMs;
+      if (added === null) problems.push(`${o.address} is not on the allowlist`);
+      else if (added + delayMs > ctx.nowMs) problems.push(`${o.address} was added at ${formatTime(added)} and is usable only from ${formatTime(added + delayMs)}`);
+    }
+    if (c.destinations === 'allowlisted') {
+      checks.push(problems.length === 0 ? { holds: true, text: 'every output goes to a usable allowlisted address' } : { holds: false, text: problems.join('; ') });
+    } else {
+      checks.push(problems.length > 0 ? { holds: true, text: problems.join('; ') } : { holds: false, text: 'every output goes to a usable allowlisted address' });
+    }
+  }
+  if (c.maxShareOfBalanceBps !== undefined) {
+    const bps = BigInt(c.maxShareOfBalanceBps);
+    const holds = total * 10_000n <= bps * ctx.vaultBalanceSats;
+    checks.push({ holds, text: `amount ${total} sats is ${holds ? 'within' : 'more than'} ${formatBps(c.maxShareOfBalanceBps)} of the vault balance ${ctx.vaultBalanceSats} sats` });
+  }
+  if (c.timeOfDayUtc !== undefined) {
+    const { fromMinute, toMinute } = c.timeOfDayUtc;
+    const minute = (((Math.floor(ctx.nowMs / MS_PER_MINUTE) % 1440) + 1440) % 1440);
+    const holds = fromMinute < toMinute ? minute >= fromMinute && minute < toMinute : minute >= fromMinute || minute < toMinute;
+    checks.push({ holds, text: `time ${formatMinute(minute)} UTC is ${holds ? 'inside' : 'outside'} ${formatMinute(fromMinute)}–${formatMinute(toMinute)} UTC` });
+  }
+  if (c.initiatorRoles !== undefined) {
+    const role = c.initiatorRoles.find((r) => ctx.proposer.roles.includes(r));
+    checks.push(
+      role !== undefined
+        ? { holds: true, text: `proposer ${ctx.proposer.id} has role ${role}` }
+        : { holds: false, text: `proposer ${ctx.proposer.id} has none of the roles ${c.initiatorRoles.join(', ')}` },
+    );
+  }
+  return checks;
+}
+
+function formatBps(bps: number): string {
+  const whole = Math.floor(bps / 100);
+  const frac = bps % 100;
+  return `${whole}${frac === 0 ? '' : '.' + String(frac).padStart(2, '0').replace(/0$/, '')}%`;
+}
+
+function validateContext(ctx: PolicyContext): void {
+  if (!Number.isSafeInteger(ctx.nowMs)) throw new RangeError(`"nowMs" expected an integer time in ms, got ${ctx.nowMs}`);
+  for (const [label, v] of [
+    ['totalSats', ctx.totalSats],
+    ['vaultBalanceSats', ctx.vaultBalanceSats],
+  ] as const) {
+    if (typeof v !== 'bigint' || v < 0n) throw new RangeError(`"${label}" expected a non-negative bigint, got ${String(v)}`);
+  }
+  if (ctx.usdPerBtcCents !== undefined && ctx.usdPerBtcCents !== null && (typeof ctx.usdPerBtcCents !== 'bigint' || ctx.usdPerBtcCents <= 0n)) {
+    throw new RangeError(`"usdPerBtcCents" expected a positive bigint or null, got ${String(ctx.usdPerBtcCents)}`);
+  }
+  for (const s of ctx.recentSpends) {
+    if (typeof s.sats !== 'bigint' || s.sats < 0n) throw new RangeError(`"recentSpends[].sats" expected a non-negative bigint, got ${String(s.sats)}`);
+  }
+}
+
+const label = (r: PolicyRule, i: number): string => `rule ${i + 1} '${r.id}'`;
+
+/**
+ * Decide a proposed spend.
+ * @example
+ *   const d = evaluatePolicy(policy, { vaultId: 'reserve', proposer: { id: 'luis', roles: ['treasury'] },
+ *     outputs: [{ address: 'bc1q…', sats: 150_000_000n }], totalSats: 150_000_000n, vaultBalanceSats: 10n ** 11n,
+ *     nowMs: Date.UTC(2026, 0, 5, 10), recentSpends: [], allowlist: [{ address: 'bc1q…', addedAtMs: 0 }] });
+ *   d.outcome      // 'approval'
+ *   d.explanation  // ["rule 1 'unlisted-destination' skipped: every output goes to a usable allowlisted address",
+ *                  //  "rule 2 'small-payments' skipped: amount 150000000 sats > limit 100000000 sats", …]
+ */
+export function evaluatePolicy(policy: Policy, ctx: PolicyContext): PolicyDecision {
+  validateContext(ctx);
+  const explanation: string[] = [];
+  for (const [i, rule] of policy.rules.entries()) {
+    const checks = checkConditions(rule.when, ctx, policy);
+    const failed = checks.filter((c) => !c.holds);
+    if (failed.length > 0) {
+      explanation.push(`${label(rule, i)} skipped: ${failed.map((c) => c.text).join('; ')}`);
+      continue;
+    }
+    const why = checks.length === 0 ? 'no conditions' : checks.map((c) => c.text).join('; ');
+    const then = rule.then;
+    switch (then.outcome) {
+      case 'allow':
+      case 'deny':
+        explanation.push(`${label(rule, i)} matched: ${why} → ${then.outcome}`);
+        return { outcome: then.outcome, policyVersion: policy.version, ruleId: rule.id, requirement: null, signingDelaySeconds: 0, explanation };
+      case 'approval': {
+        const delay = then.signingDelaySeconds > 0 ? `, then a signing delay of ${formatDuration(then.signingDelaySeconds)}` : '';
+        explanation.push(`${label(rule, i)} matched: ${why} → approval by ${describeRequirement(then.requirement)}${delay}`);
+        return { outcome: 'approval', policyVersion: policy.version, ruleId: rule.id, requirement: then.requirement, signingDelaySeconds: then.signingDelaySeconds, explanation };
+      }
+    }
+  }
+  explanation.push('no rule matched → deny');
+  return { outcome: 'deny', policyVersion: policy.version, ruleId: null, requirement: null, signingDelaySeconds: 0, explanation };
+}

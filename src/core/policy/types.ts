@@ -1,0 +1,108 @@
+/**
+ * Spend policy: ordered rules, first match wins. Each rule has conditions (all optional, ANDed)
+ * and an outcome: allow, deny, or approval by groups combined with AND/OR. The document is
+ * versioned, and changing it needs the quorum its current version names (`policyChange`).
+ *
+ * The JSON form is parsed by `parse-policy.ts`; `docs/examples/policy.json` is a worked example.
+ */
+
+/** "2 of finance", or every / any of nested requirements. */
+export type ApprovalRequirement =
+  | { readonly kind: 'group'; readonly group: string; readonly count: number }
+  | { readonly kind: 'all'; readonly of: readonly ApprovalRequirement[] }
+  | { readonly kind: 'any'; readonly of: readonly ApprovalRequirement[] };
+
+/** Minutes since 00:00 UTC; `from` inclusive, `to` exclusive; `from > to` wraps past midnight. */
+export interface TimeOfDayWindow {
+  readonly fromMinute: number;
+  readonly toMinute: number;
+}
+
+export const DESTINATION_CONDITIONS = ['allowlisted', 'not-allowlisted'] as const;
+export type DestinationCondition = (typeof DESTINATION_CONDITIONS)[number];
+
+export interface RuleConditions {
+  /** The transaction's total (`ctx.totalSats`) is at most this. */
+  readonly maxAmountSats?: bigint;
+  /** The total valued in USD cents (rounded up) is at most this; needs a price in the context. */
+  readonly maxAmountUsdCents?: bigint;
+  /** This vault's spends in the window, plus this one, are at most `maxSats`. */
+  readonly velocity?: { readonly windowSeconds: number; readonly maxSats: bigint };
+  /** `allowlisted`: every output pays an allowlist entry that is past its delay;
+   *  `not-allowlisted`: at least one output does not. */
+  readonly destinations?: DestinationCondition;
+  /** The total is at most this share of the vault's balance, in basis points (100 = 1%). */
+  readonly maxShareOfBalanceBps?: number;
+  /** The current UTC time of day is inside this window. */
+  readonly timeOfDayUtc?: TimeOfDayWindow;
+  /** The proposer holds at least one of these roles. */
+  readonly initiatorRoles?: readonly string[];
+}
+
+export type RuleOutcome =
+  | { readonly outcome: 'allow' }
+  | { readonly outcome: 'deny' }
+  | { readonly outcome: 'approval'; readonly requirement: ApprovalRequirement; readonly signingDelaySeconds: number };
+
+export interface PolicyRule {
+  readonly id: string;
+  readonly description: string | null;
+  readonly when: RuleConditions;
+  readonly then: RuleOutcome;
+}
+
+export interface Policy {
+  /** Increases by at least one with every accepted change. */
+  readonly version: number;
+  readonly name: string;
+  /** Approver groups the rules may name (catches typos in group names). */
+  readonly groups: readonly string[];
+  /** A new allowlist entry becomes usable only this long after it was added. */
+  readonly allowlistDelaySeconds: number;
+  /** Who must approve a change to this policy. */
+  readonly policyChange: ApprovalRequirement;
+  readonly rules: readonly PolicyRule[];
+}
+
+/** What the engine needs to know about a proposed spend. Time comes in; the engine reads no clock. */
+export interface PolicyContext {
+  readonly vaultId: string;
+  readonly proposer: { readonly id: string; readonly roles: readonly string[] };
+  readonly outputs: readonly { readonly address: string; readonly sats: bigint }[];
+  /** What leaves the vault (payments, not change), in sats. */
+  readonly totalSats: bigint;
+  /** The vault's balance before this spend. */
+  readonly vaultBalanceSats: bigint;
+  readonly nowMs: number;
+  /** This vault's earlier spends (any time; the engine applies each rule's window). */
+  readonly recentSpends: readonly { readonly atMs: number; readonly sats: bigint }[];
+  readonly allowlist: readonly { readonly address: string; readonly addedAtMs: number }[];
+  /** BTC price in US cents per BTC, when known. */
+  readonly usdPerBtcCents?: bigint | null;
+}
+
+export interface PolicyDecision {
+  readonly outcome: 'allow' | 'deny' | 'approval';
+  readonly policyVersion: number;
+  /** The rule that matched; null when none did (then the spend is denied). */
+  readonly ruleId: string | null;
+  readonly requirement: ApprovalRequirement | null;
+  readonly signingDelaySeconds: number;
+  /** One line per rule looked at, in order, then the verdict. */
+  readonly explanation: readonly string[];
+}
+
+export interface Approval {
+  readonly approverId: string;
+  /** The groups the approver belonged to when approving. */
+  readonly groups: readonly string[];
+  readonly atMs: number;
+}
+
+export interface ApprovalStatus {
+  readonly satisfied: boolean;
+  /** Plain words: what is still needed, or '' when satisfied. */
+  readonly missing: string;
+  /** When the quorum was first reached (the latest approval it needed), or null. */
+  readonly satisfiedAtMs: number | null;
+}
