@@ -7,6 +7,7 @@ import { register as serve } from './serve.ts';
 import { register as token } from './token.ts';
 import { register as psbt } from './psbt.ts';
 import { register as signer } from './signer.ts';
+import { register as descriptor } from './descriptor.ts';
 
 /** Every command group, in the order `--help` lists them. Add one line per group. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -18,4 +19,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   token,
   psbt,
   signer,
+  descriptor,
 ];
