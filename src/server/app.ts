@@ -3,7 +3,7 @@
  * `startServer(deps, {port, host})` listens. The API lives under /api/v1; the dashboard
  * (web/dist) is served at /.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -19,7 +19,7 @@ export type { ServerDeps } from './deps.ts';
 
 export const API_VERSION = '0.1.0';
 const BODY_LIMIT = 1024 * 1024;
-const BEARER_RE = /^Bearer ([\x21-\x7e]{1,200})$/;
+const BEARER_RE = /^Bearer +([\x21-\x7e]{1,200})$/i; // the scheme is case-insensitive (RFC 9110)
 
 /** Every API route this server offers (the role-matrix and fuzz tests walk this list). */
 export function apiRoutes(deps: ServerDeps): ApiRoute[] {
@@ -61,6 +61,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // a querystring like ?limit=1&limit=2 becomes an array, which the schema rejects
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // errors the router raises before any route runs (bad URL encoding, a too-long parameter)
+    frameworkErrors: (err, _req, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void reply.code(status).send(errorReply('INVALID_ARGUMENT', err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : 'the URL is malformed'));
+    },
   });
 
   app.decorateRequest('principal', 'public');

@@ -1,0 +1,89 @@
+// The public (no token) sees the public dataset and nothing else: no tokens, no session, no
+// operator data — and even if a view implementation leaked private fields, the response schemas
+// would drop them before they reach the wire.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
+import { MemoryPublicView, sampleReserve } from '../helpers/memory-public-view.ts';
+import { startTestApi, type TestApi } from '../helpers/api-server.ts';
+
+const PRIVATE = {
+  memo: 'pay the Bukele consultancy invoice 17',
+  holder: 'Ministry of Finance vault officer',
+  xprv: 'xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi',
+  auditEntry: 'approver 2 signed at 03:00',
+  label: 'cold storage behind the Central Reserve Bank',
+  tokenHash: 'deadbeef',
+};
+
+/** A view that (wrongly) attaches private fields to everything it returns. */
+function leaky(inner: PublicReserveView): PublicReserveView {
+  const taint = <T>(v: T): T => {
+    if (Array.isArray(v)) return v.map(taint) as T;
+    if (v && typeof v === 'object') {
+      const o: Record<string, unknown> = { ...PRIVATE };
+      for (const [k, x] of Object.entries(v)) o[k] = taint(x);
+      return o as T;
+    }
+    return v;
+  };
+  return {
+    summary: async () => taint(await inner.summary()),
+    holdings: async () => taint(await inner.holdings()),
+    addresses: async () => taint(await inner.addresses()),
+    transactions: async (q) => taint(await inner.transactions(q)),
+    verification: async () => taint(await inner.verification()),
+  };
+}
+
+let api: TestApi;
+before(async () => {
+  api = await startTestApi({ view: leaky(new MemoryPublicView(sampleReserve({ extra: 10 }))) });
+});
+after(async () => {
+  await api.close();
+});
+
+const PUBLIC_GETS = ['/public/summary', '/public/holdings', '/public/addresses', '/public/transactions?limit=500', '/public/verify', '/openapi.json'];
+
+test('public responses never carry private fields, tokens or their names, even from a leaky view', async () => {
+  const tokens = await api.tokens.list();
+  assert.ok(tokens.length >= 4);
+  for (const url of PUBLIC_GETS) {
+    const res = await api.app.inject({ url: `/api/v1${url}` });
+    assert.equal(res.statusCode, 200, url);
+    for (const [k, v] of Object.entries(PRIVATE)) {
+      assert.ok(!res.body.includes(`"${k}"`), `${url} leaks the field "${k}"`);
+      assert.ok(!res.body.includes(v), `${url} leaks the value of "${k}"`);
+    }
+    for (const t of tokens) {
+      assert.ok(!res.body.includes(t.id), `${url} shows token id ${t.id}`);
+      assert.ok(!res.body.includes(t.name), `${url} shows token name ${t.name}`);
+    }
+    assert.ok(!/sob_[A-Za-z0-9_-]{10}/.test(res.body), `${url} shows a token secret`);
+  }
+});
+
+test('the public cannot list tokens, see a session, or create/revoke tokens', async () => {
+  const attempts = [
+    { method: 'GET' as const, url: '/api/v1/tokens' },
+    { method: 'GET' as const, url: '/api/v1/session' },
+    { method: 'POST' as const, url: '/api/v1/tokens', payload: { name: 'me', role: 'admin' } },
+    { method: 'DELETE' as const, url: `/api/v1/tokens/${(await api.tokens.list())[0]?.id ?? ''}` },
+  ];
+  const before = await api.tokens.list();
+  for (const a of attempts) {
+    const res = await api.app.inject(a);
+    assert.equal(res.statusCode, 401, `${a.method} ${a.url}`);
+    assert.deepEqual(Object.keys(res.json() as object), ['error']);
+    for (const t of before) assert.ok(!res.body.includes(t.id) && !res.body.includes(t.name));
+  }
+  assert.deepEqual(await api.tokens.list(), before);
+});
+
+test('even the admin never sees a token secret again after creation', async () => {
+  const res = await api.app.inject({ url: '/api/v1/tokens', headers: { authorization: `Bearer ${api.token.admin}` } });
+  assert.equal(res.statusCode, 200);
+  for (const secret of Object.values(api.token)) assert.ok(!res.body.includes(secret));
+  assert.ok(!res.body.includes('token_hash') && !res.body.includes('tokenHash'));
+});
