@@ -103,6 +103,7 @@ export function approvalStatus(requirement: ApprovalRequirement, approvals: read
   // Describe the alternative closest to completion.
   let bestShort: { group: string; n: number }[] = [];
   let bestTotal = Infinity;
+  let bestTerms: readonly Term[] = [];
   for (const terms of alts) {
     const filled = fill(terms, ordered);
     const short = new Map<string, number>();
@@ -114,7 +115,15 @@ export function approvalStatus(requirement: ApprovalRequirement, approvals: read
     if (total < bestTotal) {
       bestTotal = total;
       bestShort = [...short].map(([group, n]) => ({ group, n }));
+      bestTerms = terms;
     }
+  }
+  if (bestTotal === 1) {
+    // One seat short: seats can shift between groups, so name every group whose member would complete it.
+    const groups = [...new Set(bestTerms.map((t) => t.group))].filter((group) =>
+      satisfiedBy([bestTerms as Term[]], [...ordered, { approverId: '\u0000candidate', groups: [group], atMs: 0 }]),
+    );
+    bestShort = [{ group: groups.join(' or '), n: 1 }];
   }
   const parts = bestShort.map((s, i) => (i === 0 ? `${s.n} more approval${s.n === 1 ? '' : 's'} from ${s.group}` : `${s.n} more from ${s.group}`));
   let missing = `needs ${parts.join(' and ')}`;
