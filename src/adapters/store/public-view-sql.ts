@@ -73,10 +73,17 @@ export class SqlPublicView implements PublicReserveView {
       select ${keys},
         sum(case when height is not null and spent_height is null then value else 0 end) as confirmed,
         sum(case when height is null and spent_txid is null then value else 0 end)
-          - sum(case when height is not null and spent_txid is not null and spent_height is null then value else 0 end) as unconfirmed,
-        count(distinct txid) + count(distinct spent_txid) as txs
+          - sum(case when height is not null and spent_txid is not null and spent_height is null then value else 0 end) as unconfirmed
       from vault_txos group by ${keys}`.execute(this.#db);
-    return r.rows;
+    if (!byAddress) return r.rows;
+    // transactions touching each address: those that paid to it and those that spent from it
+    const t = await sql<Row>`
+      select vault_id, branch, idx, count(distinct t) as txs from (
+        select vault_id, branch, idx, txid as t from vault_txos
+        union all select vault_id, branch, idx, spent_txid as t from vault_txos where spent_txid is not null
+      ) x group by vault_id, branch, idx`.execute(this.#db);
+    const txs = new Map(t.rows.map((x) => [`${String(x.vault_id)}/${toNum(x.branch)}/${toNum(x.idx)}`, x.txs]));
+    return r.rows.map((x) => ({ ...x, txs: txs.get(`${String(x.vault_id)}/${toNum(x.branch)}/${toNum(x.idx)}`) ?? 0 }));
   }
 
   async summary(): Promise<PublicSummary> {
