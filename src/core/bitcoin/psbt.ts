@@ -571,3 +571,40 @@ function decodeScriptSignature(sig: Uint8Array, i: number, pk: string): number {
     throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} is not a valid DER signature`);
   }
 }
+
+function parseWitnessStack(w: Uint8Array): Uint8Array[] {
+  let p = 0;
+  const varint = (): number => {
+    const f = w[p++];
+    if (f === undefined) throw new DomainError('INVALID_PSBT', 'final script witness is truncated');
+    if (f < 0xfd) return f;
+    if (f !== 0xfd) throw new DomainError('INVALID_PSBT', 'final script witness item too large');
+    const v = (w[p] ?? 0) | ((w[p + 1] ?? 0) << 8);
+    p += 2;
+    return v;
+  };
+  const items: Uint8Array[] = [];
+  const n = varint();
+  for (let i = 0; i < n; i++) {
+    const len = varint();
+    if (p + len > w.length) throw new DomainError('INVALID_PSBT', 'final script witness is truncated');
+    items.push(w.slice(p, p + len));
+    p += len;
+  }
+  if (p !== w.length) throw new DomainError('INVALID_PSBT', 'final script witness has trailing bytes');
+  return items;
+}
+
+/**
+ * The transaction of a finalized PSBT, assembled from its final scripts without needing the
+ * spent outputs (unlike bitcoinjs-lib's extractor). Unfinalized inputs: PSBT_INCOMPLETE.
+ */
+export function assembleFinalTransaction(psbt: Psbt): Transaction {
+  const tx = unsignedTransaction(psbt);
+  psbt.data.inputs.forEach((inp, i) => {
+    if (!inp.finalScriptSig && !inp.finalScriptWitness) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is not finalized`);
+    if (inp.finalScriptSig) tx.setInputScript(i, Uint8Array.from(inp.finalScriptSig));
+    if (inp.finalScriptWitness) tx.setWitness(i, parseWitnessStack(inp.finalScriptWitness));
+  });
+  return tx;
+}
