@@ -75,6 +75,7 @@ test('bip158 testnet-19: every element matches, random scripts do not, one match
     for (const m of members) {
       assert.equal(matchAny(filter, blockHash, [m]), true, `height ${height}: ${hex(m)}`);
       assert.equal(matchAny(filter, blockHash, [...strangers.slice(0, 50), m]), true);
+      assert.equal(matchAny(filter, blockHash, [m, m, strangers[0] as Uint8Array, m]), true, 'duplicate queries');
       elements++;
     }
     assert.equal(decodeFilter(filter).length, new Set(members.map(hex)).size, `N at height ${height}`);

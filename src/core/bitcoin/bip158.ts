@@ -268,28 +268,35 @@ export class FilterMatcher {
 
   /** True when any watched script may be in the block (false positives at rate ≈ size / M). */
   matchAny(filter: Uint8Array, blockHash: string): boolean {
-    const [n, start] = readN(filter);
-    const k = this.#scripts.length;
-    if (n === 0 || k === 0) return false;
-    const key = blockKey(blockHash);
-    const f = n * BASIC_FILTER_M;
-    const q = this.#values;
-    for (let i = 0; i < k; i++) {
-      const s = this.#scripts[i] as Uint8Array;
-      siphash24Into(key, s, 0, s.length, SIP);
-      q[i] = mapToRange(f);
-    }
-    q.sort();
-    let qi = 0;
-    let want = q[0] as number;
-    return gcsWalk(filter, start, n, (v) => {
-      while (want < v) {
-        if (++qi === k) return STOP;
-        want = q[qi] as number;
-      }
-      return want === v ? FOUND : GO_ON;
-    });
+    return mergeMatch(filter, blockHash, this.#scripts, this.#values);
   }
+}
+
+/**
+ * Hashes `scripts` under the block's key into `q`, sorts, and walks the filter once, stopping at
+ * the first common value or when the queries run out. Duplicate scripts are harmless.
+ */
+function mergeMatch(filter: Uint8Array, blockHash: string, scripts: readonly Uint8Array[], q: Float64Array): boolean {
+  const [n, start] = readN(filter);
+  const k = scripts.length;
+  if (n === 0 || k === 0) return false;
+  const key = blockKey(blockHash);
+  const f = n * BASIC_FILTER_M;
+  for (let i = 0; i < k; i++) {
+    const s = scripts[i] as Uint8Array;
+    siphash24Into(key, s, 0, s.length, SIP);
+    q[i] = mapToRange(f);
+  }
+  const sorted = q.length === k ? q.sort() : q.subarray(0, k).sort();
+  let qi = 0;
+  let want = sorted[0] as number;
+  return gcsWalk(filter, start, n, (v) => {
+    while (want < v) {
+      if (++qi === k) return STOP;
+      want = sorted[qi] as number;
+    }
+    return want === v ? FOUND : GO_ON;
+  });
 }
 
 /**
@@ -297,5 +304,6 @@ export class FilterMatcher {
  * @example matchAny(filter, blockHash, [ourSpk]) // false → the block certainly does not touch it
  */
 export function matchAny(filter: Uint8Array, blockHash: string, scripts: readonly Uint8Array[]): boolean {
-  return new FilterMatcher(scripts).matchAny(filter, blockHash);
+  for (const s of scripts) if (!(s instanceof Uint8Array)) throw new TypeError('matchAny: scripts expected Uint8Array items');
+  return mergeMatch(filter, blockHash, scripts, new Float64Array(scripts.length));
 }
