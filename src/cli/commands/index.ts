@@ -8,6 +8,7 @@ import { register as token } from './token.ts';
 import { register as psbt } from './psbt.ts';
 import { register as signer } from './signer.ts';
 import { register as descriptor } from './descriptor.ts';
+import { register as node } from './node.ts';
 
 /** Every command group, in the order `--help` lists them. Add one line per group. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -20,4 +21,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   psbt,
   signer,
   descriptor,
+  node,
 ];
