@@ -5,10 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createCipheriv, createHash } from 'node:crypto';
 import { ECPairFactory } from 'ecpair';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import {
-  bsmsToWalletConfig, legacyMessageHash, parseBsmsDescriptorRecord, parseBsmsKeyRecord, toBsms, verifyBsmsKeyRecord,
+  bsmsEncryptionKey, bsmsToWalletConfig, decryptBsmsFile, encryptBsmsFile, legacyMessageHash, parseBsmsDescriptorRecord, parseBsmsKeyRecord, toBsms, verifyBsmsKeyRecord,
 } from '../../src/core/vault/formats/bsms.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import type { ErrorCode } from '../../src/core/errors.ts';
@@ -126,4 +127,64 @@ test('malformed records are refused: wrong header, wrong line count, bad restric
   const withChecksum = descriptorRecords[0]?.text ?? '';
   assert.throws(() => parseBsmsDescriptorRecord(withChecksum.replace(/#\w{8}/, '#qqqqqqqq')), isCode('INVALID_DESCRIPTOR'));
   assert.throws(() => parseBsmsKeyRecord('BSMS 1.0\n00\nnot-a-key\nx\nsig'), isCode('INVALID_IMPORT'));
+});
+
+// ---- encryption (STANDARD and EXTENDED modes) ------------------------------------------------
+
+const aes = (key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array => {
+  const c = createCipheriv('aes-256-ctr', key, iv);
+  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+};
+
+/** Every encrypted file of the vectors with the token that opens it and the record it holds. */
+function encryptedFiles(): { label: string; token: string; dat: string; plain: string; fields: Record<string, unknown>; tokenKey?: string }[] {
+  const out: ReturnType<typeof encryptedFiles> = [];
+  for (const m of vectors.modes) {
+    const coordinator = m.rounds[0]?.parties.find((p) => p.party === 'Coordinator')?.fields ?? {};
+    const all = m.rounds.flatMap((r) => r.parties);
+    for (const p of all) {
+      for (const [name, dat] of Object.entries(p.files ?? {})) {
+        if (!name.endsWith('.dat')) continue;
+        const signer = /signer_(\d)/.exec(name)?.[1];
+        const tokenKey = m.mode.startsWith('EXTENDED') ? `TOKEN for Signer ${signer ?? '?'} (hex)` : 'TOKEN (hex)';
+        const plainName = name.replace(/_for_signer_\d/, '').replace('.dat', '.bsms');
+        const plain = all.map((q) => q.files?.[plainName]).find((f) => f !== undefined) ?? '';
+        const details = coordinator[`${tokenKey} (details)`] as Record<string, unknown> | undefined;
+        out.push({ label: `${m.mode} ${name}`, token: String(coordinator[tokenKey]), dat, plain, fields: { ...p.fields, ...(details ?? {}), ...coordinator }, tokenKey });
+      }
+    }
+  }
+  return out;
+}
+
+test('the vectors hold 9 encrypted files, each paired with its token and plaintext record', () => {
+  const files = encryptedFiles();
+  assert.equal(files.length, 9);
+  for (const f of files) {
+    assert.match(f.token, /^[0-9a-f]{16,32}$/, f.label);
+    assert.ok(f.plain.startsWith('BSMS 1.0'), f.label);
+  }
+});
+
+for (const f of encryptedFiles()) {
+  test(`${f.label}: decrypts to its record; our encryption reproduces the file; the keys match the BIP`, () => {
+    assert.equal(decryptBsmsFile(f.dat, f.token, aes), f.plain);
+    assert.equal(encryptBsmsFile(f.plain, f.token, aes), f.dat);
+    const key = Buffer.from(bsmsEncryptionKey(f.token)).toString('hex');
+    const expectedKey = f.fields['ENCRYPTION_KEY (hex)'];
+    assert.equal(typeof expectedKey, 'string', 'the BIP gives ENCRYPTION_KEY for every token');
+    assert.equal(key, expectedKey);
+    const hmacKey = createHash('sha256').update(Buffer.from(key, 'hex')).digest('hex');
+    assert.equal(hmacKey, f.fields['HMAC_KEY (hex)']);
+  });
+}
+
+test('an encrypted file is refused with the wrong token or after a flipped bit', () => {
+  const [f, g] = encryptedFiles().filter((x) => x.label.startsWith('EXTENDED'));
+  assert.ok(f && g);
+  assert.throws(() => decryptBsmsFile(f.dat, g.token, aes), isCode('INVALID_IMPORT'));
+  const flipped = f.dat.slice(0, 100) + (f.dat[100] === '0' ? '1' : '0') + f.dat.slice(101);
+  assert.throws(() => decryptBsmsFile(flipped, f.token, aes), isCode('INVALID_IMPORT'));
+  assert.throws(() => decryptBsmsFile('zz', f.token, aes), isCode('INVALID_IMPORT'));
+  assert.throws(() => bsmsEncryptionKey('00'), isCode('INVALID_ARGUMENT'));
 });

@@ -11,10 +11,13 @@
  * The first address is checked against the descriptor on import; a mismatch is refused. Key
  * records' signatures (Bitcoin Core `signmessage` format over the first four lines) are verified
  * with @bitcoinerlab/secp256k1's public-key recovery. The STANDARD/EXTENDED encryption layer
- * (PBKDF2 + AES-256-CTR + HMAC) is not handled here.
+ * (PBKDF2 + HMAC from @noble/hashes; AES-256-CTR injected by the caller, since the core has no
+ * cipher library) is `decryptBsmsFile` / `encryptBsmsFile`.
  */
 import { recover } from '@bitcoinerlab/secp256k1';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { base64 } from '@scure/base';
 import { DomainError } from '../../errors.ts';
 import type { Network } from '../../network.ts';
@@ -211,4 +214,69 @@ export function verifyBsmsKeyRecord(rec: BsmsKeyRecord, opts: { token?: string }
   const recovered = recover(legacyMessageHash(rec.signedText), sig.subarray(1), recoveryId, compressed);
   if (!recovered) return false;
   return recovered.length === pub.length && recovered.every((b, i) => b === pub[i]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encryption (BIP129 STANDARD and EXTENDED modes)
+
+/** AES-256 in CTR mode (encrypting and decrypting are the same operation). Injected: the
+ * core has no cipher library; the CLI passes node:crypto's `createCipheriv('aes-256-ctr', …)`. */
+export type Aes256Ctr = (key: Uint8Array, iv: Uint8Array, data: Uint8Array) => Uint8Array;
+
+function tokenBytes(tokenHex: string): Uint8Array {
+  const t = tokenHex.trim().toLowerCase();
+  if (!/^[0-9a-f]+$/.test(t) || t.length % 2 !== 0 || t === '00') {
+    throw new DomainError('INVALID_ARGUMENT', 'a BSMS encryption token is an even number of hex digits (and not 00, which means no encryption)');
+  }
+  return hexToBytes(t);
+}
+
+/**
+ * ENCRYPTION_KEY = PBKDF2-HMAC-SHA512(password "No SPOF", salt = token bytes, 2048 rounds, 32 bytes).
+ * @example toHex(bsmsEncryptionKey('a54044308ceac9b7')) === '7673ffd9…'
+ */
+export function bsmsEncryptionKey(tokenHex: string): Uint8Array {
+  return pbkdf2(sha512, new TextEncoder().encode('No SPOF'), tokenBytes(tokenHex), { c: 2048, dkLen: 32 });
+}
+
+function bsmsMac(tokenHex: string, plaintext: Uint8Array, key: Uint8Array): Uint8Array {
+  const hmacKey = sha256(key);
+  return hmac(sha256, hmacKey, concat(new TextEncoder().encode(tokenHex.trim().toLowerCase()), plaintext));
+}
+
+function bytesToHex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Encrypt a BSMS record for a token: hex(MAC ‖ AES-256-CTR(key, IV = MAC[0:16], text)), with
+ * MAC = HMAC-SHA256(SHA256(key), hex token ‖ text).
+ * @example encryptBsmsFile('BSMS 1.0\n…', 'a54044308ceac9b7', aes) // 'fbdbdb64…'
+ */
+export function encryptBsmsFile(plaintext: string, tokenHex: string, aes256ctr: Aes256Ctr): string {
+  const key = bsmsEncryptionKey(tokenHex);
+  const data = new TextEncoder().encode(plaintext);
+  const mac = bsmsMac(tokenHex, data, key);
+  return bytesToHex(concat(mac, aes256ctr(key, mac.subarray(0, 16), data)));
+}
+
+/**
+ * Decrypt a BSMS `.dat` file (hex) with the session token; refuses (`INVALID_IMPORT`) a file
+ * whose MAC does not match: a wrong token or a corrupted or altered file.
+ * @example decryptBsmsFile(datHex, 'a54044308ceac9b7', aes).startsWith('BSMS 1.0')
+ */
+export function decryptBsmsFile(datHex: string, tokenHex: string, aes256ctr: Aes256Ctr): string {
+  const hex = datHex.trim();
+  if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2 !== 0 || hex.length <= 64) {
+    throw new DomainError('INVALID_IMPORT', 'a BSMS encrypted file is hex: a 32-byte MAC followed by the ciphertext');
+  }
+  const bytes = hexToBytes(hex);
+  const mac = bytes.subarray(0, 32);
+  const key = bsmsEncryptionKey(tokenHex);
+  const plain = aes256ctr(key, mac.subarray(0, 16), bytes.subarray(32));
+  const expected = bsmsMac(tokenHex, plain, key);
+  let diff = 0;
+  for (let i = 0; i < 32; i++) diff |= (expected[i] ?? 0) ^ (mac[i] ?? 0);
+  if (diff !== 0) throw new DomainError('INVALID_IMPORT', 'the BSMS file does not authenticate: wrong token, or the file was altered');
+  return new TextDecoder('utf-8', { fatal: false }).decode(plain);
 }
