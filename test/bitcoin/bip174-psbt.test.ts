@@ -10,6 +10,7 @@ import { ECPairFactory } from 'ecpair';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import { isDomainError } from '../../src/core/errors.ts';
 import { combinePsbts, decodePsbt, extractTransaction, finalizePsbt } from '../../src/core/bitcoin/psbt.ts';
+import { parseExtendedPrivateKey, signPsbtWithKey } from '../../src/adapters/signers/software-signer.ts';
 
 interface Case { description: string; hex: string; base64: string }
 interface Step { input?: string; inputs?: string[]; expected: { hex: string; base64: string } }
@@ -18,6 +19,7 @@ interface Vectors {
   valid: Case[];
   signer_check_failures: Case[];
   workflow: {
+    master_key: { xprv: string };
     creator: { inputs: { txid: string; vout: number }[]; outputs: { scriptPubKey: string; amount_btc: string }[]; expected: { base64: string } };
     updater: Step & { redeem_scripts: string[]; witness_scripts: string[]; previous_transactions: string[]; bip32_derivations: { pubkey: string; path: string }[] };
     updater_sighash_all: Step;
@@ -148,4 +150,27 @@ test('BIP371 (taproot PSBT fields): invalid vectors refused with INVALID_PSBT, v
   assert.equal(T.valid.length, 6);
   for (const c of T.invalid) assert.throws(() => decodePsbt(c.base64, 'test'), (e: unknown) => isDomainError(e) && e.code === 'INVALID_PSBT', c.description);
   for (const c of T.valid) assert.equal(decodePsbt(c.base64, 'test').psbt.toHex(), c.hex, c.description);
+});
+
+test('BIP174 signer role: the software signer with the master key signs all four keys, matching both signers combined', () => {
+  const key = parseExtendedPrivateKey(V.workflow.master_key.xprv, 'BIP174 master key');
+  const r = signPsbtWithKey(V.workflow.updater_sighash_all.expected.base64, key);
+  assert.equal(r.added, 4);
+  assert.equal(canonical(r.psbt), canonical(V.workflow.combiner.expected.base64));
+});
+
+test('BIP174 signer checks: the software signer refuses every "fails signer checks" vector', () => {
+  const key = parseExtendedPrivateKey(V.workflow.master_key.xprv, 'BIP174 master key');
+  assert.equal(V.signer_check_failures.length, 4);
+  // three have a script that does not match the spent output (bitcoinjs-lib's check, INVALID_PSBT);
+  // the first carries no BIP32 derivation, so this signer finds nothing it may sign.
+  const codes = V.signer_check_failures.map((c) => {
+    try {
+      signPsbtWithKey(c.base64, key);
+      return 'signed';
+    } catch (e) {
+      return isDomainError(e) ? e.code : 'crash';
+    }
+  });
+  assert.deepEqual(codes, ['INVALID_ARGUMENT', 'INVALID_PSBT', 'INVALID_PSBT', 'INVALID_PSBT']);
 });

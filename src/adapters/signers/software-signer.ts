@@ -3,7 +3,8 @@
  * FOR REGTEST AND TESTS ONLY. A reserve's keys live on hardware signers; Soberana itself never
  * needs a private key. Keys are never stored, logged, or echoed in error messages.
  *
- * bip32 derives the keys and signs (RFC6979, via @bitcoinerlab/secp256k1); bitcoinjs-lib's Psbt
+ * bip32 derives the keys and signs (plain RFC6979 nonces, no low-R grinding: the BIP174 vectors'
+ * signatures are reproduced exactly; via @bitcoinerlab/secp256k1); bitcoinjs-lib's Psbt
  * computes the sighashes and checks that each input's scripts match the output it spends.
  */
 import { readFileSync } from 'node:fs';
@@ -104,7 +105,7 @@ export function signPsbtWithKey(input: string | Uint8Array, key: SoftwareKey, op
       if (!child) continue;
       if (inp.partialSig?.some((s) => hex.encode(s.pubkey) === hex.encode(child.publicKey))) continue;
       try {
-        psbt.signInput(i, { publicKey: child.publicKey, sign: (hash: Uint8Array) => child.sign(hash, true) }, [Transaction.SIGHASH_ALL]);
+        psbt.signInput(i, { publicKey: child.publicKey, sign: (hash: Uint8Array) => child.sign(hash) }, [Transaction.SIGHASH_ALL]);
       } catch (e) {
         const why = e instanceof Error ? (e.message.split('\n')[0] ?? '') : '';
         throw new DomainError('INVALID_PSBT', `cannot sign input ${i}: ${why.replace(/[0-9a-fA-F]{60,}/g, '…').slice(0, 160)}`);
