@@ -47,14 +47,20 @@ export const NUMS_INTERNAL_KEY = '50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96
 
 const MAX_KEYS: Readonly<Record<ScriptType, number>> = { p2sh: 15, 'p2sh-p2wsh': 20, p2wsh: 20, p2tr: 999 };
 
-/** The chain (xpub vs tpub) each network's keys are written for. */
+/**
+ * The chain (xpub vs tpub) each network's keys are written for.
+ * @example keyChainOf('regtest') === 'test'
+ */
 export function keyChainOf(network: Network): KeyChain {
   return network === 'main' ? 'main' : 'test';
 }
 
 const CHAIN_WORD: Readonly<Record<KeyChain, string>> = { main: 'mainnet (xpub)', test: 'testnet (tpub)' };
 
-/** The @bitcoinerlab/descriptors network object for one of our networks. */
+/**
+ * The @bitcoinerlab/descriptors network object for one of our networks (signet shares testnet's).
+ * @example libNetwork('main') === networks.bitcoin
+ */
 export function libNetwork(network: Network): (typeof networks)['bitcoin'] {
   switch (network) {
     case 'main': return networks.bitcoin;
@@ -298,6 +304,7 @@ export interface ImportOptions {
 /**
  * Decide a wallet's network from what the file declares, what the caller asked for and the
  * keys' chain. A declared network that differs from the requested one is `NETWORK_MISMATCH`.
+ * @example resolveNetwork('test', undefined, keys, 'Caravan configuration') === 'test'
  */
 export function resolveNetwork(declared: Network | undefined, requested: Network | undefined, keys: readonly { xpub: string }[], source: string): Network {
   if (declared && requested && declared !== requested) {
