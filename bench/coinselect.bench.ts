@@ -103,7 +103,7 @@ interface Choice {
 }
 type Chooser = (pool: readonly Coin[], p: Payment, random: () => number) => Choice | null;
 
-export const ours: Chooser = (pool, p, random) => {
+const ours: Chooser = (pool, p, random) => {
   try {
     const s = selectCoins({
       utxos: pool.map((c) => ({ txid: c.id, vout: 0, value: c.value, inputWeight: VAULT_INPUT_WEIGHT })),
@@ -122,7 +122,7 @@ export const ours: Chooser = (pool, p, random) => {
   }
 };
 
-export const coinselectPeer: Chooser = (pool, p) => {
+const coinselectPeer: Chooser = (pool, p) => {
   // coinselect counts legacy bytes: an input is 41 + script.length bytes, so a 64-byte "script"
   // makes it 105 bytes, the P2WSH 2-of-3 input's 104.5 vB rounded up.
   const utxos = pool.map((c) => ({ txId: c.id, vout: 0, value: Number(c.value), script: { length: 64 } }));
@@ -178,7 +178,7 @@ interface YearResult {
 }
 
 /** Replay the year against one algorithm; fees are computed identically for every algorithm. */
-export function runYear(choose: Chooser, script: { initial: bigint[]; events: SimEvent[] }, log?: (e: Payment, fee: bigint, inputs: number, change: boolean) => void): YearResult {
+function runYear(choose: Chooser, script: { initial: bigint[]; events: SimEvent[] }): YearResult {
   const random = seededRandom(SEED + 1);
   let next = 0;
   const pool = new Map<string, Coin>();
@@ -230,7 +230,6 @@ export function runYear(choose: Chooser, script: { initial: bigint[]; events: Si
     if (change > 0n) add(change);
     else changeless++;
     fees += fee;
-    log?.(e, fee, inputs.length, change > 0n);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const finalValue = [...pool.values()].reduce((s, c) => s + c.value, 0n);
