@@ -80,14 +80,33 @@ test('each structural fault is named: counts, varints, empty inputs, witness fla
   for (const [label, raw, message] of cases) assert.match(assertMalformed(raw, label).message, message, label);
 });
 
+test('a block repeating a matched transaction (merkle malleation) is refused, not counted twice', () => {
+  const header = new Uint8Array(80).fill(2);
+  const tx = legacyTx(777n);
+  const raw = assembleBlock(header, [legacyTx(1n), tx, tx]);
+  const spk = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(9));
+  assert.equal(scanBlock(raw, EMPTY).txCount, 3, 'unwatched, the repetition is not looked at');
+  let caught: unknown;
+  try {
+    scanBlock(raw, { scripts: new ScriptSet([spk]), outpoints: new OutpointSet() });
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof DomainError && caught.code === 'MALFORMED_DATA' && /appears twice/.test(caught.message), String(caught));
+});
+
 /**
  * Where the scanner is deliberately stricter than bitcoinjs-lib: a transaction without inputs (its
- * serialization is ambiguous with the segwit marker), an output value outside 0..21M BTC.
+ * serialization is ambiguous with the segwit marker), an output value outside 0..21M BTC, the same
+ * transaction twice in one block.
  */
 function stricterReason(block: Block): string | null {
+  const ids = new Set<string>();
   for (const tx of block.transactions ?? []) {
     if (tx.ins.length === 0) return 'transaction without inputs';
     if (tx.outs.some((o) => o.value < 0n || o.value > MAX_MONEY)) return 'value outside 0..21M BTC';
+    if (ids.has(tx.getId())) return 'repeated transaction';
+    ids.add(tx.getId());
   }
   return null;
 }

@@ -8,7 +8,7 @@
  *
  * Malformed bytes (bad or non-canonical varint, a length past the end, trailing bytes, counts that
  * cannot fit in what is left, a transaction without inputs, a superfluous witness, an output value
- * above 21M BTC) throw `DomainError('MALFORMED_DATA')` naming the offset. Every loop consumes at
+ * above 21M BTC, a matched transaction repeated) throw `DomainError('MALFORMED_DATA')` naming the offset. Every loop consumes at
  * least one byte per step or stops, so no input can make it hang.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -239,6 +239,9 @@ function walk(raw: Uint8Array, scripts: ScriptMatcher, outpoints: OutpointMatche
         digest = sha256(raw.subarray(txStart, P));
       }
       const txid = reversedHex(sha256(digest), 0);
+      // A block holding the same transaction twice is a malleated (invalid) block: refuse it rather
+      // than report its coins twice. Only matched transactions are hashed, so only they are checked.
+      if (transactions.has(txid)) throw malformed(txStart, `transaction ${txid} appears twice`);
       for (let k = 0; k < pendingOut.length; k += 4) {
         const vp = pendingOut[k + 1] as number;
         outputs.push({
