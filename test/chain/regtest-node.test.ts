@@ -9,10 +9,12 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { address as btcAddress, Block, networks, Transaction } from 'bitcoinjs-lib';
+import { address as btcAddress, Block, networks, payments, Psbt, Transaction } from 'bitcoinjs-lib';
+import { ECPairFactory } from 'ecpair';
+import * as ecc from '@bitcoinerlab/secp256k1';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { isDomainError, type ErrorCode } from '../../src/core/errors.ts';
-import { startRegtestNode } from '../../src/adapters/chain/regtest-node.ts';
+import { BCOIN_WITNESS_HEIGHT, startRegtestNode } from '../../src/adapters/chain/regtest-node.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 
 const BECH32_ADDR = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
@@ -163,6 +165,26 @@ describe('embedded regtest node', () => {
     assert.equal(await source.blockHash(stale.height), replacement);
     const block = Block.fromBuffer(await source.rawBlock(replacement as string));
     assert.ok(block.transactions?.some((t) => t.getId() === txid), 'confirmed again on the new branch');
+  });
+
+  test('witness spends are refused below height 432 ("no-witness-yet") and accepted after activateSegwit', async () => {
+    const node = regtest.node();
+    assert.ok(node.height() < BCOIN_WITNESS_HEIGHT, 'this test needs a chain below 432');
+    const key = ECPairFactory(ecc).fromPrivateKey(new Uint8Array(32).fill(7), { network: networks.regtest });
+    const pay = payments.p2wpkh({ pubkey: key.publicKey, network: networks.regtest });
+    const txid = await node.fund(pay.address as string, 1_000_000n, { confirm: true });
+    const funding = Transaction.fromBuffer(await node.chainSource().rawTransaction(txid));
+    const vout = funding.outs.findIndex((o) => bytesToHex(o.script) === bytesToHex(pay.output as Uint8Array));
+    const psbt = new Psbt({ network: networks.regtest });
+    psbt.addInput({ hash: txid, index: vout, witnessUtxo: { script: pay.output as Uint8Array, value: 1_000_000n } });
+    psbt.addOutput({ address: node.walletAddress, value: 990_000n });
+    psbt.signAllInputs(key);
+    psbt.finalizeAllInputs();
+    const spend = psbt.extractTransaction().toBuffer();
+    assert.deepEqual(await node.submitTx(spend), { accepted: false, reason: 'no-witness-yet' });
+    await node.activateSegwit();
+    assert.equal(node.height(), BCOIN_WITNESS_HEIGHT);
+    assert.deepEqual(await node.submitTx(spend), { accepted: true, txid: Transaction.fromBuffer(spend).getId() });
   });
 
   test('a data directory keeps the chain across a restart', async () => {

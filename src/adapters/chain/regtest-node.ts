@@ -49,8 +49,16 @@ export interface RegtestNode {
   submitTx(raw: Uint8Array): Promise<BroadcastResult>;
   /** Invalidate a block (and its descendants) to force a reorg. */
   invalidateBlock(hash: string, opts?: { resubmit?: boolean }): Promise<void>;
+  /**
+   * Mine (to the harness wallet) up to height 432, from which bcoin accepts witness spends
+   * (below it, it refuses them with "no-witness-yet"). Paying TO witness outputs works at any height.
+   */
+  activateSegwit(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** bcoin@1.0.2 regtest accepts witness spends only once the chain reaches this height. */
+export const BCOIN_WITNESS_HEIGHT = 432;
 
 export interface StartRegtestOptions {
   /** Keep the chain in this directory (default: in memory). */
@@ -267,6 +275,11 @@ class EmbeddedRegtestNode implements RegtestNode {
       // longer valid (e.g. spending a disconnected coinbase) stay out.
       for (const raw of [...(opts.resubmit === false ? [] : disconnected.flat()), ...pending]) await submitToMempool(this.#bcoin, node, raw);
     });
+  }
+
+  async activateSegwit(): Promise<void> {
+    const missing = BCOIN_WITNESS_HEIGHT - this.height();
+    if (missing > 0) await this.mine(missing);
   }
 
   async stop(): Promise<void> {
