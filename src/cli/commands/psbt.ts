@@ -18,8 +18,8 @@ export function readPsbtArgument(arg: string): Uint8Array | string {
   return arg;
 }
 
-function humanInspection(r: PsbtInspection): string {
-  const lines = [`PSBT v${r.version}, unsigned txid ${r.txid}`, `inputs (${r.inputs.length}):`];
+function humanInspection(r: PsbtInspection, network: string): string {
+  const lines = [`PSBT v${r.version}, unsigned txid ${r.txid} (addresses shown for ${network}; see --network)`, `inputs (${r.inputs.length}):`];
   for (const i of r.inputs) {
     const value = i.value === null ? 'value unknown' : `${formatBtc(i.value)} BTC`;
     const sigs = i.finalized ? 'finalized' : `signatures ${i.signatures}/${i.required ?? '?'}`;
@@ -58,7 +58,7 @@ export function register(program: Command): void {
       action(async (ctx, arg: string, opts: { descriptor?: string }) => {
         const network = ctx.config().network;
         const r = inspectPsbt(readPsbtArgument(arg), { network, ...(opts.descriptor ? { descriptor: opts.descriptor } : {}) });
-        ctx.out(r, () => humanInspection(r));
+        ctx.out(r, () => humanInspection(r, network));
         await Promise.resolve();
       }),
     );

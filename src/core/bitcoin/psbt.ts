@@ -540,12 +540,18 @@ const SIGHASH_ALL = 0x01;
 export function verifyPartialSignatures(input: string | Uint8Array, descriptor: string, network: Network): void {
   const { psbt } = decodePsbt(input, network);
   psbt.data.inputs.forEach((inp, i) => {
+    if (inp.tapKeySig || (inp.tapScriptSig?.length ?? 0) > 0) throw new DomainError('INVALID_SIGNATURE', `input ${i}: taproot signatures cannot be checked yet`);
     const sigs = inp.partialSig ?? [];
     if (sigs.length === 0) return;
     const found = locateVaultInput(inp, descriptor, network);
     if (!found) throw new DomainError('INVALID_SIGNATURE', `input ${i}: not an output of this vault, its signatures cannot be checked`);
     if (inp.witnessUtxo && hex.encode(inp.witnessUtxo.script) !== hex.encode(found.output.getScriptPubKey())) {
       throw new DomainError('INVALID_SIGNATURE', `input ${i}: the UTXO script is not the vault's script at ${found.branch}/${found.index}`);
+    }
+    const txin = psbt.txInputs[i];
+    const prevOut = inp.nonWitnessUtxo && txin ? Transaction.fromBuffer(inp.nonWitnessUtxo).outs[txin.index] : undefined;
+    if (inp.nonWitnessUtxo && (!prevOut || hex.encode(prevOut.script) !== hex.encode(found.output.getScriptPubKey()))) {
+      throw new DomainError('INVALID_SIGNATURE', `input ${i}: the previous transaction's output is not the vault's script at ${found.branch}/${found.index}`);
     }
     const vaultKeys = keyOriginsOf(found.output).map((k) => hex.encode(k.pubkey));
     for (const s of sigs) {
