@@ -9,7 +9,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DomainError } from '../errors.ts';
-import { blockOutputScripts } from './block-scanner.ts';
+import { blockOutputScripts, parseBlockHeader } from './block-scanner.ts';
 import type { SipKey, SipOut } from './siphash.ts';
 import { sipKey, siphash24Into } from './siphash.ts';
 
@@ -105,7 +105,7 @@ function readN(filter: Uint8Array): [number, number] {
  * @example buildBasicFilter(raw, []) // Uint8Array: CompactSize(N) ‖ Golomb-Rice bit stream
  */
 export function buildBasicFilter(rawBlock: Uint8Array, prevOutputScripts: readonly Uint8Array[]): Uint8Array {
-  const hash = toDisplayHex(sha256(sha256(rawBlock.subarray(0, 80))));
+  const hash = parseBlockHeader(rawBlock).hash;
   const elements = new Map<string, Uint8Array>();
   for (const s of blockOutputScripts(rawBlock)) {
     if (s.length === 0 || s[0] === OP_RETURN) continue;
@@ -138,7 +138,7 @@ export function encodeFilter(blockHash: string, elements: readonly Uint8Array[])
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = hashToRange(key, elements[i] as Uint8Array, f);
   values.sort();
-  // Worst case per element: the quotient's unary run plus 1 + P bits.
+  // Each element: the quotient in unary (q ones, then a zero), then the remainder in P bits.
   const out: number[] = [];
   let acc = 0; // bits not yet flushed, most significant first
   let accBits = 0;
