@@ -9,6 +9,7 @@
  * last seq and hash) and pass it as `expectedHead` to catch those too.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { DomainError } from '../errors.ts';
 
 export const GENESIS_PREV_HASH = '0'.repeat(64);
@@ -95,10 +96,6 @@ function assertContent(e: AuditEntryContent): void {
   if (typeof e.prevHash !== 'string' || !/^[0-9a-f]{64}$/.test(e.prevHash)) throw new TypeError('auditEntryHash: prevHash is not 64 lower-case hex digits');
 }
 
-function toHex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * The hash of an entry: hex SHA-256 of "soberana/audit/v1\n" ‖ canonicalJson of its eight
  * content fields. Throws TypeError on malformed fields.
@@ -108,7 +105,7 @@ function toHex(b: Uint8Array): string {
 export function auditEntryHash(e: AuditEntryContent): string {
   assertContent(e);
   const content = { seq: e.seq, actor: e.actor, role: e.role, action: e.action, object: e.object, details: e.details ?? null, atMs: e.atMs, prevHash: e.prevHash };
-  return toHex(sha256(new TextEncoder().encode(DOMAIN + canonicalJson(content))));
+  return bytesToHex(sha256(utf8ToBytes(DOMAIN + canonicalJson(content))));
 }
 
 /**
@@ -149,8 +146,10 @@ const MAX_PROBLEMS_PER_GAP = 100;
  */
 export function verifyChain(entries: readonly AuditEntry[], opts: { expectedHead?: { seq: number; hash: string } } = {}): ChainVerdict {
   const problems: AuditProblem[] = [];
+  const reported = new Set<string>();
   const report = (seq: number, kind: AuditProblemKind, message: string): void => {
-    if (!problems.some((p) => p.seq === seq && p.kind === kind)) problems.push({ seq, kind, message });
+    const key = `${seq}:${kind}`;
+    if (!reported.has(key)) { reported.add(key); problems.push({ seq, kind, message }); }
   };
 
   // 1. Each row against its own recorded hash; a failing row may still verify under another seq
