@@ -9,6 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors.ts';
 import type { ServerDeps } from './deps.ts';
+import { cachedPublicView } from './cached-view.ts';
 import { HTTP_STATUS_BY_ERROR } from './error-map.ts';
 import { buildOpenApi } from './openapi.ts';
 import { API_PREFIX, registerRoutes, type ApiRoute } from './registry.ts';
@@ -54,7 +55,8 @@ function codeForFastifyError(e: FastifyError): ErrorCode {
   return 'INVALID_ARGUMENT';
 }
 
-export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
+  const deps: ServerDeps = { ...given, publicView: cachedPublicView(given.publicView, given.publicCacheMs ?? 5000, given.clock) };
   const app = Fastify({
     logger: deps.logLevel ? { level: deps.logLevel, redact: ['req.headers.authorization'] } : false,
     bodyLimit: BODY_LIMIT,

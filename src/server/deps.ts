@@ -15,6 +15,8 @@ export interface ServerDeps {
   readonly webRoot?: string | null;
   /** Requests per client per window on public endpoints; null disables (tests, benchmarks). */
   readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | null;
+  /** How long a public answer is reused (ms); default 5000, 0 turns the cache off. */
+  readonly publicCacheMs?: number;
   /** Fastify/pino logging; off by default. */
   readonly logLevel?: string;
 }

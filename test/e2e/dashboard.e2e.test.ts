@@ -13,6 +13,8 @@ import { ensureWebBuilt } from '../../src/server/web-build.ts';
 import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
+import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
+import { loadReserveTables } from '../helpers/load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from '../helpers/memory-public-view.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +28,9 @@ let app: FastifyInstance;
 let url = '';
 let context: BrowserContext;
 let adminToken = '';
-const view = new MemoryPublicView(sampleReserve({ extra: 60 }));
+// the SQL view serves the page; the in-memory view of the same reserve computes what it must show
+const reserve = sampleReserve({ extra: 60 });
+const view = new MemoryPublicView(reserve);
 const problems: string[] = [];
 
 before(async () => {
@@ -34,10 +38,11 @@ before(async () => {
   mkdirSync(OUT, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'soberana-e2e-'));
   db = await openDatabase({ url: join(dir, 'e2e.db') });
+  await loadReserveTables(db, reserve);
   const tokens = new SqlApiTokenStore(db);
   adminToken = (await tokens.create({ name: 'Bitcoin Office admin', role: 'admin' })).token;
   const webRoot = await ensureWebBuilt();
-  ({ app, url } = await startServer({ publicView: view, tokens, prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null }, { port: 0, host: '127.0.0.1' }));
+  ({ app, url } = await startServer({ publicView: new SqlPublicView(db, 'regtest'), tokens, prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null }, { port: 0, host: '127.0.0.1' }));
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,

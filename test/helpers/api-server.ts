@@ -1,7 +1,8 @@
 /**
- * An API server for tests: the real Fastify app and the real SQLite token store, with the public
- * view given by the test (by default the in-memory double, see memory-public-view.ts for why).
- * One token per role is created up front.
+ * An API server for tests: the real Fastify app, the real SQLite token store and, unless the test
+ * gives another view, the real SQL public view over vault tables loaded with a sample reserve
+ * (`reference` is the in-memory view of the same reserve, to compute expected values independently).
+ * One token per role is created up front. The public cache is off so every call reaches the view.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
 import { ROLES, type Role } from '../../src/core/auth/roles.ts';
 import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
+import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
+import { loadReserveTables } from './load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './memory-public-view.ts';
 
 export const TEST_NOW = Date.parse('2026-08-21T12:00:00Z');
@@ -26,17 +29,21 @@ export interface TestApi {
   /** A valid token per role. */
   token: Record<Role, string>;
   routes: ReturnType<typeof apiRoutes>;
+  reference: MemoryPublicView;
   close(): Promise<void>;
 }
 
-export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?: ServerDeps['rateLimit'] } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?: ServerDeps['rateLimit']; extra?: number } = {}): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'soberana-api-'));
   const db = await openDatabase({ url: join(dir, 'api.db') });
   const tokens = new SqlApiTokenStore(db, { clock: { now: () => TEST_NOW } });
   const token = {} as Record<Role, string>;
   for (const r of ROLES) token[r] = (await tokens.create({ name: `test ${r}`, role: r })).token;
+  const reserve = sampleReserve({ extra: opts.extra ?? 40 });
+  if (!opts.view) await loadReserveTables(db, reserve);
   const deps: ServerDeps = {
-    publicView: opts.view ?? new MemoryPublicView(sampleReserve({ extra: 40 })),
+    publicView: opts.view ?? new SqlPublicView(db, reserve.network),
+    publicCacheMs: 0,
     prices: loadPriceHistory(),
     tokens,
     clock: { now: () => TEST_NOW },
@@ -51,6 +58,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     tokens,
     token,
     routes: apiRoutes(deps),
+    reference: new MemoryPublicView(reserve),
     async close() {
       await app.close();
       await db.close();

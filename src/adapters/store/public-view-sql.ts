@@ -89,10 +89,12 @@ export class SqlPublicView implements PublicReserveView {
   async summary(): Promise<PublicSummary> {
     const vaults = (await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('created_at').orderBy('id').execute()) as Row[];
     const bal = new Map((await this.#balances(false)).map((r) => [String(r.vault_id), r]));
+    // addresses in use: marked used, or holding (or having held) an output; one pass over each table
     const used = await sql<Row>`
-      select a.vault_id, count(*) as n from vault_addresses a
-      where a.used <> 0 or exists (select 1 from vault_txos o where o.vault_id = a.vault_id and o.branch = a.branch and o.idx = a.idx)
-      group by a.vault_id`.execute(this.#db);
+      select vault_id, count(*) as n from (
+        select vault_id, branch, idx from vault_addresses where used <> 0
+        union select vault_id, branch, idx from vault_txos
+      ) x group by vault_id`.execute(this.#db);
     const counts = new Map(used.rows.map((r) => [String(r.vault_id), toNum(r.n)]));
     const list = vaults.map((v) => {
       const b = bal.get(String(v.id));
