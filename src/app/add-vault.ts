@@ -59,6 +59,7 @@ export async function addVault(deps: AddVaultDeps, input: AddVaultInput): Promis
       return { branch: 0, index, address, script, used: false, reserved: false };
     });
     const vault: Vault = { ...base, kind: 'addresses', descriptor: null, threshold: null, keys: [] };
+    await refuseOverlap(deps.store, addresses);
     await deps.store.createVault(vault, addresses);
     return vault;
   }
@@ -78,6 +79,10 @@ export async function addVault(deps: AddVaultDeps, input: AddVaultInput): Promis
   const vault: Vault = { ...base, kind: 'descriptor', descriptor: parsed.descriptor, threshold: parsed.threshold, keys };
   const state = new WatchState({ gapLimit, deriver: deriverFor(vault) });
   const addresses = state.ensureLookahead();
+  for (const other of await deps.store.listVaults()) {
+    if (other.descriptor === vault.descriptor) throw new DomainError('ALREADY_EXISTS', `vault "${other.name}" already watches this descriptor: registering it twice would count its coins twice`);
+  }
+  await refuseOverlap(deps.store, addresses);
   await deps.store.createVault(vault, addresses);
   return vault;
 }
@@ -89,4 +94,15 @@ function addrDescriptorList(descriptor: string | undefined): string[] | undefine
   if (!m) return undefined;
   parseDescriptor(descriptor, { requireChecksum: descriptor.includes('#') });
   return [m[1] ?? ''];
+}
+
+/** Refuse a vault that would watch an address another vault already watches (double counting). */
+async function refuseOverlap(store: VaultStore, addresses: readonly VaultAddress[]): Promise<void> {
+  const mine = new Map(addresses.map((a) => [a.script, a.address]));
+  for (const other of await store.listVaults()) {
+    for (const a of await store.addresses(other.id)) {
+      const hit = mine.get(a.script);
+      if (hit) throw new DomainError('ALREADY_EXISTS', `address ${hit} is already watched by vault "${other.name}": its coins would be counted twice`);
+    }
+  }
 }

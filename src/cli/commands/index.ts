@@ -3,6 +3,8 @@ import { register as status } from './status.ts';
 import { register as db } from './db.ts';
 import { register as vault } from './vault.ts';
 import { register as queries } from './queries.ts';
+import { register as sync } from './sync.ts';
+import { register as interchange } from './interchange.ts';
 import { register as serve } from './serve.ts';
 import { register as token } from './token.ts';
 import { register as psbt } from './psbt.ts';
@@ -15,6 +17,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   status,
   db,
   vault,
+  interchange,
+  sync,
   queries,
   serve,
   token,

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { action, type CliContext } from '../context.ts';
+import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
+import { openChainSource } from '../../adapters/chain/open-chain-source.ts';
+import { assertChainNetwork } from '../../adapters/chain/open-chain-source.ts';
+import { DomainError } from '../../core/errors.ts';
+import { ProgressBar } from '../progress.ts';
+import { requireVault, vaultStore } from './vault.ts';
+import type { ChainSource } from '../../core/chain/chain-source.ts';
+
+export async function openChain(ctx: CliContext): Promise<ChainSource> {
+  const cfg = ctx.config();
+  if (!cfg.chain) {
+    throw new DomainError('INVALID_CONFIG', 'no chain source configured: set SOBERANA_RPC_URL (Bitcoin Core or "soberana node start") or SOBERANA_ESPLORA_URL, or "chain" in soberana.config.json');
+  }
+  return openChainSource(cfg.chain);
+}
+
+async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<SyncSummary[]> {
+  const store = await vaultStore(ctx);
+  const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
+  if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
+  const chain = await openChain(ctx);
+  try {
+    const summaries: SyncSummary[] = [];
+    for (const v of vaults) {
+      await assertChainNetwork(chain, v.network);
+      const bar = new ProgressBar(`sync ${v.name}`, { enabled: !ctx.json });
+      try {
+        summaries.push(await syncVault({ chain, store, onProgress: (p) => bar.update(p.blocksDone, p.blocksTotal, { bytes: p.bytes, unit: 'blocks' }) }, v));
+      } finally {
+        bar.done();
+      }
+    }
+    return summaries;
+  } finally {
+    await chain.close();
+  }
+}
+
+function summaryText(s: SyncSummary): string {
+  const reorg = s.reorg ? `; reorg of depth ${s.reorg.depth} rolled back to height ${s.reorg.forkHeight}` : '';
+  const filt = s.blocksSkippedByFilter ? `, ${s.blocksSkippedByFilter} skipped by BIP-158 filters` : '';
+  return `${s.vault}: synced to ${s.tipHeight} — ${s.blocksProcessed} blocks (${s.blocksDownloaded} downloaded, ${(s.bytesDownloaded / 1e6).toFixed(2)} MB${filt}), ${s.transactionsFound} transactions found, ${s.mempoolTransactions} unconfirmed${reorg}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('sync')
+    .description('bring vaults up to the chain tip (reorg-safe; safe to interrupt)')
+    .option('--vault <vault>', 'only this vault')
+    .option('--watch', 'keep following the tip')
+    .option('--interval <seconds>', 'with --watch: seconds between polls', '10')
+    .addHelpText('after', '\nExamples:\n  $ SOBERANA_RPC_URL=http://user:pass@127.0.0.1:18443 soberana sync\n  $ soberana sync --vault el-salvador-reserve --json\n  $ soberana sync --watch --interval 30')
+    .action(action(async (ctx, o: { vault?: string; watch?: boolean; interval: string }) => {
+      const interval = Number(o.interval);
+      if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
+      for (;;) {
+        const summaries = await syncAll(ctx, o.vault);
+        const total = summaries.reduce((n, s) => n + s.blocksProcessed, 0);
+        ctx.out(
+          { vaults: summaries, blocksProcessed: total },
+          () => summaries.map(summaryText).join('\n'),
+        );
+        if (!o.watch) return;
+        await sleep(interval * 1000);
+      }
+    }));
+}
