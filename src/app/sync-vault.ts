@@ -2,7 +2,7 @@ import { hex } from '@scure/base';
 import { DomainError } from '../core/errors.ts';
 import type { ChainSource } from '../core/chain/chain-source.ts';
 import { parseBlockHeader, scanBlock } from '../core/bitcoin/block-scanner.ts';
-import { matchAny } from '../core/bitcoin/bip158.ts';
+import { FilterMatcher } from '../core/bitcoin/bip158.ts';
 import { applyBlockScan, findForkPoint, matchMempool, scanToFixedPoint } from '../core/vault/apply-scan.ts';
 import type { Checkpoint, Vault } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
@@ -139,7 +139,7 @@ async function syncOnce(deps: SyncDeps, vaultIn: Vault): Promise<SyncSummary> {
     if (filtersAvailable) {
       const filter = await chain.blockFilter(hash);
       if (filter === null) filtersAvailable = false;
-      else filterSaysSkip = !matchAny(filter, hash, watchedScripts(state));
+      else filterSaysSkip = !filterMatcher(state).matchAny(filter, hash);
     }
     if (filterSaysSkip) {
       const header = await chain.header(hash);
@@ -193,11 +193,12 @@ function checkLink(prevHash: string | null, headerPrev: string, height: number):
   }
 }
 
-const scriptCache = new WeakMap<WatchState, { size: number; scripts: Uint8Array[] }>();
-function watchedScripts(state: WatchState): Uint8Array[] {
-  const c = scriptCache.get(state);
-  if (c && c.size === state.byScript.size) return c.scripts;
-  const scripts = [...state.byScript.keys()].map((s) => hex.decode(s));
-  scriptCache.set(state, { size: state.byScript.size, scripts });
-  return scripts;
+const matcherCache = new WeakMap<WatchState, { size: number; matcher: FilterMatcher }>();
+/** A BIP-158 matcher over every watched script (spent coins' scripts are among them); rebuilt when the set grows. */
+function filterMatcher(state: WatchState): FilterMatcher {
+  const c = matcherCache.get(state);
+  if (c && c.size === state.byScript.size) return c.matcher;
+  const matcher = new FilterMatcher([...state.byScript.keys()].map((s) => hex.decode(s)));
+  matcherCache.set(state, { size: state.byScript.size, matcher });
+  return matcher;
 }

@@ -80,6 +80,10 @@ forEachEngine('vault sync on regtest', (t) => {
     await node.mine(1);
     let s = await sync();
     assert.equal(s.transactionsFound, 2);
+    await node.mine(5);
+    s = await sync();
+    assert.equal(s.blocksSkippedByFilter, 5, 'BIP-158 filters spare the download of blocks that cannot concern the vault');
+    assert.equal(s.blocksDownloaded, 0);
     // index 7 lies beyond the first window (0..4) and is derived only because index 3 was used.
     await node.fund(await addr(0, 7), 3_000_000n, { confirm: true });
     s = await sync();

@@ -8,6 +8,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { Network } from '../../core/network.ts';
 import type { BcoinFullNode, BcoinModule, BcoinVerifyError } from './bcoin-types.ts';
 import { assertHash, assertHeight, networkOfGenesis } from './errors.ts';
+import { buildBasicFilter } from '../../core/bitcoin/bip158.ts';
 
 /** Display order <-> bcoin's internal order (both hex). */
 export function revHex(hex: string): string {
@@ -56,6 +57,8 @@ export class BcoinChainSource implements ChainSource {
   readonly endpoint: string;
   readonly #bcoin: BcoinModule;
   readonly #node: BcoinFullNode;
+  /** Filters built so far, by block hash (a block's filter never changes); bounded. */
+  readonly #filters = new Map<string, Uint8Array>();
   readonly #isOpen: () => boolean;
 
   constructor(bcoin: BcoinModule, node: BcoinFullNode, isOpen: () => boolean, endpoint = 'embedded regtest node (in-process)') {
@@ -133,10 +136,32 @@ export class BcoinChainSource implements ChainSource {
   }
 
   /** bcoin 1.0.2 keeps no BIP-158 filter index. */
+  /**
+   * BIP-158 basic filter, built from the block and the coins it spent (the node's undo data), as a
+   * node with a filter index would serve it; kept in memory once built. bcoin 1.0.2 has no filter
+   * index of its own, so its RPC interface serves none.
+   */
   async blockFilter(hash: string): Promise<Uint8Array | null> {
     assertHash('blockFilter', hash);
-    this.#open();
-    return null;
+    const cached = this.#filters.get(hash);
+    if (cached) return cached;
+    const chain = this.#open().chain;
+    const block = await chain.getBlock(revHex(hash));
+    if (!block) throw new DomainError('NOT_FOUND', `block ${hash} not found on the ${this.endpoint}`);
+    const view = await chain.getBlockView(block);
+    const spent: Uint8Array[] = [];
+    for (const tx of block.txs) {
+      if (tx.isCoinbase()) continue;
+      for (const input of tx.inputs) {
+        const out = view.getOutputFor(input);
+        if (!out) throw new DomainError('CHAIN_BAD_RESPONSE', `the ${this.endpoint} has no undo data for an input of block ${hash}`);
+        spent.push(new Uint8Array(out.script.toRaw()));
+      }
+    }
+    const filter = buildBasicFilter(new Uint8Array(block.toRaw()), spent);
+    if (this.#filters.size >= 20_000) this.#filters.clear();
+    this.#filters.set(hash, filter);
+    return filter;
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,21 @@ export interface BcoinChainEntry {
   rhash(): string;
 }
 
+export interface BcoinInput {
+  readonly prevout: unknown;
+}
+
+/** A spent output as bcoin's CoinView returns it. */
+export interface BcoinOutput {
+  readonly script: { toRaw(): Buffer };
+}
+
+export interface BcoinCoinView {
+  getOutputFor(input: BcoinInput): BcoinOutput | null;
+}
+
 export interface BcoinTX {
+  readonly inputs: BcoinInput[];
   hash(enc: 'hex'): string;
   txid(): string;
   toRaw(): Buffer;
@@ -46,6 +60,8 @@ export interface BcoinChain {
   getHash(height: number): Promise<string | null>;
   getEntry(hashOrHeight: string | number): Promise<BcoinChainEntry | null>;
   getBlock(hash: string): Promise<BcoinBlock | null>;
+  /** The coins a block spent, from the node's undo data. */
+  getBlockView(block: BcoinBlock): Promise<BcoinCoinView>;
   getMedianTime(prev: BcoinChainEntry): Promise<number>;
   add(block: BcoinBlock): Promise<BcoinChainEntry | null>;
   invalidate(hash: string): Promise<void>;
