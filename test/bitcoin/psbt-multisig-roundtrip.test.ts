@@ -207,7 +207,7 @@ test('verifyPartialSignatures refuses a signature by a foreign key and a corrupt
   assert.equal(codeOf(() => verifyPartialSignatures(signed, otherVault, 'regtest')), 'INVALID_SIGNATURE');
 });
 
-test('createPsbt refuses wrong-network addresses, overspending, and legacy inputs without their previous transaction', () => {
+test('createPsbt refuses descriptors without a valid checksum, wrong-network addresses, overspending, and legacy inputs without their previous transaction', () => {
   const descriptor = VAULTS['wsh(sortedmulti)'];
   const f0 = funding(descriptor, 0, 0, 50_000n, 9);
   const base = { network: 'regtest' as const, descriptor, inputs: [{ txid: f0.getId(), vout: 0, value: 50_000n, change: false, index: 0 }] };
@@ -215,6 +215,10 @@ test('createPsbt refuses wrong-network addresses, overspending, and legacy input
   assert.equal(codeOf(() => createPsbt({ ...base, outputs: [{ address: mainnetAddr, value: 1_000n }] })), 'NETWORK_MISMATCH');
   assert.equal(codeOf(() => createPsbt({ ...base, outputs: [{ address: 'bcrt1qnotanaddress', value: 1_000n }] })), 'INVALID_ADDRESS');
   assert.equal(codeOf(() => createPsbt({ ...base, outputs: [{ address: PAYEE, value: 50_001n }] })), 'INSUFFICIENT_FUNDS');
+  const noChecksum = descriptor.slice(0, descriptor.indexOf('#'));
+  assert.equal(codeOf(() => createPsbt({ ...base, descriptor: noChecksum, outputs: [{ address: PAYEE, value: 1_000n }] })), 'INVALID_DESCRIPTOR');
+  const wrongChecksum = `${noChecksum}#${descriptor.endsWith('qqqqqqqq') ? 'pppppppp' : 'qqqqqqqq'}`;
+  assert.equal(codeOf(() => createPsbt({ ...base, descriptor: wrongChecksum, outputs: [{ address: PAYEE, value: 1_000n }] })), 'INVALID_DESCRIPTOR');
   const legacy = withChecksum(`sh(sortedmulti(2,${keyExpr(A)},${keyExpr(B)},${keyExpr(C)}))`);
   const f1 = funding(legacy, 0, 0, 50_000n, 10);
   const legacyInput = { txid: f1.getId(), vout: 0, value: 50_000n, change: false, index: 0 };

@@ -128,9 +128,11 @@ const TXID_RE = /^[0-9a-f]{64}$/;
 
 /**
  * The vault output at (branch, index). `branch` picks the multipath element (0 receive,
- * 1 change); a descriptor without multipath only has branch 0.
+ * 1 change); a descriptor without multipath only has branch 0. The descriptor must carry its
+ * BIP380 checksum (DomainError('INVALID_DESCRIPTOR') otherwise, or when it does not match).
  */
 export function vaultOutput(descriptor: string, network: Network, branch: number, index: number): OutputInstance {
+  if (!/#[a-z0-9]{8}$/.test(descriptor.trim())) throw new DomainError('INVALID_DESCRIPTOR', 'the vault descriptor needs its #checksum');
   const multipath = /<\d+(;\d+)+>/.test(descriptor);
   if (!multipath && branch !== 0) throw new DomainError('INVALID_DESCRIPTOR', 'the descriptor has no change branch (no <0;1> multipath)');
   try {
@@ -139,7 +141,7 @@ export function vaultOutput(descriptor: string, network: Network, branch: number
       network: bitcoinjsNetwork(network),
       ...(multipath ? { change: branch } : {}),
       ...(/\*/.test(descriptor) ? { index } : {}),
-      checksumRequired: descriptor.includes('#'),
+      checksumRequired: true,
     });
   } catch (e) {
     throw new DomainError('INVALID_DESCRIPTOR', `invalid descriptor: ${firstLine(e)}`);
@@ -472,7 +474,7 @@ function vaultOutputWithSigners(descriptor: string, network: Network, branch: nu
     network: bitcoinjsNetwork(network),
     ...(multipath ? { change: branch } : {}),
     ...(/\*/.test(descriptor) ? { index } : {}),
-    checksumRequired: descriptor.includes('#'),
+    checksumRequired: true,
     signersPubKeys,
   });
 }
