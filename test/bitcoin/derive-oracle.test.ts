@@ -87,13 +87,21 @@ test('fast deriver = @bitcoinerlab/descriptors on every shape, network and branc
         const branchText = text.replaceAll('<0;1>', String(branch));
         for (let j = 0; j < 8; j++) {
           const index = j < 4 ? j : 1000 + j * 99_991_993;
-          const ours = fast(branch, index);
+          const ours = fast.one(branch, index);
           const want = oracle(branchText, index, network);
           assert.equal(ours.address, want.address, `${shape} ${network} ${branch}/${index}`);
           assert.equal(bytesToHex(ours.scriptPubKey), want.spk);
           assert.equal(ours.witnessScript ? bytesToHex(ours.witnessScript) : undefined, want.ws ? bytesToHex(want.ws) : undefined);
           compared++;
         }
+        // The batched path must equal the one-by-one path (checked against the library above).
+        const start = branch === 0 ? 0 : 2_147_483_000;
+        const batch = fast.range(branch, start, 40);
+        batch.forEach((r, i) => {
+          const single = fast.one(branch, start + i);
+          assert.equal(r.address, single.address, `${shape} ${network} batch ${branch}/${start + i}`);
+          assert.equal(bytesToHex(r.scriptPubKey), bytesToHex(single.scriptPubKey));
+        });
       }
     }
   }
@@ -125,9 +133,10 @@ test('a 2-of-3 vault: 1,500 receive and change addresses match bip32 + bitcoinjs
     const deriver = createDeriver(parseDescriptor(`${text}#${descriptorChecksum(text)}`), network);
     const want = bitcoinjsVault(shape, sorted, accounts, family, network);
     const n = shape === 'wsh' && network === 'main' ? 300 : 150;
+    const batches = [false, true].map((change) => deriver.deriveRange(change, 0, n)); // the batched path
     for (let i = 0; i < n; i++) {
       for (const change of [false, true]) {
-        const got = deriver.derive(change, i);
+        const got = (batches[change ? 1 : 0] as { address: string; scriptPubKey: string }[])[i] as { address: string; scriptPubKey: string };
         const w = want(change ? 1 : 0, i);
         assert.equal(got.address, w.address, `${shape} ${network} ${change ? 'change' : 'receive'} ${i}`);
         assert.equal(got.scriptPubKey, w.spk);
