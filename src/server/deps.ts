@@ -1,6 +1,7 @@
 import type { ApiTokenStore } from '../core/auth/roles.ts';
 import type { Clock } from '../core/ports.ts';
 import type { PriceHistory, PublicReserveView } from '../core/transparency/public-view.ts';
+import type { VaultStore } from '../core/vault/vault-store.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -10,6 +11,8 @@ export interface ServerDeps {
   readonly publicView: PublicReserveView;
   readonly prices: PriceHistory;
   readonly tokens: ApiTokenStore;
+  /** Operator reads (vaults, balance, utxos, history, addresses); their routes exist only when given. */
+  readonly vaults?: VaultStore;
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;

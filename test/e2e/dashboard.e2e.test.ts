@@ -14,6 +14,8 @@ import { openDatabase, type Database } from '../../src/adapters/store/database.t
 import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
 import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
+import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
+import { runCli } from '../helpers/cli.ts';
 import { loadReserveTables } from '../helpers/load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from '../helpers/memory-public-view.ts';
 
@@ -42,7 +44,7 @@ before(async () => {
   const tokens = new SqlApiTokenStore(db);
   adminToken = (await tokens.create({ name: 'Bitcoin Office admin', role: 'admin' })).token;
   const webRoot = await ensureWebBuilt();
-  ({ app, url } = await startServer({ publicView: new SqlPublicView(db, 'regtest'), tokens, prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null }, { port: 0, host: '127.0.0.1' }));
+  ({ app, url } = await startServer({ publicView: new SqlPublicView(db, 'regtest'), vaults: new SqlVaultStore(db), tokens, prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null }, { port: 0, host: '127.0.0.1' }));
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -82,6 +84,10 @@ test('the public page shows the API’s totals, a dated chart, every address, tr
   const cents = BigInt(summary.fiat.cents);
   assert.equal(await page.textContent('#total-usd'), `$${(cents / 100n).toLocaleString('en-US')}.${(cents % 100n).toString().padStart(2, '0')}`);
   assert.match((await page.textContent('#share-21m')) ?? '', /^\d+\.\d{6} %$/);
+  // the same total as the command line's `soberana balance --json` on the same database
+  const cli = await runCli(['balance', '--json', '--db', join(dir, 'e2e.db')]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal((JSON.parse(cli.stdout) as { total: { confirmed: { sats: string } } }).total.confirmed.sats, await page.getAttribute('#total-btc', 'data-sats'));
 
   // the chart: a path, year labels on the x axis, a title on every point
   assert.equal(await page.locator('svg.chart path.line').count(), 1);
@@ -133,6 +139,8 @@ test('an operator signs in with a token, sees the session and what the API offer
   assert.equal(await page.textContent('#session-role'), 'admin');
   assert.equal(await page.textContent('#session-name'), 'Bitcoin Office admin');
   assert.ok((await page.textContent('#op-endpoints'))?.includes('/api/v1/tokens'));
+  assert.ok((await page.textContent('#op-vaults'))?.includes('El Salvador reserve'), 'the operator sees the vaults');
+  assert.match((await page.textContent('#op-proposals')) ?? '', /does not offer/);
 
   await page.fill('#new-token-name', 'IMF mission');
   await page.selectOption('#new-token-role', 'auditor');

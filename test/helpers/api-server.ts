@@ -16,6 +16,7 @@ import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts
 import { ROLES, type Role } from '../../src/core/auth/roles.ts';
 import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
 import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
+import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { loadReserveTables } from './load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './memory-public-view.ts';
 
@@ -46,6 +47,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     publicCacheMs: 0,
     prices: loadPriceHistory(),
     tokens,
+    vaults: new SqlVaultStore(db),
     clock: { now: () => TEST_NOW },
     webRoot: null,
     rateLimit: opts.rateLimit === undefined ? null : opts.rateLimit,

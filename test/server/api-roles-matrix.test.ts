@@ -19,6 +19,12 @@ const EXPECTED: Record<Ep, Principal[]> = {
   'GET /public/verify': ALL,
   'GET /openapi.json': ALL,
   'GET /session': TOKEN_HOLDERS,
+  'GET /vaults': TOKEN_HOLDERS,
+  'GET /balance': TOKEN_HOLDERS,
+  'GET /vaults/:vault': TOKEN_HOLDERS,
+  'GET /vaults/:vault/utxos': TOKEN_HOLDERS,
+  'GET /vaults/:vault/history': TOKEN_HOLDERS,
+  'GET /vaults/:vault/addresses': TOKEN_HOLDERS,
   'GET /tokens': ['admin'],
   'POST /tokens': ['admin'],
   'DELETE /tokens/:id': ['admin'],
@@ -48,6 +54,7 @@ for (const [ep, allowed] of Object.entries(EXPECTED)) {
         const victim = await api.tokens.create({ name: `victim for ${who}`, role: 'auditor' });
         url = url.replace(':id', victim.id);
       }
+      url = url.replace(':vault', 'el-salvador');
       const res = await api.app.inject({
         method,
         url,

@@ -4,6 +4,7 @@ import { startServer } from '../../server/app.ts';
 import { ensureWebBuilt } from '../../server/web-build.ts';
 import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
 import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
+import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
 
 function parsePort(v: string): number {
@@ -29,6 +30,7 @@ export function register(program: Command): void {
           {
             publicView: new SqlPublicView(db, cfg.network),
             tokens: new SqlApiTokenStore(db),
+            vaults: new SqlVaultStore(db),
             prices: loadPriceHistory(),
             clock: { now: () => Date.now() },
             webRoot,
