@@ -104,3 +104,15 @@ test('bad PSBT input: one line, INVALID_PSBT, non-zero exit', async () => {
     assert.equal((JSON.parse(j.stderr) as { error: { code: string } }).error.code, 'INVALID_PSBT');
   }
 });
+
+test('psbt inspect reads a BIP370 v2 PSBT (version 2 in the output)', async () => {
+  const v2 = (JSON.parse(readFileSync(join(import.meta.dirname, 'vectors', 'bip370.json'), 'utf8')) as { valid: { base64: string }[] }).valid[1];
+  assert.ok(v2);
+  const r = await runCli([...G, '--network', 'test', '--json', 'psbt', 'inspect', v2.base64]);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as Inspected;
+  assert.equal(j.version, 2);
+  assert.equal(j.inputs.length, 1);
+  assert.equal(j.outputs.length, 2);
+  assert.equal(j.txid, unsignedTransaction(decodePsbt(v2.base64, 'test').psbt).getId());
+});
