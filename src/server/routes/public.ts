@@ -50,8 +50,26 @@ const transaction = {
   },
 } as const;
 
+/**
+ * Remember the wire form of a view answer: the cached view hands back the same object until its
+ * TTL ends, so converting (and valuing) thousands of points happens once per answer, not per request.
+ */
+function memoWire<K extends object, W>(): (key: K, variant: string, make: () => W) => W {
+  const memo = new WeakMap<K, { variant: string; wire: W }>();
+  return (key, variant, make) => {
+    const hit = memo.get(key);
+    if (hit && hit.variant === variant) return hit.wire;
+    const wire = make();
+    memo.set(key, { variant, wire });
+    return wire;
+  };
+}
+
 export function publicRoutes(deps: ServerDeps): ApiRoute[] {
   const tag = 'public';
+  const summaryWire = memoWire<object, unknown>();
+  const holdingsWire = memoWire<object, unknown>();
+  const addressesWire = memoWire<object, unknown>();
   return [
     {
       method: 'GET',
@@ -86,26 +104,28 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
       async handler() {
         const s = await deps.publicView.summary();
         const today = utcDate(deps.clock.now());
-        const price = deps.prices.onOrBefore(today);
-        return {
-          network: s.network,
-          tip: wireTip(s.tip),
-          asOf: today,
-          confirmedSats: s.confirmedSats.toString(),
-          unconfirmedSats: s.unconfirmedSats.toString(),
-          confirmedBtc: formatBtc(s.confirmedSats),
-          fiat: price
-            ? { currency: deps.prices.currency, cents: valueInCents(s.confirmedSats, price.cents).toString(), priceCents: price.cents.toString(), priceDate: price.date }
-            : null,
-          shareOf21M: { percent: shareOf21MPercent(s.confirmedSats), basisPoints: shareOf21MBasisPoints(s.confirmedSats).toString() },
-          vaults: s.vaults.map((v) => ({
-            id: v.id,
-            name: v.name,
-            confirmedSats: v.confirmedSats.toString(),
-            unconfirmedSats: v.unconfirmedSats.toString(),
-            addressCount: v.addressCount,
-          })),
-        };
+        return summaryWire(s, today, () => {
+          const price = deps.prices.onOrBefore(today);
+          return {
+            network: s.network,
+            tip: wireTip(s.tip),
+            asOf: today,
+            confirmedSats: s.confirmedSats.toString(),
+            unconfirmedSats: s.unconfirmedSats.toString(),
+            confirmedBtc: formatBtc(s.confirmedSats),
+            fiat: price
+              ? { currency: deps.prices.currency, cents: valueInCents(s.confirmedSats, price.cents).toString(), priceCents: price.cents.toString(), priceDate: price.date }
+              : null,
+            shareOf21M: { percent: shareOf21MPercent(s.confirmedSats), basisPoints: shareOf21MBasisPoints(s.confirmedSats).toString() },
+            vaults: s.vaults.map((v) => ({
+              id: v.id,
+              name: v.name,
+              confirmedSats: v.confirmedSats.toString(),
+              unconfirmedSats: v.unconfirmedSats.toString(),
+              addressCount: v.addressCount,
+            })),
+          };
+        });
       },
     },
     {
@@ -136,13 +156,13 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
       },
       async handler() {
         const points = await deps.publicView.holdings();
-        return {
+        return holdingsWire(points, '', () => ({
           currency: deps.prices.currency,
           points: points.map((p) => {
             const price = deps.prices.onOrBefore(p.date);
             return { date: p.date, sats: p.sats.toString(), usdCents: price ? valueInCents(p.sats, price.cents).toString() : null };
           }),
-        };
+        }));
       },
     },
     {
@@ -180,7 +200,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
       },
       async handler() {
         const list = await deps.publicView.addresses();
-        return {
+        return addressesWire(list, '', () => ({
           addresses: list.map((a) => ({
             address: a.address,
             vault: a.vault,
@@ -190,7 +210,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
             unconfirmedSats: a.unconfirmedSats.toString(),
             txCount: a.txCount,
           })),
-        };
+        }));
       },
     },
     {
