@@ -1,0 +1,310 @@
+/**
+ * Spend governance in SQL (SQLite and PostgreSQL; tables of migration 0003). Every mutation and
+ * its audit entry commit in one transaction (`#mutate`), so the log and the state never disagree.
+ */
+import type { Transaction } from 'kysely';
+import { DomainError } from '../../core/errors.ts';
+import { toJson } from '../../core/json.ts';
+import { parsePolicyJson } from '../../core/policy/parse-policy.ts';
+import type { Approval } from '../../core/policy/types.ts';
+import type { AuditEntry } from '../../core/audit/hash-chain.ts';
+import { SPEND_KINDS, SPEND_STATES, type AllowlistEntry, type AuditFields, type Member, type NewProposal, type PartialPsbtRecord, type PolicyChangeRecord, type PolicyChangeState, type PolicyVersionRecord, type ProposalInput, type ProposalOutput, type ProposalUpdate, type SpendKind, type SpendProposal, type SpendState, type SpendStore } from '../../core/spend/types.ts';
+import { appendAudit, readAuditHead, readAuditLog } from './audit-store.ts';
+import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Trx = Transaction<any>;
+
+function strings(text: unknown): string[] {
+  const v = JSON.parse(String(text)) as unknown;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new DomainError('MALFORMED_DATA', 'a stored list is not a list of strings');
+  return v as string[];
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function memberFromRow(r: Row): Member {
+  return { id: String(r.id), name: String(r.name), roles: strings(r.roles), groups: strings(r.groups), createdAtMs: toNum(r.created_at_ms) };
+}
+
+function approvalFromRow(r: Row): Approval {
+  return { approverId: String(r.approver), groups: strings(r.groups), atMs: toNum(r.at_ms) };
+}
+
+function outputsFrom(text: unknown): ProposalOutput[] {
+  const v = JSON.parse(String(text)) as { address: string; sats: string; internal: boolean; internalVault: string | null }[];
+  return v.map((o) => ({ address: o.address, sats: BigInt(o.sats), internal: o.internal, internalVault: o.internalVault }));
+}
+
+function inputsFrom(text: unknown): ProposalInput[] {
+  const v = JSON.parse(String(text)) as { txid: string; vout: number; value: string; branch: 0 | 1; index: number }[];
+  return v.map((i) => ({ txid: i.txid, vout: i.vout, value: BigInt(i.value), branch: i.branch, index: i.index }));
+}
+
+function oneOf<T extends string>(list: readonly T[], v: unknown, what: string): T {
+  if (typeof v === 'string' && (list as readonly string[]).includes(v)) return v as T;
+  throw new DomainError('MALFORMED_DATA', `a stored ${what} "${String(v)}" is unknown`);
+}
+
+function proposalFromRow(r: Row): SpendProposal {
+  return {
+    id: toNum(r.id),
+    vaultId: String(r.vault_id),
+    kind: oneOf<SpendKind>(SPEND_KINDS, r.kind, 'proposal kind'),
+    outputs: outputsFrom(r.outputs),
+    inputs: inputsFrom(r.inputs),
+    changeSats: toBig(r.change_sats),
+    changeIndex: toNumOrNull(r.change_index),
+    memo: (r.memo ?? null) as string | null,
+    proposer: String(r.proposer),
+    feeRateSatPerKvb: toBig(r.fee_rate_kvb),
+    feeSats: toBig(r.fee_sats),
+    amountSats: toBig(r.amount_sats),
+    state: oneOf<SpendState>(SPEND_STATES, r.state, 'proposal state'),
+    psbt: String(r.psbt),
+    unsignedTxid: String(r.unsigned_txid),
+    txid: (r.txid ?? null) as string | null,
+    finalHex: (r.final_hex ?? null) as string | null,
+    replaces: toNumOrNull(r.replaces),
+    replacedBy: toNumOrNull(r.replaced_by),
+    parent: toNumOrNull(r.parent),
+    policyVersion: toNum(r.policy_version),
+    decision: JSON.parse(String(r.decision)) as unknown,
+    createdAtMs: toNum(r.created_at_ms),
+    updatedAtMs: toNum(r.updated_at_ms),
+  };
+}
+
+function updateColumns(u: ProposalUpdate): Row {
+  const set: Row = {};
+  if (u.state !== undefined) set.state = u.state;
+  if (u.psbt !== undefined) set.psbt = u.psbt;
+  if (u.txid !== undefined) set.txid = u.txid;
+  if (u.finalHex !== undefined) set.final_hex = u.finalHex;
+  if (u.replacedBy !== undefined) set.replaced_by = u.replacedBy;
+  return set;
+}
+
+async function nextId(trx: Trx, table: string): Promise<number> {
+  const r = (await trx.selectFrom(table).select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()) as Row | undefined;
+  return (toNumOrNull(r?.m) ?? 0) + 1;
+}
+
+export class SqlSpendStore implements SpendStore {
+  readonly #database: Database;
+
+  constructor(database: Database) {
+    this.#database = database;
+  }
+
+  get #k() {
+    return this.#database.db;
+  }
+
+  /** Run a change and append its audit entry in one transaction. */
+  async #mutate<T>(audit: AuditFields, fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.#k.transaction().execute(async (trx) => {
+      const result = await fn(trx);
+      await appendAudit(trx, this.#database.engine, audit);
+      return result;
+    });
+  }
+
+  async members(): Promise<Member[]> {
+    const rows = (await this.#k.selectFrom('members').selectAll().orderBy('id').execute()) as Row[];
+    return rows.map(memberFromRow);
+  }
+
+  async findMember(idOrName: string): Promise<Member | null> {
+    const byId = (await this.#k.selectFrom('members').selectAll().where('id', '=', idOrName).executeTakeFirst()) as Row | undefined;
+    if (byId) return memberFromRow(byId);
+    const byName = (await this.#k.selectFrom('members').selectAll().where('name', '=', idOrName).execute()) as Row[];
+    return byName.length === 1 && byName[0] ? memberFromRow(byName[0]) : null;
+  }
+
+  async addMember(m: Member, audit: AuditFields): Promise<void> {
+    try {
+      await this.#mutate(audit, (trx) =>
+        trx.insertInto('members').values({ id: m.id, name: m.name, roles: JSON.stringify(m.roles), groups: JSON.stringify(m.groups), created_at_ms: BigInt(m.createdAtMs) }).execute(),
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `a member with id "${m.id}" already exists`);
+      throw e;
+    }
+  }
+
+  async activePolicy(): Promise<PolicyVersionRecord | null> {
+    const r = (await this.#k.selectFrom('policies').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+    if (!r) return null;
+    const document = String(r.document);
+    return { version: toNum(r.version), policy: parsePolicyJson(document), document, activatedAtMs: toNum(r.activated_at_ms), changeId: toNum(r.change_id) };
+  }
+
+  async #changeApprovals(ids: number[]): Promise<Map<number, Approval[]>> {
+    const map = new Map<number, Approval[]>();
+    if (ids.length === 0) return map;
+    const rows = (await this.#k.selectFrom('policy_change_approvals').selectAll().where('change_id', 'in', ids).orderBy('at_ms').execute()) as Row[];
+    for (const r of rows) {
+      const id = toNum(r.change_id);
+      map.set(id, [...(map.get(id) ?? []), approvalFromRow(r)]);
+    }
+    return map;
+  }
+
+  async policyChange(id: number): Promise<PolicyChangeRecord | null> {
+    const r = (await this.#k.selectFrom('policy_changes').selectAll().where('id', '=', id).executeTakeFirst()) as Row | undefined;
+    if (!r) return null;
+    const approvals = (await this.#changeApprovals([id])).get(id) ?? [];
+    return changeFromRow(r, approvals);
+  }
+
+  async policyChanges(): Promise<PolicyChangeRecord[]> {
+    const rows = (await this.#k.selectFrom('policy_changes').selectAll().orderBy('id').execute()) as Row[];
+    const approvals = await this.#changeApprovals(rows.map((r) => toNum(r.id)));
+    return rows.map((r) => changeFromRow(r, approvals.get(toNum(r.id)) ?? []));
+  }
+
+  async proposePolicyChange(c: { version: number; document: string; proposer: string; createdAtMs: number }, audit: AuditFields): Promise<number> {
+    return this.#mutate(audit, async (trx) => {
+      const id = await nextId(trx, 'policy_changes');
+      await trx.insertInto('policy_changes').values({ id, version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs) }).execute();
+      return id;
+    });
+  }
+
+  async approvePolicyChange(id: number, a: Approval, audit: AuditFields): Promise<void> {
+    try {
+      await this.#mutate(audit, (trx) =>
+        trx.insertInto('policy_change_approvals').values({ change_id: id, approver: a.approverId, groups: JSON.stringify(a.groups), at_ms: BigInt(a.atMs) }).execute(),
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `${a.approverId} already approved policy change ${id}`);
+      throw e;
+    }
+  }
+
+  async activatePolicy(changeId: number, atMs: number, audit: AuditFields): Promise<void> {
+    await this.#mutate(audit, async (trx) => {
+      const r = (await trx.selectFrom('policy_changes').selectAll().where('id', '=', changeId).executeTakeFirst()) as Row | undefined;
+      if (!r) throw new DomainError('NOT_FOUND', `no policy change ${changeId}`);
+      if (r.state !== 'proposed') throw new DomainError('INVALID_STATE', `policy change ${changeId} is already ${String(r.state)}`);
+      const current = (await trx.selectFrom('policies').select('version').orderBy('version', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+      if (current && toNum(current.version) >= toNum(r.version)) {
+        throw new DomainError('INVALID_STATE', `policy version ${toNum(current.version)} is already active; change ${changeId} (version ${toNum(r.version)}) is stale`);
+      }
+      await trx.updateTable('policy_changes').set({ state: 'accepted' }).where('id', '=', changeId).execute();
+      await trx.insertInto('policies').values({ version: r.version, document: r.document, change_id: changeId, activated_at_ms: BigInt(atMs) }).execute();
+    });
+  }
+
+  async allowlist(vaultId: string): Promise<AllowlistEntry[]> {
+    const rows = (await this.#k.selectFrom('allowlist').selectAll().where('vault_id', '=', vaultId).orderBy('added_at_ms').execute()) as Row[];
+    return rows.map((r) => ({ vaultId: String(r.vault_id), address: String(r.address), addedAtMs: toNum(r.added_at_ms), addedBy: String(r.added_by) }));
+  }
+
+  async addToAllowlist(e: AllowlistEntry, audit: AuditFields): Promise<void> {
+    try {
+      await this.#mutate(audit, (trx) =>
+        trx.insertInto('allowlist').values({ vault_id: e.vaultId, address: e.address, added_at_ms: BigInt(e.addedAtMs), added_by: e.addedBy }).execute(),
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('ALREADY_EXISTS', `${e.address} is already on the allowlist of vault ${e.vaultId}`);
+      throw err;
+    }
+  }
+
+  async createProposal(p: NewProposal, audit: AuditFields): Promise<number> {
+    return this.#mutate({ ...audit }, async (trx) => {
+      const id = await nextId(trx, 'spend_proposals');
+      await trx
+        .insertInto('spend_proposals')
+        .values({
+          id, vault_id: p.vaultId, kind: p.kind, outputs: toJson(p.outputs), inputs: toJson(p.inputs), change_sats: p.changeSats, change_index: p.changeIndex,
+          memo: p.memo, proposer: p.proposer, fee_rate_kvb: p.feeRateSatPerKvb, fee_sats: p.feeSats, amount_sats: p.amountSats, state: p.state, psbt: p.psbt,
+          unsigned_txid: p.unsignedTxid, txid: null, final_hex: null, replaces: p.replaces, replaced_by: null, parent: p.parent, policy_version: p.policyVersion,
+          decision: toJson(p.decision), created_at_ms: BigInt(p.createdAtMs), updated_at_ms: BigInt(p.createdAtMs),
+        })
+        .execute();
+      return id;
+    });
+  }
+
+  async proposal(id: number): Promise<SpendProposal | null> {
+    const r = (await this.#k.selectFrom('spend_proposals').selectAll().where('id', '=', id).executeTakeFirst()) as Row | undefined;
+    return r ? proposalFromRow(r) : null;
+  }
+
+  async proposals(vaultId?: string): Promise<SpendProposal[]> {
+    let q = this.#k.selectFrom('spend_proposals').selectAll();
+    if (vaultId !== undefined) q = q.where('vault_id', '=', vaultId);
+    const rows = (await q.orderBy('id', 'desc').execute()) as Row[];
+    return rows.map(proposalFromRow);
+  }
+
+  async approvals(proposalId: number): Promise<Approval[]> {
+    const rows = (await this.#k.selectFrom('spend_approvals').selectAll().where('proposal_id', '=', proposalId).orderBy('at_ms').execute()) as Row[];
+    return rows.map(approvalFromRow);
+  }
+
+  async addApproval(proposalId: number, a: Approval, update: ProposalUpdate, audit: AuditFields): Promise<void> {
+    try {
+      await this.#mutate(audit, async (trx) => {
+        await trx.insertInto('spend_approvals').values({ proposal_id: proposalId, approver: a.approverId, groups: JSON.stringify(a.groups), at_ms: BigInt(a.atMs) }).execute();
+        const set = updateColumns(update);
+        if (Object.keys(set).length > 0) {
+          const r = await trx.updateTable('spend_proposals').set({ ...set, updated_at_ms: BigInt(a.atMs) }).where('id', '=', proposalId).where('state', '=', 'proposed').executeTakeFirst();
+          if (Number(r.numUpdatedRows) !== 1) throw new DomainError('INVALID_STATE', `proposal ${proposalId} is no longer awaiting approval`);
+        }
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `${a.approverId} already approved proposal ${proposalId}`);
+      throw e;
+    }
+  }
+
+  async addPartial(rec: Omit<PartialPsbtRecord, 'seq'>, combinedPsbt: string, audit: AuditFields): Promise<void> {
+    await this.#mutate(audit, async (trx) => {
+      const r = (await trx.selectFrom('spend_partials').select((eb) => eb.fn.max('seq').as('m')).where('proposal_id', '=', rec.proposalId).executeTakeFirst()) as Row | undefined;
+      const seq = (toNumOrNull(r?.m) ?? 0) + 1;
+      await trx.insertInto('spend_partials').values({ proposal_id: rec.proposalId, seq, imported_by: rec.importedBy, signatures: rec.signatures, psbt: rec.psbt, at_ms: BigInt(rec.atMs) }).execute();
+      const u = await trx.updateTable('spend_proposals').set({ psbt: combinedPsbt, updated_at_ms: BigInt(rec.atMs) }).where('id', '=', rec.proposalId).where('state', '=', 'approved').executeTakeFirst();
+      if (Number(u.numUpdatedRows) !== 1) throw new DomainError('INVALID_STATE', `proposal ${rec.proposalId} is no longer collecting signatures`);
+    });
+  }
+
+  async partials(proposalId: number): Promise<PartialPsbtRecord[]> {
+    const rows = (await this.#k.selectFrom('spend_partials').selectAll().where('proposal_id', '=', proposalId).orderBy('seq').execute()) as Row[];
+    return rows.map((r) => ({ proposalId: toNum(r.proposal_id), seq: toNum(r.seq), importedBy: String(r.imported_by), signatures: toNum(r.signatures), atMs: toNum(r.at_ms), psbt: String(r.psbt) }));
+  }
+
+  async updateProposal(id: number, expectedState: SpendState, update: ProposalUpdate, audit: AuditFields, atMs: number): Promise<void> {
+    await this.#mutate(audit, async (trx) => {
+      const r = await trx.updateTable('spend_proposals').set({ ...updateColumns(update), updated_at_ms: BigInt(atMs) }).where('id', '=', id).where('state', '=', expectedState).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new DomainError('INVALID_STATE', `proposal ${id} is no longer ${expectedState}`);
+    });
+  }
+
+  async appendAudit(audit: AuditFields): Promise<AuditEntry> {
+    return this.#k.transaction().execute((trx) => appendAudit(trx, this.#database.engine, audit));
+  }
+
+  auditLog(): Promise<AuditEntry[]> {
+    return readAuditLog(this.#k);
+  }
+
+  auditHead(): Promise<{ seq: number; hash: string } | null> {
+    return readAuditHead(this.#k);
+  }
+}
+
+function changeFromRow(r: Row, approvals: Approval[]): PolicyChangeRecord {
+  return {
+    id: toNum(r.id), version: toNum(r.version), document: String(r.document), proposer: String(r.proposer),
+    state: String(r.state) as PolicyChangeState, createdAtMs: toNum(r.created_at_ms), approvals,
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Propose a spend from a vault: coin selection (branch and bound for a changeless match, then the
+ * waste-minimizing fallback; frozen coins and coins held by other live proposals left alone; coin
+ * control honoured), an unsigned PSBT with every cosigner's BIP32 derivation (RBF signalled, change
+ * on the change branch), the safety nets (network, dust, fee cap), and the policy decision. A deny
+ * is refused (and audited); an allow is approved at once; otherwise approvals are awaited.
+ */
+import { DomainError } from '../core/errors.ts';
+import { addressToScript } from '../core/bitcoin/address.ts';
+import { createPsbt, decodePsbt, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
+import { selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
+import { assertFeeWithinCap, dustLimitForScript } from '../core/spend/safety-nets.ts';
+import { LIVE_STATES } from '../core/spend/state-machine.ts';
+import type { Member, ProposalInput, ProposalOutput, SpendKind, SpendProposal } from '../core/spend/types.ts';
+import type { Network } from '../core/network.ts';
+import type { Vault } from '../core/vault/types.ts';
+import type { PolicyDecision } from '../core/policy/types.ts';
+import { auditOf, decideSpend, requireActor, requirePolicy, requireVaultOf, type GovernanceDeps } from './governance.ts';
+
+export interface ProposeSpendInput {
+  readonly actor: string | undefined;
+  readonly vault: string;
+  readonly payments: readonly { address: string; sats: bigint }[];
+  /** sat per 1000 vB; or give `targetBlocks` to ask the chain source. */
+  readonly feeRateSatPerKvb?: bigint | undefined;
+  readonly targetBlocks?: number | undefined;
+  readonly memo?: string | undefined;
+  /** Coin control: spend exactly these (plus more only if they do not suffice). */
+  readonly utxos?: readonly Outpoint[] | undefined;
+  /** Pay a fee above the cap. */
+  readonly force?: boolean | undefined;
+}
+
+export interface ProposeSpendResult {
+  readonly proposal: SpendProposal;
+  readonly decision: PolicyDecision;
+}
+
+/** The long-term fee rate below which consolidating pays (10 sat/vB). */
+export const LONG_TERM_FEE_RATE_KVB = 10_000n;
+/** Sane bounds for a node's estimate, sat per 1000 vB. */
+const MIN_FEE_RATE_KVB = 1_000n;
+const MAX_ESTIMATE_KVB = 500_000n;
+
+/** Spend weight of one vault input, and the vault's change script. */
+export function vaultSpendShape(vault: Vault): { inputWeight: number; changeScript: Uint8Array } {
+  if (!vault.descriptor) throw new DomainError('INVALID_STATE', `vault ${vault.name} is a published address list (watch-only, no descriptor): it cannot propose spends`);
+  const out = vaultOutput(vault.descriptor, vault.network, 0, 0);
+  if (!out.isSegwit()) throw new DomainError('INVALID_DESCRIPTOR', `vault ${vault.name} is not segwit: spending legacy vaults is not supported yet`);
+  return { inputWeight: out.inputWeight(true, 'DANGEROUSLY_USE_FAKE_SIGNATURES'), changeScript: vaultOutput(vault.descriptor, vault.network, 1, 0).getScriptPubKey() };
+}
+
+/** Every address of every vault → the vault id (to recognise transfers between our vaults). */
+export async function ownAddresses(deps: GovernanceDeps): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  for (const v of await deps.vaults.listVaults()) for (const a of await deps.vaults.addresses(v.id)) map.set(a.address, v.id);
+  return map;
+}
+
+export async function resolveFeeRate(deps: GovernanceDeps, rate: bigint | undefined, targetBlocks: number | undefined): Promise<bigint> {
+  if (rate !== undefined) return rate;
+  const target = targetBlocks ?? 6;
+  if (!Number.isSafeInteger(target) || target < 1 || target > 1008) throw new DomainError('INVALID_ARGUMENT', `--target-blocks must be 1..1008, got ${target}`);
+  if (!deps.chain) throw new DomainError('INVALID_CONFIG', 'no chain source to estimate a fee rate: pass --fee-rate or configure a chain');
+  const est = await deps.chain.estimateFeeRate(target);
+  if (est === null) throw new DomainError('CHAIN_UNAVAILABLE', `the node has no fee estimate for ${target} blocks; pass --fee-rate S/VB`);
+  const kvb = BigInt(Math.ceil(est * 1000));
+  return kvb < MIN_FEE_RATE_KVB ? MIN_FEE_RATE_KVB : kvb > MAX_ESTIMATE_KVB ? MAX_ESTIMATE_KVB : kvb;
+}
+
+export function checkOutputs(payments: readonly { address: string; sats: bigint }[], network: Network, own: ReadonlyMap<string, string>): ProposalOutput[] {
+  if (payments.length === 0) throw new DomainError('INVALID_ARGUMENT', 'a spend needs at least one output');
+  return payments.map((p) => {
+    const script = addressToScript(p.address, network); // INVALID_ADDRESS / NETWORK_MISMATCH
+    const dust = dustLimitForScript(script);
+    if (p.sats < dust) throw new DomainError('DUST_OUTPUT', `the output of ${p.sats} sats to ${p.address} is below the dust limit of ${dust} sats`);
+    const internalVault = own.get(p.address) ?? null;
+    return { address: p.address, sats: p.sats, internal: internalVault !== null, internalVault };
+  });
+}
+
+/** Outpoints held by live proposals of the vault (not offered again). */
+export async function heldOutpoints(deps: GovernanceDeps, vaultId: string, except: readonly number[] = []): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (const p of await deps.spends.proposals(vaultId)) {
+    if (!LIVE_STATES.includes(p.state) || except.includes(p.id)) continue;
+    for (const i of p.inputs) held.add(`${i.txid}:${i.vout}`);
+  }
+  return held;
+}
+
+export interface BuiltSpend {
+  readonly inputs: ProposalInput[];
+  readonly changeSats: bigint;
+  readonly changeIndex: number | null;
+  readonly feeSats: bigint;
+  readonly psbt: string;
+  readonly unsignedTxid: string;
+}
+
+export function buildPsbt(vault: Vault, inputs: readonly ProposalInput[], outputs: readonly ProposalOutput[], change: { sats: bigint; index: number } | null): { psbt: string; unsignedTxid: string } {
+  const psbt = createPsbt({
+    network: vault.network,
+    descriptor: vault.descriptor as string,
+    rbf: true,
+    inputs: inputs.map((i) => ({ txid: i.txid, vout: i.vout, value: i.value, change: i.branch === 1, index: i.index })),
+    outputs: [...outputs.map((o) => ({ address: o.address, value: o.sats })), ...(change ? [{ change: true as const, index: change.index, value: change.sats }] : [])],
+  });
+  return { psbt, unsignedTxid: unsignedTransaction(decodePsbt(psbt, vault.network).psbt).getId() };
+}
+
+export async function reserveChangeIndex(deps: GovernanceDeps, vault: Vault): Promise<number> {
+  const a = await deps.vaults.reserveAddress(vault.id, 1);
+  if (!a) throw new DomainError('INVALID_STATE', `vault ${vault.name} has no unused change address left: run "soberana sync" first`);
+  return a.index;
+}
+
+/** Record a proposal after the policy decided; deny is refused and audited. */
+export async function recordProposal(
+  deps: GovernanceDeps,
+  actor: Member,
+  vault: Vault,
+  fields: { kind: SpendKind; outputs: ProposalOutput[]; built: BuiltSpend; feeRate: bigint; memo: string | null; replaces: number | null; parent: number | null; amount: bigint },
+  decision: PolicyDecision,
+  atMs: number,
+): Promise<SpendProposal> {
+  const summary = {
+    vault: vault.id, kind: fields.kind, outputs: fields.outputs.map((o) => ({ address: o.address, sats: o.sats, internal: o.internal })),
+    amountSats: fields.amount, feeSats: fields.built.feeSats, feeRateSatPerKvb: fields.feeRate, memo: fields.memo,
+    replaces: fields.replaces, parent: fields.parent, unsignedTxid: fields.built.unsignedTxid,
+    policyVersion: decision.policyVersion, rule: decision.ruleId, outcome: decision.outcome,
+  };
+  if (decision.outcome === 'deny') {
+    await deps.spends.appendAudit(auditOf(actor, 'operator', 'spend.propose.denied', `vault:${vault.id}`, { ...summary, explanation: decision.explanation }, atMs));
+    throw new DomainError('POLICY_DENIED', `denied by policy version ${decision.policyVersion} (${decision.ruleId === null ? 'no rule matched' : `rule '${decision.ruleId}'`}): ${decision.explanation[decision.explanation.length - 1] ?? ''}`);
+  }
+  const state = decision.outcome === 'allow' ? 'approved' : 'proposed';
+  const record = {
+    vaultId: vault.id, kind: fields.kind, outputs: fields.outputs, inputs: fields.built.inputs, changeSats: fields.built.changeSats, changeIndex: fields.built.changeIndex,
+    memo: fields.memo, proposer: actor.id, feeRateSatPerKvb: fields.feeRate, feeSats: fields.built.feeSats, amountSats: fields.amount, state,
+    psbt: fields.built.psbt, unsignedTxid: fields.built.unsignedTxid, replaces: fields.replaces, parent: fields.parent, policyVersion: decision.policyVersion,
+    decision, createdAtMs: atMs,
+  } as const;
+  const id = await deps.spends.createProposal(record, auditOf(actor, 'operator', `spend.${fields.kind === 'payment' ? 'propose' : fields.kind}`, 'proposal:new', { ...summary, state }, atMs));
+  const p = await deps.spends.proposal(id);
+  if (!p) throw new DomainError('STORE_UNAVAILABLE', `proposal ${id} vanished after it was recorded`);
+  return p;
+}
+
+/**
+ * @throws FORBIDDEN (not an operator), VAULT_NOT_FOUND, INVALID_ADDRESS, NETWORK_MISMATCH, DUST_OUTPUT,
+ *   INSUFFICIENT_FUNDS, FEE_TOO_HIGH (without `force`), POLICY_DENIED
+ * @example await proposeSpend(deps, { actor: 'luis', vault: 'reserve', payments: [{ address, sats: 50_000n }], feeRateSatPerKvb: 2_000n })
+ */
+export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInput): Promise<ProposeSpendResult> {
+  const actor = await requireActor(deps.spends, input.actor, 'operator');
+  const vault = await requireVaultOf(deps.vaults, input.vault);
+  const policy = await requirePolicy(deps.spends);
+  const memo = input.memo?.trim() ? input.memo.trim() : null;
+  if (memo !== null && memo.length > 500) throw new DomainError('INVALID_ARGUMENT', 'a memo is at most 500 characters');
+  const { inputWeight, changeScript } = vaultSpendShape(vault);
+  const outputs = checkOutputs(input.payments, vault.network, await ownAddresses(deps));
+  const feeRate = await resolveFeeRate(deps, input.feeRateSatPerKvb, input.targetBlocks);
+
+  const held = await heldOutpoints(deps, vault.id);
+  const txos = (await deps.vaults.unspentTxos(vault.id)).filter((t) => t.spentTxid === null && t.height !== null && !held.has(`${t.txid}:${t.vout}`));
+  const byKey = new Map(txos.map((t) => [`${t.txid}:${t.vout}`, t]));
+  for (const u of input.utxos ?? []) {
+    if (held.has(`${u.txid}:${u.vout}`)) throw new DomainError('INVALID_ARGUMENT', `coin ${u.txid}:${u.vout} is already held by another live proposal`);
+  }
+  const selection = selectCoins({
+    utxos: txos.map((t) => ({ txid: t.txid, vout: t.vout, value: t.value, inputWeight, frozen: t.frozen })),
+    outputs: outputs.map((o) => ({ value: o.sats, scriptLength: addressToScript(o.address, vault.network).length })),
+    feeRateSatPerKvb: feeRate,
+    longTermFeeRateSatPerKvb: LONG_TERM_FEE_RATE_KVB,
+    changeScriptLength: changeScript.length,
+    changeInputWeight: inputWeight,
+    dustLimit: dustLimitForScript(changeScript),
+    ...(input.utxos && input.utxos.length > 0 ? { mustInclude: input.utxos } : {}),
+  });
+  const amount = outputs.reduce((s, o) => s + o.sats, 0n);
+  assertFeeWithinCap(selection.fee, amount, input.force === true);
+
+  const nowMs = deps.now();
+  const decision = await decideSpend(deps, policy, { vaultId: vault.id, proposer: actor, outputs, totalSats: amount, exclude: [] }, nowMs);
+  const inputs: ProposalInput[] = selection.inputs.map((s) => {
+    const t = byKey.get(`${s.txid}:${s.vout}`);
+    if (!t) throw new TypeError(`proposeSpend: selected coin ${s.txid}:${s.vout} is not a vault coin`);
+    return { txid: t.txid, vout: t.vout, value: t.value, branch: t.branch, index: t.index };
+  });
+  if (decision.outcome === 'deny') {
+    // Refused before reserving a change address; recorded in the audit log.
+    await recordProposal(deps, actor, vault, { kind: 'payment', outputs, built: { inputs, changeSats: selection.changeValue, changeIndex: null, feeSats: selection.fee, psbt: '', unsignedTxid: '' }, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
+  }
+  const changeIndex = selection.changeValue > 0n ? await reserveChangeIndex(deps, vault) : null;
+  const { psbt, unsignedTxid } = buildPsbt(vault, inputs, outputs, changeIndex === null ? null : { sats: selection.changeValue, index: changeIndex });
+  const built: BuiltSpend = { inputs, changeSats: selection.changeValue, changeIndex, feeSats: selection.fee, psbt, unsignedTxid };
+  const proposal = await recordProposal(deps, actor, vault, { kind: 'payment', outputs, built, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
+  return { proposal, decision };
+}

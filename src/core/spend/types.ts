@@ -1,0 +1,188 @@
+/**
+ * Spend governance: members, spend proposals and their lifecycle, policy versions and changes,
+ * the destination allowlist, and the port that persists them with their audit entries.
+ *
+ * Every mutating method of `SpendStore` takes the audit entry that describes it and commits the
+ * change and the entry in ONE database transaction: a state change without its audit row (or the
+ * reverse) never exists.
+ */
+import type { AuditEntry } from '../audit/hash-chain.ts';
+import type { Approval, Policy } from '../policy/types.ts';
+
+/** Roles that grant permissions in the CLI; members may hold other roles too (named by policies). */
+export const MEMBER_PERMISSION_ROLES = ['admin', 'operator', 'approver', 'auditor'] as const;
+export type MemberPermissionRole = (typeof MEMBER_PERMISSION_ROLES)[number];
+
+export interface Member {
+  readonly id: string;
+  readonly name: string;
+  /** e.g. ['operator', 'treasury-operator']: the permission roles, plus any a policy names. */
+  readonly roles: readonly string[];
+  /** Approver groups, e.g. ['finance'] or ['central-bank']. */
+  readonly groups: readonly string[];
+  readonly createdAtMs: number;
+}
+
+export const SPEND_STATES = ['proposed', 'approved', 'signed', 'broadcast', 'confirmed', 'cancelled', 'replaced'] as const;
+export type SpendState = (typeof SPEND_STATES)[number];
+
+/** What kind of transaction a proposal builds. */
+export const SPEND_KINDS = ['payment', 'bump', 'cpfp'] as const;
+export type SpendKind = (typeof SPEND_KINDS)[number];
+
+export interface ProposalOutput {
+  readonly address: string;
+  readonly sats: bigint;
+  /** Pays one of our own vaults (an internal consolidation, not a payment). */
+  readonly internal: boolean;
+  /** The vault it pays, when internal. */
+  readonly internalVault: string | null;
+}
+
+export interface ProposalInput {
+  readonly txid: string;
+  readonly vout: number;
+  readonly value: bigint;
+  readonly branch: 0 | 1;
+  readonly index: number;
+}
+
+export interface SpendProposal {
+  readonly id: number;
+  readonly vaultId: string;
+  readonly kind: SpendKind;
+  readonly outputs: readonly ProposalOutput[];
+  readonly inputs: readonly ProposalInput[];
+  /** Change back to the vault (0n when none) and its change-branch index. */
+  readonly changeSats: bigint;
+  readonly changeIndex: number | null;
+  readonly memo: string | null;
+  readonly proposer: string;
+  /** sat per 1000 vB. */
+  readonly feeRateSatPerKvb: bigint;
+  readonly feeSats: bigint;
+  /** Sum of `outputs` (payments and internal transfers; not change). */
+  readonly amountSats: bigint;
+  readonly state: SpendState;
+  /** base64; the unsigned PSBT at first, then the combination of every imported partial PSBT. */
+  readonly psbt: string;
+  readonly unsignedTxid: string;
+  /** Set when finalized. */
+  readonly txid: string | null;
+  readonly finalHex: string | null;
+  /** A bump names the proposal it replaces; a CPFP child names its parent. */
+  readonly replaces: number | null;
+  readonly replacedBy: number | null;
+  readonly parent: number | null;
+  readonly policyVersion: number;
+  /** The decision at proposal time (outcome, rule, requirement, signing delay, explanation). */
+  readonly decision: unknown;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+export interface PartialPsbtRecord {
+  readonly proposalId: number;
+  readonly seq: number;
+  readonly importedBy: string;
+  readonly signatures: number;
+  readonly atMs: number;
+  readonly psbt: string;
+}
+
+export interface PolicyVersionRecord {
+  readonly version: number;
+  readonly policy: Policy;
+  /** The document as given (JSON text). */
+  readonly document: string;
+  readonly activatedAtMs: number;
+  readonly changeId: number;
+}
+
+export const POLICY_CHANGE_STATES = ['proposed', 'accepted', 'rejected'] as const;
+export type PolicyChangeState = (typeof POLICY_CHANGE_STATES)[number];
+
+export interface PolicyChangeRecord {
+  readonly id: number;
+  readonly version: number;
+  readonly document: string;
+  readonly proposer: string;
+  readonly state: PolicyChangeState;
+  readonly createdAtMs: number;
+  readonly approvals: readonly Approval[];
+}
+
+export interface AllowlistEntry {
+  readonly vaultId: string;
+  readonly address: string;
+  readonly addedAtMs: number;
+  readonly addedBy: string;
+}
+
+/** The audit entry that accompanies a change (seq, previous hash and hash are the store's job). */
+export interface AuditFields {
+  readonly actor: string;
+  readonly role: string;
+  readonly action: string;
+  readonly object: string;
+  readonly details: unknown;
+  readonly atMs: number;
+}
+
+export type NewProposal = Omit<SpendProposal, 'id' | 'replacedBy' | 'txid' | 'finalHex' | 'updatedAtMs'>;
+
+/** Fields a state change may set along with the state. */
+export interface ProposalUpdate {
+  readonly state?: SpendState;
+  readonly psbt?: string;
+  readonly txid?: string;
+  readonly finalHex?: string;
+  readonly replacedBy?: number;
+}
+
+/**
+ * Persistence of spend governance (SQLite and PostgreSQL: src/adapters/store/spend-store.ts).
+ * Mutations take their audit entry and commit both atomically.
+ */
+export interface SpendStore {
+  members(): Promise<Member[]>;
+  /** By id or name; null when unknown. */
+  findMember(idOrName: string): Promise<Member | null>;
+  /** ALREADY_EXISTS when the id is taken. */
+  addMember(member: Member, audit: AuditFields): Promise<void>;
+
+  activePolicy(): Promise<PolicyVersionRecord | null>;
+  policyChange(id: number): Promise<PolicyChangeRecord | null>;
+  policyChanges(): Promise<PolicyChangeRecord[]>;
+  /** Records a proposed change and returns its id. */
+  proposePolicyChange(change: { version: number; document: string; proposer: string; createdAtMs: number }, audit: AuditFields): Promise<number>;
+  /** ALREADY_EXISTS when this approver already approved. */
+  approvePolicyChange(id: number, approval: Approval, audit: AuditFields): Promise<void>;
+  /** Marks the change accepted and makes its document the active policy. */
+  activatePolicy(changeId: number, atMs: number, audit: AuditFields): Promise<void>;
+
+  allowlist(vaultId: string): Promise<AllowlistEntry[]>;
+  addToAllowlist(entry: AllowlistEntry, audit: AuditFields): Promise<void>;
+
+  /** Returns the new proposal's id. */
+  createProposal(p: NewProposal, audit: AuditFields): Promise<number>;
+  proposal(id: number): Promise<SpendProposal | null>;
+  /** Newest first; optionally of one vault. */
+  proposals(vaultId?: string): Promise<SpendProposal[]>;
+  approvals(proposalId: number): Promise<Approval[]>;
+  /** ALREADY_EXISTS when this approver already approved. */
+  addApproval(proposalId: number, approval: Approval, update: ProposalUpdate, audit: AuditFields): Promise<void>;
+  addPartial(record: Omit<PartialPsbtRecord, 'seq'>, combinedPsbt: string, audit: AuditFields): Promise<void>;
+  partials(proposalId: number): Promise<PartialPsbtRecord[]>;
+  /**
+   * Change a proposal, refusing (INVALID_STATE) when its state is no longer `expectedState`
+   * (another process moved it first).
+   */
+  updateProposal(id: number, expectedState: SpendState, update: ProposalUpdate, audit: AuditFields, atMs: number): Promise<void>;
+
+  /** Append an entry that records no state change (e.g. a refused proposal). */
+  appendAudit(audit: AuditFields): Promise<AuditEntry>;
+  /** The whole log in seq order, and the head hash kept apart in `settings`. */
+  auditLog(): Promise<AuditEntry[]>;
+  auditHead(): Promise<{ seq: number; hash: string } | null>;
+}
