@@ -132,6 +132,10 @@ function signingRound(name: keyof typeof VAULTS, first: BIP32Interface, second: 
 
   if (name === 'miniscript') {
     assert.equal(codeOf(() => finalizePsbt(combined, { network: 'regtest' })), 'PSBT_INCOMPLETE', 'miniscript needs the descriptor');
+    assert.equal(codeOf(() => finalizePsbt(partA.psbt, { network: 'regtest', descriptor })), 'PSBT_INCOMPLETE', 'one signature does not satisfy');
+    assert.deepEqual(inspectPsbt(combined, { network: 'regtest', descriptor }).inputs.map((i) => i.required), [null, null]);
+    assert.equal(inspectPsbt(combined, { network: 'regtest', descriptor }).complete, true, 'two signatures satisfy the multisig branch');
+    assert.equal(inspectPsbt(combined, { network: 'regtest' }).complete, false, 'without the descriptor it cannot be told');
   }
   const finalized = finalizePsbt(combined, { network: 'regtest', descriptor });
   const inspectedFinal = inspectPsbt(finalized, { network: 'regtest', descriptor });
@@ -229,4 +233,28 @@ test('createPsbt refuses descriptors without a valid checksum, wrong-network add
   const b = signPsbtWithKey(unsigned, parseExtendedPrivateKey(C.toBase58(), 'key C')).psbt;
   const tx = Transaction.fromHex(extractTransaction(finalizePsbt(combinePsbts([a, b]))).hex);
   consensusVerify(tx, [{ script: f1.outs[0]?.script ?? new Uint8Array(), value: 50_000n }]);
+});
+
+test('miniscript recovery path: the recovery key alone is refused until the timelock (nSequence) is set, then spends', () => {
+  const descriptor = VAULTS.miniscript;
+  const f = funding(descriptor, 0, 1, 60_000n, 11);
+  const unsigned = createPsbt({ network: 'regtest', descriptor, inputs: [{ txid: f.getId(), vout: 0, value: 60_000n, change: false, index: 1 }], outputs: [{ address: PAYEE, value: 59_000n }] });
+  const byR = signPsbtWithKey(unsigned, parseExtendedPrivateKey(R.toBase58(), 'recovery')).psbt;
+  verifyPartialSignatures(byR, descriptor, 'regtest');
+  assert.equal(inspectPsbt(byR, { network: 'regtest', descriptor }).complete, false);
+  assert.throws(() => finalizePsbt(byR, { network: 'regtest', descriptor }), (e: unknown) => isDomainError(e) && e.code === 'PSBT_INCOMPLETE' && /nSequence 52560/.test(e.message));
+
+  // with nSequence = 52560 (the relative timelock) the recovery key alone spends
+  const timelocked = createPsbt({ network: 'regtest', descriptor, inputs: [{ txid: f.getId(), vout: 0, value: 60_000n, change: false, index: 1, sequence: 52560 }], outputs: [{ address: PAYEE, value: 59_000n }] });
+  const signed = signPsbtWithKey(timelocked, parseExtendedPrivateKey(R.toBase58(), 'recovery')).psbt;
+  assert.equal(inspectPsbt(signed, { network: 'regtest', descriptor }).complete, true);
+  const tx = Transaction.fromHex(extractTransaction(finalizePsbt(signed, { network: 'regtest', descriptor })).hex);
+  consensusVerify(tx, [{ script: f.outs[0]?.script ?? new Uint8Array(), value: 60_000n }]);
+  // the oracle can fail: one block short of the timelock, the same witness is refused
+  // (the signature commits to nSequence as well, so this is not a test of CSV alone)
+  const early = Transaction.fromHex(tx.toHex());
+  const inp0 = early.ins[0];
+  assert.ok(inp0);
+  inp0.sequence = 52559;
+  assert.throws(() => consensusVerify(early, [{ script: f.outs[0]?.script ?? new Uint8Array(), value: 60_000n }]));
 });

@@ -5,7 +5,7 @@
 import { address as bAddress, script as bScript } from 'bitcoinjs-lib';
 import { hex } from '@scure/base';
 import type { Network } from '../network.ts';
-import { bitcoinjsNetwork, decodePsbt, ensureEcc, feeOf, inputValueOf, locateVaultInput, multisigOf, spendingScriptOf, unsignedTransaction } from './psbt.ts';
+import { bitcoinjsNetwork, decodePsbt, ensureEcc, feeOf, inputValueOf, locateVaultInput, multisigOf, satisfiableWithDescriptor, spendingScriptOf, unsignedTransaction } from './psbt.ts';
 
 export interface InspectedInput {
   /** `txid:vout` of the spent output. */
@@ -41,7 +41,10 @@ export interface PsbtInspection {
   fee: bigint | null;
   /** sat/vB, for display only (estimated until the PSBT is finalized). */
   feeRate: number | null;
-  /** Every input is finalized or has at least the signatures it requires. */
+  /**
+   * Every input is finalized or has at least the signatures it requires (for miniscript
+   * inputs, given the descriptor: its signatures satisfy the script, timelocks included).
+   */
   complete: boolean;
 }
 
@@ -98,6 +101,8 @@ export function inspectPsbt(input: Uint8Array | string, opts: { network: Network
 
   let estimatedVsize = 10.5 + (unsigned.outs.length < 0xfd ? 0 : 2);
   let estimable = true;
+  /** Inputs that are not plain multisig but whose miniscript is satisfied by their signatures. */
+  const satisfied = new Set<number>();
   const inputs: InspectedInput[] = psbt.data.inputs.map((inp, i) => {
     const txin = psbt.txInputs[i];
     const outpoint = txin ? `${hex.encode(Uint8Array.from(txin.hash).reverse())}:${txin.index}` : '?';
@@ -108,6 +113,7 @@ export function inspectPsbt(input: Uint8Array | string, opts: { network: Network
     else if (!inp.witnessScript && !inp.redeemScript) required = 1;
     else if (inp.redeemScript && !inp.witnessScript && inp.redeemScript.length === 22 && inp.redeemScript[0] === 0) required = 1; // P2SH-P2WPKH
     const signatures = finalized ? signaturesInFinal(inp) : (inp.partialSig?.length ?? 0) + (inp.tapKeySig ? 1 : 0) + (inp.tapScriptSig?.length ?? 0);
+    if (!finalized && !ms && required === null && opts.descriptor && satisfiableWithDescriptor(psbt, i, opts.descriptor, opts.network)) satisfied.add(i);
     if (ms && inp.witnessScript) estimatedVsize += multisigInputVsize(ms.m, inp.witnessScript.length, inp.redeemScript !== undefined);
     else estimable = false;
     return { outpoint, value: inputValueOf(psbt, i), signatures, required, finalized };
@@ -145,6 +151,6 @@ export function inspectPsbt(input: Uint8Array | string, opts: { network: Network
     }
   } else if (estimable && inputs.length > 0) vsize = Math.ceil(estimatedVsize);
   const feeRate = fee !== null && fee >= 0n && vsize ? Math.round((Number(fee) / vsize) * 100) / 100 : null;
-  const complete = inputs.length > 0 && inputs.every((x) => x.finalized || (x.required !== null && x.signatures >= x.required));
+  const complete = inputs.length > 0 && inputs.every((x, i) => x.finalized || satisfied.has(i) || (x.required !== null && x.signatures >= x.required));
   return { version, txid: unsigned.getId(), inputs, outputs, fee, feeRate, complete };
 }

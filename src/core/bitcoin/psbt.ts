@@ -108,6 +108,8 @@ export interface PsbtInputSpec {
   index: number;
   /** The previous transaction; required for non-segwit (legacy P2SH) inputs. */
   nonWitnessUtxo?: Uint8Array;
+  /** nSequence for this input, e.g. a relative timelock for a miniscript recovery path (overrides `rbf`). */
+  sequence?: number;
 }
 
 /** An output of a new PSBT: a payment, or change back to the vault. */
@@ -248,10 +250,11 @@ export function createPsbt(opts: CreatePsbtOptions): string {
     }
     const witnessScript = out.getWitnessScript();
     const redeemScript = out.getRedeemScript();
+    if (inp.sequence !== undefined && (!Number.isInteger(inp.sequence) || inp.sequence < 0 || inp.sequence > 0xffffffff)) throw new RangeError(`"inputs[${n}].sequence" must be a 32-bit unsigned integer`);
     psbt.addInput({
       hash: inp.txid,
       index: inp.vout,
-      sequence,
+      sequence: inp.sequence ?? sequence,
       ...(out.isSegwit() ? { witnessUtxo: { script, value: inp.value } } : {}),
       ...(inp.nonWitnessUtxo ? { nonWitnessUtxo: inp.nonWitnessUtxo } : {}),
       ...(witnessScript ? { witnessScript } : {}),
@@ -441,12 +444,17 @@ function finalizeWithDescriptor(psbt: Psbt, i: number, descriptor: string, netwo
   if (!found) throw new DomainError('PSBT_MISMATCH', `input ${i} does not belong to the given vault descriptor`);
   const sigs = inp.partialSig ?? [];
   let satisfaction: Uint8Array;
+  let constraints: { nLockTime: number | undefined; nSequence: number | undefined };
   try {
     const withSigners = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey));
-    satisfaction = withSigners.getScriptSatisfaction(sigs).scriptSatisfaction;
+    const r = withSigners.getScriptSatisfaction(sigs);
+    satisfaction = r.scriptSatisfaction;
+    constraints = r;
   } catch (e) {
     throw new DomainError('PSBT_INCOMPLETE', `input ${i} cannot be satisfied with its ${sigs.length} signature(s): ${firstLine(e)}`);
   }
+  const timelockProblem = timelockMismatch(psbt, i, constraints);
+  if (timelockProblem) throw new DomainError('PSBT_INCOMPLETE', `input ${i}: ${timelockProblem}`);
   const stack = (bScript.decompile(satisfaction) ?? []).map((c) => {
     if (c instanceof Uint8Array) return c;
     if (c === 0) return new Uint8Array();
@@ -465,6 +473,32 @@ function finalizeWithDescriptor(psbt: Psbt, i: number, descriptor: string, netwo
     }
     return { finalScriptSig: bScript.compile([...stack, ...(rs ? [rs] : [])]), finalScriptWitness: undefined };
   });
+}
+
+function timelockMismatch(psbt: Psbt, i: number, c: { nLockTime: number | undefined; nSequence: number | undefined }): string | undefined {
+  const seq = psbt.txInputs[i]?.sequence;
+  if (c.nSequence !== undefined && seq !== c.nSequence) return `the signed spending path needs nSequence ${c.nSequence}, the transaction has ${seq ?? 'none'}`;
+  if (c.nLockTime !== undefined && psbt.locktime !== c.nLockTime) return `the signed spending path needs nLockTime ${c.nLockTime}, the transaction has ${psbt.locktime}`;
+  return undefined;
+}
+
+/**
+ * Whether input `i` (a vault input that is not plain multisig, e.g. miniscript) can be
+ * satisfied with the partial signatures it has, timelocks included (via @bitcoinerlab/descriptors).
+ */
+export function satisfiableWithDescriptor(psbt: Psbt, i: number, descriptor: string, network: Network): boolean {
+  const inp = psbt.data.inputs[i];
+  if (!inp) return false;
+  const sigs = inp.partialSig ?? [];
+  if (sigs.length === 0) return false;
+  try {
+    const found = locateVaultInput(inp, descriptor, network);
+    if (!found) return false;
+    const r = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey)).getScriptSatisfaction(sigs);
+    return timelockMismatch(psbt, i, r) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 function vaultOutputWithSigners(descriptor: string, network: Network, branch: number, index: number, signersPubKeys: Uint8Array[]): OutputInstance {
