@@ -1,11 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../context.ts';
 import { startServer } from '../../server/app.ts';
-import { ensureWebBuilt } from '../../server/web-build.ts';
-import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
-import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
-import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
-import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
+import { serverDepsFor } from '../../server/database-deps.ts';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -25,19 +21,9 @@ export function register(program: Command): void {
       action(async (ctx, opts: { port: number; host: string; dashboard: boolean }) => {
         const cfg = ctx.config();
         const db = await ctx.db();
-        const webRoot = opts.dashboard ? await ensureWebBuilt() : null;
-        const { app, url } = await startServer(
-          {
-            publicView: new SqlPublicView(db, cfg.network),
-            tokens: new SqlApiTokenStore(db),
-            vaults: new SqlVaultStore(db),
-            prices: loadPriceHistory(),
-            clock: { now: () => Date.now() },
-            webRoot,
-            logLevel: cfg.logLevel,
-          },
-          { port: opts.port, host: opts.host },
-        );
+        const deps = await serverDepsFor(db, cfg.network, { dashboard: opts.dashboard, logLevel: cfg.logLevel });
+        const webRoot = deps.webRoot ?? null;
+        const { app, url } = await startServer(deps, { port: opts.port, host: opts.host });
         ctx.out({ url, api: `${url}api/v1/`, openapi: `${url}api/v1/openapi.json`, dashboard: webRoot ? url : null }, () =>
           [`Soberana is serving ${webRoot ? `the dashboard at ${url}` : 'the API'}`, `API: ${url}api/v1/  (OpenAPI: ${url}api/v1/openapi.json)`, 'Press Ctrl+C to stop.'].join('\n'),
         );

@@ -1,0 +1,29 @@
+/**
+ * The server's dependencies over one open database, as `soberana serve` (and the demo) wire them:
+ * the SQL public view, API tokens, the vault store for operator reads, the shipped USD prices,
+ * the wall clock and the dashboard (built on first use).
+ *
+ * @example
+ *   const db = await openDatabase({ url: './soberana.db' });
+ *   const { url } = await startServer(await serverDepsFor(db, 'regtest'), { port: 8080, host: '127.0.0.1' });
+ */
+import type { Database } from '../adapters/store/database.ts';
+import { SqlPublicView } from '../adapters/store/public-view-sql.ts';
+import { SqlApiTokenStore } from '../adapters/store/token-store.ts';
+import { SqlVaultStore } from '../adapters/store/vault-store.ts';
+import { loadPriceHistory } from '../adapters/prices/csv-price-history.ts';
+import type { Network } from '../core/network.ts';
+import type { ServerDeps } from './deps.ts';
+import { ensureWebBuilt } from './web-build.ts';
+
+export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string } = {}): Promise<ServerDeps> {
+  return {
+    publicView: new SqlPublicView(db, network),
+    tokens: new SqlApiTokenStore(db),
+    vaults: new SqlVaultStore(db),
+    prices: loadPriceHistory(),
+    clock: { now: () => Date.now() },
+    webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),
+    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+  };
+}
