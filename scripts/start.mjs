@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: the newcomer's entry point. Until the demo lands this prints the status of the
-// local installation and the next steps.
+// `npm start`: the newcomer's entry point — runs `soberana demo` (embedded regtest node, El Salvador's
+// replayed reserve, a Pakistan vault, the dashboard). Arguments pass through: `npm start -- --reset`.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'soberana.js');
-const r = spawnSync(process.execPath, [bin, 'status', ...process.argv.slice(2)], { stdio: 'inherit' });
-console.log('\nNext: "npx soberana --help" lists every command.');
+const r = spawnSync(process.execPath, [bin, 'demo', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -16,7 +16,8 @@ export interface BcoinChainEntry {
 }
 
 export interface BcoinInput {
-  readonly prevout: unknown;
+  /** `hash` in bcoin's internal order (hex string in 1.0.2). */
+  readonly prevout: { readonly hash: string; readonly index: number };
 }
 
 /** A spent output as bcoin's CoinView returns it. */
@@ -30,6 +31,7 @@ export interface BcoinCoinView {
 
 export interface BcoinTX {
   readonly inputs: BcoinInput[];
+  readonly outputs: Array<{ readonly value: number; readonly script: { toRaw(): Buffer } }>;
   hash(enc: 'hex'): string;
   txid(): string;
   toRaw(): Buffer;
@@ -82,6 +84,8 @@ export interface BcoinMempool {
   _reset(): Promise<void>;
   addTX(tx: BcoinTX): Promise<unknown[] | null>;
   hasEntry(hash: string): boolean;
+  /** Whether a mempool transaction spends this outpoint (hash in internal order). */
+  isSpent(hash: string, index: number): boolean;
   getTX(hash: string): BcoinTX | null;
   getSnapshot(): string[];
   hasOrphan(hash: string): boolean;

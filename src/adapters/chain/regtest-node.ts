@@ -162,6 +162,8 @@ class EmbeddedRegtestNode implements RegtestNode {
   readonly walletAddress: string;
   readonly #bcoin: BcoinModule;
   readonly #node: BcoinFullNode;
+  readonly #walletCoins = new Map<string, WalletCoin>();
+  #scanned: { height: number; hash: string } = { height: -1, hash: '' };
   readonly #wallet = new HarnessWallet();
   #open = true;
   /** Serializes mining and funding so two calls never build on the same tip. */
@@ -330,10 +332,35 @@ class EmbeddedRegtestNode implements RegtestNode {
     return block.rhash();
   }
 
+  /**
+   * The harness wallet's coins, found by scanning the chain once and then each new block: bcoin
+   * 1.0.2 writes no address index for a node kept on disk (`getCoinsByAddress` returns nothing
+   * there), and the demo's node is kept on disk. Coins spent by mempool transactions are left out.
+   */
   async #spendableCoins(): Promise<WalletCoin[]> {
     const node = this.#live();
-    const coins = await node.getCoinsByAddress([this.#bcoin.Address.fromString(this.walletAddress, 'regtest')]);
-    const mine: WalletCoin[] = coins.map((c) => ({ txid: revHex(c.hash), vout: c.index, value: BigInt(c.value), height: c.height, coinbase: c.coinbase }));
-    return HarnessWallet.spendable(mine, node.chain.height);
+    const chain = node.chain;
+    if (this.#scanned.height > chain.height || (this.#scanned.height >= 0 && (await chain.getHash(this.#scanned.height)) !== this.#scanned.hash)) {
+      this.#walletCoins.clear(); // a reorg: rescan from genesis (cheap on regtest)
+      this.#scanned = { height: -1, hash: '' };
+    }
+    const script = Buffer.from(regtestOutputScript(this.walletAddress));
+    for (let h = this.#scanned.height + 1; h <= chain.height; h++) {
+      const hash = await chain.getHash(h);
+      const block = hash ? await chain.getBlock(hash) : null;
+      if (!hash || !block) throw new DomainError('INVALID_STATE', `the regtest node has no block at height ${h}`);
+      for (const tx of block.txs) {
+        const coinbase = tx.isCoinbase();
+        if (!coinbase) for (const input of tx.inputs) this.#walletCoins.delete(`${revHex(input.prevout.hash)}:${input.prevout.index}`);
+        const txid = tx.txid();
+        tx.outputs.forEach((o, vout) => {
+          if (o.script.toRaw().equals(script)) this.#walletCoins.set(`${txid}:${vout}`, { txid, vout, value: BigInt(o.value), height: h, coinbase });
+        });
+      }
+      this.#scanned = { height: h, hash };
+    }
+    const coins = [...this.#walletCoins.values()].filter((c) => !node.mempool.isSpent(revHex(c.txid), c.vout));
+    return HarnessWallet.spendable(coins, chain.height);
   }
+
 }

@@ -1,0 +1,95 @@
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { action } from '../context.ts';
+import { startDemo } from '../demo/build-alliance.ts';
+import { startServer } from '../../server/app.ts';
+import { ensureWebBuilt } from '../../server/web-build.ts';
+import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
+import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
+import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
+import { formatBtc } from '../../core/money.ts';
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('run the demo: an embedded regtest node, El Salvador\'s replayed purchases, a Pakistan vault, and the dashboard')
+    .option('--data <dir>', 'data folder (node, database, demo keys)', 'data/demo')
+    .option('--reset', 'delete the data folder and build the demo again')
+    .option('--port <port>', 'dashboard port (0 picks a free one)', parsePort, 8080)
+    .option('--no-serve', 'build and sync, print the balances, and exit')
+    .addHelpText('after', '\nExamples:\n  $ npm start                       # the same as: soberana demo\n  $ npm start -- --reset            # start over\n  $ soberana demo --port 0 --no-serve --json')
+    .action(action(async (ctx, o: { data: string; reset?: boolean; port: number; serve: boolean }) => {
+      const dataDir = resolve(o.data);
+      if (o.reset) rmSync(dataDir, { recursive: true, force: true });
+      const t0 = Date.now();
+      const log = (l: string) => {
+        if (!ctx.json) process.stderr.write(`demo: ${l}\n`);
+      };
+      log(o.reset ? `starting over in ${dataDir}` : `data folder ${dataDir}`);
+      const env = await startDemo({ dataDir, log });
+      try {
+        const balances = await Promise.all((await env.store.listVaults()).map(async (v) => ({ id: v.id, name: v.name, ...(await env.store.balance(v.id)) })));
+        const total = balances.reduce((s, b) => s + b.confirmed, 0n);
+        const webRoot = o.serve ? await ensureWebBuilt() : null;
+        const server = o.serve
+          ? await startServer(
+              {
+                publicView: new SqlPublicView(env.db, 'regtest'),
+                tokens: new SqlApiTokenStore(env.db),
+                vaults: env.store,
+                prices: loadPriceHistory(),
+                clock: { now: () => Date.now() },
+                webRoot,
+                logLevel: ctx.config().logLevel,
+              },
+              { port: o.port, host: '127.0.0.1' },
+            )
+          : null;
+        const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+        const result = {
+          dataDir, built: env.built, seconds: Number(seconds), url: server?.url ?? null,
+          rpc: { url: env.node.rpcUrl, user: env.node.rpcUser, password: env.node.rpcPassword },
+          database: env.dbPath,
+          tipHeight: env.node.height(),
+          vaults: balances.map((b) => ({ id: b.id, name: b.name, confirmed: b.confirmed, unconfirmed: b.unconfirmed })),
+          total,
+          tokens: env.state.tokens,
+        };
+        ctx.out(result, () => [
+          '',
+          `Soberana demo ${env.built ? 'built' : 'resumed'} in ${seconds} s (regtest, height ${env.node.height()}).`,
+          ...balances.map((b) => `  ${b.name.padEnd(40)} ${formatBtc(b.confirmed).padStart(18)} BTC`),
+          `  ${'total'.padEnd(40)} ${formatBtc(total).padStart(18)} BTC`,
+          '',
+          server ? `Dashboard: ${server.url}` : 'Not serving (--no-serve).',
+          `Operator token (demo): ${env.state.tokens.operator}`,
+          '',
+          'Try the CLI against the same node and database (in another terminal):',
+          `  export SOBERANA_DB=${env.dbPath} SOBERANA_NETWORK=regtest`,
+          `  export SOBERANA_RPC_URL=${env.node.rpcUrl} SOBERANA_RPC_USER=${env.node.rpcUser} SOBERANA_RPC_PASSWORD=${env.node.rpcPassword}`,
+          '  npx soberana balance && npx soberana history --vault el-salvador-reserve',
+          '',
+          `Demo keys (regtest only) are in ${dataDir}/keys. ${server ? 'Press Ctrl+C to stop.' : ''}`,
+        ].join('\n'));
+        if (!server) return;
+        await new Promise<void>((done) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            void server.app.close().then(done, done);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      } finally {
+        await env.close();
+      }
+    }));
+}
