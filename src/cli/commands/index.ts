@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as status } from './status.ts';
+import { register as demo } from './demo.ts';
 import { register as db } from './db.ts';
 import { register as vault } from './vault.ts';
 import { register as queries } from './queries.ts';
@@ -14,6 +15,7 @@ import { register as node } from './node.ts';
 
 /** Every command group, in the order `--help` lists them. Add one line per group. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  demo,
   status,
   db,
   vault,
