@@ -12,7 +12,11 @@
  * - `single-coin`: the smallest single coin that pays the outputs with viable change;
  * - `random-draw`: Core's single random draw, only when a seeded `random` is passed in.
  * Below the long-term fee rate the waste of an input is negative, so selections with more inputs
- * win: the vault consolidates when fees are cheap, as Core's wallet does.
+ * win: the vault consolidates when fees are cheap, as Core's wallet does. The long-term rate is the
+ * caller's choice between two honest goals (`LONG_TERM_FEE_RATES`): consolidating pays now to
+ * spend fewer coins later; a long-term rate of 0 counts a later spend as free, so the lowest waste
+ * is the cheapest transaction now (proved against an exhaustive search in
+ * `coinselect-fee-minimizing.test.ts`).
  *
  * Frozen coins are never spent. Coins named in `mustInclude` (coin control) are always spent.
  * Coins whose input costs more than their value at this fee rate are never added by a strategy.
@@ -50,7 +54,7 @@ export interface SelectCoinsRequest {
   readonly outputs: readonly PaymentOutput[];
   /** Fee rate in sat per 1000 vB (1 sat/vB = 1000n), so fractional sat/vB stay integers. */
   readonly feeRateSatPerKvb: bigint;
-  /** The rate the vault expects to pay on average in the long run; below it, consolidating pays. */
+  /** The rate the vault expects to spend its coins at later; below it, consolidating pays. See `LONG_TERM_FEE_RATES`. */
   readonly longTermFeeRateSatPerKvb: bigint;
   /** scriptPubKey length of the vault's change output (34 for P2WSH and P2TR). */
   readonly changeScriptLength: number;
@@ -69,6 +73,22 @@ export interface SelectCoinsRequest {
   /** A seeded PRNG returning numbers in [0, 1); enables the random-draw strategy. */
   readonly random?: () => number;
 }
+
+/**
+ * Long-term fee rates, sat per 1000 vB, for `longTermFeeRateSatPerKvb`:
+ * - `consolidate`: 10 sat/vB, Bitcoin Core's default `-consolidatefeerate`. Below it the vault
+ *   spends extra coins (cheap now, fewer to spend later) and change must be worth spending at it.
+ *   Cheapest over the vault's life when every coin is eventually spent at about that rate.
+ * - `minimizeFee`: 0. A coin spent later is counted as free, so the waste of a selection is its
+ *   own fee above the transaction's fixed part: the cheapest transaction now wins, and the vault
+ *   never consolidates (the goal of `coinselect` and `@bitcoinerlab/coinselect`). Cheapest in fees
+ *   paid over a period whose leftover coins are not spent within it; leaves more, smaller coins.
+ * @example selectCoins({ ...request, longTermFeeRateSatPerKvb: LONG_TERM_FEE_RATES.minimizeFee })
+ */
+export const LONG_TERM_FEE_RATES = {
+  consolidate: 10_000n,
+  minimizeFee: 0n,
+} as const;
 
 export const SELECTION_STRATEGIES = ['bnb', 'largest-first', 'single-coin', 'random-draw', 'coin-control'] as const;
 export type SelectionStrategy = (typeof SELECTION_STRATEGIES)[number];
