@@ -9,8 +9,7 @@ import { bip32 } from './ecc.ts';
 import { networks } from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import { ecc } from './ecc.ts';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 /** A node of the descriptor syntax: `name(args…)`, a taproot `{a,b}` branch, or a bare token. */
 export type SyntaxNode =
@@ -266,12 +265,7 @@ export function parseKeyExpression(text: string, context: string, multisigGroup:
 }
 
 function isCurvePoint(hex: string): boolean {
-  try {
-    secp256k1.Point.fromHex(hex).assertValidity();
-    return true;
-  } catch {
-    return false;
-  }
+  return ecc.isPoint(hexToBytes(hex));
 }
 
 function decodeExtended(body: string): { xpub: string; isPrivate: boolean; network: 'main' | 'test' } | null {
