@@ -7,7 +7,8 @@
  */
 import { DomainError } from '../core/errors.ts';
 import { addressToScript } from '../core/bitcoin/address.ts';
-import { createPsbt, decodePsbt, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
+import { createPsbt, decodePsbt, multisigOf, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
+import { compactSizeLength } from '../core/coinselect/tx-size.ts';
 import { selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
 import { assertFeeWithinCap, dustLimitForScript } from '../core/spend/safety-nets.ts';
 import { LIVE_STATES } from '../core/spend/state-machine.ts';
@@ -47,7 +48,23 @@ export function vaultSpendShape(vault: Vault): { inputWeight: number; changeScri
   if (!vault.descriptor) throw new DomainError('INVALID_STATE', `vault ${vault.name} is a published address list (watch-only, no descriptor): it cannot propose spends`);
   const out = vaultOutput(vault.descriptor, vault.network, 0, 0);
   if (!out.isSegwit()) throw new DomainError('INVALID_DESCRIPTOR', `vault ${vault.name} is not segwit: spending legacy vaults is not supported yet`);
-  return { inputWeight: out.inputWeight(true, 'DANGEROUSLY_USE_FAKE_SIGNATURES'), changeScript: vaultOutput(vault.descriptor, vault.network, 1, 0).getScriptPubKey() };
+  return { inputWeight: inputWeightOf(out), changeScript: vaultOutput(vault.descriptor, vault.network, 1, 0).getScriptPubKey() };
+}
+
+/**
+ * Worst-case weight of spending one vault output (72-byte signatures, as `tx-size.ts`): plain
+ * (sorted)multisig in P2WSH or P2SH-P2WSH computed here from the witness script, anything else
+ * (single key, miniscript) by @bitcoinerlab/descriptors.
+ */
+function inputWeightOf(out: ReturnType<typeof vaultOutput>): number {
+  const ws = out.getWitnessScript();
+  const ms = multisigOf(ws);
+  if (ws && ms) {
+    const witness = compactSizeLength(ms.m + 2) + 1 + ms.m * 73 + compactSizeLength(ws.length) + ws.length;
+    const scriptSig = out.getRedeemScript() ? 1 + 1 + 34 : 1; // push of the 34-byte P2WSH program when wrapped
+    return (36 + scriptSig + 4) * 4 + witness;
+  }
+  return out.inputWeight(true, 'DANGEROUSLY_USE_FAKE_SIGNATURES');
 }
 
 /** Every address of every vault → the vault id (to recognise transfers between our vaults). */

@@ -161,7 +161,8 @@ function keyOriginsOf(out: OutputInstance): KeyOrigin[] {
   const result: KeyOrigin[] = [];
   for (const info of Object.values(map)) {
     if (!info.pubkey) continue;
-    if (info.masterFingerprint && info.path) result.push({ masterFingerprint: info.masterFingerprint, pubkey: info.pubkey, path: info.path });
+    // bip174 reads only ' as hardened: an "h" origin (48h/1h/…) would be serialized as unhardened.
+    if (info.masterFingerprint && info.path) result.push({ masterFingerprint: info.masterFingerprint, pubkey: info.pubkey, path: info.path.replace(/h/g, "'") });
     else if (info.bip32) result.push({ masterFingerprint: info.bip32.fingerprint, pubkey: info.pubkey, path: `m${info.keyPath ?? ''}` });
   }
   return result;
@@ -178,7 +179,7 @@ function globalXpubsOf(out: OutputInstance): { extendedPubkey: Uint8Array; maste
     result.push({
       extendedPubkey: base58check.decode(info.xPub),
       masterFingerprint: info.masterFingerprint ?? info.bip32.fingerprint,
-      path: `m${info.originPath ?? ''}`,
+      path: `m${info.originPath ?? ''}`.replace(/h/g, "'"), // bip174 accepts only ' for hardened steps
     });
   }
   return result;
