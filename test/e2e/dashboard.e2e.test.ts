@@ -140,6 +140,7 @@ test('an operator signs in with a token, sees the session and what the API offer
   assert.equal(await page.textContent('#session-name'), 'Bitcoin Office admin');
   assert.ok((await page.textContent('#op-endpoints'))?.includes('/api/v1/tokens'));
   assert.ok((await page.textContent('#op-vaults'))?.includes('El Salvador reserve'), 'the operator sees the vaults');
+  assert.ok((await page.textContent('#op-vaults-table'))?.includes('2 of 3'), 'with how many signatures a spend needs');
   assert.match((await page.textContent('#op-proposals')) ?? '', /does not offer/);
 
   await page.fill('#new-token-name', 'IMF mission');

@@ -29,6 +29,29 @@ function loginForm(root: HTMLElement, message: string | null): void {
   root.replaceChildren(h('h1', {}, 'Operators'), form);
 }
 
+interface VaultRow {
+  id: string; name: string; kind: string; network: string; threshold: number | null; syncedHeight: number | null;
+  keys: Array<{ fingerprint: string | null; holder: string | null }>; confirmed: { btc: string }; unconfirmed: { sats: string; btc: string };
+}
+
+/** The vault list, in plain words: who holds the keys, how many must sign, what it holds. */
+function vaultsTable(value: unknown): HTMLElement {
+  const vaults = (value as { vaults: VaultRow[] }).vaults;
+  if (vaults.length === 0) return h('p', { class: 'muted' }, 'No vaults yet ("soberana vault add …").');
+  return table(
+    ['Vault', 'Signatures to spend', 'Key holders', 'Synced to block', 'Confirmed BTC', 'Waiting'],
+    vaults.map((v) => [
+      h('span', {}, h('strong', {}, v.name), h('br', {}), h('code', { class: 'muted' }, v.id)),
+      v.kind === 'addresses' ? 'watched addresses' : v.threshold ? `${v.threshold} of ${v.keys.length}` : `${v.keys.length} key(s)`,
+      v.keys.map((k) => k.holder ?? k.fingerprint ?? '?').join(', ') || '—',
+      v.syncedHeight === null ? 'not synced yet' : v.syncedHeight.toLocaleString('en-US'),
+      v.confirmed.btc,
+      v.unconfirmed.sats === '0' ? '—' : v.unconfirmed.btc,
+    ]),
+    { id: 'op-vaults-table', numeric: [3, 4, 5] },
+  );
+}
+
 function genericTable(value: unknown): HTMLElement {
   const list = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value as Record<string, unknown>).find(Array.isArray) : null;
   if (!Array.isArray(list)) return h('pre', { class: 'code' }, JSON.stringify(value, null, 2));
@@ -106,7 +129,8 @@ export async function renderOperator(root: HTMLElement): Promise<void> {
         continue;
       }
       try {
-        panel.append(genericTable(await api<unknown>(p.replace('/api/v1', ''), { auth: true })));
+        const data = await api<unknown>(p.replace('/api/v1', ''), { auth: true });
+        panel.append(p === '/api/v1/vaults' ? vaultsTable(data) : genericTable(data));
       } catch (e) {
         panel.append(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
       }
