@@ -5,7 +5,9 @@
  *
  * Like Bitcoin Core's wallet (`SelectCoins`), several strategies each propose a selection and the
  * one with the lowest waste (see `waste.ts`) wins; on equal waste, the one with fewer inputs (it
- * costs less now; Core prefers more inputs there). The strategies are:
+ * costs less now; Core prefers more inputs there), then the one making the smaller change: the
+ * smallest coins that suffice are spent and large coins stay whole for large payments, as in the
+ * `lowest_larger` fallback of Core's knapsack solver. The strategies are:
  * - `bnb`: branch and bound for a changeless selection (`branch-and-bound.ts`);
  * - `largest-first`: accumulate by descending effective value, proposing the first prefix that
  *   pays a changeless transaction and the first that leaves viable change;
@@ -284,7 +286,13 @@ export function selectCoins(req: SelectCoinsRequest): CoinSelection {
   }
 
   if (candidates.length === 0) throw insufficient(req, preset, pool, outSum, outLens, targetNoChange, presetEv, scored, maxWeight);
-  candidates.sort((a, b) => cmpBig(a.selection.waste, b.selection.waste) || a.selection.inputs.length - b.selection.inputs.length || a.order - b.order);
+  candidates.sort(
+    (a, b) =>
+      cmpBig(a.selection.waste, b.selection.waste) ||
+      a.selection.inputs.length - b.selection.inputs.length ||
+      cmpBig(a.selection.changeValue, b.selection.changeValue) ||
+      a.order - b.order,
+  );
   return (candidates[0] as Candidate).selection;
 }
 
