@@ -67,6 +67,7 @@ export const m0002Vaults: Migration = {
       .addPrimaryKeyConstraint('vault_txos_pk', ['vault_id', 'txid', 'vout'])
       .execute();
     await db.schema.createIndex('vault_txos_unspent').on('vault_txos').columns(['vault_id', 'spent_txid']).execute();
+    await db.schema.createIndex('vault_txos_address').on('vault_txos').columns(['vault_id', 'branch', 'idx']).execute();
     await db.schema
       .createTable('vault_transactions')
       .addColumn('vault_id', 'text', (c) => c.notNull().references('vaults.id').onDelete('cascade'))
@@ -82,6 +83,7 @@ export const m0002Vaults: Migration = {
       .addColumn('raw', 'text', (c) => c.notNull()) // hex, with witness
       .addPrimaryKeyConstraint('vault_transactions_pk', ['vault_id', 'txid'])
       .execute();
+    await db.schema.createIndex('vault_transactions_height').on('vault_transactions').columns(['height']).execute();
     // A category set by a person overrides the inferred one and survives reorgs and mempool churn.
     await db.schema
       .createTable('tx_categories')

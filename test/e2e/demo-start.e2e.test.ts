@@ -1,0 +1,91 @@
+// `npm start` on a fresh data folder: the demo builds El Salvador's replayed reserve, serves the
+// dashboard and the API, and a second start reuses the data. (How long it took is printed as a
+// diagnostic; speed is measured in bench/, not asserted here.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const START = join(import.meta.dirname, '..', '..', 'scripts', 'start.mjs');
+const dataDir = join(mkdtempSync(join(tmpdir(), 'soberana-demo-')), 'demo');
+
+interface DemoOut {
+  url: string;
+  built: boolean;
+  seconds: number;
+  total: string;
+  vaults: Array<{ id: string; confirmed: string }>;
+  tokens: { operator: string };
+}
+
+/** Run `npm start` (scripts/start.mjs) and resolve once it prints its JSON summary. */
+function startDemo(args: string[]): Promise<{ child: ChildProcess; out: DemoOut }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [START, '--data', dataDir, '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`demo did not start within 240 s\n${stderr}`));
+    }, 240_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      try {
+        const out = JSON.parse(stdout) as DemoOut;
+        clearTimeout(timer);
+        resolve({ child, out });
+      } catch {
+        /* not complete yet */
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited with ${code}\n${stderr}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+test('npm start builds the alliance, serves the dashboard, and a second start reuses the data', { timeout: 600_000 }, async () => {
+  const first = await startDemo([]);
+  try {
+    process.stderr.write(`# demo cold start: ${first.out.seconds} s (built ${first.out.built})\n`);
+    assert.equal(first.out.built, true);
+    const es = first.out.vaults.find((v) => v.id === 'el-salvador-reserve');
+    // 2,381 BTC to 2022-06-30, the 1 BTC/day programme 2022-11-18..2026-06-28 (1,319 days), +21 +1,090 +8.
+    assert.equal(es?.confirmed, String((2_381n + 1_319n + 21n + 1_090n + 8n) * 100_000_000n));
+    const summary = (await (await fetch(`${first.out.url}api/v1/public/summary`)).json()) as { confirmedSats: string };
+    assert.equal(summary.confirmedSats, first.out.total);
+    const page = await fetch(first.out.url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const history = (await (await fetch(`${first.out.url}api/v1/public/holdings`)).json()) as Array<{ date: string }> | { points: Array<{ date: string }> };
+    const points = Array.isArray(history) ? history : history.points;
+    assert.equal(points[0]?.date, '2021-09-06', 'the history starts on the first announced purchase');
+    assert.ok(existsSync(join(dataDir, 'keys')));
+    const keyFiles = readdirSync(join(dataDir, 'keys')).filter((f) => f.endsWith('.json'));
+    assert.equal(keyFiles.length, 6);
+    for (const f of keyFiles) assert.match(readFileSync(join(dataDir, 'keys', f), 'utf8'), /DEMO KEY/);
+  } finally {
+    assert.equal(await stop(first.child), 0, 'Ctrl+C stops the demo cleanly');
+  }
+  const second = await startDemo([]);
+  try {
+    assert.equal(second.out.built, false, 'the second start reuses the data');
+    assert.equal(second.out.total, (await (await fetch(`${second.out.url}api/v1/public/summary`)).json() as { confirmedSats: string }).confirmedSats);
+  } finally {
+    await stop(second.child);
+  }
+});
