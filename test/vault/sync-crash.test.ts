@@ -50,20 +50,35 @@ function envFor(node: RegtestNode, db: string): NodeJS.ProcessEnv {
   return { SOBERANA_RPC_URL: node.rpcUrl, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_DB: db, SOBERANA_NETWORK: 'regtest' };
 }
 
-/** Start `soberana sync`, SIGKILL it after `ms`; resolves to whether it was still running. */
-function syncAndKill(env: NodeJS.ProcessEnv, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
+/**
+ * Start `soberana sync` and SIGKILL it as soon as the database shows it has committed up to
+ * `killAt` (polled every few ms, so the kill lands at a random point of the work after that
+ * commit). Resolves to whether the process was still running when killed.
+ */
+function syncAndKillAt(env: NodeJS.ProcessEnv, url: string, killAt: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'sync', '--json'], { env: { ...process.env, ...env }, stdio: 'ignore' });
     let exited = false;
     child.on('exit', () => {
       exited = true;
     });
-    setTimeout(() => {
-      const wasRunning = !exited;
-      child.kill('SIGKILL');
-      child.on('close', () => resolve(wasRunning));
-      if (exited) resolve(false);
-    }, ms);
+    const poll = async (): Promise<void> => {
+      try {
+        for (;;) {
+          if (exited) return resolve(false);
+          if ((await syncedHeight(url)) >= killAt) {
+            child.kill('SIGKILL');
+            child.on('close', () => resolve(true));
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      } catch (e) {
+        child.kill('SIGKILL');
+        reject(e as Error);
+      }
+    };
+    void poll();
   });
 }
 
@@ -81,7 +96,7 @@ async function utxoSet(url: string): Promise<string[]> {
 }
 
 async function syncedHeight(url: string): Promise<number> {
-  const db = await openDatabase({ url });
+  const db = await openDatabase({ url, migrate: false }); // read only: no migration lock
   try {
     const store = new SqlVaultStore(db);
     const [v] = await store.listVaults();
@@ -95,21 +110,19 @@ forEachEngine('sync crash safety', (t) => {
   test('SIGKILL at random points during sync, at least 10 times, leaves a state the next sync completes exactly', { timeout: 600_000 }, async () => {
     const node = regtest.node();
     const rand = prng(t.engine === 'sqlite' ? 1 : 2);
-    if (node.height() < 200) await grow(node, 200 - node.height(), rand);
+    if (node.height() < 120) await grow(node, 120 - node.height(), rand);
     const url = await t.url();
     const add = await runCli(['vault', 'add', '--name', 'crash', '--descriptor', descriptor, '--gap', '20'], { env: envFor(node, url) });
     assert.equal(add.code, 0, add.stderr);
     let midSync = 0;
-    let delay = 1500;
-    for (let round = 0; midSync < 10 && round < 60; round++) {
+    for (let round = 0; midSync < 10 && round < 40; round++) {
       const before = await syncedHeight(url);
+      if (node.height() - before < 3) await grow(node, 30, rand);
       const tip = node.height();
-      if (before >= tip) await grow(node, 60, rand);
-      const running = await syncAndKill(envFor(node, url), Math.round(delay * (0.5 + rand())));
+      const killAt = before + 1 + Math.floor(rand() * (tip - before - 1));
+      const killed = await syncAndKillAt(envFor(node, url), url, killAt);
       const after = await syncedHeight(url);
-      if (running && after > before && after < node.height()) midSync++;
-      else if (after >= node.height()) delay *= 0.7; // finished before the kill: kill sooner
-      else if (after <= before) delay *= 1.4; // killed before it got going: later
+      if (killed && after < tip) midSync++;
     }
     assert.ok(midSync >= 10, `only ${midSync} kills landed mid-sync`);
     const final = await runCli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
