@@ -148,6 +148,23 @@ test('a 2-of-3 vault: 1,500 receive and change addresses match bip32 + bitcoinjs
   assert.equal(compared, 2 * (300 + 3 * 150));
 });
 
+test('derive() called index after index (read-ahead kicks in) equals the batched and one-off paths', () => {
+  const text = descriptorFor('sh-wsh-sortedmulti', cosigners('test'));
+  const d = parseDescriptor(text, { requireChecksum: false });
+  const sequential = createDeriver(d, 'signet');
+  const reference = createDeriver(d, 'signet');
+  for (const change of [false, true]) {
+    const batch = reference.deriveRange(change, 0, 200);
+    for (let i = 0; i < 200; i++) {
+      const got = sequential.derive(change, i);
+      assert.deepEqual(got, batch[i], `${change ? 'change' : 'receive'} ${i}`);
+      assert.ok(sequential.witnessScript?.(change, i), 'asking for the witness script in between');
+    }
+    // a jump backwards and a random access still answer correctly
+    for (const i of [150, 3, 7_000_000]) assert.deepEqual(sequential.derive(change, i), reference.deriveRange(change, i, 1)[0]);
+  }
+});
+
 test('fixed keys mixed with ranged ones, and a 1-of-1 multisig, match the library', () => {
   const [a, b] = cosigners('test') as [string, string];
   const fixed = bytesToHex(bip32().fromSeed(new Uint8Array(32).fill(5)).publicKey);

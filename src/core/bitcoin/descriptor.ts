@@ -25,7 +25,7 @@ import {
   type KeyExpression,
   type SyntaxNode,
 } from './descriptor-syntax.ts';
-import { FAST_SHAPES, createFastDeriver, fastKeyEligible, type FastShape } from './derive.ts';
+import { FAST_SHAPES, MIN_BATCH, createFastDeriver, fastKeyEligible, type FastDerived, type FastShape } from './derive.ts';
 
 export interface DescriptorKey {
   fingerprint: string | null;
@@ -70,6 +70,9 @@ interface Internal {
 
 const internals = new WeakMap<ParsedDescriptor, Internal>();
 const bad = (message: string): DomainError => new DomainError('INVALID_DESCRIPTOR', message);
+
+/** Consecutive derive() calls on one branch after which the deriver reads ahead a batch. */
+const READ_AHEAD_AFTER = 8;
 
 /** The most addresses one derive call may produce. */
 export const MAX_DERIVE_COUNT = 10_000;
@@ -363,16 +366,35 @@ export function createDeriver(
   };
   if ((FAST_SHAPES as readonly string[]).includes(d.type) && keys.every(fastKeyEligible)) {
     const fast = createFastDeriver(d.type as FastShape, d.threshold ?? 0, keys, network);
+    // Gap-limit discovery calls derive(change, i), derive(change, i + 1), …: after a few
+    // consecutive calls on a branch, read ahead a batch (see MIN_BATCH) and serve from it.
+    const streak = new Map<number, { next: number; run: number; start: number; items: FastDerived[] }>();
+    const get = (branch: number, index: number): FastDerived => {
+      const s = streak.get(branch) ?? { next: -1, run: 0, start: 0, items: [] };
+      streak.set(branch, s);
+      if (index !== s.next - 1) {
+        s.run = index === s.next ? s.run + 1 : 0; // asking the same index again keeps the streak
+        s.next = index + 1;
+      }
+      const cached = s.items[index - s.start];
+      if (index >= s.start && cached) return cached;
+      if (s.run >= READ_AHEAD_AFTER && d.ranged) {
+        s.start = index;
+        s.items = fast.range(branch, index, Math.min(MIN_BATCH, 0x80000000 - index));
+        return s.items[0] as FastDerived;
+      }
+      return fast.one(branch, index);
+    };
     return {
       derive(change, index) {
-        const r = fast.one(branchOf(d, change), indexFor(index));
+        const r = get(branchOf(d, change), indexFor(index));
         return { index, address: r.address, scriptPubKey: bytesToHex(r.scriptPubKey) };
       },
       witnessScript(change, index) {
-        return fast.one(branchOf(d, change), indexFor(index)).witnessScript;
+        return get(branchOf(d, change), indexFor(index)).witnessScript;
       },
       scriptPubKey(change, index) {
-        return fast.one(branchOf(d, change), indexFor(index)).scriptPubKey;
+        return get(branchOf(d, change), indexFor(index)).scriptPubKey;
       },
       deriveRange(change, start, count) {
         if (!d.ranged) return Array.from({ length: count }, (_v, i) => this.derive(change, start + i));
