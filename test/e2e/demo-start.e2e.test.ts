@@ -7,12 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
 
 const START = join(import.meta.dirname, '..', '..', 'scripts', 'start.mjs');
 const dataDir = join(mkdtempSync(join(tmpdir(), 'soberana-demo-')), 'demo');
 
 interface DemoOut {
   url: string;
+  rpc: { url: string; user: string; password: string };
+  database: string;
   built: boolean;
   seconds: number;
   total: string;
@@ -78,6 +81,19 @@ test('npm start builds the alliance, serves the dashboard, and a second start re
     const keyFiles = readdirSync(join(dataDir, 'keys')).filter((f) => f.endsWith('.json'));
     assert.equal(keyFiles.length, 6);
     for (const f of keyFiles) assert.match(readFileSync(join(dataDir, 'keys', f), 'utf8'), /DEMO KEY/);
+
+    // `soberana sync` (the CLI, over the node's RPC) on the same vault in a fresh database: five
+    // years of regtest history give the same balance.
+    const exported = join(dataDir, '..', 'es.caravan.json');
+    const env = { SOBERANA_NETWORK: 'regtest' };
+    assert.equal((await runCli(['--db', first.out.database, 'vault', 'export', 'el-salvador-reserve', '--format', 'caravan', '--out', exported], { env })).code, 0);
+    const fresh = join(dataDir, '..', 'fresh.db');
+    const rpcEnv = { ...env, SOBERANA_RPC_URL: first.out.rpc.url, SOBERANA_RPC_USER: first.out.rpc.user, SOBERANA_RPC_PASSWORD: first.out.rpc.password };
+    assert.equal((await runCli(['--db', fresh, 'vault', 'import', exported, '--birthday', '2021-09-01'], { env })).code, 0);
+    const sync = await runCli(['--db', fresh, 'sync', '--json'], { env: rpcEnv, timeoutMs: 300_000 });
+    assert.equal(sync.code, 0, sync.stderr);
+    const bal = JSON.parse((await runCli(['--db', fresh, 'balance', '--json'], { env })).stdout) as { total: { confirmed: { sats: string } } };
+    assert.equal(bal.total.confirmed.sats, es?.confirmed);
   } finally {
     assert.equal(await stop(first.child), 0, 'Ctrl+C stops the demo cleanly');
   }
