@@ -11,6 +11,7 @@ import * as ecc from '@bitcoinerlab/secp256k1';
 import { isDomainError } from '../../src/core/errors.ts';
 import { combinePsbts, decodePsbt, extractTransaction, finalizePsbt } from '../../src/core/bitcoin/psbt.ts';
 import { parseExtendedPrivateKey, signPsbtWithKey } from '../../src/adapters/signers/software-signer.ts';
+import { inspectPsbt } from '../../src/core/bitcoin/psbt-inspect.ts';
 
 interface Case { description: string; hex: string; base64: string }
 interface Step { input?: string; inputs?: string[]; expected: { hex: string; base64: string } }
@@ -173,4 +174,37 @@ test('BIP174 signer checks: the software signer refuses every "fails signer chec
     }
   });
   assert.deepEqual(codes, ['INVALID_ARGUMENT', 'INVALID_PSBT', 'INVALID_PSBT', 'INVALID_PSBT']);
+});
+
+test('malformed PSBT bytes (truncations and byte flips of every valid vector) give INVALID_PSBT or parse, never a crash', () => {
+  let seed = 0x5eed;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const outcome = (v: Uint8Array, label: string): 'parsed' | 'refused' => {
+    try {
+      inspectPsbt(v, { network: 'test' });
+      return 'parsed';
+    } catch (e) {
+      assert.ok(isDomainError(e) && e.code === 'INVALID_PSBT', `${label}: ${e instanceof Error ? e.message : String(e)}`);
+      return 'refused';
+    }
+  };
+  let flipsRefused = 0;
+  let flips = 0;
+  for (const c of [...V.valid, ...V.signer_check_failures, V.workflow.combiner.expected, V.workflow.finalizer.expected]) {
+    const bytes = Buffer.from(c.hex, 'hex');
+    // every truncation is refused: a PSBT ends with the terminator of its last map
+    for (let k = 0; k < 20; k++) assert.equal(outcome(bytes.subarray(0, rand(bytes.length)), 'truncated'), 'refused');
+    // a flipped bit may land in a signature or script (still a well-formed PSBT): only no crash is required
+    for (let k = 0; k < 40; k++) {
+      const b = Buffer.from(bytes);
+      const at = 5 + rand(b.length - 5);
+      b[at] = (b[at] ?? 0) ^ (1 << rand(8));
+      flips++;
+      if (outcome(b, 'flipped') === 'refused') flipsRefused++;
+    }
+  }
+  assert.ok(flipsRefused > 0 && flipsRefused < flips, `${flipsRefused} of ${flips} flipped PSBTs refused`);
 });

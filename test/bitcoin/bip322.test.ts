@@ -131,6 +131,31 @@ test('legacy P2PKH signmessage signatures verify through the fallback (no vector
   assert.throws(() => verifyMessage(other, message, sig, 'main'), (e: unknown) => isDomainError(e) && e.code === 'INVALID_SIGNATURE');
 });
 
+// Sampled flips (fixed seed). Not every flip must fail: in a proof-of-funds PSBT, a flip that only
+// turns input 0's copy of to_spend into an unknown field leaves the signed transaction intact.
+test('BIP-322: sampled bit flips in valid signatures give INVALID_SIGNATURE, never a crash or a pass', () => {
+  let seed = 322;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  let tried = 0;
+  for (const [, v] of valid) {
+    for (const sig of v.bip322_signatures) {
+      const prefix = /^(smp|ful|pof)/.exec(sig)?.[0] ?? '';
+      const body = Buffer.from(sig.slice(prefix.length), 'base64');
+      for (let k = 0; k < 12; k++) {
+        const b = Buffer.from(body);
+        const at = rand(b.length);
+        b[at] = (b[at] ?? 0) ^ (1 << rand(8));
+        tried++;
+        assert.throws(() => verifyMessage(v.address, v.message, prefix + b.toString('base64'), 'main'), (e: unknown) => isDomainError(e) && e.code === 'INVALID_SIGNATURE', `${v.type} flip at ${at}`);
+      }
+    }
+  }
+  assert.equal(tried, 23 * 12);
+});
+
 // --- differential test of the interpreter against bcoin (no taproot in bcoin 1.0.2) ----------
 
 interface BcoinOracle {

@@ -182,7 +182,15 @@ function verifyProofOfFunds(psbtBytes: Uint8Array, toSpend: Transaction): Bip322
     const txin = psbt.txInputs[i];
     if (!txin) invalid(`proof of funds input ${i} is missing`);
     let prev: Prevout | undefined;
-    if (i === 0) prev = { script: toSpend.outs[0]?.script ?? new Uint8Array(), value: 0n };
+    // Every UTXO record must be the one the input spends: a PSBT field that is not checked
+    // could carry anything (input 0's is to_spend itself).
+    if (inp.nonWitnessUtxo && !prevTxs.some((t) => equal(t.getHash(), txin.hash) && equal(Transaction.fromBuffer(inp.nonWitnessUtxo ?? new Uint8Array()).getHash(), txin.hash))) {
+      invalid(`proof of funds input ${i}: its previous transaction is not the one it spends`);
+    }
+    if (i === 0) {
+      prev = { script: toSpend.outs[0]?.script ?? new Uint8Array(), value: 0n };
+      if (inp.witnessUtxo && (inp.witnessUtxo.value !== 0n || !equal(inp.witnessUtxo.script, prev.script))) invalid('proof of funds input 0: its UTXO is not to_spend\'s output');
+    }
     else if (inp.witnessUtxo) prev = { script: inp.witnessUtxo.script, value: inp.witnessUtxo.value };
     else {
       // the previous transaction may be given on another input spending from it too
