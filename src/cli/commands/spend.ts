@@ -1,0 +1,205 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { base64 } from '@scure/base';
+import { action } from '../context.ts';
+import { DomainError } from '../../core/errors.ts';
+import { formatBtc } from '../../core/money.ts';
+import { formatFeeRate, parseFeeRate, parsePaymentList } from '../../core/spend/safety-nets.ts';
+import type { SpendProposal } from '../../core/spend/types.ts';
+import type { PolicyDecision } from '../../core/policy/types.ts';
+import { proposeSpend } from '../../app/propose-spend.ts';
+import { approveProposal } from '../../app/approve-proposal.ts';
+import { exportProposal } from '../../app/export-proposal.ts';
+import { importPartialPsbt } from '../../app/import-partial-psbt.ts';
+import { finalizeProposal } from '../../app/finalize-proposal.ts';
+import { broadcastProposal } from '../../app/broadcast-proposal.ts';
+import { bumpFee } from '../../app/bump-fee.ts';
+import { cpfpFromChange } from '../../app/cpfp-from-change.ts';
+import { cancelProposal } from '../../app/cancel-proposal.ts';
+import { trackProposals } from '../../app/track-proposals.ts';
+import { requireProposal } from '../../app/governance.ts';
+import { AS_HELP, actorOf, collect, parseId, withGovernance } from '../governance-deps.ts';
+import { readPsbtArgument } from './psbt.ts';
+
+function parseUtxo(text: string): { txid: string; vout: number } {
+  const m = /^([0-9a-f]{64}):(\d{1,6})$/.exec(text.trim());
+  if (!m) throw new DomainError('INVALID_ARGUMENT', `--utxo must be TXID:VOUT, got "${text}"`);
+  return { txid: m[1] as string, vout: Number(m[2]) };
+}
+
+function proposalJson(p: SpendProposal) {
+  const { psbt: _psbt, finalHex: _hex, ...rest } = p;
+  return rest;
+}
+
+function proposalLine(p: SpendProposal): string {
+  const to = p.kind === 'cpfp' ? `CPFP child of proposal ${p.parent ?? '?'}` : p.outputs.map((o) => `${formatBtc(o.sats)} BTC → ${o.address}${o.internal ? ' (internal)' : ''}`).join(', ');
+  return `#${p.id}  ${p.state.padEnd(9)} ${p.vaultId}  ${to}  fee ${p.feeSats} sats${p.replaces !== null ? `  (bumps #${p.replaces})` : ''}`;
+}
+
+function proposalText(p: SpendProposal, approvals: readonly { approverId: string; groups: readonly string[] }[]): string {
+  const d = p.decision as PolicyDecision;
+  const lines = [
+    `proposal ${p.id} (${p.kind}) — ${p.state}`,
+    `  vault:     ${p.vaultId}`,
+    `  proposer:  ${p.proposer}${p.memo ? `   memo: ${p.memo}` : ''}`,
+    ...p.outputs.map((o) => `  pay:       ${formatBtc(o.sats)} BTC to ${o.address}${o.internal ? ` (internal consolidation into vault ${o.internalVault ?? '?'})` : ''}`),
+    ...(p.changeIndex !== null ? [`  change:    ${formatBtc(p.changeSats)} BTC to change index ${p.changeIndex}`] : []),
+    `  inputs:    ${p.inputs.map((i) => `${i.txid}:${i.vout}`).join(', ')}`,
+    `  fee:       ${p.feeSats} sats at ${formatFeeRate(p.feeRateSatPerKvb)} sat/vB (RBF signalled)`,
+    `  policy:    version ${p.policyVersion}, ${d.ruleId === null ? 'no rule' : `rule '${d.ruleId}'`} → ${d.outcome}`,
+    `  approvals: ${approvals.length === 0 ? 'none' : approvals.map((a) => `${a.approverId} (${a.groups.join(', ') || 'no group'})`).join(', ')}`,
+    `  unsigned txid: ${p.unsignedTxid}`,
+  ];
+  if (p.txid) lines.push(`  txid:      ${p.txid}`);
+  if (p.replacedBy !== null) lines.push(`  replaced by proposal ${p.replacedBy}`);
+  return lines.join('\n');
+}
+
+const EX = (lines: string[]): string => ['', 'Examples:', ...lines.map((l) => `  $ ${l}`)].join('\n');
+
+export function register(program: Command): void {
+  const spend = program
+    .command('spend')
+    .description('spend proposals: propose → approve → export/sign/import → finalize → broadcast (see docs/spending.md)')
+    .option('--as <member>', AS_HELP);
+
+  spend
+    .command('propose')
+    .description('propose a payment from a vault (coin selection, unsigned PSBT, policy decision); needs role operator')
+    .requiredOption('--vault <vault>', 'the vault to pay from')
+    .requiredOption('--to <ADDR:AMOUNT,...>', 'payments: address:amount (BTC like 0.5, or 50000sat), comma-separated')
+    .option('--fee-rate <sat/vB>', 'fee rate in sat/vB (e.g. 2 or 2.5)')
+    .option('--target-blocks <n>', 'ask the node for a fee rate to confirm within n blocks (default 6)')
+    .option('--memo <text>', 'why (kept with the proposal and in the audit log)')
+    .option('--utxo <TXID:VOUT>', 'coin control: spend this coin (repeatable)', collect, [])
+    .option('--force', 'accept a fee above the cap (1% of the amount or 0.01 BTC, whichever is less)')
+    .addHelpText('after', EX([
+      'soberana spend propose --as luis --vault reserve --to bcrt1q…:0.5 --fee-rate 2 --memo "settlement #1"',
+      'soberana spend propose --as luis --vault reserve --to bcrt1q…:150000sat,bcrt1q…:0.01 --target-blocks 3',
+    ]))
+    .action(action(async (ctx, o: { vault: string; to: string; feeRate?: string; targetBlocks?: string; memo?: string; utxo: string[]; force?: boolean }) => {
+      if (o.feeRate !== undefined && o.targetBlocks !== undefined) throw new DomainError('INVALID_ARGUMENT', 'give either --fee-rate or --target-blocks, not both');
+      const payments = parsePaymentList(o.to);
+      const feeRate = o.feeRate === undefined ? undefined : parseFeeRate(o.feeRate);
+      const targetBlocks = o.targetBlocks === undefined ? undefined : Number(o.targetBlocks);
+      const r = await withGovernance(ctx, { chain: feeRate === undefined }, (deps) =>
+        proposeSpend(deps, { actor: actorOf(ctx), vault: o.vault, payments, feeRateSatPerKvb: feeRate, targetBlocks, memo: o.memo, utxos: o.utxo.map(parseUtxo), force: o.force === true }),
+      );
+      ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision }, () =>
+        [proposalText(r.proposal, []), '', 'policy:', ...r.decision.explanation.map((l) => `  ${l}`),
+          r.proposal.state === 'approved' ? `\nnext: soberana spend export ${r.proposal.id} --out unsigned.psbt` : `\nnext: approvers run "soberana spend approve ${r.proposal.id} --as <approver>"`].join('\n'));
+    }));
+
+  spend
+    .command('list')
+    .description('list spend proposals (newest first), after following broadcast ones into history')
+    .option('--vault <vault>', 'only this vault')
+    .addHelpText('after', EX(['soberana spend list', 'soberana spend list --vault reserve --json']))
+    .action(action(async (ctx, o: { vault?: string }) => {
+      const list = await withGovernance(ctx, {}, async (deps) => {
+        const vaultId = o.vault === undefined ? undefined : (await deps.vaults.findVault(o.vault))?.id ?? o.vault;
+        await trackProposals(deps, { vaultId });
+        return deps.spends.proposals(vaultId);
+      });
+      ctx.out({ proposals: list.map(proposalJson) }, () => (list.length === 0 ? 'no spend proposals' : list.map(proposalLine).join('\n')));
+    }));
+
+  spend
+    .command('show <proposal>')
+    .description('show a proposal: outputs, fee, policy decision, approvals, state')
+    .addHelpText('after', EX(['soberana spend show 1', 'soberana spend show 1 --json']))
+    .action(action(async (ctx, id: string) => {
+      const r = await withGovernance(ctx, {}, async (deps) => {
+        const p0 = await requireProposal(deps.spends, parseId(id));
+        await trackProposals(deps, { vaultId: p0.vaultId });
+        const p = await requireProposal(deps.spends, p0.id);
+        return { p, approvals: await deps.spends.approvals(p.id), partials: (await deps.spends.partials(p.id)).map(({ psbt: _p, ...x }) => x) };
+      });
+      ctx.out({ proposal: proposalJson(r.p), approvals: r.approvals, partials: r.partials }, () => proposalText(r.p, r.approvals));
+    }));
+
+  spend
+    .command('approve <proposal>')
+    .description('approve a proposal (needs role approver; counted for the groups you belong to; the proposer never counts)')
+    .addHelpText('after', EX(['soberana spend approve 1 --as maria']))
+    .action(action(async (ctx, id: string) => {
+      const r = await withGovernance(ctx, {}, (deps) => approveProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id) }));
+      ctx.out(r, r.status.satisfied ? `proposal ${id} approved: quorum reached` : `approval recorded; ${r.status.missing}`);
+    }));
+
+  spend
+    .command('export <proposal>')
+    .description('write the approved proposal\'s PSBT for signers (binary if FILE ends in .psbt — Sparrow, Caravan, Bitcoin Core, hardware signers — else base64)')
+    .requiredOption('--out <file>', 'where to write it')
+    .addHelpText('after', EX(['soberana spend export 1 --as luis --out unsigned.psbt', 'soberana spend export 1 --as luis --out unsigned.txt']))
+    .action(action(async (ctx, id: string, o: { out: string }) => {
+      const r = await withGovernance(ctx, {}, (deps) => exportProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id), destination: o.out }));
+      try {
+        if (/\.psbt$/i.test(o.out)) writeFileSync(o.out, base64.decode(r.psbt));
+        else writeFileSync(o.out, r.psbt + '\n');
+      } catch {
+        throw new DomainError('INVALID_ARGUMENT', `cannot write ${o.out}`);
+      }
+      ctx.out({ out: o.out, unsignedTxid: r.unsignedTxid }, `wrote proposal ${id}'s PSBT to ${o.out} (unsigned txid ${r.unsignedTxid})`);
+    }));
+
+  spend
+    .command('import <proposal> <file>')
+    .description('import a partial PSBT from any signer: must be the same transaction, signatures must verify for the vault\'s keys; combined')
+    .addHelpText('after', EX(['soberana spend import 1 alice.psbt --as luis']))
+    .action(action(async (ctx, id: string, file: string) => {
+      const r = await withGovernance(ctx, {}, (deps) => importPartialPsbt(deps, { actor: actorOf(ctx), proposalId: parseId(id), psbt: readPsbtArgument(file) }));
+      ctx.out(r, `imported ${r.added} new signature${r.added === 1 ? '' : 's'}; ${r.inputs.map((i, n) => `input ${n}: ${i.signatures}/${i.required ?? '?'}`).join(', ')}; ${r.complete ? `complete — next: soberana spend finalize ${id}` : 'more signatures needed'}`);
+    }));
+
+  spend
+    .command('finalize <proposal>')
+    .description('finalize a fully signed proposal into its transaction')
+    .addHelpText('after', EX(['soberana spend finalize 1 --as luis']))
+    .action(action(async (ctx, id: string) => {
+      const r = await withGovernance(ctx, {}, (deps) => finalizeProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id) }));
+      ctx.out({ txid: r.txid, vsize: r.vsize, fee: r.fee }, `finalized: txid ${r.txid}, ${r.vsize} vB, fee ${r.fee} sats — next: soberana spend broadcast ${id}`);
+    }));
+
+  spend
+    .command('broadcast <proposal>')
+    .description('broadcast a finalized proposal — refused unless the policy (re-evaluated now, signing delay included) is satisfied')
+    .addHelpText('after', EX(['soberana spend broadcast 1 --as luis', 'soberana sync && soberana spend show 1   # confirmed once mined']))
+    .action(action(async (ctx, id: string) => {
+      const r = await withGovernance(ctx, { chain: true }, (deps) => broadcastProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id) }));
+      ctx.out(r, `broadcast: txid ${r.txid} (${r.reason}); run "soberana sync" after it is mined to record the confirmation`);
+    }));
+
+  spend
+    .command('bump <proposal>')
+    .description('replace a broadcast proposal with a higher fee (RBF): a new proposal and a new signing round')
+    .requiredOption('--fee-rate <sat/vB>', 'the new fee rate, above the current one')
+    .option('--force', 'accept a fee above the cap')
+    .addHelpText('after', EX(['soberana spend bump 1 --as luis --fee-rate 10']))
+    .action(action(async (ctx, id: string, o: { feeRate: string; force?: boolean }) => {
+      const r = await withGovernance(ctx, {}, (deps) => bumpFee(deps, { actor: actorOf(ctx), proposalId: parseId(id), feeRateSatPerKvb: parseFeeRate(o.feeRate), force: o.force === true }));
+      ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision }, `proposal ${r.proposal.id} replaces ${id} at ${o.feeRate} sat/vB (fee ${r.proposal.feeSats} sats) — ${r.proposal.state}`);
+    }));
+
+  spend
+    .command('cpfp <proposal>')
+    .description('child pays for parent: a new proposal spending the change of a broadcast proposal at a higher package fee rate')
+    .requiredOption('--fee-rate <sat/vB>', 'target fee rate of parent and child together')
+    .option('--force', 'accept a fee above the cap')
+    .addHelpText('after', EX(['soberana spend cpfp 1 --as luis --fee-rate 20']))
+    .action(action(async (ctx, id: string, o: { feeRate: string; force?: boolean }) => {
+      const r = await withGovernance(ctx, {}, (deps) => cpfpFromChange(deps, { actor: actorOf(ctx), proposalId: parseId(id), feeRateSatPerKvb: parseFeeRate(o.feeRate), force: o.force === true }));
+      ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision }, `proposal ${r.proposal.id}: CPFP child of ${id}, fee ${r.proposal.feeSats} sats — ${r.proposal.state}`);
+    }));
+
+  spend
+    .command('cancel <proposal>')
+    .description('cancel a proposal that was not broadcast (its coins become available again)')
+    .option('--reason <text>', 'why')
+    .addHelpText('after', EX(['soberana spend cancel 1 --as luis --reason "wrong amount"']))
+    .action(action(async (ctx, id: string, o: { reason?: string }) => {
+      await withGovernance(ctx, {}, (deps) => cancelProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id), reason: o.reason }));
+      ctx.out({ cancelled: Number(id) }, `proposal ${id} cancelled`);
+    }));
+}

@@ -1,0 +1,42 @@
+/**
+ * The spend-governance dependencies for a CLI command: the SQL stores, the wall clock (the CLI is
+ * where the clock is read), and a chain source only when the command needs one. Also: who is acting
+ * (`--as <member>` or SOBERANA_ACTOR).
+ */
+import { SqlSpendStore } from '../adapters/store/spend-store.ts';
+import { SqlVaultStore } from '../adapters/store/vault-store.ts';
+import { DomainError } from '../core/errors.ts';
+import type { GovernanceDeps } from '../app/governance.ts';
+import type { CliContext } from './context.ts';
+import { openChain } from './commands/sync.ts';
+
+/** Run `fn` with the governance dependencies; the chain source (if asked for) is closed after. */
+export async function withGovernance<T>(ctx: CliContext, opts: { chain?: boolean }, fn: (deps: GovernanceDeps) => Promise<T>): Promise<T> {
+  const db = await ctx.db();
+  const chain = opts.chain ? await openChain(ctx) : undefined;
+  try {
+    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain });
+  } finally {
+    await chain?.close();
+  }
+}
+
+/** The member acting: `--as` (on the command or its group), else SOBERANA_ACTOR. */
+export function actorOf(ctx: CliContext): string | undefined {
+  // The context holds every option of the command and its parents (commander's optsWithGlobals).
+  const o = ctx.globals as { as?: unknown };
+  const v = typeof o.as === 'string' ? o.as : process.env.SOBERANA_ACTOR;
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+export const AS_HELP = 'the member acting (id or name); default: $SOBERANA_ACTOR. Refused when the member lacks the role';
+
+/** A proposal or policy-change id typed on the command line. */
+export function parseId(text: string, what = 'proposal'): number {
+  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) throw new DomainError('INVALID_ARGUMENT', `a ${what} id is a positive whole number, got "${text}"`);
+  return Number(text);
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
