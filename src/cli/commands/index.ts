@@ -12,6 +12,10 @@ import { register as psbt } from './psbt.ts';
 import { register as signer } from './signer.ts';
 import { register as descriptor } from './descriptor.ts';
 import { register as node } from './node.ts';
+import { register as member } from './member.ts';
+import { register as policy } from './policy.ts';
+import { register as spend } from './spend.ts';
+import { register as audit } from './audit.ts';
 
 /** Every command group, in the order `--help` lists them. Add one line per group. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -28,4 +32,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   signer,
   descriptor,
   node,
+  member,
+  policy,
+  spend,
+  audit,
 ];
