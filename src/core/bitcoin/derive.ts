@@ -77,8 +77,9 @@ export const MIN_BATCH = 64;
 const CHUNK = 512;
 
 /**
- * A deriver for one descriptor shape over its keys. `branch` selects the multipath index
- * (0 = receive, 1 = change); `index` is the wildcard index.
+ * A deriver for one descriptor shape over its keys (at most 16). `branch` selects the multipath
+ * index (0 = receive, 1 = change); `index` is the wildcard index.
+ * @example createFastDeriver('wsh-sortedmulti', 2, collectKeys(parseSyntax(body)), 'main').range(0, 0, 100)
  */
 export function createFastDeriver(
   shape: FastShape,

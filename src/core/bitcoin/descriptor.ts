@@ -364,7 +364,7 @@ export function createDeriver(
     if (!Number.isInteger(index) || index < 0 || index >= 0x80000000) throw new RangeError(`derive: index ${index} must be an integer in 0..2^31-1`);
     return d.ranged ? index : 0;
   };
-  if ((FAST_SHAPES as readonly string[]).includes(d.type) && keys.every(fastKeyEligible)) {
+  if ((FAST_SHAPES as readonly string[]).includes(d.type) && keys.length <= 16 && keys.every(fastKeyEligible)) {
     const fast = createFastDeriver(d.type as FastShape, d.threshold ?? 0, keys, network);
     // Gap-limit discovery calls derive(change, i), derive(change, i + 1), …: after a few
     // consecutive calls on a branch, read ahead a batch (see MIN_BATCH) and serve from it.

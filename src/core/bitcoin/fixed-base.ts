@@ -62,6 +62,7 @@ function table(): { tx: bigint[]; ty: bigint[] } {
  * For each lane i: the compressed point `k_i·G + Q_i`, where k_i is the 32-byte big-endian scalar
  * `scalars[i]` (1 ≤ k < n, checked by the caller) and Q_i = (qx[i], qy[i]) is an affine point.
  * Returns 33-byte compressed encodings, or null for a lane whose sum is the point at infinity.
+ * @example batchMulAdd([il0, il1], [K.x, K.x], [K.y, K.y]) // [compressed(il0·G + K), compressed(il1·G + K)]
  */
 export function batchMulAdd(scalars: readonly Uint8Array[], qx: readonly bigint[], qy: readonly bigint[]): (Uint8Array | null)[] {
   const n = scalars.length;
