@@ -105,3 +105,18 @@ export function signAs(g: Governance, signer: number, psbt: Uint8Array | string)
   if (!key) throw new Error(`no signer ${signer}`);
   return signPsbtWithKey(psbt, key).psbt;
 }
+
+/** Members and the first policy only (no vault, no node): for policy-change and audit tests. */
+export async function setupMembers(db: Database, policy = policyDoc()): Promise<{ deps: GovernanceDeps; spends: SqlSpendStore; clock: Clock }> {
+  const spends = new SqlSpendStore(db);
+  const vaults = new SqlVaultStore(db);
+  const clock = testClock();
+  const deps = { spends, vaults, now: clock.now };
+  await addMember(deps, { actor: undefined, name: 'ana', roles: ['admin'], groups: [] });
+  await addMember(deps, { actor: 'ana', name: 'luis', roles: ['operator'], groups: [] });
+  await addMember(deps, { actor: 'ana', name: 'maria', roles: ['approver'], groups: ['finance'] });
+  await addMember(deps, { actor: 'ana', name: 'marta', roles: ['approver'], groups: ['finance'] });
+  await addMember(deps, { actor: 'ana', name: 'pedro', roles: ['approver'], groups: ['central-bank'] });
+  await proposePolicy(deps, { actor: 'ana', document: policy });
+  return { deps, spends, clock };
+}
