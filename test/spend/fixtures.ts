@@ -120,3 +120,14 @@ export async function setupMembers(db: Database, policy = policyDoc()): Promise<
   await proposePolicy(deps, { actor: 'ana', document: policy });
   return { deps, spends, clock };
 }
+
+/** Export, have cosigners 0 and 2 sign separately, import both, finalize: the proposal becomes signed. */
+export async function signAndFinalize(g: Governance, proposalId: number): Promise<{ txid: string; fee: bigint }> {
+  const { exportProposal } = await import('../../src/app/export-proposal.ts');
+  const { importPartialPsbt } = await import('../../src/app/import-partial-psbt.ts');
+  const { finalizeProposal } = await import('../../src/app/finalize-proposal.ts');
+  const { psbt } = await exportProposal(g.deps, { actor: 'luis', proposalId, destination: 'test' });
+  for (const signer of [0, 2]) await importPartialPsbt(g.deps, { actor: 'luis', proposalId, psbt: signAs(g, signer, psbt) });
+  const tx = await finalizeProposal(g.deps, { actor: 'luis', proposalId });
+  return { txid: tx.txid, fee: tx.fee };
+}
