@@ -179,3 +179,10 @@ test('fixed keys mixed with ranged ones, and a 1-of-1 multisig, match the librar
     }
   }
 });
+
+test('a 17-key wsh(multi) (beyond OP_16, so not on the fast path) still derives what the library derives', () => {
+  const xs = Array.from({ length: 17 }, (_v, i) => `${bip32().fromSeed(new Uint8Array(32).fill(i + 1)).neutered().toBase58()}/0/*`);
+  const text = `wsh(multi(2,${xs.join(',')}))`;
+  const rows = createDeriver(parseDescriptor(text, { requireChecksum: false }), 'main').deriveRange(false, 0, 3);
+  rows.forEach((r, i) => assert.equal(r.address, oracle(text, i, 'main').address));
+});
