@@ -1,0 +1,58 @@
+// `soberana sync` through the real binary against the embedded node's RPC: a summary in --json,
+// the balance it finds, and a vault of another network refused with a message saying which.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './helpers/cli.ts';
+import { useRegtestNode } from './helpers/regtest.ts';
+import { cosigner, multisigDescriptor } from './helpers/vault-keys.ts';
+import { deriveAddresses } from '../src/core/bitcoin/descriptor.ts';
+import { EXIT_CODE_BY_ERROR } from '../src/cli/exit-codes.ts';
+
+const regtest = useRegtestNode();
+const dir = mkdtempSync(join(tmpdir(), 'soberana-cli-sync-'));
+const descriptor = multisigDescriptor(2, [cosigner(91), cosigner(92), cosigner(93)]);
+
+function rpcEnv(network: string): NodeJS.ProcessEnv {
+  const node = regtest.node();
+  return { SOBERANA_NETWORK: network, SOBERANA_RPC_URL: node.rpcUrl, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword };
+}
+
+test('sync --json reports what it did and balance shows the coins', async () => {
+  const node = regtest.node();
+  await node.mine(101);
+  const [a0] = deriveAddresses(descriptor, { network: 'regtest', start: 0, count: 1 });
+  await node.fund(a0?.address ?? '', 123_456_789n, { confirm: true });
+  const db = join(dir, 'ok.db');
+  assert.equal((await runCli(['--db', db, 'vault', 'add', '--name', 'Reserve', '--descriptor', descriptor], { env: rpcEnv('regtest') })).code, 0);
+  const r = await runCli(['--db', db, 'sync', '--json'], { env: rpcEnv('regtest') });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { vaults: Array<{ tipHeight: number; blocksProcessed: number; transactionsFound: number }> };
+  assert.equal(s.vaults[0]?.tipHeight, node.height());
+  assert.equal(s.vaults[0]?.blocksProcessed, node.height() + 1, 'from the birthday (genesis) to the tip');
+  assert.equal(s.vaults[0]?.transactionsFound, 1);
+  const bal = JSON.parse((await runCli(['--db', db, 'balance', '--json'], { env: rpcEnv('regtest') })).stdout) as { total: { confirmed: { sats: string; btc: string } } };
+  assert.deepEqual(bal.total.confirmed, { sats: '123456789', btc: '1.23456789' });
+  const again = JSON.parse((await runCli(['--db', db, 'sync', '--json'], { env: rpcEnv('regtest') })).stdout) as { vaults: Array<{ blocksProcessed: number }> };
+  assert.equal(again.vaults[0]?.blocksProcessed, 0, 'a second sync has nothing to do');
+});
+
+test('a testnet vault pointed at a regtest node is refused, saying which network each is', async () => {
+  const db = join(dir, 'wrong.db');
+  assert.equal((await runCli(['--db', db, 'vault', 'add', '--name', 'Reserve', '--descriptor', descriptor], { env: rpcEnv('test') })).code, 0);
+  const r = await runCli(['--db', db, 'sync'], { env: rpcEnv('test') });
+  assert.equal(r.code, EXIT_CODE_BY_ERROR.NETWORK_MISMATCH);
+  assert.match(r.stderr, /regtest/);
+  assert.match(r.stderr, /testnet/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('no chain source configured: one clear line', async () => {
+  const db = join(dir, 'none.db');
+  assert.equal((await runCli(['--db', db, 'vault', 'add', '--name', 'Reserve', '--descriptor', descriptor], { env: { SOBERANA_NETWORK: 'regtest' } })).code, 0);
+  const r = await runCli(['--db', db, 'sync'], { env: { SOBERANA_NETWORK: 'regtest', SOBERANA_RPC_URL: '', SOBERANA_ESPLORA_URL: '' } });
+  assert.equal(r.code, EXIT_CODE_BY_ERROR.INVALID_CONFIG);
+  assert.match(r.stderr, /no chain source configured/);
+});
