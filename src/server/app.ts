@@ -16,6 +16,7 @@ import { API_PREFIX, registerRoutes, type ApiRoute } from './registry.ts';
 import { accessRoutes } from './routes/access.ts';
 import { publicRoutes } from './routes/public.ts';
 import { vaultRoutes } from './routes/vaults.ts';
+import { governanceRoutes } from './routes/governance.ts';
 
 export type { ServerDeps } from './deps.ts';
 
@@ -25,7 +26,7 @@ const BEARER_RE = /^Bearer +([\x21-\x7e]{1,200})$/i; // the scheme is case-insen
 
 /** Every API route this server offers (the role-matrix and fuzz tests walk this list). */
 export function apiRoutes(deps: ServerDeps): ApiRoute[] {
-  const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : [])];
+  const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : []), ...(deps.vaults && deps.governance ? governanceRoutes({ spends: deps.governance.spends, vaults: deps.vaults, now: () => deps.clock.now(), chain: deps.governance.chain ?? undefined }) : [])];
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));
   return routes;

@@ -11,6 +11,7 @@ import type { Database } from '../adapters/store/database.ts';
 import { SqlPublicView } from '../adapters/store/public-view-sql.ts';
 import { SqlApiTokenStore } from '../adapters/store/token-store.ts';
 import { SqlVaultStore } from '../adapters/store/vault-store.ts';
+import { SqlSpendStore } from '../adapters/store/spend-store.ts';
 import { loadPriceHistory } from '../adapters/prices/csv-price-history.ts';
 import type { Network } from '../core/network.ts';
 import type { ServerDeps } from './deps.ts';
@@ -21,6 +22,8 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     publicView: new SqlPublicView(db, network),
     tokens: new SqlApiTokenStore(db),
     vaults: new SqlVaultStore(db),
+    // no chain source here: the API offers no broadcast (use "soberana spend broadcast")
+    governance: { spends: new SqlSpendStore(db) },
     prices: loadPriceHistory(),
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),

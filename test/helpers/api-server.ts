@@ -17,6 +17,7 @@ import { ROLES, type Role } from '../../src/core/auth/roles.ts';
 import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
 import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
+import { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
 import { loadReserveTables } from './load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './memory-public-view.ts';
 
@@ -48,6 +49,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     prices: loadPriceHistory(),
     tokens,
     vaults: new SqlVaultStore(db),
+    governance: { spends: new SqlSpendStore(db) },
     clock: { now: () => TEST_NOW },
     webRoot: null,
     rateLimit: opts.rateLimit === undefined ? null : opts.rateLimit,

@@ -26,8 +26,11 @@ export const PERMISSIONS = [
   'proposals.read', // spend proposals, their memos and approval state, PSBT download
   'proposals.create', // create a proposal, upload a signed PSBT
   'proposals.approve', // approve or reject a proposal
+  'proposals.execute', // take the PSBT out for signing, upload signatures, finalize, broadcast, cancel
   'policy.read',
   'policy.write',
+  'policy.approve', // approve a proposed policy change
+  'members.read', // who proposes, approves and audits (names, roles, groups)
   'audit.read', // the tamper-evident audit log
   'tokens.manage', // create, list and revoke API tokens
 ] as const;
@@ -40,10 +43,10 @@ export type Permission = (typeof PERMISSIONS)[number];
  */
 export const PERMISSION_MATRIX: Readonly<Record<Principal, readonly Permission[]>> = {
   public: ['public.read'],
-  admin: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'policy.write', 'audit.read', 'tokens.manage'],
-  operator: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.create', 'policy.read'],
-  approver: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.approve', 'policy.read'],
-  auditor: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'audit.read'],
+  admin: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'policy.write', 'members.read', 'audit.read', 'tokens.manage'],
+  operator: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.create', 'proposals.execute', 'policy.read', 'members.read'],
+  approver: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.approve', 'policy.read', 'policy.approve', 'members.read'],
+  auditor: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'members.read', 'audit.read'],
 };
 
 /**

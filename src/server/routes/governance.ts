@@ -1,0 +1,549 @@
+/**
+ * Spend governance over HTTP: proposals with their approval state in plain words, approvals, PSBT
+ * download (base64 or binary) and upload, finalize, broadcast, cancel; the policy in force, its
+ * changes and how it decides a proposal; the audit log and its verification; members.
+ *
+ * Identity: the token's ROLE decides which endpoints it may call (src/core/auth/roles.ts); the
+ * governance use cases then want a MEMBER. A token acts as the member whose id or name equals the
+ * token's name (`soberana token create --role operator --name luis` acts as member `luis`), and the
+ * member's own roles and groups are checked by the use case as on the command line (`--as luis`).
+ * A token whose name is no member's may read, but every action answers 403 FORBIDDEN.
+ *
+ * Broadcast exists only when the server has a chain source; without one the route is left out.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { base64 } from '@scure/base';
+import { formatBtc } from '../../core/money.ts';
+import { approvalStatus, describeRequirement } from '../../core/policy/approvals.ts';
+import type { Approval, PolicyDecision, RuleOutcome } from '../../core/policy/types.ts';
+import { parseFeeRate, formatFeeRate } from '../../core/spend/safety-nets.ts';
+import type { Member, SpendProposal } from '../../core/spend/types.ts';
+import type { GovernanceDeps } from '../../app/governance.ts';
+import { requireProposal } from '../../app/governance.ts';
+import { proposeSpend } from '../../app/propose-spend.ts';
+import { approveProposal } from '../../app/approve-proposal.ts';
+import { exportProposal } from '../../app/export-proposal.ts';
+import { importPartialPsbt } from '../../app/import-partial-psbt.ts';
+import { finalizeProposal } from '../../app/finalize-proposal.ts';
+import { broadcastProposal } from '../../app/broadcast-proposal.ts';
+import { cancelProposal } from '../../app/cancel-proposal.ts';
+import { proposePolicy } from '../../app/propose-policy.ts';
+import { approvePolicy } from '../../app/approve-policy.ts';
+import { testPolicy } from '../../app/test-policy.ts';
+import { verifyAuditLog } from '../../app/verify-audit-log.ts';
+import { trackProposals } from '../../app/track-proposals.ts';
+import type { ApiRoute } from '../registry.ts';
+import { satsString, txid } from '../schemas.ts';
+
+const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } } as const;
+const iso = { type: 'string', description: 'ISO 8601 time, UTC' } as const;
+const strArray = { type: 'array', items: { type: 'string' } } as const;
+const lines = { type: 'array', items: { type: 'string' }, description: 'plain-words explanation, one line per rule looked at' } as const;
+
+const approvalSchema = {
+  type: 'object',
+  required: ['approverId', 'groups', 'at'],
+  properties: { approverId: { type: 'string' }, groups: strArray, at: iso },
+} as const;
+
+const proposalSchema = {
+  type: 'object',
+  required: ['id', 'vaultId', 'kind', 'state', 'outputs', 'amount', 'fee', 'feeRateSatPerVb', 'change', 'memo', 'proposer', 'unsignedTxid', 'txid',
+    'replaces', 'replacedBy', 'parent', 'policyVersion', 'createdAt', 'updatedAt', 'approvals', 'approval'],
+  properties: {
+    id: { type: 'integer' },
+    vaultId: { type: 'string' },
+    kind: { type: 'string' },
+    state: { type: 'string', description: 'proposed, approved, signed, broadcast, confirmed, cancelled or replaced' },
+    outputs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['address', 'sats', 'btc', 'internal', 'internalVault'],
+        properties: { address: { type: 'string' }, sats: satsString, btc: { type: 'string' }, internal: { type: 'boolean' }, internalVault: { type: ['string', 'null'] } },
+      },
+    },
+    amount: { type: 'object', required: ['sats', 'btc'], properties: { sats: satsString, btc: { type: 'string' } } },
+    fee: { type: 'object', required: ['sats', 'btc'], properties: { sats: satsString, btc: { type: 'string' } } },
+    feeRateSatPerVb: { type: 'string' },
+    change: { type: 'object', required: ['sats', 'index'], properties: { sats: satsString, index: { type: ['integer', 'null'] } } },
+    memo: { type: ['string', 'null'] },
+    proposer: { type: 'string' },
+    unsignedTxid: txid,
+    txid: { type: ['string', 'null'] },
+    replaces: { type: ['integer', 'null'] },
+    replacedBy: { type: ['integer', 'null'] },
+    parent: { type: ['integer', 'null'] },
+    policyVersion: { type: 'integer' },
+    createdAt: iso,
+    updatedAt: iso,
+    approvals: { type: 'array', items: approvalSchema },
+    approval: {
+      type: 'object',
+      required: ['outcome', 'rule', 'required', 'satisfied', 'summary'],
+      description: 'the approval state in plain words',
+      properties: {
+        outcome: { type: 'string', enum: ['allow', 'deny', 'approval'] },
+        rule: { type: ['string', 'null'] },
+        required: { type: ['string', 'null'], description: 'e.g. "1 of finance AND 1 of central-bank"; null when no approval is needed' },
+        satisfied: { type: 'boolean' },
+        summary: { type: 'string', description: 'what is missing, or why it may go ahead' },
+      },
+    },
+  },
+} as const;
+
+const memberSchema = {
+  type: 'object',
+  required: ['id', 'name', 'roles', 'groups', 'createdAt'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, roles: strArray, groups: strArray, createdAt: iso },
+} as const;
+
+const changeSchema = {
+  type: 'object',
+  required: ['id', 'version', 'state', 'proposer', 'createdAt', 'approvals', 'document'],
+  properties: { id: { type: 'integer' }, version: { type: 'integer' }, state: { type: 'string' }, proposer: { type: 'string' }, createdAt: iso, approvals: { type: 'array', items: approvalSchema }, document: { type: 'string' } },
+} as const;
+
+const statusSchema = {
+  type: 'object',
+  required: ['satisfied', 'summary'],
+  properties: { satisfied: { type: 'boolean' }, summary: { type: 'string' } },
+} as const;
+
+const isoOf = (ms: number): string => new Date(ms).toISOString();
+const amountOf = (sats: bigint) => ({ sats: sats.toString(), btc: formatBtc(sats) });
+const approvalWire = (a: Approval) => ({ approverId: a.approverId, groups: [...a.groups], at: isoOf(a.atMs) });
+const memberWire = (m: Member) => ({ id: m.id, name: m.name, roles: [...m.roles], groups: [...m.groups], createdAt: isoOf(m.createdAtMs) });
+
+/** "what is missing" for a proposal, from its recorded decision and the approvals so far. */
+export function approvalState(p: SpendProposal, approvals: readonly Approval[]): { outcome: PolicyDecision['outcome']; rule: string | null; required: string | null; satisfied: boolean; summary: string } {
+  const d = p.decision as PolicyDecision;
+  const rule = d.ruleId;
+  if (d.outcome === 'deny') return { outcome: d.outcome, rule, required: null, satisfied: false, summary: `denied by policy version ${d.policyVersion}` };
+  if (d.outcome === 'allow' || d.requirement === null) {
+    return { outcome: d.outcome, rule, required: null, satisfied: true, summary: `no approval needed: allowed by policy version ${d.policyVersion}${rule ? ` (rule '${rule}')` : ''}` };
+  }
+  const required = describeRequirement(d.requirement);
+  const s = approvalStatus(d.requirement, approvals, p.proposer);
+  const summary = s.satisfied
+    ? `approved: ${required} reached${d.signingDelaySeconds > 0 ? `; signing delay ${d.signingDelaySeconds} s after the quorum` : ''}`
+    : `waiting: ${s.missing} (requirement: ${required})`;
+  return { outcome: d.outcome, rule, required, satisfied: s.satisfied, summary };
+}
+
+function proposalWire(p: SpendProposal, approvals: readonly Approval[]): Record<string, unknown> {
+  return {
+    id: p.id,
+    vaultId: p.vaultId,
+    kind: p.kind,
+    state: p.state,
+    outputs: p.outputs.map((o) => ({ address: o.address, sats: o.sats.toString(), btc: formatBtc(o.sats), internal: o.internal, internalVault: o.internalVault })),
+    amount: amountOf(p.amountSats),
+    fee: amountOf(p.feeSats),
+    feeRateSatPerVb: formatFeeRate(p.feeRateSatPerKvb),
+    change: { sats: p.changeSats.toString(), index: p.changeIndex },
+    memo: p.memo,
+    proposer: p.proposer,
+    unsignedTxid: p.unsignedTxid,
+    txid: p.txid,
+    replaces: p.replaces,
+    replacedBy: p.replacedBy,
+    parent: p.parent,
+    policyVersion: p.policyVersion,
+    createdAt: isoOf(p.createdAtMs),
+    updatedAt: isoOf(p.updatedAtMs),
+    approvals: approvals.map(approvalWire),
+    approval: approvalState(p, approvals),
+  };
+}
+
+function outcomeWords(o: RuleOutcome): string {
+  if (o.outcome === 'allow') return 'allow';
+  if (o.outcome === 'deny') return 'deny';
+  return `needs ${describeRequirement(o.requirement)}${o.signingDelaySeconds > 0 ? `, then a signing delay of ${o.signingDelaySeconds} s` : ''}`;
+}
+
+/** The member a token acts as: its name (see the header). */
+const actorOf = (req: FastifyRequest): string | undefined => req.tokenName ?? undefined;
+const idOf = (req: FastifyRequest): number => (req.params as { id: number }).id;
+
+export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
+  const tag = 'governance';
+  const proposalOut = { type: 'object', required: ['proposal'], properties: { proposal: proposalSchema } } as const;
+  const full = async (id: number) => {
+    const p = await requireProposal(deps.spends, id);
+    return proposalWire(p, await deps.spends.approvals(p.id));
+  };
+  const routes: ApiRoute[] = [
+    {
+      method: 'GET',
+      path: '/proposals',
+      permission: 'proposals.read',
+      tag,
+      summary: 'Spend proposals, newest first, each with its approval state in plain words',
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { vault: { type: 'string', minLength: 1, maxLength: 100 } } },
+        response: { 200: { type: 'object', required: ['proposals'], properties: { proposals: { type: 'array', items: proposalSchema } } } },
+      },
+      async handler(req: FastifyRequest) {
+        const { vault } = req.query as { vault?: string };
+        const vaultId = vault === undefined ? undefined : (await deps.vaults.findVault(vault))?.id ?? vault;
+        await trackProposals(deps, { vaultId });
+        const list = await deps.spends.proposals(vaultId);
+        return { proposals: await Promise.all(list.map(async (p) => proposalWire(p, await deps.spends.approvals(p.id)))) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/proposals/:id',
+      permission: 'proposals.read',
+      tag,
+      summary: 'One spend proposal: outputs, fee, policy decision, approvals and what is missing',
+      schema: { params: idParam, response: { 200: proposalOut } },
+      async handler(req: FastifyRequest) {
+        return { proposal: await full(idOf(req)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/proposals',
+      permission: 'proposals.create',
+      tag,
+      summary: 'Propose a spend from a vault (as "soberana spend propose"); the token acts as the member of the same name',
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['vault', 'payments', 'feeRateSatPerVb'],
+          properties: {
+            vault: { type: 'string', minLength: 1, maxLength: 100 },
+            payments: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 100,
+              items: { type: 'object', additionalProperties: false, required: ['address', 'sats'], properties: { address: { type: 'string', minLength: 1, maxLength: 120 }, sats: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } } },
+            },
+            feeRateSatPerVb: { type: 'string', minLength: 1, maxLength: 12, description: 'sat/vB, e.g. "2" or "2.5"' },
+            memo: { type: 'string', maxLength: 500 },
+            force: { type: 'boolean', description: 'accept a fee above the cap' },
+          },
+        },
+        response: { 201: { type: 'object', required: ['proposal', 'explanation'], properties: { proposal: proposalSchema, explanation: lines } } },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const b = req.body as { vault: string; payments: { address: string; sats: string }[]; feeRateSatPerVb: string; memo?: string; force?: boolean };
+        const r = await proposeSpend(deps, {
+          actor: actorOf(req),
+          vault: b.vault,
+          payments: b.payments.map((x) => ({ address: x.address.trim(), sats: BigInt(x.sats) })),
+          feeRateSatPerKvb: parseFeeRate(b.feeRateSatPerVb),
+          memo: b.memo,
+          force: b.force === true,
+        });
+        void reply.code(201);
+        return { proposal: await full(r.proposal.id), explanation: [...r.decision.explanation] };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/proposals/:id/approve',
+      permission: 'proposals.approve',
+      tag,
+      summary: 'Approve a proposal as the member of the token\'s name (counted for their groups; the proposer never counts)',
+      schema: { params: idParam, response: { 200: proposalOut } },
+      async handler(req: FastifyRequest) {
+        await approveProposal(deps, { actor: actorOf(req), proposalId: idOf(req) });
+        return { proposal: await full(idOf(req)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/proposals/:id/psbt',
+      permission: 'proposals.execute',
+      tag,
+      summary: 'Download an approved proposal\'s PSBT for signers: base64 in JSON, or ?format=binary for a .psbt file (audited)',
+      schema: {
+        params: idParam,
+        querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['base64', 'binary'], default: 'base64' } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['psbt', 'unsignedTxid'],
+            description: 'with ?format=binary the body is the raw PSBT (application/octet-stream) instead',
+            properties: { psbt: { type: 'string' }, unsignedTxid: txid },
+          },
+        },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const id = idOf(req);
+        const { format } = req.query as { format: 'base64' | 'binary' };
+        const r = await exportProposal(deps, { actor: actorOf(req), proposalId: id, destination: `HTTP download (${format})` });
+        if (format === 'binary') {
+          void reply.type('application/octet-stream').header('content-disposition', `attachment; filename="proposal-${id}.psbt"`);
+          return Buffer.from(base64.decode(r.psbt));
+        }
+        return r;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/proposals/:id/psbt',
+      permission: 'proposals.execute',
+      tag,
+      summary: 'Upload a partial PSBT from any signer (base64, or hex): same transaction, signatures verified for the vault\'s keys, then combined',
+      schema: {
+        params: idParam,
+        body: { type: 'object', additionalProperties: false, required: ['psbt'], properties: { psbt: { type: 'string', minLength: 1, maxLength: 700000 } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['added', 'inputs', 'complete', 'proposal'],
+            properties: {
+              added: { type: 'integer', description: 'signatures this file added' },
+              inputs: { type: 'array', items: { type: 'object', required: ['signatures', 'required'], properties: { signatures: { type: 'integer' }, required: { type: ['integer', 'null'] } } } },
+              complete: { type: 'boolean' },
+              proposal: proposalSchema,
+            },
+          },
+        },
+      },
+      async handler(req: FastifyRequest) {
+        const { psbt } = req.body as { psbt: string };
+        const r = await importPartialPsbt(deps, { actor: actorOf(req), proposalId: idOf(req), psbt });
+        return { ...r, proposal: await full(idOf(req)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/proposals/:id/finalize',
+      permission: 'proposals.execute',
+      tag,
+      summary: 'Finalize a fully signed proposal into its transaction',
+      schema: {
+        params: idParam,
+        response: { 200: { type: 'object', required: ['txid', 'vsize', 'fee', 'proposal'], properties: { txid, vsize: { type: 'integer' }, fee: satsString, proposal: proposalSchema } } },
+      },
+      async handler(req: FastifyRequest) {
+        const r = await finalizeProposal(deps, { actor: actorOf(req), proposalId: idOf(req) });
+        return { txid: r.txid, vsize: r.vsize, fee: r.fee.toString(), proposal: await full(idOf(req)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/proposals/:id/cancel',
+      permission: 'proposals.execute',
+      tag,
+      summary: 'Cancel a proposal that was not broadcast (its coins become available again)',
+      schema: {
+        params: idParam,
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } },
+        response: { 200: proposalOut },
+      },
+      async handler(req: FastifyRequest) {
+        const reason = (req.body as { reason?: string } | null | undefined)?.reason;
+        await cancelProposal(deps, { actor: actorOf(req), proposalId: idOf(req), reason });
+        return { proposal: await full(idOf(req)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/proposals/:id/policy-test',
+      permission: 'policy.read',
+      tag,
+      summary: 'How the policy in force decides this proposal now: the rule that matched, why, and whether it may be signed and broadcast',
+      schema: {
+        params: idParam,
+        response: {
+          200: {
+            type: 'object',
+            required: ['outcome', 'policyVersion', 'rule', 'required', 'explanation', 'ready', 'reason'],
+            properties: {
+              outcome: { type: 'string' }, policyVersion: { type: 'integer' }, rule: { type: ['string', 'null'] }, required: { type: ['string', 'null'] },
+              explanation: lines, ready: { type: 'boolean' }, reason: { type: 'string' },
+            },
+          },
+        },
+      },
+      async handler(req: FastifyRequest) {
+        const { decision: d, readiness } = await testPolicy(deps, { proposalId: idOf(req) });
+        return {
+          outcome: d.outcome, policyVersion: d.policyVersion, rule: d.ruleId, required: d.requirement ? describeRequirement(d.requirement) : null,
+          explanation: [...d.explanation], ready: readiness.ready, reason: readiness.reason,
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/policy',
+      permission: 'policy.read',
+      tag,
+      summary: 'The spending policy in force (rules in plain words, the full document) and every proposed change',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['active', 'changes'],
+            properties: {
+              active: {
+                type: ['object', 'null'],
+                required: ['version', 'name', 'activatedAt', 'groups', 'policyChange', 'rules', 'document'],
+                properties: {
+                  version: { type: 'integer' }, name: { type: 'string' }, activatedAt: iso, groups: strArray,
+                  policyChange: { type: 'string', description: 'the quorum a change of policy needs' },
+                  rules: { type: 'array', items: { type: 'object', required: ['id', 'description', 'then'], properties: { id: { type: 'string' }, description: { type: ['string', 'null'] }, then: { type: 'string' } } } },
+                  document: { type: 'string', description: 'the policy document as adopted (JSON text)' },
+                },
+              },
+              changes: { type: 'array', items: changeSchema },
+            },
+          },
+        },
+      },
+      async handler() {
+        const [active, changes] = await Promise.all([deps.spends.activePolicy(), deps.spends.policyChanges()]);
+        return {
+          active: active && {
+            version: active.version,
+            name: active.policy.name,
+            activatedAt: isoOf(active.activatedAtMs),
+            groups: [...active.policy.groups],
+            policyChange: describeRequirement(active.policy.policyChange),
+            rules: active.policy.rules.map((r) => ({ id: r.id, description: r.description, then: outcomeWords(r.then) })),
+            document: active.document,
+          },
+          changes: changes.map((c) => ({ id: c.id, version: c.version, state: c.state, proposer: c.proposer, createdAt: isoOf(c.createdAtMs), approvals: c.approvals.map(approvalWire), document: c.document })),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/policy',
+      permission: 'policy.write',
+      tag,
+      summary: 'Propose a new policy version (JSON text); it waits for the quorum the policy in force names (the first one is adopted at once)',
+      schema: {
+        body: { type: 'object', additionalProperties: false, required: ['document'], properties: { document: { type: 'string', minLength: 2, maxLength: 200000 } } },
+        response: { 201: { type: 'object', required: ['change', 'active', 'status'], properties: { change: changeSchema, active: { type: 'boolean' }, status: { ...statusSchema, type: ['object', 'null'] } } } },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const r = await proposePolicy(deps, { actor: actorOf(req), document: (req.body as { document: string }).document });
+        void reply.code(201);
+        const c = r.change;
+        return {
+          change: { id: c.id, version: c.version, state: c.state, proposer: c.proposer, createdAt: isoOf(c.createdAtMs), approvals: c.approvals.map(approvalWire), document: c.document },
+          active: r.active,
+          status: r.status && { satisfied: r.status.satisfied, summary: r.status.satisfied ? 'quorum reached' : r.status.missing },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/policy/changes/:id/approve',
+      permission: 'policy.approve',
+      tag,
+      summary: 'Approve a proposed policy change; it takes effect once the quorum of the policy in force is met',
+      schema: { params: idParam, response: { 200: { type: 'object', required: ['active', 'status'], properties: { active: { type: 'boolean' }, status: statusSchema } } } },
+      async handler(req: FastifyRequest) {
+        const r = await approvePolicy(deps, { actor: actorOf(req), changeId: idOf(req) });
+        return { active: r.active, status: { satisfied: r.status.satisfied, summary: r.status.satisfied ? 'quorum reached' : r.status.missing } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/audit',
+      permission: 'audit.read',
+      tag,
+      summary: 'The hash-chained audit log, newest first',
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['entries', 'total'],
+            properties: {
+              total: { type: 'integer' },
+              entries: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['seq', 'actor', 'role', 'action', 'object', 'details', 'at', 'prevHash', 'hash'],
+                  properties: {
+                    seq: { type: 'integer' }, actor: { type: 'string' }, role: { type: 'string' }, action: { type: 'string' }, object: { type: 'string' },
+                    details: { type: 'string', description: 'the details as JSON text' }, at: iso, prevHash: { type: 'string' }, hash: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      async handler(req: FastifyRequest) {
+        const { limit } = req.query as { limit: number };
+        const log = await deps.spends.auditLog();
+        const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
+        return {
+          total: log.length,
+          entries: log.slice(-limit).reverse().map((e) => ({ seq: e.seq, actor: e.actor, role: e.role, action: e.action, object: e.object, details: json(e.details), at: isoOf(e.atMs), prevHash: e.prevHash, hash: e.hash })),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/audit/verify',
+      permission: 'audit.read',
+      tag,
+      summary: 'Recompute the audit log\'s hash chain: sound, or which rows were edited, reordered, deleted or inserted',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['ok', 'entries', 'head', 'problems', 'summary'],
+            properties: {
+              ok: { type: 'boolean' },
+              entries: { type: 'integer' },
+              head: { type: ['object', 'null'], required: ['seq', 'hash'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
+              problems: { type: 'array', items: { type: 'object', required: ['seq', 'kind', 'message'], properties: { seq: { type: 'integer' }, kind: { type: 'string' }, message: { type: 'string' } } } },
+              summary: { type: 'string' },
+            },
+          },
+        },
+      },
+      async handler() {
+        const v = await verifyAuditLog(deps);
+        const summary = v.ok ? `the audit log is intact: ${v.entries} entr${v.entries === 1 ? 'y' : 'ies'}, chain verified to the anchored head` : `the audit log was tampered with: ${v.problems.map((p) => p.message).join('; ')}`;
+        return { ok: v.ok, entries: v.entries, head: v.head, problems: v.problems.map((p) => ({ seq: p.seq, kind: p.kind, message: p.message })), summary };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/members',
+      permission: 'members.read',
+      tag,
+      summary: 'Members (who proposes, approves, audits) with roles and groups, and which member your token acts as',
+      schema: {
+        response: { 200: { type: 'object', required: ['members', 'you'], properties: { members: { type: 'array', items: memberSchema }, you: { ...memberSchema, type: ['object', 'null'] } } } },
+      },
+      async handler(req: FastifyRequest) {
+        const name = actorOf(req);
+        const [members, you] = await Promise.all([deps.spends.members(), name ? deps.spends.findMember(name) : Promise.resolve(null)]);
+        return { members: members.map(memberWire), you: you && memberWire(you) };
+      },
+    },
+  ];
+  if (deps.chain) {
+    routes.push({
+      method: 'POST',
+      path: '/proposals/:id/broadcast',
+      permission: 'proposals.execute',
+      tag,
+      summary: 'Broadcast a finalized proposal — refused unless the policy, evaluated again now, is satisfied',
+      schema: { params: idParam, response: { 200: { type: 'object', required: ['txid', 'reason', 'proposal'], properties: { txid, reason: { type: 'string' }, proposal: proposalSchema } } } },
+      async handler(req: FastifyRequest) {
+        const r = await broadcastProposal(deps, { actor: actorOf(req), proposalId: idOf(req) });
+        return { txid: r.txid, reason: r.reason, proposal: await full(idOf(req)) };
+      },
+    });
+  }
+  return routes;
+}
