@@ -202,7 +202,9 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       summary: 'One spend proposal: outputs, fee, policy decision, approvals and what is missing',
       schema: { params: idParam, response: { 200: proposalOut } },
       async handler(req: FastifyRequest) {
-        return { proposal: await full(idOf(req)) };
+        const p = await requireProposal(deps.spends, idOf(req));
+        await trackProposals(deps, { vaultId: p.vaultId }); // follow a broadcast one into history
+        return { proposal: await full(p.id) };
       },
     },
     {
