@@ -15,22 +15,12 @@ import { addVault } from '../../src/app/add-vault.ts';
 import { syncVault } from '../../src/app/sync-vault.ts';
 import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
 import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
+import { seededRandom } from '../../src/core/coinselect/seeded-random.ts';
 
 const regtest = useRegtestNode();
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
 const descriptor = multisigDescriptor(2, [cosigner(71), cosigner(72), cosigner(73)]);
 
-// A seeded PRNG (mulberry32): the kill points are random but reproducible.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Add `blocks` blocks, paying the vault on both branches in most of them. */
 async function grow(node: RegtestNode, blocks: number, rand: () => number): Promise<void> {
@@ -109,7 +99,7 @@ async function syncedHeight(url: string): Promise<number> {
 forEachEngine('sync crash safety', (t) => {
   test('SIGKILL at random points during sync, at least 10 times, leaves a state the next sync completes exactly', { timeout: 600_000 }, async () => {
     const node = regtest.node();
-    const rand = prng(t.engine === 'sqlite' ? 1 : 2);
+    const rand = seededRandom(t.engine === 'sqlite' ? 1 : 2);
     if (node.height() < 120) await grow(node, 120 - node.height(), rand);
     const url = await t.url();
     const add = await runCli(['vault', 'add', '--name', 'crash', '--descriptor', descriptor, '--gap', '20'], { env: envFor(node, url) });

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { parsePort } from '../options.ts';
 import { action } from '../context.ts';
 import { startDemo } from '../demo/build-alliance.ts';
 import { startServer } from '../../server/app.ts';
@@ -10,11 +11,6 @@ import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
 import { formatBtc } from '../../core/money.ts';
 
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
-  return n;
-}
 
 export function register(program: Command): void {
   program

@@ -1,13 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { parsePort } from '../options.ts';
 import { action } from '../context.ts';
 import { startServer } from '../../server/app.ts';
 import { serverDepsFor } from '../../server/database-deps.ts';
 
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d{1,5}$/.test(v) || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
-  return n;
-}
 
 export function register(program: Command): void {
   program
