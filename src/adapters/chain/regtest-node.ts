@@ -26,6 +26,7 @@ import { loadBcoin, type BcoinFullNode, type BcoinModule } from './bcoin-types.t
 import { assertHash } from './errors.ts';
 import { COINBASE_MATURITY, HarnessWallet, regtestOutputScript, type WalletCoin } from './harness-wallet.ts';
 import { RPC_CODE } from './rpc-client.ts';
+import { submitWithReplacement } from './regtest-rbf.ts';
 
 export interface RegtestNode {
   readonly rpcUrl: string;
@@ -131,7 +132,8 @@ export async function startRegtestNode(opts: StartRegtestOptions = {}): Promise<
   node.rpc.calls.sendrawtransaction = async (args) => {
     const hex = args[0];
     if (typeof hex !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(hex)) throw new NodeRpcError(RPC_CODE.DESERIALIZATION_ERROR, 'TX decode failed');
-    const r = await submitToMempool(bcoin, node, Buffer.from(hex, 'hex'));
+    // BIP125 replacement, which bcoin lacks, is added by the harness (regtest-rbf.ts).
+    const r = await submitWithReplacement(bcoin, node, Buffer.from(hex, 'hex'));
     if (!r.accepted) throw new NodeRpcError(r.reason === 'TX decode failed' ? RPC_CODE.DESERIALIZATION_ERROR : RPC_CODE.VERIFY_REJECTED, r.reason);
     return r.txid;
   };
@@ -247,7 +249,7 @@ class EmbeddedRegtestNode implements RegtestNode {
   }
 
   submitTx(raw: Uint8Array): Promise<BroadcastResult> {
-    return submitToMempool(this.#bcoin, this.#live(), raw);
+    return submitWithReplacement(this.#bcoin, this.#live(), raw);
   }
 
   /**
