@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parsePort } from '../options.ts';
 import { action } from '../context.ts';
-import { startDemo } from '../demo/build-alliance.ts';
+import { DEMO_MEMBERS, startDemo } from '../demo/build-alliance.ts';
 import { startServer } from '../../server/app.ts';
 import { ensureWebBuilt } from '../../server/web-build.ts';
 import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
+import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
 import { formatBtc } from '../../core/money.ts';
@@ -40,6 +41,7 @@ export function register(program: Command): void {
                 publicView: new SqlPublicView(env.db, 'regtest'),
                 tokens: new SqlApiTokenStore(env.db),
                 vaults: env.store,
+                governance: { spends: new SqlSpendStore(env.db), chain: env.node.chainSource() },
                 prices: loadPriceHistory(),
                 clock: { now: () => Date.now() },
                 webRoot,
@@ -65,7 +67,8 @@ export function register(program: Command): void {
           `  ${'total'.padEnd(40)} ${formatBtc(total).padStart(18)} BTC`,
           '',
           server ? `Dashboard: ${server.url}` : 'Not serving (--no-serve).',
-          `Operator token (demo): ${env.state.tokens.operator}`,
+          `Operator token (demo; acts as member "${DEMO_MEMBERS.operator.name}"): ${env.state.tokens.operator}`,
+          `Approver token (demo; acts as "${DEMO_MEMBERS.centralBank.name}", who can give the pending proposal its second approval): ${env.state.tokens.approver}`,
           '',
           'Try the CLI against the same node and database (in another terminal):',
           `  export SOBERANA_DB=${env.dbPath} SOBERANA_NETWORK=regtest`,

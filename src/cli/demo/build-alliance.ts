@@ -8,6 +8,10 @@
  *    Pakistan, Pakistan Crypto Council). Pakistan has not disclosed an amount: its monthly receipts
  *    here are ILLUSTRATIVE mining revenue, labelled as such.
  * Keys are DEMO keys, generated here, stored in the data folder and marked so; regtest only.
+ * Then governance as a treasury would set it up (`setupGovernance`): members in approver groups,
+ * a spending policy, and ONE pending proposal from El Salvador's reserve with one approval of two,
+ * so the operator pages show a real proposal waiting for the central bank. Each demo API token is
+ * named like the member it acts as (the API maps a token to the member of the same name).
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +24,12 @@ import { startRegtestNode, type RegtestNode } from '../../adapters/chain/regtest
 import { openDatabase, type Database } from '../../adapters/store/database.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
+import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
+import { addMember } from '../../app/add-member.ts';
+import { proposePolicy } from '../../app/propose-policy.ts';
+import { proposeSpend } from '../../app/propose-spend.ts';
+import { approveProposal } from '../../app/approve-proposal.ts';
+import type { GovernanceDeps } from '../../app/governance.ts';
 import { addVault } from '../../app/add-vault.ts';
 import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
 import { parseDescriptor } from '../../core/bitcoin/descriptor.ts';
@@ -155,13 +165,68 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
   await node.mineBlockAt(Math.max(Math.floor(Date.now() / 1000), utc('2026-06-29')));
 
   const tokens = new SqlApiTokenStore(db);
+  // each token is named like the member it acts as (see setupGovernance)
   const made = {
-    admin: (await tokens.create({ name: 'demo admin', role: 'admin' })).token,
-    operator: (await tokens.create({ name: 'demo operator', role: 'operator' })).token,
-    approver: (await tokens.create({ name: 'demo approver', role: 'approver' })).token,
-    auditor: (await tokens.create({ name: 'demo auditor (IMF)', role: 'auditor' })).token,
+    admin: (await tokens.create({ name: DEMO_MEMBERS.admin.name, role: 'admin' })).token,
+    operator: (await tokens.create({ name: DEMO_MEMBERS.operator.name, role: 'operator' })).token,
+    approver: (await tokens.create({ name: DEMO_MEMBERS.centralBank.name, role: 'approver' })).token,
+    auditor: (await tokens.create({ name: DEMO_MEMBERS.auditor.name, role: 'auditor' })).token,
   };
   return { elSalvador: esVault.id, pakistan: pkVault.id, tokens: made };
+}
+
+/** The demo's people: who administers, operates, approves (by group) and audits. */
+export const DEMO_MEMBERS = {
+  admin: { name: 'Rosa Treasury Administrator', roles: ['admin'], groups: [] },
+  operator: { name: 'Luis Bitcoin Office', roles: ['operator', 'treasury-operator'], groups: [] },
+  finance: { name: 'Ana Ministry of Finance', roles: ['approver'], groups: ['finance'] },
+  centralBank: { name: 'Carlos Central Reserve Bank', roles: ['approver'], groups: ['central-bank'] },
+  auditor: { name: 'Irene IMF Auditor', roles: ['auditor'], groups: [] },
+} as const;
+
+/**
+ * The demo policy (adapted from docs/examples/policy.json without the allowlist and office hours,
+ * so the demo works at any hour): up to 1 BTC one finance approval; up to 500 BTC a week and 20% of
+ * the vault, finance AND the central bank, then one hour before signing; anything larger denied.
+ */
+export const DEMO_POLICY = {
+  version: 1,
+  name: 'El Salvador reserve: spending policy (demo)',
+  groups: ['finance', 'central-bank'],
+  allowlistDelaySeconds: 0,
+  policyChange: { all: [{ group: 'finance', count: 1 }, { group: 'central-bank', count: 1 }] },
+  rules: [
+    { id: 'small', description: 'Up to 1 BTC, proposed by a treasury operator: one finance approval.', when: { maxAmountSats: '100000000', initiatorRoles: ['treasury-operator'] }, then: { approval: { group: 'finance', count: 1 } } },
+    {
+      id: 'weekly-limit',
+      description: 'Up to 500 BTC per 7 days and 20% of the vault: the Ministry of Finance AND the Central Reserve Bank, then one hour before signing.',
+      when: { velocity: { windowSeconds: 604800, maxSats: '50000000000' }, maxShareOfBalanceBps: 2000 },
+      then: { approval: { all: [{ group: 'finance', count: 1 }, { group: 'central-bank', count: 1 }] }, signingDelaySeconds: 3600 },
+    },
+    { id: 'above-limits', description: 'Anything larger needs a change of policy first.', then: 'deny' },
+  ],
+} as const;
+
+/** The pending proposal's memo (the dashboard test looks for it). */
+export const DEMO_PROPOSAL_MEMO = 'Move 100 BTC to a new cold-storage address of the same reserve (key rotation at the Bitcoin Office)';
+
+/**
+ * Members, the policy, and one proposal waiting for its second approval. Run once, when the
+ * governance tables are empty (a second `npm start` finds the members and leaves them alone).
+ */
+async function setupGovernance(db: Database, store: SqlVaultStore, elSalvador: string, log: (l: string) => void): Promise<void> {
+  const spends = new SqlSpendStore(db);
+  if ((await spends.members()).length > 0) return;
+  log('setting up governance: members, the spending policy, one pending proposal…');
+  const deps: GovernanceDeps = { spends, vaults: store, now: () => Date.now() };
+  const admin = DEMO_MEMBERS.admin.name;
+  await addMember(deps, { actor: undefined, ...DEMO_MEMBERS.admin });
+  for (const m of [DEMO_MEMBERS.operator, DEMO_MEMBERS.finance, DEMO_MEMBERS.centralBank, DEMO_MEMBERS.auditor]) await addMember(deps, { actor: admin, ...m });
+  await proposePolicy(deps, { actor: admin, document: JSON.stringify(DEMO_POLICY, null, 2) });
+  const to = await store.reserveAddress(elSalvador, 0);
+  if (!to) throw new RangeError('demo: El Salvador\'s vault has no unused address for the cold storage');
+  const { proposal } = await proposeSpend(deps, { actor: DEMO_MEMBERS.operator.name, vault: elSalvador, payments: [{ address: to.address, sats: 10_000_000_000n }], feeRateSatPerKvb: 2_000n, memo: DEMO_PROPOSAL_MEMO });
+  await approveProposal(deps, { actor: DEMO_MEMBERS.finance.name, proposalId: proposal.id });
 }
 
 /** Start (or resume) the demo environment in `dataDir`. */
@@ -189,6 +254,7 @@ export async function startDemo(opts: { dataDir: string; log: (line: string) => 
     log('syncing the vaults from the node…');
     const summaries: SyncSummary[] = [];
     for (const v of await store.listVaults()) summaries.push(await syncVault({ chain: node.chainSource(), store }, v));
+    await setupGovernance(db, store, state.vaults.elSalvador, log);
     return { node, db, store, state, built, summaries, dbPath, close };
   } catch (e) {
     await close();
