@@ -2,6 +2,7 @@ import { DomainError } from '../core/errors.ts';
 import type { Network } from '../core/network.ts';
 import { addressToScript } from '../core/bitcoin/address.ts';
 import { checkDescriptorNetwork, parseDescriptor } from '../core/bitcoin/descriptor.ts';
+import { refusePrivateKeys } from '../core/bitcoin/private-keys.ts';
 import { hex } from '@scure/base';
 import { vaultIdFromName, type Vault, type VaultAddress, type VaultKey } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
@@ -46,6 +47,7 @@ export async function addVault(deps: AddVaultDeps, input: AddVaultInput): Promis
   if ((input.descriptor === undefined) === (input.addresses === undefined)) {
     throw new DomainError('INVALID_ARGUMENT', 'give either a descriptor or a list of addresses');
   }
+  if (input.descriptor !== undefined) refusePrivateKeys(input.descriptor);
   const base = { id, name, network: input.network, birthdayHeight, birthdayTime, gapLimit, createdAt: input.now };
 
   const listed = input.addresses ?? addrDescriptorList(input.descriptor);

@@ -1,3 +1,4 @@
+import { refusePrivateKeys } from '../../core/bitcoin/private-keys.ts';
 import { Option, type Command } from 'commander';
 import { action } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     )
     .action(
       action(async (ctx, text: string, opts: { checksum: boolean }) => {
+        refusePrivateKeys(text);
         const d = parseDescriptor(text, { requireChecksum: opts.checksum });
         const json = {
           descriptor: d.descriptor,
@@ -71,6 +73,7 @@ export function register(program: Command): void {
     )
     .action(
       action(async (ctx, text: string, opts: { network?: string; start: string; count: string; change?: boolean; checksum: boolean }) => {
+        refusePrivateKeys(text);
         const network: Network = opts.network ? parseNetwork(opts.network) : ctx.globals.network ? parseNetwork(ctx.globals.network) : ctx.config().network;
         const start = wholeNumber('--start', opts.start);
         const count = wholeNumber('--count', opts.count);
