@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { isDomainError, type ErrorCode } from '../../src/core/errors.ts';
 import { combinePsbts, createPsbt, decodePsbt, extractTransaction, finalizePsbt, vaultOutput, verifyPartialSignatures } from '../../src/core/bitcoin/psbt.ts';
 import { inspectPsbt } from '../../src/core/bitcoin/psbt-inspect.ts';
+import { ScriptFailure, verifyInput } from '../../src/core/bitcoin/bip322-interpreter.ts';
 import { parseExtendedPrivateKey, signPsbtWithKey } from '../../src/adapters/signers/software-signer.ts';
 
 // bcoin ships no types: the little of it used here, typed.
@@ -257,4 +258,64 @@ test('miniscript recovery path: the recovery key alone is refused until the time
   assert.ok(inp0);
   inp0.sequence = 52559;
   assert.throws(() => consensusVerify(early, [{ script: f.outs[0]?.script ?? new Uint8Array(), value: 60_000n }]));
+});
+
+test('taproot 2-of-3 tr(NUMS,sortedmulti_a(2,A,B,C)): create, sign separately, combine, finalize (script path), verify', () => {
+  // BIP341's provably unspendable internal key H: only the script path can spend
+  const NUMS = '50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0';
+  const descriptor = withChecksum(`tr(${NUMS},sortedmulti_a(2,${keyExpr(A)},${keyExpr(B)},${keyExpr(C)}))`);
+  const f0 = funding(descriptor, 0, 0, 150_000n, 21);
+  const f1 = funding(descriptor, 1, 4, 80_000n, 22);
+  const unsigned = createPsbt({
+    network: 'regtest',
+    descriptor,
+    inputs: [
+      { txid: f0.getId(), vout: 0, value: 150_000n, change: false, index: 0 },
+      { txid: f1.getId(), vout: 0, value: 80_000n, change: true, index: 4 },
+    ],
+    outputs: [{ address: PAYEE, value: 200_000n }, { change: true, index: 5, value: 29_000n }],
+  });
+  const { psbt } = decodePsbt(unsigned, 'regtest');
+  for (const inp of psbt.data.inputs) {
+    assert.equal(inp.tapBip32Derivation?.length, 3);
+    assert.equal(inp.tapLeafScript?.length, 1);
+    assert.equal(Buffer.from(inp.tapInternalKey ?? []).toString('hex'), NUMS);
+  }
+  assert.equal(psbt.data.outputs[1]?.tapBip32Derivation?.length, 3);
+  const inspected = inspectPsbt(unsigned, { network: 'regtest', descriptor });
+  assert.deepEqual(inspected.outputs.map((o) => [o.ours, o.change]), [[false, false], [true, true]]);
+  assert.deepEqual(inspected.inputs.map((i) => i.required), [null, null]);
+
+  const partA = signPsbtWithKey(unsigned, parseExtendedPrivateKey(A.toBase58(), 'key A'));
+  const partC = signPsbtWithKey(unsigned, parseExtendedPrivateKey(C.toBase58(), 'key C'));
+  assert.equal(partA.added, 2);
+  verifyPartialSignatures(partA.psbt, descriptor, 'regtest');
+  verifyPartialSignatures(partC.psbt, descriptor, 'regtest');
+  assert.equal(inspectPsbt(partA.psbt, { network: 'regtest', descriptor }).complete, false);
+  assert.equal(codeOf(() => finalizePsbt(partA.psbt, { network: 'regtest', descriptor })), 'PSBT_INCOMPLETE');
+
+  const combined = combinePsbts([partA.psbt, partC.psbt]);
+  assert.deepEqual(inspectPsbt(combined, { network: 'regtest', descriptor }).inputs.map((i) => i.signatures), [2, 2]);
+  assert.equal(inspectPsbt(combined, { network: 'regtest', descriptor }).complete, true);
+  assert.equal(codeOf(() => finalizePsbt(combined, { network: 'regtest' })), 'PSBT_INCOMPLETE', 'taproot needs the descriptor');
+  const out = extractTransaction(finalizePsbt(combined, { network: 'regtest', descriptor }));
+  assert.equal(out.fee, 1_000n);
+  const tx = Transaction.fromHex(out.hex);
+  for (const inp of tx.ins) assert.equal(inp.witness.length, 5, 'three signature slots (one empty), leaf script, control block');
+  const prevouts = [f0.outs[0], f1.outs[0]].map((o) => ({ script: o?.script ?? new Uint8Array(), value: o?.value ?? 0n }));
+  // bcoin predates taproot: the tapscript is checked with the BIP-322 interpreter, which the
+  // BIP-322 taproot vectors (key path and script path) validate
+  for (let i = 0; i < tx.ins.length; i++) verifyInput(tx, i, prevouts);
+  const bad = Transaction.fromHex(out.hex);
+  const sigItem = bad.ins[1]?.witness.find((w) => w.length === 64);
+  assert.ok(sigItem);
+  sigItem[5] = (sigItem[5] ?? 0) ^ 1;
+  assert.throws(() => verifyInput(bad, 1, prevouts), ScriptFailure);
+
+  // a forged taproot partial signature is refused
+  const forged = decodePsbt(partA.psbt, 'regtest').psbt;
+  const ts = forged.data.inputs[0]?.tapScriptSig?.[0];
+  assert.ok(ts);
+  ts.signature[3] = (ts.signature[3] ?? 0) ^ 1;
+  assert.equal(codeOf(() => verifyPartialSignatures(forged.toBase64(), descriptor, 'regtest')), 'INVALID_SIGNATURE');
 });

@@ -82,7 +82,9 @@ function keyFor(root: BIP32Interface, d: { masterFingerprint: Uint8Array; pubkey
   } catch {
     return undefined;
   }
-  return child && hex.encode(child.publicKey) === want ? child : undefined;
+  if (!child) return undefined;
+  const have = want.length === 64 ? hex.encode(child.publicKey.subarray(1)) : hex.encode(child.publicKey);
+  return have === want ? child : undefined;
 }
 
 /**
@@ -111,6 +113,21 @@ export function signPsbtWithKey(input: string | Uint8Array, key: SoftwareKey, op
         throw new DomainError('INVALID_PSBT', `cannot sign input ${i}: ${why.replace(/[0-9a-fA-F]{60,}/g, '…').slice(0, 160)}`);
       }
       added += 1;
+    }
+    // taproot script path (BIP371): one BIP340 signature per leaf the key appears in
+    for (const d of inp.tapBip32Derivation ?? []) {
+      const child = keyFor(key.node, d);
+      if (!child) continue;
+      for (const leafHash of d.leafHashes) {
+        if (inp.tapScriptSig?.some((s) => hex.encode(s.pubkey) === hex.encode(d.pubkey) && hex.encode(s.leafHash) === hex.encode(leafHash))) continue;
+        try {
+          psbt.signTaprootInput(i, { publicKey: child.publicKey, sign: (hash: Uint8Array) => child.sign(hash), signSchnorr: (hash: Uint8Array) => child.signSchnorr(hash) }, leafHash, [Transaction.SIGHASH_DEFAULT]);
+        } catch (e) {
+          const why = e instanceof Error ? (e.message.split('\n')[0] ?? '') : '';
+          throw new DomainError('INVALID_PSBT', `cannot sign input ${i}: ${why.replace(/[0-9a-fA-F]{60,}/g, '…').slice(0, 160)}`);
+        }
+        added += 1;
+      }
     }
   });
   if (added === 0) throw new DomainError('INVALID_ARGUMENT', 'the key signs none of the PSBT inputs (no matching BIP32 derivation)');

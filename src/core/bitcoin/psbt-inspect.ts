@@ -108,8 +108,10 @@ export function inspectPsbt(input: Uint8Array | string, opts: { network: Network
     const outpoint = txin ? `${hex.encode(Uint8Array.from(txin.hash).reverse())}:${txin.index}` : '?';
     const finalized = inp.finalScriptSig !== undefined || inp.finalScriptWitness !== undefined;
     const ms = multisigOf(spendingScriptOf(inp));
+    const taproot = inp.tapInternalKey !== undefined || inp.tapLeafScript !== undefined;
     let required: number | null = null;
-    if (ms) required = ms.m;
+    if (taproot) required = null;
+    else if (ms) required = ms.m;
     else if (!inp.witnessScript && !inp.redeemScript) required = 1;
     else if (inp.redeemScript && !inp.witnessScript && inp.redeemScript.length === 22 && inp.redeemScript[0] === 0) required = 1; // P2SH-P2WPKH
     const signatures = finalized ? signaturesInFinal(inp) : (inp.partialSig?.length ?? 0) + (inp.tapKeySig ? 1 : 0) + (inp.tapScriptSig?.length ?? 0);

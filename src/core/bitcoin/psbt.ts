@@ -15,6 +15,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { DomainError, isDomainError } from '../errors.ts';
 import type { Network } from '../network.ts';
 import { PSBT_MAGIC, psbtV2ToV0, psbtVersionOf, readPsbtMaps } from './psbt-map.ts';
+import { tapLeafHash, taprootFieldsOf } from './psbt-taproot.ts';
 
 const { Output } = DescriptorsFactory(ecc);
 const base58check = createBase58check(sha256);
@@ -215,6 +216,7 @@ function outputScriptOf(addr: string, network: Network): Uint8Array {
  *     outputs: [{ address: 'bcrt1q…', value: 60_000n }, { change: true, index: 0, value: 39_000n }] })
  */
 export function createPsbt(opts: CreatePsbtOptions): string {
+  ensureEcc();
   const { network, descriptor } = opts;
   if (opts.inputs.length === 0) throw new DomainError('INVALID_ARGUMENT', 'a PSBT needs at least one input');
   if (opts.outputs.length === 0) throw new DomainError('INVALID_ARGUMENT', 'a PSBT needs at least one output');
@@ -223,7 +225,6 @@ export function createPsbt(opts: CreatePsbtOptions): string {
   psbt.setVersion(2);
   psbt.setLocktime(opts.locktime ?? 0);
   const first = vaultOutput(descriptor, network, 0, 0);
-  if (first.isTaproot()) throw new DomainError('INVALID_DESCRIPTOR', 'taproot vaults are not supported by the PSBT creator yet');
   const xpubs = globalXpubsOf(first);
   if (xpubs.length > 0) psbt.updateGlobal({ globalXpub: xpubs });
 
@@ -249,9 +250,23 @@ export function createPsbt(opts: CreatePsbtOptions): string {
     } else if (!out.isSegwit()) {
       throw new DomainError('INVALID_ARGUMENT', `input ${n} spends a legacy (non-segwit) output: its previous transaction (nonWitnessUtxo) is required`);
     }
+    if (inp.sequence !== undefined && (!Number.isInteger(inp.sequence) || inp.sequence < 0 || inp.sequence > 0xffffffff)) throw new RangeError(`"inputs[${n}].sequence" must be a 32-bit unsigned integer`);
+    if (out.isTaproot()) {
+      const t = taprootFieldsOf(out, bitcoinjsNetwork(network));
+      psbt.addInput({
+        hash: inp.txid,
+        index: inp.vout,
+        sequence: inp.sequence ?? sequence,
+        witnessUtxo: { script, value: inp.value },
+        tapInternalKey: t.tapInternalKey,
+        tapLeafScript: t.tapLeafScript,
+        tapBip32Derivation: t.tapBip32Derivation,
+      });
+      totalIn += inp.value;
+      return;
+    }
     const witnessScript = out.getWitnessScript();
     const redeemScript = out.getRedeemScript();
-    if (inp.sequence !== undefined && (!Number.isInteger(inp.sequence) || inp.sequence < 0 || inp.sequence > 0xffffffff)) throw new RangeError(`"inputs[${n}].sequence" must be a 32-bit unsigned integer`);
     psbt.addInput({
       hash: inp.txid,
       index: inp.vout,
@@ -274,6 +289,12 @@ export function createPsbt(opts: CreatePsbtOptions): string {
       return;
     }
     const out = vaultOutput(descriptor, network, 1, o.index);
+    if (out.isTaproot()) {
+      const t = taprootFieldsOf(out, bitcoinjsNetwork(network));
+      psbt.addOutput({ script: out.getScriptPubKey(), value: o.value });
+      psbt.updateOutput(n, { tapInternalKey: t.tapInternalKey, tapBip32Derivation: t.tapBip32Derivation, ...(t.tapTree.leaves.length > 0 ? { tapTree: t.tapTree } : {}) });
+      return;
+    }
     const witnessScript = out.getWitnessScript();
     const redeemScript = out.getRedeemScript();
     psbt.addOutput({ script: out.getScriptPubKey(), value: o.value });
@@ -367,10 +388,16 @@ export interface FinalizeOptions {
  * @example extractTransaction(finalizePsbt(combined))
  */
 export function finalizePsbt(input: string | Uint8Array, opts: FinalizeOptions = {}): string {
+  ensureEcc();
   const network = opts.network ?? 'main';
   const { psbt } = decodePsbt(input, network);
   psbt.data.inputs.forEach((inp, i) => {
     if (isFinalized(inp)) return;
+    if (inp.tapInternalKey || inp.tapLeafScript) {
+      if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is a taproot input: the vault descriptor is needed to finalize it`);
+      finalizeTaprootWithDescriptor(psbt, i, opts.descriptor, network);
+      return;
+    }
     const sigs = inp.partialSig ?? [];
     const ms = multisigOf(spendingScriptOf(inp));
     if (ms) {
@@ -407,12 +434,12 @@ function tryFinalize(psbt: Psbt, i: number): void {
  * script, re-derived from the descriptor, is the input's.
  */
 export function locateVaultInput(
-  inp: { bip32Derivation?: { path: string }[]; witnessScript?: Uint8Array; redeemScript?: Uint8Array; witnessUtxo?: { script: Uint8Array } },
+  inp: { bip32Derivation?: { path: string }[]; tapBip32Derivation?: { path: string }[]; witnessScript?: Uint8Array; redeemScript?: Uint8Array; witnessUtxo?: { script: Uint8Array } },
   descriptor: string,
   network: Network,
 ): { branch: number; index: number; output: OutputInstance } | undefined {
   const tried = new Set<string>();
-  for (const d of inp.bip32Derivation ?? []) {
+  for (const d of [...(inp.bip32Derivation ?? []), ...(inp.tapBip32Derivation ?? [])]) {
     const steps = d.path.split('/');
     const idx = steps[steps.length - 1];
     const br = steps[steps.length - 2];
@@ -490,6 +517,18 @@ function timelockMismatch(psbt: Psbt, i: number, c: { nLockTime: number | undefi
 export function satisfiableWithDescriptor(psbt: Psbt, i: number, descriptor: string, network: Network): boolean {
   const inp = psbt.data.inputs[i];
   if (!inp) return false;
+  if (inp.tapInternalKey || inp.tapLeafScript) {
+    const tsigs = (inp.tapScriptSig ?? []).map((x) => ({ pubkey: x.pubkey, signature: x.signature }));
+    if (tsigs.length === 0) return false;
+    try {
+      const found = locateVaultInput(inp, descriptor, network);
+      if (!found) return false;
+      const r = vaultOutputWithSigners(descriptor, network, found.branch, found.index, tsigs.map((x) => x.pubkey), true).getTapScriptSatisfaction(tsigs);
+      return timelockMismatch(psbt, i, r) === undefined;
+    } catch {
+      return false;
+    }
+  }
   const sigs = inp.partialSig ?? [];
   if (sigs.length === 0) return false;
   try {
@@ -502,9 +541,30 @@ export function satisfiableWithDescriptor(psbt: Psbt, i: number, descriptor: str
   }
 }
 
-function vaultOutputWithSigners(descriptor: string, network: Network, branch: number, index: number, signersPubKeys: Uint8Array[]): OutputInstance {
+function finalizeTaprootWithDescriptor(psbt: Psbt, i: number, descriptor: string, network: Network): void {
+  const inp = psbt.data.inputs[i];
+  if (!inp) throw new RangeError(`"input" ${i} out of range`);
+  const found = locateVaultInput(inp, descriptor, network);
+  if (!found || !found.output.isTaproot()) throw new DomainError('PSBT_MISMATCH', `input ${i} does not belong to the given vault descriptor`);
+  const sigs = (inp.tapScriptSig ?? []).map((s) => ({ pubkey: s.pubkey, signature: s.signature }));
+  let sat: { stackItems: Uint8Array[]; tapLeafHash: Uint8Array; nLockTime: number | undefined; nSequence: number | undefined };
+  try {
+    sat = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey), true).getTapScriptSatisfaction(sigs);
+  } catch (e) {
+    throw new DomainError('PSBT_INCOMPLETE', `input ${i} cannot be satisfied with its ${sigs.length} signature(s): ${firstLine(e)}`);
+  }
+  const timelockProblem = timelockMismatch(psbt, i, sat);
+  if (timelockProblem) throw new DomainError('PSBT_INCOMPLETE', `input ${i}: ${timelockProblem}`);
+  const leaf = (inp.tapLeafScript ?? []).find((l) => hex.encode(tapLeafHash(l.script, l.leafVersion)) === hex.encode(sat.tapLeafHash));
+  if (!leaf) throw new DomainError('INVALID_PSBT', `input ${i}: the satisfied leaf is missing from PSBT_IN_TAP_LEAF_SCRIPT`);
+  const witness = serializeWitness([...sat.stackItems, leaf.script, leaf.controlBlock]);
+  psbt.finalizeTaprootInput(i, undefined, () => ({ finalScriptWitness: witness }));
+}
+
+function vaultOutputWithSigners(descriptor: string, network: Network, branch: number, index: number, signersPubKeys: Uint8Array[], scriptPath = false): OutputInstance {
   const multipath = /<\d+(;\d+)+>/.test(descriptor);
   return new Output({
+    ...(scriptPath ? { taprootSpendPath: 'script' as const } : {}),
     descriptor,
     network: bitcoinjsNetwork(network),
     ...(multipath ? { change: branch } : {}),
@@ -575,9 +635,14 @@ const SIGHASH_ALL = 0x01;
  * @example verifyPartialSignatures(partial, vault.descriptor, 'regtest')
  */
 export function verifyPartialSignatures(input: string | Uint8Array, descriptor: string, network: Network): void {
+  ensureEcc();
   const { psbt } = decodePsbt(input, network);
   psbt.data.inputs.forEach((inp, i) => {
-    if (inp.tapKeySig || (inp.tapScriptSig?.length ?? 0) > 0) throw new DomainError('INVALID_SIGNATURE', `input ${i}: taproot signatures cannot be checked yet`);
+    if (inp.tapKeySig) throw new DomainError('INVALID_SIGNATURE', `input ${i}: taproot key-path signatures cannot be checked yet`);
+    if ((inp.tapScriptSig?.length ?? 0) > 0) {
+      verifyTapScriptSignatures(psbt, i, descriptor, network);
+      return;
+    }
     const sigs = inp.partialSig ?? [];
     if (sigs.length === 0) return;
     const found = locateVaultInput(inp, descriptor, network);
@@ -605,6 +670,31 @@ export function verifyPartialSignatures(input: string | Uint8Array, descriptor: 
       if (!ok) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} does not verify`);
     }
   });
+}
+
+function verifyTapScriptSignatures(psbt: Psbt, i: number, descriptor: string, network: Network): void {
+  const inp = psbt.data.inputs[i];
+  if (!inp) throw new RangeError(`"input" ${i} out of range`);
+  const found = locateVaultInput(inp, descriptor, network);
+  if (!found || !found.output.isTaproot()) throw new DomainError('INVALID_SIGNATURE', `input ${i}: not an output of this vault, its signatures cannot be checked`);
+  if (!inp.witnessUtxo || hex.encode(inp.witnessUtxo.script) !== hex.encode(found.output.getScriptPubKey())) {
+    throw new DomainError('INVALID_SIGNATURE', `input ${i}: the UTXO script is not the vault's script at ${found.branch}/${found.index}`);
+  }
+  const vaultKeys = taprootFieldsOf(found.output, bitcoinjsNetwork(network)).tapBip32Derivation.map((d) => hex.encode(d.pubkey));
+  for (const s of inp.tapScriptSig ?? []) {
+    const pk = hex.encode(s.pubkey);
+    if (!vaultKeys.includes(pk)) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} which is not a key of this vault at ${found.branch}/${found.index}`);
+    if (s.signature.length !== 64 && !(s.signature.length === 65 && s.signature[64] === SIGHASH_ALL)) {
+      throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} is not SIGHASH_DEFAULT or SIGHASH_ALL`);
+    }
+  }
+  let ok: boolean;
+  try {
+    ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verifySchnorr(msghash, pubkey, signature));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new DomainError('INVALID_SIGNATURE', `input ${i}: a taproot signature does not verify`);
 }
 
 function decodeScriptSignature(sig: Uint8Array, i: number, pk: string): number {
