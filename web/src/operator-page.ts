@@ -2,6 +2,7 @@
 // Sections for endpoints the server does not offer yet say so instead of pretending.
 import { api, ApiError, getToken, setToken, type OpenApiDoc, type Session, type TokenInfo } from './api.ts';
 import { append, h, section, table } from './dom.ts';
+import { auditView, policyView, proposalsView } from './governance-panels.ts';
 
 const AREAS: Array<{ title: string; id: string; paths: string[]; what: string }> = [
   { title: 'Vaults', id: 'op-vaults', paths: ['/api/v1/vaults'], what: 'the reserve’s wallets with their keys and balances' },
@@ -130,7 +131,15 @@ export async function renderOperator(root: HTMLElement): Promise<void> {
       }
       try {
         const data = await api<unknown>(p.replace('/api/v1', ''), { auth: true });
-        panel.append(p === '/api/v1/vaults' ? vaultsTable(data) : genericTable(data));
+        const paths = new Set(Object.keys(doc.paths));
+        const refresh = (): void => void renderOperator(root);
+        panel.append(
+          p === '/api/v1/vaults' ? vaultsTable(data)
+            : p === '/api/v1/proposals' ? proposalsView(data, session, refresh, paths)
+              : p === '/api/v1/policy' ? policyView(data)
+                : p === '/api/v1/audit' ? await auditView(data)
+                  : genericTable(data),
+        );
       } catch (e) {
         panel.append(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
       }
