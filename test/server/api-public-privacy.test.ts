@@ -6,6 +6,11 @@ import { after, before, test } from 'node:test';
 import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
 import { MemoryPublicView, sampleReserve } from '../helpers/memory-public-view.ts';
 import { startTestApi, type TestApi } from '../helpers/api-server.ts';
+import { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
+import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
+import { addMember } from '../../src/app/add-member.ts';
+import { proposePolicy } from '../../src/app/propose-policy.ts';
+import { policyDoc } from '../spend/fixtures.ts';
 
 const PRIVATE = {
   memo: 'pay the Bukele consultancy invoice 17',
@@ -90,4 +95,34 @@ test('even the admin never sees a token secret again after creation', async () =
   assert.equal(res.statusCode, 200);
   for (const secret of Object.values(api.token)) assert.ok(!res.body.includes(secret));
   assert.ok(!res.body.includes('token_hash') && !res.body.includes('tokenHash'));
+});
+
+test('the public never sees governance: no proposal memos, approvals, policy, audit entries or members', async () => {
+  // real governance data in the same database: members, a policy, audit entries naming them
+  const spends = new SqlSpendStore(api.db);
+  const deps = { spends, vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21) };
+  await addMember(deps, { actor: undefined, name: 'Rosa Secret Administrator', roles: ['admin'], groups: [] });
+  await addMember(deps, { actor: 'Rosa Secret Administrator', name: 'Carlos Hidden Approver', roles: ['approver'], groups: ['central-bank'] });
+  await proposePolicy(deps, { actor: 'Rosa Secret Administrator', document: policyDoc() });
+  await spends.appendAudit({ actor: 'carlos-hidden-approver', role: 'approver', action: 'spend.approve', object: 'proposal:7', details: { memo: PRIVATE.memo }, atMs: Date.UTC(2026, 7, 21) });
+  const secrets = ['Rosa Secret Administrator', 'rosa-secret-administrator', 'carlos-hidden-approver', PRIVATE.memo, 'spend.approve', 'test reserve policy', 'central-bank'];
+
+  for (const url of PUBLIC_GETS.filter((u) => u !== '/openapi.json')) {
+    const res = await api.app.inject({ url: `/api/v1${url}` });
+    assert.equal(res.statusCode, 200, url);
+    for (const s of secrets) assert.ok(!res.body.includes(s), `${url} leaks "${s}"`);
+  }
+  const governance = ['/proposals', '/proposals/1', '/proposals/1/psbt', '/proposals/1/policy-test', '/policy', '/audit', '/audit/verify', '/members'];
+  assert.ok(governance.every((g) => api.routes.some((r) => r.method === 'GET' && r.path === g.replace(/\/1(\/|$)/, '/:id$1'))), 'every governance read is offered (and checked here)');
+  for (const url of governance) {
+    const res = await api.app.inject({ url: `/api/v1${url}` });
+    assert.equal(res.statusCode, 401, url);
+    assert.equal((res.json() as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+    for (const s of secrets) assert.ok(!res.body.includes(s), `${url} leaks "${s}" to the public`);
+  }
+  // while a token holder does see them (the data is really there)
+  const seen = await api.app.inject({ url: '/api/v1/audit', headers: { authorization: `Bearer ${api.token.auditor}` } });
+  assert.ok(seen.body.includes('carlos-hidden-approver') && seen.body.includes(PRIVATE.memo.replace(/"/g, '\\"')), seen.body.slice(0, 300));
+  const members = await api.app.inject({ url: '/api/v1/members', headers: { authorization: `Bearer ${api.token.operator}` } });
+  assert.ok(members.body.includes('Rosa Secret Administrator'));
 });
