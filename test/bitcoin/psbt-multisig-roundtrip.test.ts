@@ -319,3 +319,20 @@ test('taproot 2-of-3 tr(NUMS,sortedmulti_a(2,A,B,C)): create, sign separately, c
   ts.signature[3] = (ts.signature[3] ?? 0) ^ 1;
   assert.equal(codeOf(() => verifyPartialSignatures(forged.toBase64(), descriptor, 'regtest')), 'INVALID_SIGNATURE');
 });
+
+test("'h' hardened markers in key origins are written as hardened derivations (wsh and tr vaults)", () => {
+  const NUMS = '50929b74c1a04954b78b4b6035e97a5e078a5a0f28ec96d547bfee9ace803ac0';
+  for (const body of [
+    `wsh(sortedmulti(2,${keyExpr(A)},${keyExpr(B)},${keyExpr(C)}))`,
+    `tr(${NUMS},sortedmulti_a(2,${keyExpr(A)},${keyExpr(B)},${keyExpr(C)}))`,
+  ]) {
+    const descriptor = withChecksum(body.replace(/'/g, 'h'));
+    const f = funding(descriptor, 0, 2, 40_000n, 31);
+    const unsigned = createPsbt({ network: 'regtest', descriptor, inputs: [{ txid: f.getId(), vout: 0, value: 40_000n, change: false, index: 2 }], outputs: [{ address: PAYEE, value: 39_000n }] });
+    const inp = decodePsbt(unsigned, 'regtest').psbt.data.inputs[0];
+    const paths = [...(inp?.bip32Derivation ?? []), ...(inp?.tapBip32Derivation ?? [])].map((d) => d.path);
+    assert.deepEqual([...new Set(paths)], ["m/48'/1'/0'/2'/0/2"]);
+    // the signer derives the declared path and finds its key
+    assert.equal(signPsbtWithKey(unsigned, parseExtendedPrivateKey(B.toBase58(), 'key B')).added, 1);
+  }
+});

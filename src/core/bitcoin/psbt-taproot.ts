@@ -83,7 +83,8 @@ export function taprootFieldsOf(out: OutputInstance, network: BNetwork): Taproot
     const xonly = info.pubkey.length === 33 ? info.pubkey.subarray(1) : info.pubkey;
     const fp = info.masterFingerprint ?? info.bip32?.fingerprint;
     if (!fp) continue;
-    const path = info.path ?? `m${info.keyPath ?? ''}`;
+    // bip174 reads only ' as hardened: an "h" origin (48h/1h/…) would be serialized as unhardened
+    const path = (info.path ?? `m${info.keyPath ?? ''}`).replace(/h/g, "'");
     const leafHashes = leaves.filter((l) => contains(l.output, xonly)).map((l) => tapLeafHash(l.output, l.version));
     if (tapBip32Derivation.some((d) => d.pubkey.every((b, i) => b === xonly[i]))) continue;
     tapBip32Derivation.push({ masterFingerprint: fp, pubkey: Uint8Array.from(xonly), path, leafHashes });
