@@ -9,7 +9,7 @@ import { DomainError } from '../core/errors.ts';
 import { addressToScript } from '../core/bitcoin/address.ts';
 import { createPsbt, decodePsbt, multisigOf, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
 import { compactSizeLength } from '../core/coinselect/tx-size.ts';
-import { selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
+import { LONG_TERM_FEE_RATES, selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
 import { assertFeeWithinCap, dustLimitForScript } from '../core/spend/safety-nets.ts';
 import { LIVE_STATES } from '../core/spend/state-machine.ts';
 import type { Member, ProposalInput, ProposalOutput, SpendKind, SpendProposal } from '../core/spend/types.ts';
@@ -37,8 +37,12 @@ export interface ProposeSpendResult {
   readonly decision: PolicyDecision;
 }
 
-/** The long-term fee rate below which consolidating pays (10 sat/vB). */
-export const LONG_TERM_FEE_RATE_KVB = 10_000n;
+/**
+ * The long-term fee rate coin selection assumes: 0, i.e. pay the least fee now (see
+ * docs/adr/0005-coin-selection-minimizes-fees.md); `LONG_TERM_FEE_RATES.consolidate` would spend
+ * extra coins at low rates instead.
+ */
+export const LONG_TERM_FEE_RATE_KVB = LONG_TERM_FEE_RATES.minimizeFee;
 /** Sane bounds for a node's estimate, sat per 1000 vB. */
 const MIN_FEE_RATE_KVB = 1_000n;
 const MAX_ESTIMATE_KVB = 500_000n;

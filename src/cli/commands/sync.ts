@@ -8,6 +8,8 @@ import { DomainError } from '../../core/errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { requireVault, vaultStore } from './vault.ts';
 import type { ChainSource } from '../../core/chain/chain-source.ts';
+import { trackProposals } from '../../app/track-proposals.ts';
+import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 
 export async function openChain(ctx: CliContext): Promise<ChainSource> {
   const cfg = ctx.config();
@@ -33,6 +35,8 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<S
         bar.done();
       }
     }
+    // Follow broadcast spend proposals into history (confirmed, or replaced by another spend).
+    await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined }, vaultArg ? { vaultId: vaults[0]?.id } : {});
     return summaries;
   } finally {
     await chain.close();
