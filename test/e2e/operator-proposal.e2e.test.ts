@@ -125,7 +125,13 @@ test('the operator sees the demo proposal waiting for the central bank; the appr
     writeFileSync(file, signed);
     await page.setInputFiles(`${card} input[type=file]`, file);
     await page.click(`${card} form.upload button[type=submit]`);
-    await page.locator(`${card} .op-status`, { hasText: after }).waitFor();
+    try {
+      // generous: on a loaded CI machine verifying and combining can take a while
+      await page.locator(`${card} .op-status`, { hasText: after }).waitFor({ timeout: 120_000 });
+    } catch (e) {
+      const shown = await page.locator(`${card} .op-status`).allTextContents().catch(() => []);
+      throw new Error(`after uploading ${holder}'s signature the page said: ${JSON.stringify(shown)} (${(e as Error).message.split('\n')[0]})`);
+    }
   }
   await page.waitForSelector(`${card} [data-action="Finalize"]`);
   await page.click(`${card} [data-action="Finalize"]`);
