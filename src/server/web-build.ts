@@ -3,20 +3,36 @@
  * Vite's JavaScript API into a temporary folder and renames it into place, so two servers starting
  * at once never serve a half-written build.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const WEB_DIR = join(import.meta.dirname, '..', '..', 'web');
 export const WEB_DIST = join(WEB_DIR, 'dist');
 
-/** Build `web/dist` if it is missing; resolves to its path. */
+/** Newest modification time (ms) of the dashboard's sources: web/ without dist and node_modules. */
+function newestSource(dir = WEB_DIR): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === 'dist' || name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    const st = statSync(p);
+    newest = Math.max(newest, st.isDirectory() ? newestSource(p) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/** Build `web/dist` if it is missing or older than the dashboard's sources; resolves to its path. */
 export async function ensureWebBuilt(opts: { force?: boolean } = {}): Promise<string> {
-  if (!opts.force && existsSync(join(WEB_DIST, 'index.html'))) return WEB_DIST;
+  const index = join(WEB_DIST, 'index.html');
+  if (!opts.force && existsSync(index) && statSync(index).mtimeMs >= newestSource()) return WEB_DIST;
   const tmp = join(WEB_DIR, `.dist-${process.pid}-${Date.now()}`);
   const { build } = await import('vite');
   try {
     await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
-    if (opts.force) rmSync(WEB_DIST, { recursive: true, force: true });
+    const fresh = (): boolean => existsSync(index) && statSync(index).mtimeMs >= newestSource();
+    // Another process may have put a fresh build in place meanwhile: keep it (it may be serving).
+    if (!opts.force && fresh()) return WEB_DIST;
+    rmSync(WEB_DIST, { recursive: true, force: true }); // stale or forced
     try {
       renameSync(tmp, WEB_DIST);
     } catch (e) {

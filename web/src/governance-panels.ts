@@ -56,7 +56,9 @@ async function downloadPsbt(id: number): Promise<void> {
 function proposalCard(p: ProposalWire, session: Session, refresh: () => void, offered: Set<string>): HTMLElement {
   const may = (perm: string): boolean => session.permissions.includes(perm);
   const status = h('p', { class: 'op-status', role: 'status' });
-  const run = (label: string, fn: () => Promise<unknown>, done: string): HTMLButtonElement => {
+  // `changes: false` for read-only actions (downloads): re-rendering the page after them would throw
+  // away what the person is doing meanwhile, such as a file already chosen for upload.
+  const run = (label: string, fn: () => Promise<unknown>, done: string, changes = true): HTMLButtonElement => {
     const b = h('button', { type: 'button', class: 'secondary small', 'data-action': label }, label) as HTMLButtonElement;
     b.addEventListener('click', () => {
       b.disabled = true;
@@ -65,7 +67,8 @@ function proposalCard(p: ProposalWire, session: Session, refresh: () => void, of
       fn().then(
         () => {
           status.textContent = done;
-          refresh();
+          if (changes) refresh();
+          else b.disabled = false;
         },
         (e: unknown) => {
           status.textContent = e instanceof Error ? e.message : String(e);
@@ -79,12 +82,12 @@ function proposalCard(p: ProposalWire, session: Session, refresh: () => void, of
   const actions: HTMLElement[] = [];
   if (p.state === 'proposed' && may('proposals.approve')) actions.push(run('Approve', () => api(`/proposals/${p.id}/approve`, { method: 'POST', auth: true }), 'Approval recorded.'));
   if ((p.state === 'approved' || p.state === 'signed') && may('proposals.execute')) {
-    actions.push(run('Download PSBT', () => downloadPsbt(p.id), `Downloaded proposal-${p.id}.psbt: give it to each signer (Sparrow, Caravan, Bitcoin Core, a hardware signer).`));
+    actions.push(run('Download PSBT', () => downloadPsbt(p.id), `Downloaded proposal-${p.id}.psbt: give it to each signer (Sparrow, Caravan, Bitcoin Core, a hardware signer).`, false));
     const b64 = h('pre', { class: 'code', hidden: true, id: `psbt-b64-${p.id}` });
     actions.push(run('Show base64', async () => {
       b64.textContent = (await api<{ psbt: string }>(`/proposals/${p.id}/psbt`, { auth: true })).psbt;
       b64.hidden = false;
-    }, 'The PSBT as base64 text is shown below.'));
+    }, 'The PSBT as base64 text is shown below.', false));
     actions.push(b64);
   }
   if (p.state === 'approved' && may('proposals.execute')) {
