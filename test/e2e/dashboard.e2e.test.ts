@@ -104,7 +104,10 @@ test('the public page shows the API’s totals, a dated chart, every address, tr
   assert.equal(await page.locator('#tx-table tbody tr').count(), 25);
   assert.ok((await page.locator('#tx-table').textContent())?.includes('waiting to be confirmed'));
   await page.click('#tx-more');
-  await page.waitForFunction("document.querySelectorAll('#tx-table tbody tr').length === 50");
+  // A locator wait, not waitForFunction: Playwright evaluates a string predicate with eval, which the
+  // dashboard's CSP (no 'unsafe-eval') rightly blocks whenever the predicate has to be polled.
+  await page.locator('#tx-table tbody tr').nth(49).waitFor();
+  assert.equal(await page.locator('#tx-table tbody tr').count(), 50);
   const verifyText = (await page.textContent('#verify')) ?? '';
   const descriptor = (await view.verification()).vaults[0]?.descriptors[0] ?? '-';
   assert.ok(verifyText.includes(`bitcoin-cli -regtest deriveaddresses "${descriptor}" '[0,19]'`), verifyText);
