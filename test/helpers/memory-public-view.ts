@@ -8,6 +8,7 @@
  * computed here, not hard-coded, so the tests check the server against independent arithmetic.
  * Replace with the SQL view in the tests once it exists.
  */
+import { seededRandom } from '../../src/core/coinselect/seeded-random.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import type { Network } from '../../src/core/network.ts';
 import type {
@@ -132,16 +133,9 @@ export class MemoryPublicView implements PublicReserveView {
   }
 }
 
-/** A deterministic generator (mulberry32) so fixtures and fuzz runs are reproducible. */
+/** A deterministic generator (the core's seeded mulberry32) so fixtures and fuzz runs are reproducible. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 function hex64(rand: () => number): string {
