@@ -130,7 +130,7 @@ test('the operator sees the demo proposal waiting for the central bank; the appr
       await page.locator(`${card} .op-status`, { hasText: after }).waitFor({ timeout: 120_000 });
     } catch (e) {
       const shown = await page.locator(`${card} .op-status`).allTextContents().catch(() => []);
-      throw new Error(`after uploading ${holder}'s signature the page said: ${JSON.stringify(shown)} (${(e as Error).message.split('\n')[0]})`);
+      throw new Error(`after uploading ${holder}'s signature the page said: ${JSON.stringify(shown)} (${(e as Error).message.split('\n')[0]})`, { cause: e });
     }
   }
   await page.waitForSelector(`${card} [data-action="Finalize"]`);

@@ -127,7 +127,7 @@ forEachEngine('vault sync on regtest', (t) => {
       assert.equal((await store.balance(vault.id)).confirmed, before + amount);
       // Disconnect the last `depth` blocks: the receive goes back to the mempool (as in Core).
       await node.invalidateBlock(first ?? '');
-      let s = await sync();
+      const s = await sync();
       assert.equal(s.reorg?.depth, depth, `reorg of depth ${depth} detected`);
       let bal = await store.balance(vault.id);
       assert.equal(bal.confirmed, before, `depth ${depth}: the receive left the confirmed balance`);
@@ -135,7 +135,7 @@ forEachEngine('vault sync on regtest', (t) => {
       assert.equal(bal.confirmed, await nodeBalance(node, store, vault));
       // A longer chain confirms it again at another height: counted once.
       await node.mine(depth + 1);
-      s = await sync();
+      await sync();
       bal = await store.balance(vault.id);
       assert.equal(bal.confirmed, before + amount, `depth ${depth}: nothing double-counted`);
       assert.equal(bal.unconfirmed, 0n);
