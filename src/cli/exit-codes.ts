@@ -13,6 +13,8 @@ export const EXIT = {
   CHAIN: 8,
   STORE: 9,
   TAMPERED: 10,
+  /** The price source has no recent enough BTC/USD price (PRICE_UNAVAILABLE). */
+  PRICE: 11,
 } as const;
 
 /**
@@ -51,5 +53,6 @@ export const EXIT_CODE_BY_ERROR: Record<ErrorCode, number> = {
   CHAIN_SYNCING: EXIT.CHAIN,
   CHAIN_BAD_RESPONSE: EXIT.CHAIN,
   STORE_UNAVAILABLE: EXIT.STORE,
+  PRICE_UNAVAILABLE: EXIT.PRICE,
   AUDIT_TAMPERED: EXIT.TAMPERED,
 };

@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'CHAIN_SYNCING',
   'CHAIN_BAD_RESPONSE',
   'STORE_UNAVAILABLE',
+  // no BTC/USD price recent enough for a USD-limited policy rule the engine reached
+  'PRICE_UNAVAILABLE',
   'MALFORMED_DATA',
 ] as const;
 

@@ -37,6 +37,8 @@ export const HTTP_STATUS_BY_ERROR: Record<ErrorCode, number> = {
   CHAIN_SYNCING: 503,
   CHAIN_BAD_RESPONSE: 502,
   STORE_UNAVAILABLE: 503,
+  // a USD-limited rule needs a price the source cannot give (missing or too old): retry after updating it
+  PRICE_UNAVAILABLE: 503,
   // the stored log no longer verifies: the server refuses to serve it as if it were sound
   AUDIT_TAMPERED: 500,
 };
