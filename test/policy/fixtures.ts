@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePolicyJson } from '../../src/core/policy/parse-policy.ts';
-import type { Policy, PolicyContext } from '../../src/core/policy/types.ts';
+import type { Policy, PolicyContext, PolicyDecision } from '../../src/core/policy/types.ts';
 
 export const EXAMPLE_POLICY_TEXT = readFileSync(join(import.meta.dirname, '../../docs/examples/policy.json'), 'utf8');
 export const examplePolicy = (): Policy => parsePolicyJson(EXAMPLE_POLICY_TEXT);
@@ -27,7 +27,13 @@ export function context(over: Partial<PolicyContext> & { sats?: bigint } = {}): 
     nowMs: MONDAY_10H,
     recentSpends: [],
     allowlist: [{ address: PAYEE, addedAtMs: MONDAY_10H - 30 * DAY }],
-    usdPerBtcCents: null,
+    price: null,
     ...over,
   };
+}
+
+/** The decision, narrowed to an approval (fails the test when it is not one). */
+export function approvalOf(d: PolicyDecision): Extract<PolicyDecision, { outcome: 'approval' }> {
+  if (d.outcome !== 'approval') throw new Error(`expected an approval decision, got ${d.outcome} (${d.explanation.join(' | ')})`);
+  return d;
 }

@@ -1,7 +1,9 @@
 // The remaining conditions, each at its boundary: time-of-day windows (also across midnight),
 // share of the vault balance in basis points, amounts in US cents through a price, initiator role.
+// (USD limits in full, with the price's age and the refusals: policy-usd-limit.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDomainError } from '../../src/core/errors.ts';
 import { evaluatePolicy } from '../../src/core/policy/evaluate-policy.ts';
 import { parsePolicy } from '../../src/core/policy/parse-policy.ts';
 import type { Policy, RuleConditions } from '../../src/core/policy/types.ts';
@@ -48,16 +50,14 @@ test('share of balance: integer basis points, the boundary included', () => {
   assert.equal(matches(p, { sats: 1n, vaultBalanceSats: 0n }), false); // an empty vault: any spend exceeds any share
 });
 
-test('USD amount: rounded up to the cent at the given price; without a price the rule does not match', () => {
+test('USD amount: rounded up to the cent at the given price; without a price the engine refuses', () => {
   const p = onlyIf({ maxAmountUsdCents: '1000000' }); // $10,000
-  const price = 6_500_000n; // $65,000.00 per BTC
+  const price = { usdPerBtcCents: 6_500_000n, date: '2026-01-05', source: 'test' }; // $65,000.00 per BTC
   // 15,384,615 sats × 6,500,000 / 10^8 = 999,999.975 cents → 1,000,000 (rounded up): allowed.
-  assert.equal(matches(p, { sats: 15_384_615n, usdPerBtcCents: price }), true);
+  assert.equal(matches(p, { sats: 15_384_615n, price }), true);
   // One more sat: 1,000,000.04 → 1,000,001 cents: over.
-  assert.equal(matches(p, { sats: 15_384_616n, usdPerBtcCents: price }), false);
-  const noPrice = evaluatePolicy(p, context({ sats: 1n, usdPerBtcCents: null }));
-  assert.equal(noPrice.ruleId, 'else');
-  assert.match(noPrice.explanation[0] ?? '', /no BTC\/USD price available/);
+  assert.equal(matches(p, { sats: 15_384_616n, price }), false);
+  assert.throws(() => evaluatePolicy(p, context({ sats: 1n, price: null })), (e) => isDomainError(e) && e.code === 'PRICE_UNAVAILABLE');
 });
 
 test('initiator role: any of the listed roles', () => {
@@ -77,7 +77,7 @@ test('conditions in one rule are ANDed, and every failing one is named', () => {
     timeOfDayUtc: { from: '00:00', to: '01:00' },
     initiatorRoles: ['minister'],
   };
-  const d = evaluatePolicy(onlyIf(when), context({ sats: 5_000n, usdPerBtcCents: 10_000_000n }));
+  const d = evaluatePolicy(onlyIf(when), context({ sats: 5_000n, price: { usdPerBtcCents: 10_000_000n, date: '2026-01-05', source: 'test' } }));
   assert.equal(d.ruleId, 'else');
   const reasons = (d.explanation[0] ?? '').split('; ');
   assert.equal(reasons.length, 5, d.explanation[0]); // all but the allowlist and the share (0.01% of 1,000 BTC) fail

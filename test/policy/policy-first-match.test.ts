@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { evaluatePolicy } from '../../src/core/policy/evaluate-policy.ts';
 import { explainDecision } from '../../src/core/policy/explain.ts';
 import { parsePolicy } from '../../src/core/policy/parse-policy.ts';
-import { BTC, MONDAY_10H, HOUR, context, examplePolicy } from './fixtures.ts';
+import { BTC, MONDAY_10H, HOUR, approvalOf, context, examplePolicy } from './fixtures.ts';
 
 test('a small payment in office hours matches rule 2 after rule 1 is skipped', () => {
   const d = evaluatePolicy(examplePolicy(), context({ sats: 50_000_000n }));
@@ -21,7 +21,7 @@ test('a small payment in office hours matches rule 2 after rule 1 is skipped', (
 test('1.5 BTC skips both small-payment rules, naming the amount, and needs the weekly quorum', () => {
   const d = evaluatePolicy(examplePolicy(), context({ sats: 150_000_000n }));
   assert.equal(d.ruleId, 'weekly-limit-office-hours');
-  assert.equal(d.signingDelaySeconds, 86_400);
+  assert.equal(approvalOf(d).signingDelaySeconds, 86_400);
   assert.equal(d.explanation[1], "rule 2 'small-office-hours' skipped: amount 150000000 sats > limit 100000000 sats");
   assert.equal(d.explanation[2], "rule 3 'small-after-hours' skipped: amount 150000000 sats > limit 100000000 sats");
   assert.match(d.explanation[3] ?? '', /→ approval by 2 of finance AND 1 of central-bank, then a signing delay of 1 d$/);

@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluatePolicy } from '../../src/core/policy/evaluate-policy.ts';
 import { spendReadiness } from '../../src/core/policy/spend-readiness.ts';
-import { BTC, DAY, MONDAY_10H, context, examplePolicy } from './fixtures.ts';
+import { BTC, DAY, MONDAY_10H, approvalOf, context, examplePolicy } from './fixtures.ts';
 
 test('weekly-limit spend: quorum, then 24 h, then ready', () => {
   const d = evaluatePolicy(examplePolicy(), context({ sats: 5n * BTC }));
-  assert.equal(d.signingDelaySeconds, 86_400);
+  assert.equal(approvalOf(d).signingDelaySeconds, 86_400);
   const approvals = [
     { approverId: 'ana', groups: ['finance'], atMs: MONDAY_10H + 1_000 },
     { approverId: 'eva', groups: ['finance'], atMs: MONDAY_10H + 2_000 },

@@ -5,8 +5,11 @@
  *
  * Conditions, precisely:
  * - `maxAmountSats`: totalSats ≤ limit.
- * - `maxAmountUsdCents`: ceil(totalSats × usdPerBtcCents / 10^8) ≤ limit; without a price the
- *   condition does not hold (fail closed: a later, stricter rule decides).
+ * - `maxAmountUsdCents`: ceil(totalSats × usdPerBtcCents / 10^8) ≤ limit, at `ctx.price`. A rule with
+ *   this condition that the engine reaches (it is the first rule, or every rule before it was
+ *   skipped) needs a price no older than `maxPriceAgeMs` (from 00:00 UTC of the price's day to
+ *   nowMs, and not dated after nowMs); without one the engine throws PRICE_UNAVAILABLE rather than
+ *   let the rule silently pass or fail (ADR 0006). The decision records the price it used.
  * - `velocity`: the spends with `atMs > nowMs − window` (a spend exactly one window ago is outside;
  *   one a millisecond later is inside), plus this one, sum to ≤ maxSats.
  * - `destinations`: an output's address is usable when the allowlist has it with
@@ -16,10 +19,12 @@
  * - `timeOfDayUtc`: the UTC minute of `nowMs` is in [from, to), wrapping past midnight when from > to.
  * - `initiatorRoles`: the proposer has at least one of the roles.
  */
+import { DomainError } from '../errors.ts';
 import { SATS_PER_BTC } from '../money.ts';
 import { describeRequirement } from './approvals.ts';
 import { formatDuration, formatMinute, formatTime } from './explain.ts';
-import type { Policy, PolicyContext, PolicyDecision, PolicyRule, RuleConditions } from './types.ts';
+import { dayStartMs, formatAge, formatMaxAge } from './price-source.ts';
+import { DEFAULT_MAX_PRICE_AGE_MS, type Policy, type PolicyContext, type PolicyDecision, type PolicyRule, type PriceQuote, type RuleConditions } from './types.ts';
 
 interface Check {
   readonly holds: boolean;
@@ -28,7 +33,35 @@ interface Check {
 
 const MS_PER_MINUTE = 60_000;
 
-function checkConditions(c: RuleConditions, ctx: PolicyContext, policy: Policy): Check[] {
+/**
+ * The price a USD-limited rule may use, or a PRICE_UNAVAILABLE refusal naming the rule, the limit
+ * on age and what the source had.
+ */
+function usablePrice(ctx: PolicyContext, policy: Policy, rule: PolicyRule): PriceQuote {
+  const maxAgeMs = ctx.maxPriceAgeMs ?? DEFAULT_MAX_PRICE_AGE_MS;
+  const needs = `policy version ${policy.version} rule '${rule.id}' needs a BTC/USD price no older than ${formatMaxAge(maxAgeMs)}`;
+  const details = { policyVersion: policy.version, ruleId: rule.id, maxPriceAgeMs: maxAgeMs };
+  const price = ctx.price;
+  if (price === null) {
+    const why = ctx.priceProblem ? `: ${ctx.priceProblem}` : '';
+    throw new DomainError('PRICE_UNAVAILABLE', `${needs}; there is none${why} — update the price source`, { ...details, priceDate: null });
+  }
+  const ageMs = ctx.nowMs - (dayStartMs(price.date) as number);
+  if (ageMs < 0) {
+    throw new DomainError('PRICE_UNAVAILABLE', `${needs}; the latest (${price.source}) is dated ${price.date}, after now (${formatTime(ctx.nowMs)}) — check the price source`, { ...details, priceDate: price.date });
+  }
+  if (ageMs > maxAgeMs) {
+    throw new DomainError('PRICE_UNAVAILABLE', `${needs}; the latest is from ${price.date} (${formatAge(ageMs)} old, ${price.source}) — update the price source`, { ...details, priceDate: price.date });
+  }
+  return price;
+}
+
+/** ceil(sats × centsPerBtc / 10^8): the USD value in cents, rounded up. */
+export function usdCentsRoundedUp(sats: bigint, usdPerBtcCents: bigint): bigint {
+  return (sats * usdPerBtcCents + SATS_PER_BTC - 1n) / SATS_PER_BTC;
+}
+
+function checkConditions(c: RuleConditions, ctx: PolicyContext, policy: Policy, price: PriceQuote | null): Check[] {
   const checks: Check[] = [];
   const total = ctx.totalSats;
   if (c.maxAmountSats !== undefined) {
@@ -36,14 +69,13 @@ function checkConditions(c: RuleConditions, ctx: PolicyContext, policy: Policy):
     checks.push({ holds, text: `amount ${total} sats ${holds ? '≤' : '>'} limit ${c.maxAmountSats} sats` });
   }
   if (c.maxAmountUsdCents !== undefined) {
-    const price = ctx.usdPerBtcCents ?? null;
-    if (price === null) {
-      checks.push({ holds: false, text: `no BTC/USD price available to compare with the limit of ${c.maxAmountUsdCents} US cents` });
-    } else {
-      const cents = (total * price + SATS_PER_BTC - 1n) / SATS_PER_BTC;
-      const holds = cents <= c.maxAmountUsdCents;
-      checks.push({ holds, text: `amount ${cents} US cents at ${price} cents/BTC ${holds ? '≤' : '>'} limit ${c.maxAmountUsdCents} US cents` });
-    }
+    if (price === null) throw new TypeError('checkConditions: a USD limit without a usable price');
+    const cents = usdCentsRoundedUp(total, price.usdPerBtcCents);
+    const holds = cents <= c.maxAmountUsdCents;
+    checks.push({
+      holds,
+      text: `amount ${cents} US cents at ${price.usdPerBtcCents} US cents/BTC (${price.date}, ${price.source}) ${holds ? '≤' : '>'} limit ${c.maxAmountUsdCents} US cents`,
+    });
   }
   if (c.velocity !== undefined) {
     const from = ctx.nowMs - c.velocity.windowSeconds * 1000;
@@ -106,8 +138,16 @@ function validateContext(ctx: PolicyContext): void {
   ] as const) {
     if (typeof v !== 'bigint' || v < 0n) throw new RangeError(`"${label}" expected a non-negative bigint, got ${String(v)}`);
   }
-  if (ctx.usdPerBtcCents !== undefined && ctx.usdPerBtcCents !== null && (typeof ctx.usdPerBtcCents !== 'bigint' || ctx.usdPerBtcCents <= 0n)) {
-    throw new RangeError(`"usdPerBtcCents" expected a positive bigint or null, got ${String(ctx.usdPerBtcCents)}`);
+  const p: unknown = ctx.price;
+  if (p !== null) {
+    if (typeof p !== 'object') throw new TypeError(`"price" expected a price quote or null, got ${String(p)}`);
+    const q = p as PriceQuote;
+    if (typeof q.usdPerBtcCents !== 'bigint' || q.usdPerBtcCents <= 0n) throw new RangeError(`"price.usdPerBtcCents" expected a positive bigint, got ${String(q.usdPerBtcCents)}`);
+    if (typeof q.date !== 'string' || dayStartMs(q.date) === null) throw new RangeError(`"price.date" expected a day as YYYY-MM-DD, got ${String(q.date)}`);
+    if (typeof q.source !== 'string' || q.source.trim() === '') throw new RangeError(`"price.source" expected a non-empty string, got ${String(q.source)}`);
+  }
+  if (ctx.maxPriceAgeMs !== undefined && (!Number.isSafeInteger(ctx.maxPriceAgeMs) || ctx.maxPriceAgeMs < 0)) {
+    throw new RangeError(`"maxPriceAgeMs" expected a non-negative integer, got ${ctx.maxPriceAgeMs}`);
   }
   for (const s of ctx.recentSpends) {
     if (typeof s.sats !== 'bigint' || s.sats < 0n) throw new RangeError(`"recentSpends[].sats" expected a non-negative bigint, got ${String(s.sats)}`);
@@ -121,7 +161,8 @@ const label = (r: PolicyRule, i: number): string => `rule ${i + 1} '${r.id}'`;
  * @example
  *   const d = evaluatePolicy(policy, { vaultId: 'reserve', proposer: { id: 'luis', roles: ['treasury'] },
  *     outputs: [{ address: 'bc1q…', sats: 150_000_000n }], totalSats: 150_000_000n, vaultBalanceSats: 10n ** 11n,
- *     nowMs: Date.UTC(2026, 0, 5, 10), recentSpends: [], allowlist: [{ address: 'bc1q…', addedAtMs: 0 }] });
+ *     nowMs: Date.UTC(2026, 0, 5, 10), recentSpends: [], allowlist: [{ address: 'bc1q…', addedAtMs: 0 }],
+ *     price: { usdPerBtcCents: 6_500_000n, date: '2026-01-05', source: 'file /srv/btc-usd.csv' } });
  *   d.outcome      // 'approval'
  *   d.explanation  // ["rule 1 'unlisted-destination' skipped: every output goes to a usable allowlisted address",
  *                  //  "rule 2 'small-payments' skipped: amount 150000000 sats > limit 100000000 sats", …]
@@ -129,8 +170,10 @@ const label = (r: PolicyRule, i: number): string => `rule ${i + 1} '${r.id}'`;
 export function evaluatePolicy(policy: Policy, ctx: PolicyContext): PolicyDecision {
   validateContext(ctx);
   const explanation: string[] = [];
+  let used: PriceQuote | null = null;
   for (const [i, rule] of policy.rules.entries()) {
-    const checks = checkConditions(rule.when, ctx, policy);
+    if (rule.when.maxAmountUsdCents !== undefined) used = usablePrice(ctx, policy, rule);
+    const checks = checkConditions(rule.when, ctx, policy, used);
     const failed = checks.filter((c) => !c.holds);
     if (failed.length > 0) {
       explanation.push(`${label(rule, i)} skipped: ${failed.map((c) => c.text).join('; ')}`);
@@ -142,14 +185,14 @@ export function evaluatePolicy(policy: Policy, ctx: PolicyContext): PolicyDecisi
       case 'allow':
       case 'deny':
         explanation.push(`${label(rule, i)} matched: ${why} → ${then.outcome}`);
-        return { outcome: then.outcome, policyVersion: policy.version, ruleId: rule.id, requirement: null, signingDelaySeconds: 0, explanation };
+        return { outcome: then.outcome, policyVersion: policy.version, ruleId: rule.id, explanation, price: used };
       case 'approval': {
         const delay = then.signingDelaySeconds > 0 ? `, then a signing delay of ${formatDuration(then.signingDelaySeconds)}` : '';
         explanation.push(`${label(rule, i)} matched: ${why} → approval by ${describeRequirement(then.requirement)}${delay}`);
-        return { outcome: 'approval', policyVersion: policy.version, ruleId: rule.id, requirement: then.requirement, signingDelaySeconds: then.signingDelaySeconds, explanation };
+        return { outcome: 'approval', policyVersion: policy.version, ruleId: rule.id, requirement: then.requirement, signingDelaySeconds: then.signingDelaySeconds, explanation, price: used };
       }
     }
   }
   explanation.push('no rule matched → deny');
-  return { outcome: 'deny', policyVersion: policy.version, ruleId: null, requirement: null, signingDelaySeconds: 0, explanation };
+  return { outcome: 'deny', policyVersion: policy.version, ruleId: null, explanation, price: used };
 }

@@ -22,8 +22,10 @@ import { DESTINATION_CONDITIONS, type ApprovalRequirement, type DestinationCondi
 
 /** Largest number of alternatives an approval requirement may expand to (AND over OR multiplies). */
 export const MAX_REQUIREMENT_ALTERNATIVES = 256;
-const MAX_DEPTH = 8;
-const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** How deeply AND/OR requirements may nest. */
+export const MAX_DEPTH = 8;
+/** Rule ids and group names. */
+export const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 function fail(path: string, message: string): never {
   throw new DomainError('INVALID_CONFIG', `${path === '' ? 'policy' : path}: ${message}`);

@@ -27,7 +27,6 @@ export function spendReadiness(decision: PolicyDecision, approvals: readonly App
     case 'allow':
       return { ready: true, reason: `allowed by policy version ${decision.policyVersion} (${rule})`, signableAtMs: nowMs };
     case 'approval': {
-      if (decision.requirement === null) throw new TypeError('spendReadiness: an approval decision without a requirement');
       const status = approvalStatus(decision.requirement, approvals, proposerId);
       if (!status.satisfied || status.satisfiedAtMs === null) return { ready: false, reason: status.missing, signableAtMs: null };
       const at = status.satisfiedAtMs + decision.signingDelaySeconds * 1000;

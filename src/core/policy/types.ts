@@ -24,7 +24,8 @@ export type DestinationCondition = (typeof DESTINATION_CONDITIONS)[number];
 export interface RuleConditions {
   /** The transaction's total (`ctx.totalSats`) is at most this. */
   readonly maxAmountSats?: bigint;
-  /** The total valued in USD cents (rounded up) is at most this; needs a price in the context. */
+  /** The total valued in USD cents (rounded up) is at most this. A rule with it needs a recent
+   *  price whenever the engine reaches it, and refuses to decide without one (PRICE_UNAVAILABLE). */
   readonly maxAmountUsdCents?: bigint;
   /** This vault's spends in the window, plus this one, are at most `maxSats`. */
   readonly velocity?: { readonly windowSeconds: number; readonly maxSats: bigint };
@@ -64,6 +65,22 @@ export interface Policy {
   readonly rules: readonly PolicyRule[];
 }
 
+/**
+ * A BTC price in US cents per BTC, for one UTC day, and where it came from. Recorded in every
+ * decision that needed it, so an auditor can recompute the USD value of the spend.
+ */
+export interface PriceQuote {
+  /** US cents per BTC; positive. */
+  readonly usdPerBtcCents: bigint;
+  /** The UTC day the price is for, YYYY-MM-DD. Its age is counted from 00:00 UTC of that day. */
+  readonly date: string;
+  /** Where it came from, in plain words (e.g. "file /srv/treasury/btc-usd.csv"); never a secret. */
+  readonly source: string;
+}
+
+/** How old a price may be, by default, before a USD-limited rule refuses to use it: two days. */
+export const DEFAULT_MAX_PRICE_AGE_MS = 2 * 86_400_000;
+
 /** What the engine needs to know about a proposed spend. Time comes in; the engine reads no clock. */
 export interface PolicyContext {
   readonly vaultId: string;
@@ -77,20 +94,48 @@ export interface PolicyContext {
   /** This vault's earlier spends (any time; the engine applies each rule's window). */
   readonly recentSpends: readonly { readonly atMs: number; readonly sats: bigint }[];
   readonly allowlist: readonly { readonly address: string; readonly addedAtMs: number }[];
-  /** BTC price in US cents per BTC, when known. */
-  readonly usdPerBtcCents?: bigint | null;
+  /**
+   * The latest BTC/USD price the price source knows, or null when it has none. A rule with
+   * `maxAmountUsdCents` that the engine reaches refuses to decide (PRICE_UNAVAILABLE) without a
+   * price no older than `maxPriceAgeMs`; rules without a USD limit never look at it.
+   */
+  readonly price: PriceQuote | null;
+  /** Why `price` is null when the source failed (its error message); quoted in the refusal. */
+  readonly priceProblem?: string | null | undefined;
+  /** Oldest acceptable price, counted from 00:00 UTC of its day to `nowMs`; default DEFAULT_MAX_PRICE_AGE_MS. */
+  readonly maxPriceAgeMs?: number | undefined;
 }
 
-export interface PolicyDecision {
-  readonly outcome: 'allow' | 'deny' | 'approval';
+interface DecisionCommon {
   readonly policyVersion: number;
-  /** The rule that matched; null when none did (then the spend is denied). */
-  readonly ruleId: string | null;
-  readonly requirement: ApprovalRequirement | null;
-  readonly signingDelaySeconds: number;
   /** One line per rule looked at, in order, then the verdict. */
   readonly explanation: readonly string[];
+  /** The price the decision used; null when no rule it looked at needed one. */
+  readonly price: PriceQuote | null;
 }
+
+/** The engine's verdict. Only an approval carries who must approve and the signing delay. */
+export type PolicyDecision =
+  | (DecisionCommon & {
+      readonly outcome: 'allow';
+      /** The rule that allowed it. */
+      readonly ruleId: string;
+    })
+  | (DecisionCommon & {
+      readonly outcome: 'deny';
+      /** The rule that denied it; null when no rule matched. */
+      readonly ruleId: string | null;
+    })
+  | (DecisionCommon & {
+      readonly outcome: 'approval';
+      /** The rule that asks for approval. */
+      readonly ruleId: string;
+      readonly requirement: ApprovalRequirement;
+      /** Seconds between reaching the quorum and being allowed to sign. */
+      readonly signingDelaySeconds: number;
+    });
+
+export type PolicyOutcome = PolicyDecision['outcome'];
 
 export interface Approval {
   readonly approverId: string;
