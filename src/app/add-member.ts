@@ -5,7 +5,7 @@
 import { DomainError } from '../core/errors.ts';
 import { MEMBER_PERMISSION_ROLES, type Member } from '../core/spend/types.ts';
 import { vaultIdFromName } from '../core/vault/types.ts';
-import { auditOf, requireActor, type GovernanceDeps } from './governance.ts';
+import { atomically, auditOf, requireActor, type GovernanceDeps } from './governance.ts';
 
 export interface AddMemberInput {
   readonly actor: string | undefined;
@@ -33,15 +33,17 @@ export async function addMember(deps: GovernanceDeps, input: AddMemberInput): Pr
   if (!input.roles.some((r) => (MEMBER_PERMISSION_ROLES as readonly string[]).includes(r))) {
     throw new DomainError('INVALID_ARGUMENT', `a member needs at least one of the roles ${MEMBER_PERMISSION_ROLES.join(', ')}`);
   }
-  const nowMs = deps.now();
-  const member: Member = { id, name, roles: [...new Set(input.roles)], groups: [...new Set(input.groups)], createdAtMs: nowMs };
-  const details = { id, name, roles: member.roles, groups: member.groups };
-  if ((await deps.spends.members()).length === 0) {
-    if (!member.roles.includes('admin')) throw new DomainError('FORBIDDEN', 'the first member must be an admin (--role admin): they add the others');
-    await deps.spends.addMember(member, auditOf(member, 'bootstrap', 'member.add', `member:${id}`, details, nowMs));
+  return atomically(deps, async (tx) => {
+    const nowMs = tx.now();
+    const member: Member = { id, name, roles: [...new Set(input.roles)], groups: [...new Set(input.groups)], createdAtMs: nowMs };
+    const details = { id, name, roles: member.roles, groups: member.groups };
+    if ((await tx.spends.members()).length === 0) {
+      if (!member.roles.includes('admin')) throw new DomainError('FORBIDDEN', 'the first member must be an admin (--role admin): they add the others');
+      await tx.spends.addMember(member, auditOf(member, 'bootstrap', 'member.add', `member:${id}`, details, nowMs));
+      return member;
+    }
+    const admin = await requireActor(tx.spends, input.actor, 'admin');
+    await tx.spends.addMember(member, auditOf(admin, 'admin', 'member.add', `member:${id}`, details, nowMs));
     return member;
-  }
-  const admin = await requireActor(deps.spends, input.actor, 'admin');
-  await deps.spends.addMember(member, auditOf(admin, 'admin', 'member.add', `member:${id}`, details, nowMs));
-  return member;
+  });
 }

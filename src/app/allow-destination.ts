@@ -4,19 +4,21 @@
  */
 import { addressToScript } from '../core/bitcoin/address.ts';
 import type { AllowlistEntry } from '../core/spend/types.ts';
-import { auditOf, requireActor, requireVaultOf, type GovernanceDeps } from './governance.ts';
+import { atomically, auditOf, requireActor, requireVaultOf, type GovernanceDeps } from './governance.ts';
 
 /**
  * @throws FORBIDDEN (not an admin), VAULT_NOT_FOUND, INVALID_ADDRESS, NETWORK_MISMATCH, ALREADY_EXISTS
  * @example await allowDestination(deps, { actor: 'ana', vault: 'reserve', address: 'bcrt1q…' })
  */
 export async function allowDestination(deps: GovernanceDeps, input: { actor: string | undefined; vault: string; address: string }): Promise<AllowlistEntry> {
-  const admin = await requireActor(deps.spends, input.actor, 'admin');
-  const vault = await requireVaultOf(deps.vaults, input.vault);
-  const address = input.address.trim();
-  addressToScript(address, vault.network);
-  const nowMs = deps.now();
-  const entry: AllowlistEntry = { vaultId: vault.id, address, addedAtMs: nowMs, addedBy: admin.id };
-  await deps.spends.addToAllowlist(entry, auditOf(admin, 'admin', 'allowlist.add', `vault:${vault.id}`, { address }, nowMs));
-  return entry;
+  return atomically(deps, async (tx) => {
+    const admin = await requireActor(tx.spends, input.actor, 'admin');
+    const vault = await requireVaultOf(tx.vaults, input.vault);
+    const address = input.address.trim();
+    addressToScript(address, vault.network);
+    const nowMs = tx.now();
+    const entry: AllowlistEntry = { vaultId: vault.id, address, addedAtMs: nowMs, addedBy: admin.id };
+    await tx.spends.addToAllowlist(entry, auditOf(admin, 'admin', 'allowlist.add', `vault:${vault.id}`, { address }, nowMs));
+    return entry;
+  });
 }

@@ -1,13 +1,16 @@
 /**
  * Approve a spend proposal. Once the approvals meet the requirement of the rule that matched
  * (never counting the proposer; each approver fills one seat), the proposal becomes `approved` and
- * its PSBT may be exported for signing. The signing delay and the policy are checked again at broadcast.
+ * its PSBT may be exported for signing after the signing delay. The quorum is computed from the
+ * approvals stored, inside the transaction that adds this one: approvals arriving at the same
+ * moment are counted one after the other, and the one that completes the quorum moves the state.
  */
 import { DomainError } from '../core/errors.ts';
 import { approvalStatus } from '../core/policy/approvals.ts';
-import type { ApprovalStatus, PolicyDecision } from '../core/policy/types.ts';
+import type { ApprovalStatus } from '../core/policy/types.ts';
+import { assertTransition } from '../core/spend/state-machine.ts';
 import type { SpendState } from '../core/spend/types.ts';
-import { auditOf, requireActor, requireProposal, type GovernanceDeps } from './governance.ts';
+import { atomically, auditOf, requireActor, requireProposal, type GovernanceDeps } from './governance.ts';
 
 export interface ApproveProposalResult {
   readonly status: ApprovalStatus;
@@ -19,16 +22,21 @@ export interface ApproveProposalResult {
  * @example await approveProposal(deps, { actor: 'maria', proposalId: 3 })
  */
 export async function approveProposal(deps: GovernanceDeps, input: { actor: string | undefined; proposalId: number }): Promise<ApproveProposalResult> {
-  const approver = await requireActor(deps.spends, input.actor, 'approver');
-  const p = await requireProposal(deps.spends, input.proposalId);
-  if (p.state !== 'proposed') throw new DomainError('INVALID_STATE', `proposal ${p.id} is ${p.state}, not awaiting approval`);
-  const decision = p.decision as PolicyDecision;
-  if (decision.requirement === null) throw new DomainError('MALFORMED_DATA', `proposal ${p.id} awaits approval but records no requirement`);
-  const nowMs = deps.now();
-  const approval = { approverId: approver.id, groups: approver.groups, atMs: nowMs };
-  const status = approvalStatus(decision.requirement, [...(await deps.spends.approvals(p.id)), approval], p.proposer);
-  const state: SpendState = status.satisfied ? 'approved' : 'proposed';
-  const details = { groups: approver.groups, counted: approver.id !== p.proposer, quorum: status.satisfied, missing: status.missing };
-  await deps.spends.addApproval(p.id, approval, status.satisfied ? { state: 'approved' } : {}, auditOf(approver, 'approver', 'spend.approve', `proposal:${p.id}`, details, nowMs));
-  return { status, state };
+  return atomically(deps, async (tx) => {
+    const approver = await requireActor(tx.spends, input.actor, 'approver');
+    const p = await requireProposal(tx.spends, input.proposalId);
+    if (p.state !== 'proposed') throw new DomainError('INVALID_STATE', `proposal ${p.id} is ${p.state}, not awaiting approval`);
+    const decision = p.decision;
+    if (decision.outcome !== 'approval') throw new DomainError('MALFORMED_DATA', `proposal ${p.id} awaits approval but its decision is ${decision.outcome}`);
+    const nowMs = tx.now();
+    const stored = await tx.spends.approvals(p.id);
+    if (stored.some((a) => a.approverId === approver.id)) throw new DomainError('ALREADY_EXISTS', `${approver.id} already approved proposal ${p.id}`);
+    const approval = { approverId: approver.id, groups: approver.groups, atMs: nowMs };
+    const status = approvalStatus(decision.requirement, [...stored, approval], p.proposer);
+    const state: SpendState = status.satisfied ? 'approved' : 'proposed';
+    if (status.satisfied) assertTransition(p.id, p.state, 'approved');
+    const details = { groups: approver.groups, counted: approver.id !== p.proposer, quorum: status.satisfied, missing: status.missing };
+    await tx.spends.addApproval(p.id, approval, status.satisfied ? { state: 'approved' } : {}, auditOf(approver, 'approver', 'spend.approve', `proposal:${p.id}`, details, nowMs));
+    return { status, state };
+  });
 }

@@ -10,7 +10,7 @@ import { feeForWeight, txWeight, vsizeFromWeight } from '../core/coinselect/tx-s
 import { assertFeeWithinCap, dustLimitForScript, formatFeeRate } from '../core/spend/safety-nets.ts';
 import type { PolicyDecision } from '../core/policy/types.ts';
 import type { SpendProposal } from '../core/spend/types.ts';
-import { decideSpend, requireActor, requirePolicy, requireProposal, requireVaultOf, type GovernanceDeps } from './governance.ts';
+import { atomically, decideSpend, priceAt, requireActor, requirePolicy, requireProposal, requireVaultOf, type GovernanceDeps } from './governance.ts';
 import { buildPsbt, recordProposal, vaultSpendShape } from './propose-spend.ts';
 
 /**
@@ -19,34 +19,37 @@ import { buildPsbt, recordProposal, vaultSpendShape } from './propose-spend.ts';
  * @example await bumpFee(deps, { actor: 'luis', proposalId: 3, feeRateSatPerKvb: 20_000n })
  */
 export async function bumpFee(deps: GovernanceDeps, input: { actor: string | undefined; proposalId: number; feeRateSatPerKvb: bigint; force?: boolean | undefined }): Promise<{ proposal: SpendProposal; decision: PolicyDecision }> {
-  const actor = await requireActor(deps.spends, input.actor, 'operator');
-  const old = await requireProposal(deps.spends, input.proposalId);
-  if (old.state !== 'broadcast') throw new DomainError('INVALID_STATE', `proposal ${old.id} is ${old.state}: only a broadcast, unconfirmed proposal can be bumped`);
-  const pending = (await deps.spends.proposals(old.vaultId)).find((p) => p.replaces === old.id && ['proposed', 'approved', 'signed'].includes(p.state));
-  if (pending) throw new DomainError('INVALID_STATE', `proposal ${pending.id} already bumps proposal ${old.id}; cancel it first`);
-  if (input.feeRateSatPerKvb <= old.feeRateSatPerKvb) {
-    throw new DomainError('INVALID_ARGUMENT', `the new fee rate ${formatFeeRate(input.feeRateSatPerKvb)} sat/vB must be above the current ${formatFeeRate(old.feeRateSatPerKvb)} sat/vB`);
-  }
-  if (old.changeIndex === null || old.changeSats === 0n) throw new DomainError('INSUFFICIENT_FUNDS', `proposal ${old.id} has no change output to take a higher fee from (use "spend cpfp" on a transaction with change)`);
-  const vault = await requireVaultOf(deps.vaults, old.vaultId);
-  const policy = await requirePolicy(deps.spends);
-  const { inputWeight, changeScript } = vaultSpendShape(vault);
-  const weight = txWeight(old.inputs.map(() => inputWeight), [...old.outputs.map((o) => addressToScript(o.address, vault.network).length), changeScript.length]);
-  // BIP125 rule 4: pay at least the original fee plus the relay minimum (1 sat/vB) for the replacement.
-  const atRate = feeForWeight(weight, input.feeRateSatPerKvb);
-  const minimum = old.feeSats + BigInt(vsizeFromWeight(weight));
-  const fee = atRate > minimum ? atRate : minimum;
-  const change = old.changeSats - (fee - old.feeSats);
-  const dust = dustLimitForScript(changeScript);
-  if (change < dust) throw new DomainError('INSUFFICIENT_FUNDS', `the change of proposal ${old.id} (${old.changeSats} sats) cannot pay a fee of ${fee} sats and stay above dust`);
-  assertFeeWithinCap(fee, old.amountSats, input.force === true);
   const nowMs = deps.now();
-  const decision = await decideSpend(deps, policy, { vaultId: vault.id, proposer: actor, outputs: old.outputs, totalSats: old.amountSats, exclude: [old.id] }, nowMs);
-  const { psbt, unsignedTxid } = buildPsbt(vault, old.inputs, old.outputs, { sats: change, index: old.changeIndex });
-  const proposal = await recordProposal(
-    deps, actor, vault,
-    { kind: 'bump', outputs: [...old.outputs], built: { inputs: [...old.inputs], changeSats: change, changeIndex: old.changeIndex, feeSats: fee, psbt, unsignedTxid }, feeRate: input.feeRateSatPerKvb, memo: old.memo, replaces: old.id, parent: null, amount: old.amountSats },
-    decision, nowMs,
-  );
-  return { proposal, decision };
+  const price = await priceAt(deps, nowMs);
+  return atomically(deps, async (tx) => {
+    const actor = await requireActor(tx.spends, input.actor, 'operator');
+    const old = await requireProposal(tx.spends, input.proposalId);
+    if (old.state !== 'broadcast') throw new DomainError('INVALID_STATE', `proposal ${old.id} is ${old.state}: only a broadcast, unconfirmed proposal can be bumped`);
+    const pending = (await tx.spends.proposals(old.vaultId)).find((p) => p.replaces === old.id && ['proposed', 'approved', 'signed', 'broadcasting'].includes(p.state));
+    if (pending) throw new DomainError('INVALID_STATE', `proposal ${pending.id} already bumps proposal ${old.id}; cancel it first`);
+    if (input.feeRateSatPerKvb <= old.feeRateSatPerKvb) {
+      throw new DomainError('INVALID_ARGUMENT', `the new fee rate ${formatFeeRate(input.feeRateSatPerKvb)} sat/vB must be above the current ${formatFeeRate(old.feeRateSatPerKvb)} sat/vB`);
+    }
+    if (old.changeIndex === null || old.changeSats === 0n) throw new DomainError('INSUFFICIENT_FUNDS', `proposal ${old.id} has no change output to take a higher fee from (use "spend cpfp" on a transaction with change)`);
+    const vault = await requireVaultOf(tx.vaults, old.vaultId);
+    const policy = await requirePolicy(tx.spends);
+    const { inputWeight, changeScript } = vaultSpendShape(vault);
+    const weight = txWeight(old.inputs.map(() => inputWeight), [...old.outputs.map((o) => addressToScript(o.address, vault.network).length), changeScript.length]);
+    // BIP125 rule 4: pay at least the original fee plus the relay minimum (1 sat/vB) for the replacement.
+    const atRate = feeForWeight(weight, input.feeRateSatPerKvb);
+    const minimum = old.feeSats + BigInt(vsizeFromWeight(weight));
+    const fee = atRate > minimum ? atRate : minimum;
+    const change = old.changeSats - (fee - old.feeSats);
+    const dust = dustLimitForScript(changeScript);
+    if (change < dust) throw new DomainError('INSUFFICIENT_FUNDS', `the change of proposal ${old.id} (${old.changeSats} sats) cannot pay a fee of ${fee} sats and stay above dust`);
+    assertFeeWithinCap(fee, old.amountSats, input.force === true);
+    const decision = await decideSpend(tx, policy, { vaultId: vault.id, proposer: actor, outputs: old.outputs, totalSats: old.amountSats, exclude: [old.id] }, nowMs, price);
+    const { psbt, unsignedTxid } = buildPsbt(vault, old.inputs, old.outputs, { sats: change, index: old.changeIndex });
+    const proposal = await recordProposal(
+      tx, actor, vault,
+      { kind: 'bump', outputs: [...old.outputs], built: { inputs: [...old.inputs], changeSats: change, changeIndex: old.changeIndex, feeSats: fee, psbt, unsignedTxid }, feeRate: input.feeRateSatPerKvb, memo: old.memo, replaces: old.id, parent: null, amount: old.amountSats },
+      decision, nowMs,
+    );
+    return { proposal, decision };
+  });
 }

@@ -1,19 +1,50 @@
 /**
  * Export an approved proposal's PSBT for the signers (base64; the CLI writes binary for `.psbt`
- * files). The export is audited: who took the transaction out for signing, and when.
+ * files). The PSBT leaves Soberana only when the spend is ready NOW: the policy is evaluated again
+ * (velocity, allowlist, time of day, price may have changed), the approvals must meet the fresh
+ * decision's requirement and the signing delay must have passed — so no signature can exist before
+ * the delay ends. The first export is recorded on the proposal (signatures may exist from then on)
+ * and every export, and every refusal, is audited.
  */
 import { DomainError } from '../core/errors.ts';
-import { auditOf, requireActor, requireProposal, type GovernanceDeps } from './governance.ts';
+import { spendReadiness } from '../core/policy/spend-readiness.ts';
+import { AuditedRefusal, atomically, auditOf, decideSpend, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /**
- * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, APPROVAL_REQUIRED (not approved yet), INVALID_STATE (finished)
- * @example const { psbt } = await exportProposal(deps, { actor: 'luis', proposalId: 3 })
+ * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, APPROVAL_REQUIRED (not approved yet, or inside the signing delay),
+ *   POLICY_DENIED (the policy in force now denies it), INVALID_STATE (finished)
+ * @example const { psbt } = await exportProposal(deps, { actor: 'luis', proposalId: 3, destination: 'unsigned.psbt' })
  */
 export async function exportProposal(deps: GovernanceDeps, input: { actor: string | undefined; proposalId: number; destination: string }): Promise<{ psbt: string; unsignedTxid: string }> {
-  const actor = await requireActor(deps.spends, input.actor, 'operator');
-  const p = await requireProposal(deps.spends, input.proposalId);
-  if (p.state === 'proposed') throw new DomainError('APPROVAL_REQUIRED', `proposal ${p.id} is not approved yet: it cannot go out for signing`);
-  if (p.state !== 'approved' && p.state !== 'signed') throw new DomainError('INVALID_STATE', `proposal ${p.id} is ${p.state}: nothing left to sign`);
-  await deps.spends.appendAudit(auditOf(actor, 'operator', 'spend.export', `proposal:${p.id}`, { unsignedTxid: p.unsignedTxid, to: input.destination }, deps.now()));
-  return { psbt: p.psbt, unsignedTxid: p.unsignedTxid };
+  const nowMs = deps.now();
+  const price = await priceAt(deps, nowMs);
+  return atomically(deps, async (tx) => {
+    const actor = await requireActor(tx.spends, input.actor, 'operator');
+    const p = await requireProposal(tx.spends, input.proposalId);
+    if (p.state === 'proposed') throw new DomainError('APPROVAL_REQUIRED', `proposal ${p.id} is not approved yet: it cannot go out for signing`);
+    if (p.state !== 'approved' && p.state !== 'signed') throw new DomainError('INVALID_STATE', `proposal ${p.id} is ${p.state}: nothing left to sign`);
+    const object = `proposal:${p.id}`;
+    if (p.state === 'approved') {
+      const policy = await requirePolicy(tx.spends);
+      const proposer = await proposerOf(tx.spends, p);
+      const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
+      const decision = await decideSpend(tx, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
+      const readiness = spendReadiness(decision, await tx.spends.approvals(p.id), p.proposer, nowMs);
+      if (!readiness.ready) {
+        throw new AuditedRefusal(
+          auditOf(actor, 'operator', 'spend.export.refused', object, { reason: readiness.reason, policyVersion: decision.policyVersion, rule: decision.ruleId }, nowMs),
+          new DomainError(decision.outcome === 'deny' ? 'POLICY_DENIED' : 'APPROVAL_REQUIRED', `proposal ${p.id} cannot go out for signing yet: ${readiness.reason}`),
+        );
+      }
+      const details = { unsignedTxid: p.unsignedTxid, to: input.destination, policyVersion: decision.policyVersion, readiness: readiness.reason };
+      if (p.exportedAtMs === null) {
+        await tx.spends.updateProposal(p.id, 'approved', { exportedAtMs: nowMs }, auditOf(actor, 'operator', 'spend.export', object, details, nowMs), nowMs);
+      } else {
+        await tx.spends.appendAudit(auditOf(actor, 'operator', 'spend.export', object, details, nowMs));
+      }
+    } else {
+      await tx.spends.appendAudit(auditOf(actor, 'operator', 'spend.export', object, { unsignedTxid: p.unsignedTxid, to: input.destination }, nowMs));
+    }
+    return { psbt: p.psbt, unsignedTxid: p.unsignedTxid };
+  });
 }

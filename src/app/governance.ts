@@ -6,9 +6,10 @@
 import { DomainError } from '../core/errors.ts';
 import type { ChainSource } from '../core/chain/chain-source.ts';
 import { evaluatePolicy } from '../core/policy/evaluate-policy.ts';
+import { priceForDecision, type BtcPriceSource, type PriceForDecision } from '../core/policy/price-source.ts';
 import type { Policy, PolicyDecision } from '../core/policy/types.ts';
 import { SPENDING_STATES } from '../core/spend/state-machine.ts';
-import type { AuditFields, Member, MemberPermissionRole, SpendProposal, SpendStore } from '../core/spend/types.ts';
+import type { AuditFields, GovernanceTx, Member, MemberPermissionRole, SpendProposal, SpendStore } from '../core/spend/types.ts';
 import type { Vault } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
 
@@ -19,6 +20,50 @@ export interface GovernanceDeps {
   readonly now: () => number;
   /** Needed to broadcast and to estimate fee rates. */
   readonly chain?: ChainSource | undefined;
+  /** The BTC/USD price for rules with a USD limit; without one such rules refuse to decide. */
+  readonly prices?: BtcPriceSource | undefined;
+  /** Oldest acceptable price (default two days). */
+  readonly maxPriceAgeMs?: number | undefined;
+}
+
+/**
+ * The price a decision at `nowMs` may use (asked once, BEFORE the governance transaction: a price
+ * source may be a remote file). No source configured is a reason, not an error: only a rule with
+ * a USD limit needs a price, and it then refuses with this reason.
+ */
+export async function priceAt(deps: GovernanceDeps, nowMs: number): Promise<PriceForDecision> {
+  if (!deps.prices) return { price: null, priceProblem: 'no price source is configured (prices.source)' };
+  return priceForDecision(deps.prices, nowMs);
+}
+
+/**
+ * Run a use case's reads, checks and writes in ONE governance transaction (see
+ * `SpendStore.atomically`): `fn` gets deps whose stores are bound to it and must use only those.
+ * A refusal that should be audited is thrown as `AuditedRefusal`: the transaction rolls back, then
+ * the refusal's entry is appended on its own and its error thrown.
+ */
+export async function atomically<T>(deps: GovernanceDeps, fn: (tx: GovernanceDeps) => Promise<T>): Promise<T> {
+  try {
+    return await deps.spends.atomically((tx: GovernanceTx) => fn({ ...deps, spends: tx.spends, vaults: tx.vaults }));
+  } catch (e) {
+    if (e instanceof AuditedRefusal) {
+      await deps.spends.appendAudit(e.audit);
+      throw e.error;
+    }
+    throw e;
+  }
+}
+
+/** A refusal that leaves an audit entry (a denied proposal, a broadcast refused by the policy). */
+export class AuditedRefusal extends Error {
+  readonly audit: AuditFields;
+  readonly error: DomainError;
+  constructor(audit: AuditFields, error: DomainError) {
+    super(error.message);
+    this.name = 'AuditedRefusal';
+    this.audit = audit;
+    this.error = error;
+  }
 }
 
 /** The member acting, by id or name; FORBIDDEN when unknown or without `role`. */
@@ -56,7 +101,8 @@ export async function requireProposal(spends: SpendStore, id: number): Promise<S
 }
 
 /**
- * Decide a spend (new or existing) under `policy` at `nowMs`. Velocity counts this vault's other
+ * Decide a spend (new or existing) under `policy` at `nowMs`, with the price from `priceAt`
+ * (PRICE_UNAVAILABLE when a USD-limited rule is reached without a recent one). Velocity counts this vault's other
  * proposals that are approved or further (not cancelled or replaced), leaving out `exclude`
  * (the proposal itself and the one a bump replaces).
  */
@@ -65,6 +111,7 @@ export async function decideSpend(
   policy: Policy,
   spend: { vaultId: string; proposer: Member; outputs: readonly { address: string; sats: bigint }[]; totalSats: bigint; exclude: readonly number[] },
   nowMs: number,
+  price: PriceForDecision,
 ): Promise<PolicyDecision> {
   const others = (await deps.spends.proposals(spend.vaultId)).filter((p) => SPENDING_STATES.includes(p.state) && !spend.exclude.includes(p.id));
   const balance = await deps.vaults.balance(spend.vaultId);
@@ -77,7 +124,9 @@ export async function decideSpend(
     nowMs,
     recentSpends: others.map((p) => ({ atMs: p.createdAtMs, sats: p.amountSats })),
     allowlist: (await deps.spends.allowlist(spend.vaultId)).map((e) => ({ address: e.address, addedAtMs: e.addedAtMs })),
-    usdPerBtcCents: null,
+    price: price.price,
+    priceProblem: price.priceProblem,
+    maxPriceAgeMs: deps.maxPriceAgeMs,
   });
 }
 

@@ -7,7 +7,7 @@ import { DomainError } from '../core/errors.ts';
 import { parsePolicyJson } from '../core/policy/parse-policy.ts';
 import { evaluatePolicyChange, type PolicyChangeStatus } from '../core/policy/policy-change.ts';
 import type { PolicyChangeRecord } from '../core/spend/types.ts';
-import { auditOf, requireActor, type GovernanceDeps } from './governance.ts';
+import { atomically, auditOf, requireActor, type GovernanceDeps } from './governance.ts';
 
 export interface ProposePolicyInput {
   readonly actor: string | undefined;
@@ -27,20 +27,22 @@ export interface ProposePolicyResult {
  * @example await proposePolicy(deps, { actor: 'ana', document: readFileSync('policy.json', 'utf8') })
  */
 export async function proposePolicy(deps: GovernanceDeps, input: ProposePolicyInput): Promise<ProposePolicyResult> {
-  const admin = await requireActor(deps.spends, input.actor, 'admin');
-  const proposed = parsePolicyJson(input.document);
-  const current = await deps.spends.activePolicy();
-  const nowMs = deps.now();
-  const object = `policy:v${proposed.version}`;
-  if (!current) {
-    if (proposed.version !== 1) throw new DomainError('INVALID_CONFIG', `version: the first policy must be version 1, got ${proposed.version}`);
-    const id = await deps.spends.proposePolicyChange({ version: 1, document: input.document, proposer: admin.id, createdAtMs: nowMs }, auditOf(admin, 'admin', 'policy.propose', object, { version: 1, name: proposed.name, bootstrap: true }, nowMs));
-    await deps.spends.activatePolicy(id, nowMs, auditOf(admin, 'admin', 'policy.activate', object, { version: 1, changeId: id, bootstrap: true }, nowMs));
-    return { change: await mustChange(deps, id), active: true, status: null };
-  }
-  const status = evaluatePolicyChange(current.policy, proposed, [], admin.id);
-  const id = await deps.spends.proposePolicyChange({ version: proposed.version, document: input.document, proposer: admin.id, createdAtMs: nowMs }, auditOf(admin, 'admin', 'policy.propose', object, { version: proposed.version, name: proposed.name, fromVersion: current.version, requirement: status.requirementText }, nowMs));
-  return { change: await mustChange(deps, id), active: false, status };
+  return atomically(deps, async (tx) => {
+    const admin = await requireActor(tx.spends, input.actor, 'admin');
+    const proposed = parsePolicyJson(input.document);
+    const current = await tx.spends.activePolicy();
+    const nowMs = tx.now();
+    const object = `policy:v${proposed.version}`;
+    if (!current) {
+      if (proposed.version !== 1) throw new DomainError('INVALID_CONFIG', `version: the first policy must be version 1, got ${proposed.version}`);
+      const id = await tx.spends.proposePolicyChange({ version: 1, document: input.document, proposer: admin.id, createdAtMs: nowMs }, auditOf(admin, 'admin', 'policy.propose', object, { version: 1, name: proposed.name, bootstrap: true }, nowMs));
+      await tx.spends.activatePolicy(id, nowMs, auditOf(admin, 'admin', 'policy.activate', object, { version: 1, changeId: id, bootstrap: true }, nowMs));
+      return { change: await mustChange(tx, id), active: true, status: null };
+    }
+    const status = evaluatePolicyChange(current.policy, proposed, [], admin.id);
+    const id = await tx.spends.proposePolicyChange({ version: proposed.version, document: input.document, proposer: admin.id, createdAtMs: nowMs }, auditOf(admin, 'admin', 'policy.propose', object, { version: proposed.version, name: proposed.name, fromVersion: current.version, requirement: status.requirementText }, nowMs));
+    return { change: await mustChange(tx, id), active: false, status };
+  });
 }
 
 async function mustChange(deps: GovernanceDeps, id: number): Promise<PolicyChangeRecord> {

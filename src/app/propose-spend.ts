@@ -11,12 +11,11 @@ import { createPsbt, decodePsbt, multisigOf, unsignedTransaction, vaultOutput } 
 import { compactSizeLength } from '../core/coinselect/tx-size.ts';
 import { LONG_TERM_FEE_RATES, selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
 import { assertFeeWithinCap, dustLimitForScript } from '../core/spend/safety-nets.ts';
-import { LIVE_STATES } from '../core/spend/state-machine.ts';
 import type { Member, ProposalInput, ProposalOutput, SpendKind, SpendProposal } from '../core/spend/types.ts';
 import type { Network } from '../core/network.ts';
 import type { Vault } from '../core/vault/types.ts';
 import type { PolicyDecision } from '../core/policy/types.ts';
-import { auditOf, decideSpend, requireActor, requirePolicy, requireVaultOf, type GovernanceDeps } from './governance.ts';
+import { AuditedRefusal, atomically, auditOf, decideSpend, priceAt, requireActor, requirePolicy, requireVaultOf, type GovernanceDeps } from './governance.ts';
 
 export interface ProposeSpendInput {
   readonly actor: string | undefined;
@@ -100,14 +99,9 @@ export function checkOutputs(payments: readonly { address: string; sats: bigint 
   });
 }
 
-/** Outpoints held by live proposals of the vault (not offered again). */
-export async function heldOutpoints(deps: GovernanceDeps, vaultId: string, except: readonly number[] = []): Promise<Set<string>> {
-  const held = new Set<string>();
-  for (const p of await deps.spends.proposals(vaultId)) {
-    if (!LIVE_STATES.includes(p.state) || except.includes(p.id)) continue;
-    for (const i of p.inputs) held.add(`${i.txid}:${i.vout}`);
-  }
-  return held;
+/** Outpoints held by live proposals of the vault (not offered again), from the coin-hold table. */
+export async function heldOutpoints(deps: GovernanceDeps, vaultId: string): Promise<Set<string>> {
+  return new Set((await deps.spends.coinHolds(vaultId)).map((h) => `${h.txid}:${h.vout}`));
 }
 
 export interface BuiltSpend {
@@ -152,8 +146,7 @@ export async function recordProposal(
     policyVersion: decision.policyVersion, rule: decision.ruleId, outcome: decision.outcome,
   };
   if (decision.outcome === 'deny') {
-    await deps.spends.appendAudit(auditOf(actor, 'operator', 'spend.propose.denied', `vault:${vault.id}`, { ...summary, explanation: decision.explanation }, atMs));
-    throw new DomainError('POLICY_DENIED', `denied by policy version ${decision.policyVersion} (${decision.ruleId === null ? 'no rule matched' : `rule '${decision.ruleId}'`}): ${decision.explanation[decision.explanation.length - 1] ?? ''}`);
+    throw new AuditedRefusal(auditOf(actor, 'operator', 'spend.propose.denied', `vault:${vault.id}`, { ...summary, explanation: decision.explanation }, atMs), new DomainError('POLICY_DENIED', `denied by policy version ${decision.policyVersion} (${decision.ruleId === null ? 'no rule matched' : `rule '${decision.ruleId}'`}): ${decision.explanation[decision.explanation.length - 1] ?? ''}`));
   }
   const state = decision.outcome === 'allow' ? 'approved' : 'proposed';
   const record = {
@@ -174,48 +167,54 @@ export async function recordProposal(
  * @example await proposeSpend(deps, { actor: 'luis', vault: 'reserve', payments: [{ address, sats: 50_000n }], feeRateSatPerKvb: 2_000n })
  */
 export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInput): Promise<ProposeSpendResult> {
-  const actor = await requireActor(deps.spends, input.actor, 'operator');
-  const vault = await requireVaultOf(deps.vaults, input.vault);
-  const policy = await requirePolicy(deps.spends);
   const memo = input.memo?.trim() ? input.memo.trim() : null;
   if (memo !== null && memo.length > 500) throw new DomainError('INVALID_ARGUMENT', 'a memo is at most 500 characters');
-  const { inputWeight, changeScript } = vaultSpendShape(vault);
-  const outputs = checkOutputs(input.payments, vault.network, await ownAddresses(deps));
+  // Outside the transaction: asking the node and the price source may take time.
   const feeRate = await resolveFeeRate(deps, input.feeRateSatPerKvb, input.targetBlocks);
-
-  const held = await heldOutpoints(deps, vault.id);
-  const txos = (await deps.vaults.unspentTxos(vault.id)).filter((t) => t.spentTxid === null && t.height !== null && !held.has(`${t.txid}:${t.vout}`));
-  const byKey = new Map(txos.map((t) => [`${t.txid}:${t.vout}`, t]));
-  for (const u of input.utxos ?? []) {
-    if (held.has(`${u.txid}:${u.vout}`)) throw new DomainError('INVALID_ARGUMENT', `coin ${u.txid}:${u.vout} is already held by another live proposal`);
-  }
-  const selection = selectCoins({
-    utxos: txos.map((t) => ({ txid: t.txid, vout: t.vout, value: t.value, inputWeight, frozen: t.frozen })),
-    outputs: outputs.map((o) => ({ value: o.sats, scriptLength: addressToScript(o.address, vault.network).length })),
-    feeRateSatPerKvb: feeRate,
-    longTermFeeRateSatPerKvb: LONG_TERM_FEE_RATE_KVB,
-    changeScriptLength: changeScript.length,
-    changeInputWeight: inputWeight,
-    dustLimit: dustLimitForScript(changeScript),
-    ...(input.utxos && input.utxos.length > 0 ? { mustInclude: input.utxos } : {}),
-  });
-  const amount = outputs.reduce((s, o) => s + o.sats, 0n);
-  assertFeeWithinCap(selection.fee, amount, input.force === true);
-
   const nowMs = deps.now();
-  const decision = await decideSpend(deps, policy, { vaultId: vault.id, proposer: actor, outputs, totalSats: amount, exclude: [] }, nowMs);
-  const inputs: ProposalInput[] = selection.inputs.map((s) => {
-    const t = byKey.get(`${s.txid}:${s.vout}`);
-    if (!t) throw new TypeError(`proposeSpend: selected coin ${s.txid}:${s.vout} is not a vault coin`);
-    return { txid: t.txid, vout: t.vout, value: t.value, branch: t.branch, index: t.index };
+  const price = await priceAt(deps, nowMs);
+  // Inside: the coins offered are those no live proposal holds at this moment, and the new
+  // proposal takes its coins in the same transaction (a second proposal cannot take them).
+  return atomically(deps, async (tx) => {
+    const actor = await requireActor(tx.spends, input.actor, 'operator');
+    const vault = await requireVaultOf(tx.vaults, input.vault);
+    const policy = await requirePolicy(tx.spends);
+    const { inputWeight, changeScript } = vaultSpendShape(vault);
+    const outputs = checkOutputs(input.payments, vault.network, await ownAddresses(tx));
+
+    const held = await heldOutpoints(tx, vault.id);
+    const txos = (await tx.vaults.unspentTxos(vault.id)).filter((t) => t.spentTxid === null && t.height !== null && !held.has(`${t.txid}:${t.vout}`));
+    const byKey = new Map(txos.map((t) => [`${t.txid}:${t.vout}`, t]));
+    for (const u of input.utxos ?? []) {
+      if (held.has(`${u.txid}:${u.vout}`)) throw new DomainError('INVALID_STATE', `coin ${u.txid}:${u.vout} is already held by another live proposal`);
+    }
+    const selection = selectCoins({
+      utxos: txos.map((t) => ({ txid: t.txid, vout: t.vout, value: t.value, inputWeight, frozen: t.frozen })),
+      outputs: outputs.map((o) => ({ value: o.sats, scriptLength: addressToScript(o.address, vault.network).length })),
+      feeRateSatPerKvb: feeRate,
+      longTermFeeRateSatPerKvb: LONG_TERM_FEE_RATE_KVB,
+      changeScriptLength: changeScript.length,
+      changeInputWeight: inputWeight,
+      dustLimit: dustLimitForScript(changeScript),
+      ...(input.utxos && input.utxos.length > 0 ? { mustInclude: input.utxos } : {}),
+    });
+    const amount = outputs.reduce((s, o) => s + o.sats, 0n);
+    assertFeeWithinCap(selection.fee, amount, input.force === true);
+
+    const decision = await decideSpend(tx, policy, { vaultId: vault.id, proposer: actor, outputs, totalSats: amount, exclude: [] }, nowMs, price);
+    const inputs: ProposalInput[] = selection.inputs.map((s) => {
+      const t = byKey.get(`${s.txid}:${s.vout}`);
+      if (!t) throw new TypeError(`proposeSpend: selected coin ${s.txid}:${s.vout} is not a vault coin`);
+      return { txid: t.txid, vout: t.vout, value: t.value, branch: t.branch, index: t.index };
+    });
+    if (decision.outcome === 'deny') {
+      // Refused before reserving a change address; recorded in the audit log.
+      await recordProposal(tx, actor, vault, { kind: 'payment', outputs, built: { inputs, changeSats: selection.changeValue, changeIndex: null, feeSats: selection.fee, psbt: '', unsignedTxid: '' }, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
+    }
+    const changeIndex = selection.changeValue > 0n ? await reserveChangeIndex(tx, vault) : null;
+    const { psbt, unsignedTxid } = buildPsbt(vault, inputs, outputs, changeIndex === null ? null : { sats: selection.changeValue, index: changeIndex });
+    const built: BuiltSpend = { inputs, changeSats: selection.changeValue, changeIndex, feeSats: selection.fee, psbt, unsignedTxid };
+    const proposal = await recordProposal(tx, actor, vault, { kind: 'payment', outputs, built, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
+    return { proposal, decision };
   });
-  if (decision.outcome === 'deny') {
-    // Refused before reserving a change address; recorded in the audit log.
-    await recordProposal(deps, actor, vault, { kind: 'payment', outputs, built: { inputs, changeSats: selection.changeValue, changeIndex: null, feeSats: selection.fee, psbt: '', unsignedTxid: '' }, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
-  }
-  const changeIndex = selection.changeValue > 0n ? await reserveChangeIndex(deps, vault) : null;
-  const { psbt, unsignedTxid } = buildPsbt(vault, inputs, outputs, changeIndex === null ? null : { sats: selection.changeValue, index: changeIndex });
-  const built: BuiltSpend = { inputs, changeSats: selection.changeValue, changeIndex, feeSats: selection.fee, psbt, unsignedTxid };
-  const proposal = await recordProposal(deps, actor, vault, { kind: 'payment', outputs, built, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
-  return { proposal, decision };
 }

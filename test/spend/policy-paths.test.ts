@@ -1,6 +1,7 @@
 // The three policy outcomes through the use cases, on the embedded regtest node and both engines:
 // allow (small, allowlisted: approved at once), deny (not allowlisted: refused and audited) and
-// approval required (large: no export before the quorum; broadcast waits for the signing delay).
+// approval required (large: no export before the quorum, nor before the signing delay has passed —
+// so no signature can exist early; broadcast checks the delay again).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachEngine } from '../helpers/engines.ts';
@@ -48,7 +49,7 @@ forEachEngine('policy paths', (t) => {
     assert.equal(small.proposal.state, 'approved');
     await exportProposal(g.deps, { actor: 'luis', proposalId: small.proposal.id, destination: 'x' });
 
-    // Approval: large → proposed; export refused until the quorum; broadcast waits 2 h after it.
+    // Approval: large → proposed; export refused until the quorum and for 2 h after it.
     const large = await pay(LISTED, 30_000_000n);
     assert.equal(large.decision.outcome, 'approval');
     assert.equal(large.decision.ruleId, 'large');
@@ -59,14 +60,16 @@ forEachEngine('policy paths', (t) => {
     const quorumAt = g.clock.now() + 60_000;
     g.clock.set(quorumAt);
     assert.equal((await approveProposal(g.deps, { actor: 'pedro', proposalId: large.proposal.id })).state, 'approved');
-    await signAndFinalize(g, large.proposal.id);
     g.clock.set(quorumAt + 7_199_999);
     const explained = await testPolicy(g.deps, { proposalId: large.proposal.id });
     assert.match(explained.decision.explanation.join('\n'), /rule 3 'large' matched/);
     assert.equal(explained.readiness.ready, false);
-    await assert.rejects(broadcastProposal(g.deps, { actor: 'luis', proposalId: large.proposal.id }), { code: 'APPROVAL_REQUIRED', message: /signing delay/ });
-    assert.equal((await g.spends.proposal(large.proposal.id))?.state, 'signed');
+    await assert.rejects(exportProposal(g.deps, { actor: 'luis', proposalId: large.proposal.id, destination: 'x' }), { code: 'APPROVAL_REQUIRED', message: /signing delay/ });
+    assert.equal((await g.spends.proposal(large.proposal.id))?.exportedAtMs, null, 'the PSBT never left');
+    assert.ok((await g.spends.auditLog()).some((e) => e.action === 'spend.export.refused' && e.object === `proposal:${large.proposal.id}`), 'the refusal is audited');
     g.clock.set(quorumAt + 7_200_000);
+    await signAndFinalize(g, large.proposal.id);
+    assert.equal((await g.spends.proposal(large.proposal.id))?.exportedAtMs, quorumAt + 7_200_000);
     const sent = await broadcastProposal(g.deps, { actor: 'luis', proposalId: large.proposal.id });
     assert.equal((await g.spends.proposal(large.proposal.id))?.state, 'broadcast');
     assert.ok((await g.node.chainSource().mempool()).some((m) => m.txid === sent.txid), 'in the node mempool');

@@ -76,7 +76,7 @@ forEachEngine('spend 2-of-3 end to end', (t) => {
     await g.node.mine(1);
     await g.sync();
     const changed = await trackProposals(g.deps, { vaultId: g.vault.id });
-    assert.deepEqual(changed.map((p) => p.id), [proposal.id]);
+    assert.deepEqual(changed.map((c) => [c.proposalId, c.from, c.to]), [[proposal.id, 'broadcast', 'confirmed']]);
     assert.equal((await g.spends.proposal(proposal.id))?.state, 'confirmed');
 
     const after = await g.vaults.balance(g.vault.id);

@@ -47,7 +47,7 @@ function fromRow(r: AuditRow): AuditEntry {
  * primary key rather than forking the chain).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function appendAudit(trx: Transaction<any>, engine: Engine, fields: AuditFields): Promise<AuditEntry> {
+export async function appendAudit(trx: Db, engine: Engine, fields: AuditFields): Promise<AuditEntry> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(PG_AUDIT_LOCK)})`.execute(trx);
   const last = (await trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst()) as AuditRow | undefined;
   const entry = appendAuditEntry(last ? fromRow(last) : null, fields);

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
@@ -119,4 +119,38 @@ export function toNum(v: unknown): number {
 /** Convert a nullable database integer. */
 export function toNumOrNull(v: unknown): number | null {
   return v === null || v === undefined ? null : toNum(v);
+}
+
+// A fixed key for pg_advisory_xact_lock that serializes governance transactions ("gov").
+const PG_GOVERNANCE_LOCK = 0x676f76;
+
+/**
+ * Run `fn` in ONE database transaction that holds the governance write lock: SQLite
+ * `BEGIN IMMEDIATE` (the database's single writer lock, taken before the first read, so a
+ * read-check-write cannot interleave with another process); PostgreSQL `BEGIN` plus a
+ * transaction-scoped advisory lock that every governance transaction takes first (so the checks
+ * read what the previous transaction committed; see docs/adr/0007-governance-transactions.md).
+ *
+ * `fn` receives a Kysely bound to the transaction's connection and must use only it: on SQLite
+ * the driver has one connection, so a query through the unbound `db` inside `fn` would wait for
+ * itself. Commits when `fn` resolves, rolls back when it throws.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function inWriteTransaction<T>(database: Database, fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+  return database.db.connection().execute(async (conn) => {
+    if (database.engine === 'sqlite') await sql`begin immediate`.execute(conn);
+    else {
+      await sql`begin`.execute(conn);
+      await sql`select pg_advisory_xact_lock(${sql.lit(PG_GOVERNANCE_LOCK)})`.execute(conn);
+    }
+    let result: T;
+    try {
+      result = await fn(conn);
+    } catch (e) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw e;
+    }
+    await sql`commit`.execute(conn);
+    return result;
+  });
 }

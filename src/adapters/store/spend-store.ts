@@ -1,21 +1,27 @@
 /**
- * Spend governance in SQL (SQLite and PostgreSQL; tables of migration 0003). Every mutation and
- * its audit entry commit in one transaction (`#mutate`), so the log and the state never disagree.
+ * Spend governance in SQL (SQLite and PostgreSQL; tables of migrations 0003 and 0005). Every
+ * mutation and its audit entry commit in one transaction (`#mutate`) that holds the governance
+ * write lock (`inWriteTransaction`), so the log and the state never disagree and two writers never
+ * interleave. `atomically` runs a whole use case (its reads, checks and writes) in one such
+ * transaction.
  */
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import { toJson } from '../../core/json.ts';
 import { parsePolicyJson } from '../../core/policy/parse-policy.ts';
+import { parsePolicyDecision } from '../../core/policy/parse-decision.ts';
 import type { Approval } from '../../core/policy/types.ts';
 import type { AuditEntry } from '../../core/audit/hash-chain.ts';
-import { SPEND_KINDS, SPEND_STATES, type AllowlistEntry, type AuditFields, type Member, type NewProposal, type PartialPsbtRecord, type PolicyChangeRecord, type PolicyChangeState, type PolicyVersionRecord, type ProposalInput, type ProposalOutput, type ProposalUpdate, type SpendKind, type SpendProposal, type SpendState, type SpendStore } from '../../core/spend/types.ts';
+import { LIVE_STATES } from '../../core/spend/state-machine.ts';
+import { SPEND_KINDS, SPEND_STATES, type CoinHold, type GovernanceTx, type AllowlistEntry, type AuditFields, type Member, type NewProposal, type PartialPsbtRecord, type PolicyChangeRecord, type PolicyChangeState, type PolicyVersionRecord, type ProposalInput, type ProposalOutput, type ProposalUpdate, type SpendKind, type SpendProposal, type SpendState, type SpendStore } from '../../core/spend/types.ts';
 import { appendAudit, readAuditHead, readAuditLog } from './audit-store.ts';
-import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
+import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './database.ts';
+import { SqlVaultStore } from './vault-store.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Trx = Transaction<any>;
+type Trx = Kysely<any>;
 
 function strings(text: unknown): string[] {
   const v = JSON.parse(String(text)) as unknown;
@@ -74,7 +80,8 @@ function proposalFromRow(r: Row): SpendProposal {
     replacedBy: toNumOrNull(r.replaced_by),
     parent: toNumOrNull(r.parent),
     policyVersion: toNum(r.policy_version),
-    decision: JSON.parse(String(r.decision)) as unknown,
+    exportedAtMs: toNumOrNull(r.exported_at_ms),
+    decision: parsePolicyDecision(JSON.parse(String(r.decision)) as unknown, `decision of proposal ${toNum(r.id)}`),
     createdAtMs: toNum(r.created_at_ms),
     updatedAtMs: toNum(r.updated_at_ms),
   };
@@ -87,32 +94,97 @@ function updateColumns(u: ProposalUpdate): Row {
   if (u.txid !== undefined) set.txid = u.txid;
   if (u.finalHex !== undefined) set.final_hex = u.finalHex;
   if (u.replacedBy !== undefined) set.replaced_by = u.replacedBy;
+  if (u.exportedAtMs !== undefined) set.exported_at_ms = BigInt(u.exportedAtMs);
   return set;
 }
 
-async function nextId(trx: Trx, table: string): Promise<number> {
-  const r = (await trx.selectFrom(table).select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()) as Row | undefined;
-  return (toNumOrNull(r?.m) ?? 0) + 1;
+/** Insert a row and return the id the database's sequence gave it (SQLite: the rowid). */
+async function insertReturningId(trx: Trx, table: string, values: Row): Promise<number> {
+  const r = (await trx.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow()) as Row;
+  return toNum(r.id);
+}
+
+/** The first proposal of `id`'s replacement chain (a bump's original, or itself). */
+async function familyOf(trx: Trx, id: number): Promise<number> {
+  let current = id;
+  for (let hops = 0; hops < 1000; hops++) {
+    const r = (await trx.selectFrom('spend_proposals').select('replaces').where('id', '=', current).executeTakeFirst()) as Row | undefined;
+    const up = toNumOrNull(r?.replaces);
+    if (up === null) return current;
+    current = up;
+  }
+  throw new DomainError('MALFORMED_DATA', `proposal ${id}'s replacement chain does not end`);
+}
+
+/**
+ * Make the family's coin holds match its live proposals: coins no live member spends are released;
+ * coins a live member spends and nobody holds are taken (a proposal live again after a reorg).
+ * A coin another family holds meanwhile is left to it.
+ */
+async function syncFamilyHolds(trx: Trx, family: number): Promise<void> {
+  const members = new Map<number, Row>();
+  let frontier = [family];
+  while (frontier.length > 0) {
+    const rows = (await trx.selectFrom('spend_proposals').select(['id', 'vault_id', 'state', 'inputs', 'replaces'])
+      .where((eb) => eb.or([eb('id', 'in', frontier), eb('replaces', 'in', frontier)])).execute()) as Row[];
+    frontier = [];
+    for (const r of rows) {
+      const id = toNum(r.id);
+      if (!members.has(id)) {
+        members.set(id, r);
+        frontier.push(id);
+      }
+    }
+  }
+  const wanted = new Map<string, { txid: string; vout: number; vaultId: string; proposalId: number }>();
+  for (const [id, r] of [...members].sort((a, b) => a[0] - b[0])) {
+    if (!(LIVE_STATES as readonly string[]).includes(String(r.state))) continue;
+    for (const i of inputsFrom(r.inputs)) wanted.set(`${i.txid}:${i.vout}`, { txid: i.txid, vout: i.vout, vaultId: String(r.vault_id), proposalId: id });
+  }
+  const held = (await trx.selectFrom('proposal_coins').select(['txid', 'vout']).where('family_id', '=', family).execute()) as Row[];
+  for (const h of held) {
+    const key = `${String(h.txid)}:${toNum(h.vout)}`;
+    if (wanted.has(key)) wanted.delete(key);
+    else await trx.deleteFrom('proposal_coins').where('txid', '=', String(h.txid)).where('vout', '=', toNum(h.vout)).execute();
+  }
+  for (const w of wanted.values()) {
+    const other = await trx.selectFrom('proposal_coins').select('family_id').where('txid', '=', w.txid).where('vout', '=', w.vout).executeTakeFirst();
+    if (other) continue;
+    await trx.insertInto('proposal_coins').values({ txid: w.txid, vout: w.vout, vault_id: w.vaultId, family_id: family, proposal_id: w.proposalId }).execute();
+  }
 }
 
 export class SqlSpendStore implements SpendStore {
   readonly #database: Database;
+  readonly #bound: Trx | undefined;
 
-  constructor(database: Database) {
+  /** `bound`: a Kysely inside a governance transaction (`atomically` passes it); null for the pool. */
+  constructor(database: Database, bound?: Trx) {
     this.#database = database;
+    this.#bound = bound;
   }
 
-  get #k() {
-    return this.#database.db;
+  get #k(): Trx {
+    return this.#bound ?? this.#database.db;
+  }
+
+  /** Run `fn` in the current governance transaction, or in a new one. */
+  #write<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.#bound ? fn(this.#bound) : inWriteTransaction(this.#database, fn);
   }
 
   /** Run a change and append its audit entry in one transaction. */
   async #mutate<T>(audit: AuditFields, fn: (trx: Trx) => Promise<T>): Promise<T> {
-    return this.#k.transaction().execute(async (trx) => {
+    return this.#write(async (trx) => {
       const result = await fn(trx);
       await appendAudit(trx, this.#database.engine, audit);
       return result;
     });
+  }
+
+  atomically<T>(fn: (tx: GovernanceTx) => Promise<T>): Promise<T> {
+    if (this.#bound) return fn({ spends: this, vaults: new SqlVaultStore(this.#database, this.#bound) });
+    return inWriteTransaction(this.#database, (trx) => fn({ spends: new SqlSpendStore(this.#database, trx), vaults: new SqlVaultStore(this.#database, trx) }));
   }
 
   async members(): Promise<Member[]> {
@@ -171,9 +243,7 @@ export class SqlSpendStore implements SpendStore {
 
   async proposePolicyChange(c: { version: number; document: string; proposer: string; createdAtMs: number }, audit: AuditFields): Promise<number> {
     return this.#mutate(audit, async (trx) => {
-      const id = await nextId(trx, 'policy_changes');
-      await trx.insertInto('policy_changes').values({ id, version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs) }).execute();
-      return id;
+      return insertReturningId(trx, 'policy_changes', { version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs) });
     });
   }
 
@@ -219,19 +289,29 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async createProposal(p: NewProposal, audit: AuditFields): Promise<number> {
-    return this.#mutate({ ...audit }, async (trx) => {
-      const id = await nextId(trx, 'spend_proposals');
-      await trx
-        .insertInto('spend_proposals')
-        .values({
-          id, vault_id: p.vaultId, kind: p.kind, outputs: toJson(p.outputs), inputs: toJson(p.inputs), change_sats: p.changeSats, change_index: p.changeIndex,
+    return this.#mutate(audit, async (trx) => {
+      const id = await insertReturningId(trx, 'spend_proposals', {
+          vault_id: p.vaultId, kind: p.kind, outputs: toJson(p.outputs), inputs: toJson(p.inputs), change_sats: p.changeSats, change_index: p.changeIndex,
           memo: p.memo, proposer: p.proposer, fee_rate_kvb: p.feeRateSatPerKvb, fee_sats: p.feeSats, amount_sats: p.amountSats, state: p.state, psbt: p.psbt,
           unsigned_txid: p.unsignedTxid, txid: null, final_hex: null, replaces: p.replaces, replaced_by: null, parent: p.parent, policy_version: p.policyVersion,
           decision: toJson(p.decision), created_at_ms: BigInt(p.createdAtMs), updated_at_ms: BigInt(p.createdAtMs),
-        })
-        .execute();
+        });
+      if ((LIVE_STATES as readonly string[]).includes(p.state)) {
+        const family = p.replaces === null ? id : await familyOf(trx, p.replaces);
+        for (const i of p.inputs) {
+          const holder = (await trx.selectFrom('proposal_coins').select(['family_id', 'proposal_id']).where('txid', '=', i.txid).where('vout', '=', i.vout).executeTakeFirst()) as Row | undefined;
+          if (holder && toNum(holder.family_id) === family) continue;
+          if (holder) throw new DomainError('INVALID_STATE', `coin ${i.txid}:${i.vout} is already held by live proposal ${toNum(holder.proposal_id)}`);
+          await trx.insertInto('proposal_coins').values({ txid: i.txid, vout: i.vout, vault_id: p.vaultId, family_id: family, proposal_id: id }).execute();
+        }
+      }
       return id;
     });
+  }
+
+  async coinHolds(vaultId: string): Promise<CoinHold[]> {
+    const rows = (await this.#k.selectFrom('proposal_coins').selectAll().where('vault_id', '=', vaultId).orderBy('txid').orderBy('vout').execute()) as Row[];
+    return rows.map((r) => ({ txid: String(r.txid), vout: toNum(r.vout), proposalId: toNum(r.proposal_id), familyId: toNum(r.family_id) }));
   }
 
   async proposal(id: number): Promise<SpendProposal | null> {
@@ -286,11 +366,12 @@ export class SqlSpendStore implements SpendStore {
     await this.#mutate(audit, async (trx) => {
       const r = await trx.updateTable('spend_proposals').set({ ...updateColumns(update), updated_at_ms: BigInt(atMs) }).where('id', '=', id).where('state', '=', expectedState).executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw new DomainError('INVALID_STATE', `proposal ${id} is no longer ${expectedState}`);
+      if (update.state !== undefined && update.state !== expectedState) await syncFamilyHolds(trx, await familyOf(trx, id));
     });
   }
 
   async appendAudit(audit: AuditFields): Promise<AuditEntry> {
-    return this.#k.transaction().execute((trx) => appendAudit(trx, this.#database.engine, audit));
+    return this.#write((trx) => appendAudit(trx, this.#database.engine, audit));
   }
 
   auditLog(): Promise<AuditEntry[]> {

@@ -77,8 +77,20 @@ const txRow = (vaultId: string, t: VaultTransaction): Row => ({
 /** VaultStore over Kysely; identical behaviour on SQLite and PostgreSQL. */
 export class SqlVaultStore implements VaultStore {
   readonly #db: Kysely<unknown>;
-  constructor(database: Database) {
-    this.#db = database.db;
+  readonly #bound: boolean;
+  /**
+   * `bound`: a Kysely already inside a transaction (see `inWriteTransaction`); the store then
+   * runs every change on it directly instead of opening transactions of its own.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(database: Database, bound?: Kysely<any>) {
+    this.#db = bound ?? database.db;
+    this.#bound = bound !== undefined;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  #tx<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
+    return this.#bound ? fn(this.#k) : this.#k.transaction().execute(fn);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -89,7 +101,7 @@ export class SqlVaultStore implements VaultStore {
 
   async createVault(vault: Vault, addresses: readonly VaultAddress[]): Promise<void> {
     try {
-      await this.#k.transaction().execute(async (trx) => {
+      await this.#tx(async (trx) => {
         await trx.insertInto('vaults').values({
           id: vault.id, name: vault.name, kind: vault.kind, descriptor: vault.descriptor, network: vault.network,
           threshold: vault.threshold, birthday_height: vault.birthdayHeight,
@@ -197,7 +209,7 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async applyBlock(vaultId: string, changes: BlockChanges): Promise<void> {
-    await this.#k.transaction().execute(async (trx) => {
+    await this.#tx(async (trx) => {
       await this.#clearMempool(trx, vaultId);
       // Categories set by people survive a transaction moving from the mempool into a block.
       await this.#applyCommon(trx, vaultId, changes, changes.height);
@@ -206,13 +218,13 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async addCheckpoints(vaultId: string, checkpoints: readonly Checkpoint[]): Promise<void> {
-    await this.#k.transaction().execute(async (trx) => {
+    await this.#tx(async (trx) => {
       await insertChunked(trx, 'vault_checkpoints', checkpoints.map((c) => ({ vault_id: vaultId, height: c.height, hash: c.hash })));
     });
   }
 
   async rollbackTo(vaultId: string, height: number): Promise<void> {
-    await this.#k.transaction().execute(async (trx) => {
+    await this.#tx(async (trx) => {
       await this.#clearMempool(trx, vaultId);
       await trx.deleteFrom('vault_txos').where('vault_id', '=', vaultId).where('height', '>', height).execute();
       await trx.updateTable('vault_txos').set({ spent_txid: null, spent_height: null }).where('vault_id', '=', vaultId).where('spent_height', '>', height).execute();
@@ -225,7 +237,7 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async replaceMempool(vaultId: string, changes: MempoolChanges): Promise<void> {
-    await this.#k.transaction().execute(async (trx) => {
+    await this.#tx(async (trx) => {
       await this.#clearMempool(trx, vaultId);
       await this.#applyCommon(trx, vaultId, changes, null);
     });
@@ -267,7 +279,7 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async reserveAddress(vaultId: string, branch: Branch): Promise<VaultAddress | null> {
-    return this.#k.transaction().execute(async (trx) => {
+    return this.#tx(async (trx) => {
       const row = await trx.selectFrom('vault_addresses').selectAll().where('vault_id', '=', vaultId).where('branch', '=', branch)
         .where('used', '=', 0).where('reserved', '=', 0).orderBy('idx').limit(1).executeTakeFirst();
       if (!row) return null;
@@ -289,7 +301,7 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async upsertLabels(labels: readonly Label[]): Promise<number> {
-    await this.#k.transaction().execute(async (trx) => {
+    await this.#tx(async (trx) => {
       for (const l of labels) {
         await trx.insertInto('labels')
           .values({ type: l.type, ref: l.ref, label: l.label, origin: l.origin, spendable: l.spendable === null ? null : l.spendable ? 1 : 0 })

@@ -16,7 +16,6 @@ import { broadcastProposal } from '../../app/broadcast-proposal.ts';
 import { bumpFee } from '../../app/bump-fee.ts';
 import { cpfpFromChange } from '../../app/cpfp-from-change.ts';
 import { cancelProposal } from '../../app/cancel-proposal.ts';
-import { trackProposals } from '../../app/track-proposals.ts';
 import { requireProposal } from '../../app/governance.ts';
 import { AS_HELP, actorOf, collect, parseId, withGovernance } from '../governance-deps.ts';
 import { readPsbtArgument } from './psbt.ts';
@@ -93,13 +92,12 @@ export function register(program: Command): void {
 
   spend
     .command('list')
-    .description('list spend proposals (newest first), after following broadcast ones into history')
+    .description('list spend proposals (newest first; "soberana sync" follows broadcast ones on the chain)')
     .option('--vault <vault>', 'only this vault')
     .addHelpText('after', EX(['soberana spend list', 'soberana spend list --vault reserve --json']))
     .action(action(async (ctx, o: { vault?: string }) => {
       const list = await withGovernance(ctx, {}, async (deps) => {
         const vaultId = o.vault === undefined ? undefined : (await deps.vaults.findVault(o.vault))?.id ?? o.vault;
-        await trackProposals(deps, { vaultId });
         return deps.spends.proposals(vaultId);
       });
       ctx.out({ proposals: list.map(proposalJson) }, () => (list.length === 0 ? 'no spend proposals' : list.map(proposalLine).join('\n')));
@@ -111,9 +109,7 @@ export function register(program: Command): void {
     .addHelpText('after', EX(['soberana spend show 1', 'soberana spend show 1 --json']))
     .action(action(async (ctx, id: string) => {
       const r = await withGovernance(ctx, {}, async (deps) => {
-        const p0 = await requireProposal(deps.spends, parseId(id));
-        await trackProposals(deps, { vaultId: p0.vaultId });
-        const p = await requireProposal(deps.spends, p0.id);
+        const p = await requireProposal(deps.spends, parseId(id)); // reads never write: "soberana sync" follows the chain
         return { p, approvals: await deps.spends.approvals(p.id), partials: (await deps.spends.partials(p.id)).map(({ psbt: _p, ...x }) => x) };
       });
       ctx.out({ proposal: proposalJson(r.p), approvals: r.approvals, partials: r.partials }, () => proposalText(r.p, r.approvals));

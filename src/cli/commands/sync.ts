@@ -8,7 +8,7 @@ import { DomainError } from '../../core/errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { requireVault, vaultStore } from './vault.ts';
 import type { ChainSource } from '../../core/chain/chain-source.ts';
-import { trackProposals } from '../../app/track-proposals.ts';
+import { trackProposals, type TrackedChange } from '../../app/track-proposals.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 
 export async function openChain(ctx: CliContext): Promise<ChainSource> {
@@ -19,7 +19,7 @@ export async function openChain(ctx: CliContext): Promise<ChainSource> {
   return openChainSource(cfg.chain);
 }
 
-async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<SyncSummary[]> {
+async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<{ summaries: SyncSummary[]; proposals: TrackedChange[] }> {
   const store = await vaultStore(ctx);
   const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
   if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
@@ -35,9 +35,10 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<S
         bar.done();
       }
     }
-    // Follow broadcast spend proposals into history (confirmed, or replaced by another spend).
-    await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined }, vaultArg ? { vaultId: vaults[0]?.id } : {});
-    return summaries;
+    // Follow spend proposals on the chain (confirmed, reorged out, replaced, conflicted, a
+    // broadcast that a crash left unrecorded): the only place their chain state is written.
+    const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined }, vaultArg ? { vaultId: vaults[0]?.id } : {});
+    return { summaries, proposals };
   } finally {
     await chain.close();
   }
@@ -61,11 +62,14 @@ export function register(program: Command): void {
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
       for (;;) {
-        const summaries = await syncAll(ctx, o.vault);
+        const { summaries, proposals } = await syncAll(ctx, o.vault);
         const total = summaries.reduce((n, s) => n + s.blocksProcessed, 0);
+        const alerts = proposals.flatMap((c) => (c.alert === null ? [] : [c.alert]));
+        // Alerts also go to stderr, so a cron job's mail or a log watcher sees them with --json too.
+        for (const a of alerts) process.stderr.write(`ALERT: ${a}\n`);
         ctx.out(
-          { vaults: summaries, blocksProcessed: total },
-          () => summaries.map(summaryText).join('\n'),
+          { vaults: summaries, blocksProcessed: total, proposals, alerts },
+          () => [...summaries.map(summaryText), ...proposals.filter((c) => c.alert === null).map((c) => `proposal ${c.proposalId}: ${c.from} → ${c.to} (${c.txid})`)].join('\n'),
         );
         if (!o.watch) return;
         await sleep(interval * 1000);

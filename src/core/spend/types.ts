@@ -7,7 +7,8 @@
  * reverse) never exists.
  */
 import type { AuditEntry } from '../audit/hash-chain.ts';
-import type { Approval, Policy } from '../policy/types.ts';
+import type { Approval, Policy, PolicyDecision } from '../policy/types.ts';
+import type { VaultStore } from '../vault/vault-store.ts';
 
 /** Roles that grant permissions in the CLI; members may hold other roles too (named by policies). */
 export const MEMBER_PERMISSION_ROLES = ['admin', 'operator', 'approver', 'auditor'] as const;
@@ -23,7 +24,7 @@ export interface Member {
   readonly createdAtMs: number;
 }
 
-export const SPEND_STATES = ['proposed', 'approved', 'signed', 'broadcast', 'confirmed', 'cancelled', 'replaced'] as const;
+export const SPEND_STATES = ['proposed', 'approved', 'signed', 'broadcasting', 'broadcast', 'confirmed', 'cancelled', 'replaced', 'conflicted'] as const;
 export type SpendState = (typeof SPEND_STATES)[number];
 
 /** What kind of transaction a proposal builds. */
@@ -75,8 +76,10 @@ export interface SpendProposal {
   readonly replacedBy: number | null;
   readonly parent: number | null;
   readonly policyVersion: number;
-  /** The decision at proposal time (outcome, rule, requirement, signing delay, explanation). */
-  readonly decision: unknown;
+  /** When the PSBT first left Soberana for the signers (signatures may exist from then on); null before. */
+  readonly exportedAtMs: number | null;
+  /** The decision at proposal time (outcome, rule, requirement, signing delay, explanation, price). */
+  readonly decision: PolicyDecision;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
 }
@@ -129,7 +132,7 @@ export interface AuditFields {
   readonly atMs: number;
 }
 
-export type NewProposal = Omit<SpendProposal, 'id' | 'replacedBy' | 'txid' | 'finalHex' | 'updatedAtMs'>;
+export type NewProposal = Omit<SpendProposal, 'id' | 'replacedBy' | 'txid' | 'finalHex' | 'updatedAtMs' | 'exportedAtMs'>;
 
 /** Fields a state change may set along with the state. */
 export interface ProposalUpdate {
@@ -138,6 +141,22 @@ export interface ProposalUpdate {
   readonly txid?: string;
   readonly finalHex?: string;
   readonly replacedBy?: number;
+  readonly exportedAtMs?: number;
+}
+
+/** A coin held by a live proposal (no other proposal may spend it). */
+export interface CoinHold {
+  readonly txid: string;
+  readonly vout: number;
+  readonly proposalId: number;
+  /** The first proposal of its replacement chain (a bump holds its original's coins). */
+  readonly familyId: number;
+}
+
+/** The stores as seen inside one governance transaction. */
+export interface GovernanceTx {
+  readonly spends: SpendStore;
+  readonly vaults: VaultStore;
 }
 
 /**
@@ -145,6 +164,14 @@ export interface ProposalUpdate {
  * Mutations take their audit entry and commit both atomically.
  */
 export interface SpendStore {
+  /**
+   * Run `fn` in ONE database transaction holding the governance write lock: every read it makes
+   * through `tx` sees what earlier transactions committed, and every change it makes (with its
+   * audit entries) commits together or not at all. Re-entrant: called on a store that is already
+   * inside a transaction, it runs `fn` in that same transaction.
+   */
+  atomically<T>(fn: (tx: GovernanceTx) => Promise<T>): Promise<T>;
+
   members(): Promise<Member[]>;
   /** By id or name; null when unknown. */
   findMember(idOrName: string): Promise<Member | null>;
@@ -164,8 +191,14 @@ export interface SpendStore {
   allowlist(vaultId: string): Promise<AllowlistEntry[]>;
   addToAllowlist(entry: AllowlistEntry, audit: AuditFields): Promise<void>;
 
-  /** Returns the new proposal's id. */
+  /**
+   * Returns the new proposal's id (from the database's sequence). A live proposal holds its
+   * inputs: a coin held by another family is refused (INVALID_STATE); a bump joins the family of
+   * the proposal it replaces.
+   */
   createProposal(p: NewProposal, audit: AuditFields): Promise<number>;
+  /** The coins held by live proposals of a vault. */
+  coinHolds(vaultId: string): Promise<CoinHold[]>;
   proposal(id: number): Promise<SpendProposal | null>;
   /** Newest first; optionally of one vault. */
   proposals(vaultId?: string): Promise<SpendProposal[]>;
@@ -176,7 +209,8 @@ export interface SpendStore {
   partials(proposalId: number): Promise<PartialPsbtRecord[]>;
   /**
    * Change a proposal, refusing (INVALID_STATE) when its state is no longer `expectedState`
-   * (another process moved it first).
+   * (another process moved it first). Coin holds follow the new state: a family with no live
+   * proposal left releases its coins; a proposal that becomes live again takes them back.
    */
   updateProposal(id: number, expectedState: SpendState, update: ProposalUpdate, audit: AuditFields, atMs: number): Promise<void>;
 

@@ -31,7 +31,6 @@ import { proposePolicy } from '../../app/propose-policy.ts';
 import { approvePolicy } from '../../app/approve-policy.ts';
 import { testPolicy } from '../../app/test-policy.ts';
 import { verifyAuditLog } from '../../app/verify-audit-log.ts';
-import { trackProposals } from '../../app/track-proposals.ts';
 import type { ApiRoute } from '../registry.ts';
 import { satsString, txid } from '../schemas.ts';
 
@@ -189,7 +188,6 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       async handler(req: FastifyRequest) {
         const { vault } = req.query as { vault?: string };
         const vaultId = vault === undefined ? undefined : (await deps.vaults.findVault(vault))?.id ?? vault;
-        await trackProposals(deps, { vaultId });
         const list = await deps.spends.proposals(vaultId);
         return { proposals: await Promise.all(list.map(async (p) => proposalWire(p, await deps.spends.approvals(p.id)))) };
       },
@@ -202,8 +200,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       summary: 'One spend proposal: outputs, fee, policy decision, approvals and what is missing',
       schema: { params: idParam, response: { 200: proposalOut } },
       async handler(req: FastifyRequest) {
-        const p = await requireProposal(deps.spends, idOf(req));
-        await trackProposals(deps, { vaultId: p.vaultId }); // follow a broadcast one into history
+        const p = await requireProposal(deps.spends, idOf(req)); // reads never write: sync follows the chain
         return { proposal: await full(p.id) };
       },
     },
@@ -370,7 +367,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       async handler(req: FastifyRequest) {
         const { decision: d, readiness } = await testPolicy(deps, { proposalId: idOf(req) });
         return {
-          outcome: d.outcome, policyVersion: d.policyVersion, rule: d.ruleId, required: d.requirement ? describeRequirement(d.requirement) : null,
+          outcome: d.outcome, policyVersion: d.policyVersion, rule: d.ruleId, required: d.outcome === 'approval' ? describeRequirement(d.requirement) : null,
           explanation: [...d.explanation], ready: readiness.ready, reason: readiness.reason,
         };
       },

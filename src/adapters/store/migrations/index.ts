@@ -3,9 +3,10 @@ import { m0001Settings } from './0001-settings.ts';
 import { m0002Vaults } from './0002-vaults.ts';
 import { m0003Spending } from './0003-spending.ts';
 import { m0004ApiTokens } from './0004-api-tokens.ts';
+import { m0005GovernanceIntegrity } from './0005-governance-integrity.ts';
 
 /**
  * Every migration, in order. Add a file `NNNN-what.ts` and one line here.
- * Reserved numbers: 2 vaults & sync, 3 spending & policy & audit, 4 API tokens.
+ * Reserved numbers: 2 vaults & sync, 3 spending & policy & audit, 4 API tokens, 5 governance integrity (coin holds, sequences).
  */
-export const MIGRATIONS: readonly Migration[] = [m0001Settings, m0002Vaults, m0003Spending, m0004ApiTokens];
+export const MIGRATIONS: readonly Migration[] = [m0001Settings, m0002Vaults, m0003Spending, m0004ApiTokens, m0005GovernanceIntegrity];
