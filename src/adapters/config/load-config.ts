@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork, type Network } from '../../core/network.ts';
+import { priceConfig, type PriceConfig } from '../prices/price-config.ts';
 
 /** The settings of one Soberana installation. */
 export interface Config {
@@ -12,6 +13,8 @@ export interface Config {
   readonly chain: ChainConfig | undefined;
   /** Where the config was read from, if a file. */
   readonly configFile: string | undefined;
+  /** The BTC/USD price source for USD-limited policy rules (file `prices`, env SOBERANA_PRICE_SOURCE; see adapters/prices/price-config.ts). */
+  readonly prices: PriceConfig;
 }
 
 export type ChainConfig =
@@ -30,6 +33,7 @@ interface FileConfig {
   network?: unknown;
   logLevel?: unknown;
   chain?: unknown;
+  prices?: unknown;
 }
 
 export const DEFAULT_CONFIG_FILE = 'soberana.config.json';
@@ -67,7 +71,7 @@ export function loadConfig(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = 
   const dbUrl = overrides.db ?? env.SOBERANA_DB ?? env.DATABASE_URL ?? str(file.db, 'db') ?? './soberana.db';
   const network = parseNetwork(overrides.network ?? env.SOBERANA_NETWORK ?? str(file.network, 'network') ?? 'main');
   const logLevel = overrides.logLevel ?? env.SOBERANA_LOG_LEVEL ?? str(file.logLevel, 'logLevel') ?? 'warn';
-  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path };
+  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices) };
 }
 
 function chainConfig(env: NodeJS.ProcessEnv, fromFile: unknown): ChainConfig | undefined {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../../core/errors.ts';
+import { dayStartMs } from '../../core/policy/price-source.ts';
 import type { DailyPrice, PriceHistory } from '../../core/transparency/public-view.ts';
 
 export const DEFAULT_PRICE_FILE = join(
@@ -26,30 +27,63 @@ export function priceToCents(text: string): bigint {
   return BigInt(m[1] ?? '0') * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
 }
 
-/** Build a price history from CSV text with a header row; `column` names the price column. */
-export function parsePriceCsv(text: string, opts: { column?: string; currency?: string } = {}): PriceHistory {
+/** A calendar day as YYYY-MM-DD that exists (no 2024-02-30). */
+export function isPriceDate(date: string): boolean {
+  return DATE_RE.test(date) && dayStartMs(date) !== null;
+}
+
+export interface PriceParseOptions {
+  /** The price column; default BTC_USD. */
+  column?: string;
+  /** ISO-4217 code of the column's currency; default USD. */
+  currency?: string;
+  /** Names the text in messages, e.g. "reference rate file /srv/btc-usd.csv"; default "price file". */
+  origin?: string;
+}
+
+/**
+ * Build a price history from CSV text with a header row; `column` names the price column. Line
+ * breaks, quotes and stray spaces in a value make it malformed (one-line MALFORMED_DATA message
+ * naming the line).
+ */
+export function parsePriceCsv(text: string, opts: PriceParseOptions = {}): PriceHistory {
   const column = opts.column ?? 'BTC_USD';
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const origin = opts.origin ?? 'price file';
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
   const di = header.findIndex((h) => h.toLowerCase() === 'date');
   const pi = header.indexOf(column);
-  if (di < 0 || pi < 0) throw new DomainError('MALFORMED_DATA', `price file has no "Date" and "${column}" columns`);
+  if (di < 0 || pi < 0) throw new DomainError('MALFORMED_DATA', `${origin} has no "Date" and "${column}" columns`);
   const rows: DailyPrice[] = [];
   for (let i = 1; i < lines.length; i++) {
     const cells = (lines[i] ?? '').split(',');
     const date = (cells[di] ?? '').trim();
-    if (!DATE_RE.test(date)) throw new DomainError('MALFORMED_DATA', `price file line ${i + 1}: bad date "${date}"`);
-    rows.push({ date, cents: priceToCents(cells[pi] ?? '') });
+    if (!isPriceDate(date)) throw new DomainError('MALFORMED_DATA', `${origin} line ${i + 1}: bad date "${oneLine(date)}"`);
+    const price = cells[pi] ?? '';
+    if (!PRICE_RE.test(price.trim())) throw new DomainError('MALFORMED_DATA', `${origin} line ${i + 1}: not a price: "${oneLine(price)}"`);
+    rows.push({ date, cents: priceToCents(price) });
   }
-  rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
-  for (let i = 1; i < rows.length; i++) {
-    if (rows[i]?.date === rows[i - 1]?.date) throw new DomainError('MALFORMED_DATA', `price file has two rows for ${rows[i]?.date}`);
+  return historyFromRows(rows, opts.currency ?? 'USD', origin);
+}
+
+/** A history from rows in any order; MALFORMED_DATA when there are none or two share a day. */
+export function historyFromRows(rows: readonly DailyPrice[], currency: string, origin = 'price file'): PriceHistory {
+  const sorted = [...rows].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]?.date === sorted[i - 1]?.date) throw new DomainError('MALFORMED_DATA', `${origin} has two rows for ${sorted[i]?.date}`);
   }
-  return new SortedPriceHistory(rows, opts.currency ?? 'USD');
+  if (sorted.length === 0) throw new DomainError('MALFORMED_DATA', `${origin} has no rows`);
+  return new SortedPriceHistory(sorted, currency);
+}
+
+/** A value quoted in a message: one line, at most 40 characters. */
+export function oneLine(s: string): string {
+  const t = s.replace(/[\r\n\t]+/g, ' ');
+  return t.length > 40 ? `${t.slice(0, 37)}…` : t;
 }
 
 /** Load the shipped (or another) price file. */
-export function loadPriceHistory(file: string = DEFAULT_PRICE_FILE, opts: { column?: string; currency?: string } = {}): PriceHistory {
+export function loadPriceHistory(file: string = DEFAULT_PRICE_FILE, opts: PriceParseOptions = {}): PriceHistory {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
