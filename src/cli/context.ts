@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../adapters/config/load-config.ts';
 import { openDatabase, type Database } from '../adapters/store/database.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { toJson } from '../core/json.ts';
+import { displaySafe, displaySafeDeep, displaySafeReport } from '../core/text/display-text.ts';
 
 /** The global options every command accepts. */
 export interface GlobalOptions {
@@ -46,10 +47,26 @@ export class CliContext {
     return this.#db;
   }
 
-  /** Print a result: `json` (bigints as strings) with --json, else the human text. */
+  /**
+   * Print a result: `json` (bigints as strings) with --json, else the human text. What people
+   * read is what is true: every string in `json` is printed through `displaySafe` (control,
+   * bidirectional-override and invisible characters written as visible escapes), and so is the
+   * human text, where each text field of `json` it quotes is escaped as one line (a line break in
+   * a memo cannot forge a line) — so pass the data the human text is made from as `json`.
+   */
   out(json: unknown, human: string | (() => string)): void {
-    if (this.json) process.stdout.write(toJson(json, 2) + '\n');
-    else process.stdout.write((typeof human === 'function' ? human() : human) + '\n');
+    if (this.json) process.stdout.write(toJson(displaySafeDeep(json), 2) + '\n');
+    else process.stdout.write(displaySafeReport(typeof human === 'function' ? human() : human, json) + '\n');
+  }
+
+  /**
+   * Print a whole document (an exported file) on standard output: its line breaks and tabs kept,
+   * every other control, bidirectional-override or invisible character made visible. `--out FILE`
+   * is the way to get the exact bytes.
+   */
+  outDocument(text: string): void {
+    const safe = displaySafe(text, { multiline: true });
+    process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isDomainError } from '../core/errors.ts';
 import { toJson } from '../core/json.ts';
+import { displaySafe } from '../core/text/display-text.ts';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT, EXIT_CODE_BY_ERROR } from './exit-codes.ts';
 
@@ -45,9 +46,11 @@ function wantsJson(argv: readonly string[]): boolean {
   return argv.includes('--json');
 }
 
+/** One line on stderr; the message often quotes what the user typed, so it is shown escaped. */
 function printError(json: boolean, code: string, message: string): void {
-  if (json) process.stderr.write(toJson({ error: { code, message } }) + '\n');
-  else process.stderr.write(`error: ${message}\n`);
+  const safe = displaySafe(message);
+  if (json) process.stderr.write(toJson({ error: { code, message: safe } }) + '\n');
+  else process.stderr.write(`error: ${safe}\n`);
 }
 
 /** Run the CLI; resolves to the process exit code. Never prints a stack trace for user mistakes. */
@@ -71,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const err = e instanceof Error ? e : new Error(String(e));
     printError(json, 'INTERNAL', `internal error: ${err.message} (set SOBERANA_DEBUG=1 for details)`);
-    if (process.env.SOBERANA_DEBUG === '1') process.stderr.write(`${err.stack ?? ''}\n`);
+    if (process.env.SOBERANA_DEBUG === '1') process.stderr.write(`${displaySafe(err.stack ?? '', { multiline: true })}\n`);
     return EXIT.INTERNAL;
   }
 }
