@@ -17,6 +17,7 @@ import { accessRoutes } from './routes/access.ts';
 import { publicRoutes } from './routes/public.ts';
 import { vaultRoutes } from './routes/vaults.ts';
 import { governanceRoutes } from './routes/governance.ts';
+import { plainTextReplies } from './plain-text.ts';
 
 export type { ServerDeps } from './deps.ts';
 
@@ -76,6 +77,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', 'public');
   app.decorateRequest('tokenId', null);
   app.decorateRequest('tokenName', null);
+  plainTextReplies(app); // every string in every JSON reply shown with control and bidi characters escaped (issue #19)
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isDomainError(err)) {
