@@ -2,7 +2,7 @@
 // point and a readout that follows the pointer. Coordinates are display-only numbers; the amounts
 // shown in text are formatted exactly from the API's strings.
 import { btc, compactMoney, longDate, money } from './format.ts';
-import { h, s } from './dom.ts';
+import { h, s, setText } from './dom.ts';
 import type { Holdings } from './api.ts';
 
 const W = 720;
@@ -103,7 +103,7 @@ export function holdingsChart(data: Holdings, today: string): HTMLElement {
     if (!current) return;
     marker.setAttribute('cx', String(x(dateMs(current.date))));
     marker.setAttribute('cy', String(y(Number(BigInt(current.sats)) / 1e8)));
-    readout.textContent = `${longDate(new Date(Math.min(t, t1)).toISOString().slice(0, 10))}: ${btc(current.sats)} BTC${current.usdCents ? ` (${money(current.usdCents, data.currency)} on ${longDate(current.date)})` : ''}`;
+    setText(readout, `${longDate(new Date(Math.min(t, t1)).toISOString().slice(0, 10))}: ${btc(current.sats)} BTC${current.usdCents ? ` (${money(current.usdCents, data.currency)} on ${longDate(current.date)})` : ''}`);
   });
   return h('figure', { class: 'chart-box' }, svg, readout);
 }

@@ -1,4 +1,9 @@
 // A tiny helper to build DOM without innerHTML (no injection, no inline script or style).
+// What people read is what is true (issue #19): every text node, attribute and status line goes
+// through the core's displaySafe, so a control, bidi-override or invisible character in data is
+// shown as a visible escape (\u202e), never obeyed. The API already escapes its JSON; this is the
+// dashboard's own guarantee, whatever the text's origin.
+import { displaySafe } from '../../src/core/text/display-text.ts';
 
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
@@ -9,16 +14,26 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLEle
     if (v === undefined || v === false) continue;
     if (typeof v === 'function') el.addEventListener(k.replace(/^on/, ''), v);
     else if (k === 'class') el.className = String(v);
-    else el.setAttribute(k, v === true ? '' : String(v));
+    else el.setAttribute(k, v === true ? '' : displaySafe(String(v)));
   }
   append(el, children);
   return el;
 }
 
+/** A text node showing `text` safely (line breaks kept: they matter only inside <pre>). */
+export function text(value: string): Text {
+  return document.createTextNode(displaySafe(value, { multiline: true }));
+}
+
+/** Replace an element's content with `value`, shown safely (never innerHTML). */
+export function setText(el: Element, value: string): void {
+  el.textContent = displaySafe(value, { multiline: true });
+}
+
 export function append(el: Element, children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+    el.append(typeof c === 'string' ? text(c) : c);
   }
 }
 
@@ -26,7 +41,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function s(tag: string, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElement {
   const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, displaySafe(String(v)));
   append(el, children);
   return el;
 }

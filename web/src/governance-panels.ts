@@ -2,7 +2,7 @@
 // (approve, PSBT download and upload, finalize, broadcast, cancel — each offered only to a role that
 // may do it), the policy in force, and the audit log with its verification.
 import { api, ApiError, getToken, type Session } from './api.ts';
-import { h } from './dom.ts';
+import { h, setText } from './dom.ts';
 import { table } from './dom.ts';
 
 interface Amount { sats: string; btc: string }
@@ -62,16 +62,16 @@ function proposalCard(p: ProposalWire, session: Session, refresh: () => void, of
     const b = h('button', { type: 'button', class: 'secondary small', 'data-action': label }, label) as HTMLButtonElement;
     b.addEventListener('click', () => {
       b.disabled = true;
-      status.textContent = `${label}…`;
+      setText(status, `${label}…`);
       status.className = 'op-status';
       fn().then(
         () => {
-          status.textContent = done;
+          setText(status, done);
           if (changes) refresh();
           else b.disabled = false;
         },
         (e: unknown) => {
-          status.textContent = e instanceof Error ? e.message : String(e);
+          setText(status, e instanceof Error ? e.message : String(e));
           status.className = 'op-status error';
           b.disabled = false;
         },
@@ -85,7 +85,7 @@ function proposalCard(p: ProposalWire, session: Session, refresh: () => void, of
     actions.push(run('Download PSBT', () => downloadPsbt(p.id), `Downloaded proposal-${p.id}.psbt: give it to each signer (Sparrow, Caravan, Bitcoin Core, a hardware signer).`, false));
     const b64 = h('pre', { class: 'code', hidden: true, id: `psbt-b64-${p.id}` });
     actions.push(run('Show base64', async () => {
-      b64.textContent = (await api<{ psbt: string }>(`/proposals/${p.id}/psbt`, { auth: true })).psbt;
+      setText(b64, (await api<{ psbt: string }>(`/proposals/${p.id}/psbt`, { auth: true })).psbt);
       b64.hidden = false;
     }, 'The PSBT as base64 text is shown below.', false));
     actions.push(b64);
@@ -97,19 +97,19 @@ function proposalCard(p: ProposalWire, session: Session, refresh: () => void, of
       e.preventDefault();
       const f = file.files?.[0];
       if (!f) {
-        status.textContent = 'Choose a .psbt file first.';
+        setText(status, 'Choose a .psbt file first.');
         return;
       }
-      status.textContent = 'Checking the signatures…';
+      setText(status, 'Checking the signatures…');
       void f.arrayBuffer()
         .then((buf) => api<{ added: number; complete: boolean }>(`/proposals/${p.id}/psbt`, { method: 'POST', auth: true, body: { psbt: psbtFileToText(new Uint8Array(buf)) } }))
         .then(
           (r) => {
-            status.textContent = `${r.added} new signature${r.added === 1 ? '' : 's'} verified and combined. ${r.complete ? 'All signatures are in: finalize it.' : 'More signatures are needed.'}`;
+            setText(status, `${r.added} new signature${r.added === 1 ? '' : 's'} verified and combined. ${r.complete ? 'All signatures are in: finalize it.' : 'More signatures are needed.'}`);
             status.className = 'op-status';
           },
           (err: unknown) => {
-            status.textContent = err instanceof Error ? err.message : String(err);
+            setText(status, err instanceof Error ? err.message : String(err));
             status.className = 'op-status error';
           },
         );
