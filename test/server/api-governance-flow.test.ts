@@ -15,6 +15,7 @@ import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
 import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
 import { FOREIGN, setupGovernance, signAs } from '../spend/fixtures.ts';
+import { trackProposals } from '../../src/app/track-proposals.ts';
 
 const regtest = useRegtestNode();
 
@@ -103,6 +104,9 @@ forEachEngine('governance over HTTP', (t) => {
 
       await g.node.mine(1);
       await g.sync();
+      const stillBroadcast = (await call(maria, 'GET', `/proposals/${id}`)).json() as Wire;
+      assert.equal(stillBroadcast.proposal.state, 'broadcast', 'a read changes nothing: sync follows the chain');
+      await trackProposals(g.deps, { vaultId: g.vault.id }); // what "soberana sync" does after the vaults
       const shown = (await call(maria, 'GET', `/proposals/${id}`)).json() as Wire;
       assert.equal(shown.proposal.state, 'confirmed');
 

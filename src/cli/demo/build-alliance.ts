@@ -29,6 +29,7 @@ import { addMember } from '../../app/add-member.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
 import { proposeSpend } from '../../app/propose-spend.ts';
 import { approveProposal } from '../../app/approve-proposal.ts';
+import { allowDestination } from '../../app/allow-destination.ts';
 import type { GovernanceDeps } from '../../app/governance.ts';
 import { addVault } from '../../app/add-vault.ts';
 import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
@@ -185,9 +186,11 @@ export const DEMO_MEMBERS = {
 } as const;
 
 /**
- * The demo policy (adapted from docs/examples/policy.json without the allowlist and office hours,
- * so the demo works at any hour): up to 1 BTC one finance approval; up to 500 BTC a week and 20% of
- * the vault, finance AND the central bank, then one hour before signing; anything larger denied.
+ * The demo policy (adapted from docs/examples/policy.json without office hours, so the demo works
+ * at any hour): a transfer to an allowlisted address of the reserve's own cold storage needs finance
+ * AND the central bank, with no signing delay; up to 1 BTC one finance approval; up to 500 BTC a
+ * week and 20% of the vault, finance AND the central bank, then one hour before the PSBT may go out
+ * for signing; anything larger denied.
  */
 export const DEMO_POLICY = {
   version: 1,
@@ -196,6 +199,12 @@ export const DEMO_POLICY = {
   allowlistDelaySeconds: 0,
   policyChange: { all: [{ group: 'finance', count: 1 }, { group: 'central-bank', count: 1 }] },
   rules: [
+    {
+      id: 'own-cold-storage',
+      description: 'To an allowlisted cold-storage address of the reserve itself: the Ministry of Finance AND the Central Reserve Bank, no signing delay.',
+      when: { destinations: 'allowlisted', velocity: { windowSeconds: 604800, maxSats: '50000000000' } },
+      then: { approval: { all: [{ group: 'finance', count: 1 }, { group: 'central-bank', count: 1 }] } },
+    },
     { id: 'small', description: 'Up to 1 BTC, proposed by a treasury operator: one finance approval.', when: { maxAmountSats: '100000000', initiatorRoles: ['treasury-operator'] }, then: { approval: { group: 'finance', count: 1 } } },
     {
       id: 'weekly-limit',
@@ -225,6 +234,7 @@ async function setupGovernance(db: Database, store: SqlVaultStore, elSalvador: s
   await proposePolicy(deps, { actor: admin, document: JSON.stringify(DEMO_POLICY, null, 2) });
   const to = await store.reserveAddress(elSalvador, 0);
   if (!to) throw new RangeError('demo: El Salvador\'s vault has no unused address for the cold storage');
+  await allowDestination(deps, { actor: admin, vault: elSalvador, address: to.address });
   const { proposal } = await proposeSpend(deps, { actor: DEMO_MEMBERS.operator.name, vault: elSalvador, payments: [{ address: to.address, sats: 10_000_000_000n }], feeRateSatPerKvb: 2_000n, memo: DEMO_PROPOSAL_MEMO });
   await approveProposal(deps, { actor: DEMO_MEMBERS.finance.name, proposalId: proposal.id });
 }
