@@ -91,6 +91,21 @@ test('the age is counted from 00:00 UTC of the price day; exactly the maximum is
   assert.throws(() => evaluatePolicy(usdPolicy(), context({ sats: 1n, nowMs: limit + 10 * 3_600_000, price: QUOTE })), refusal(/\(2 days 10 h old,/));
 });
 
+test('ages in the message: whole days, hours under ten days, minutes under an hour', () => {
+  const q = { ...QUOTE, date: '2026-08-23' };
+  const msg = (nowMs: number, maxPriceAgeMs: number): string => {
+    try {
+      evaluatePolicy(usdPolicy(), context({ sats: 1n, nowMs, price: q, maxPriceAgeMs }));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'allowed';
+  };
+  assert.match(msg(NOW - 10 * 3_600_000 + 30 * 60_000, 0), /\(30 min old,/);
+  assert.match(msg(NOW, 3_600_000), /no older than 1 h; the latest is from 2026-08-23 \(10 h old,/);
+  assert.match(msg(NOW + DAY, DAY), /no older than 1 day; .*\(1 day 10 h old,/);
+});
+
 test('the message of the issue: 102 days old', () => {
   const p = parsePolicy({
     version: 3, name: 'usd', groups: ['finance'], allowlistDelaySeconds: 0, policyChange: { group: 'finance', count: 1 },

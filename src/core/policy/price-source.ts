@@ -46,13 +46,14 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** How long ago, in whole days (and hours when under ten days): "102 days", "2 days 10 h", "1 day". */
+/** How long ago, in whole days (and hours when under ten days): "102 days", "2 days 10 h", "1 day", "5 h", "30 min". */
 export function formatAge(ms: number): string {
   const days = Math.floor(ms / MS_PER_DAY);
   const hours = Math.floor((ms % MS_PER_DAY) / 3_600_000);
   const d = `${days} ${days === 1 ? 'day' : 'days'}`;
+  if (days === 0) return hours === 0 ? `${Math.floor(ms / 60_000)} min` : `${hours} h`;
   if (days >= 10 || hours === 0) return d;
-  return days === 0 ? `${hours} h` : `${d} ${hours} h`;
+  return `${d} ${hours} h`;
 }
 
 /** A maximum age in plain words: "2 days", "1 day", "36 h", "90 min". */
