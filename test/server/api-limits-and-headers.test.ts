@@ -1,5 +1,7 @@
 // Rate limits on public endpoints (429 with the error shape, per client), security headers with a
 // Content-Security-Policy that forbids inline scripts, and the HTTP status of every error code.
+// Every route, tokens, failed logins and proxies: api-rate-limit-every-route, api-auth-failure-limit,
+// api-trust-proxy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ERROR_CODES } from '../../src/core/errors.ts';
@@ -39,11 +41,13 @@ test('security headers: a CSP without inline scripts, no sniffing, no framing', 
   }
 });
 
-test('every error code has an HTTP status; only a tampered audit log is a server-side error', () => {
+test('every error code has an HTTP status; only a tampered audit log or an unavailable dependency is a server-side error', () => {
+  // a dependency the server cannot reach or trust (chain, store, price source): 5xx, not the caller's fault
+  const notTheCaller = new Set<string>(['AUDIT_TAMPERED', 'STORE_UNAVAILABLE', 'PRICE_UNAVAILABLE']);
   for (const code of ERROR_CODES) {
     const s = HTTP_STATUS_BY_ERROR[code];
     assert.ok(Number.isInteger(s) && s >= 400 && s < 600, code);
-    if (code !== 'AUDIT_TAMPERED' && !code.startsWith('CHAIN_') && code !== 'STORE_UNAVAILABLE') assert.ok(s < 500, `${code} is caused by the request: 4xx`);
+    if (!notTheCaller.has(code) && !code.startsWith('CHAIN_')) assert.ok(s < 500, `${code} is caused by the request: 4xx`);
   }
   assert.equal(HTTP_STATUS_BY_ERROR.UNAUTHENTICATED, 401);
   assert.equal(HTTP_STATUS_BY_ERROR.FORBIDDEN, 403);
