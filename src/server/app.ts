@@ -3,12 +3,12 @@
  * `startServer(deps, {port, host})` listens. The API lives under /api/v1; the dashboard
  * (web/dist) is served at /.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors.ts';
-import type { ServerDeps } from './deps.ts';
+import type { RateLimits, ServerDeps } from './deps.ts';
 import { cachedPublicView } from './cached-view.ts';
 import { HTTP_STATUS_BY_ERROR } from './error-map.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -19,11 +19,56 @@ import { vaultRoutes } from './routes/vaults.ts';
 import { governanceRoutes } from './routes/governance.ts';
 import { plainTextReplies } from './plain-text.ts';
 
-export type { ServerDeps } from './deps.ts';
+export type { RateLimits, ServerDeps, TrustProxy } from './deps.ts';
 
 export const API_VERSION = '0.1.0';
 const BODY_LIMIT = 1024 * 1024;
 const BEARER_RE = /^Bearer +([\x21-\x7e]{1,200})$/i; // the scheme is case-insensitive (RFC 9110)
+
+/**
+ * The allowances `soberana serve` and the demo run with (a config file can change them):
+ * 600 requests a minute per client address without a token (a dashboard page view is about ten),
+ * 1200 a minute per API token, and 10 failed bearer authentications per address in 15 minutes.
+ */
+export const DEFAULT_RATE_LIMITS: Required<RateLimits> = {
+  max: 600,
+  timeWindowMs: 60_000,
+  tokenMax: 1200,
+  authFailureMax: 10,
+  authFailureWindowMs: 15 * 60_000,
+};
+
+/** The limits a server runs with: null when off, else the given ones over the defaults. */
+export function effectiveRateLimits(given: RateLimits | null | undefined): Required<RateLimits> | null {
+  if (given === null) return null;
+  const l = { ...DEFAULT_RATE_LIMITS, ...given };
+  for (const [k, v] of Object.entries(l)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`rateLimit.${k}: a positive integer, got ${String(v)}`);
+  }
+  return l;
+}
+
+/** The rate-limit key of the client address (IPv6 by /64: one host owns a whole /64). */
+function addressKey(req: FastifyRequest): string {
+  return `addr:${normalizeIP(req.ip)}`;
+}
+
+/**
+ * Fastify's `trustProxy` from ours. False (the default): X-Forwarded-For is ignored and request.ip
+ * is the TCP peer, so no client can claim another address. A hop count trusts that many proxies
+ * nearest the server whoever they are (Fastify itself treats a bare number as "trust nothing",
+ * hence the function): safe only when nothing but the proxy can reach the port.
+ */
+function fastifyTrustProxy(t: ServerDeps['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (t === undefined || t === false || t === 0) return false;
+  if (t === true) return true;
+  if (typeof t === 'number') {
+    if (!Number.isSafeInteger(t) || t < 0) throw new RangeError(`trustProxy: a hop count is a non-negative integer, got ${t}`);
+    return (_address, hop) => hop < t;
+  }
+  if (t.length === 0) return false;
+  return [...t];
+}
 
 /** Every API route this server offers (the role-matrix and fuzz tests walk this list). */
 export function apiRoutes(deps: ServerDeps): ApiRoute[] {
@@ -60,7 +105,9 @@ function codeForFastifyError(e: FastifyError): ErrorCode {
 
 export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   const deps: ServerDeps = { ...given, publicView: cachedPublicView(given.publicView, given.publicCacheMs ?? 5000, given.clock) };
+  const limits = effectiveRateLimits(given.rateLimit);
   const app = Fastify({
+    trustProxy: fastifyTrustProxy(deps.trustProxy),
     logger: deps.logLevel ? { level: deps.logLevel, redact: ['req.headers.authorization'] } : false,
     bodyLimit: BODY_LIMIT,
     // a querystring like ?limit=1&limit=2 becomes an array, which the schema rejects
@@ -122,31 +169,63 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     strictTransportSecurity: false,
   });
 
-  const limit = deps.rateLimit === undefined ? { max: 300, timeWindowMs: 60_000 } : deps.rateLimit;
-  if (limit) {
+  // Failed bearer authentications per client address (null when limits are off).
+  let authFailures: ReturnType<FastifyInstance['createRateLimit']> | null = null;
+  if (limits) {
     await app.register(rateLimit, {
-      global: false,
+      global: false, // one hook below covers every request; no route carries its own limit
+      cache: 20_000, // addresses and tokens remembered (least recently seen forgotten first)
       errorResponseBuilder: (_req, ctx) => new DomainError('RATE_LIMITED', `too many requests; retry in ${ctx.after}`),
     });
+    authFailures = app.createRateLimit({ max: limits.authFailureMax, timeWindow: limits.authFailureWindowMs, keyGenerator: addressKey });
   }
 
   // Who is calling: no Authorization header = the public; a header must carry a valid token.
-  app.addHook('onRequest', async (req) => {
+  // An address that has failed too often is refused before its token is even looked up. The
+  // presented token is never logged or kept: only the address is counted.
+  app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith(API_PREFIX)) return;
     const header = req.headers.authorization;
     if (header === undefined) return;
+    if (authFailures) {
+      const seen = await authFailures(req, { increment: false });
+      if (!seen.isAllowed && seen.remaining === 0) {
+        const seconds = Math.max(1, seen.ttlInSeconds);
+        void reply.header('retry-after', seconds);
+        throw new DomainError('RATE_LIMITED', `too many failed authentications from this address; retry in ${seconds} s`);
+      }
+    }
     const m = BEARER_RE.exec(header);
-    if (!m) throw new DomainError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
-    const info = await deps.tokens.authenticate(m[1] ?? '');
-    if (!info) throw new DomainError('UNAUTHENTICATED', 'the token is unknown or revoked');
+    const info = m ? await deps.tokens.authenticate(m[1] ?? '') : null;
+    if (!info) {
+      if (authFailures) {
+        const counted = await authFailures(req);
+        if (!counted.isAllowed && counted.remaining === 0) req.log.warn({ address: req.ip }, 'failed API authentications reached the limit; this address is refused until the window ends');
+      }
+      throw new DomainError('UNAUTHENTICATED', m ? 'the token is unknown or revoked' : 'the Authorization header must be "Bearer <token>"');
+    }
     req.principal = info.role;
     req.tokenId = info.id;
     req.tokenName = info.name;
   });
 
+  // Every request counts against one allowance: its token's (keyed by the token id, never the
+  // secret) or, without a token, its client address's. Runs after the hook above, before any
+  // route's permission check, body parsing or handler; unknown URLs and dashboard files included.
+  if (limits) {
+    app.addHook(
+      'onRequest',
+      app.rateLimit({
+        max: (req) => (req.tokenId === null ? limits.max : limits.tokenMax),
+        timeWindow: limits.timeWindowMs,
+        keyGenerator: (req) => (req.tokenId === null ? addressKey(req) : `token:${req.tokenId}`),
+      }),
+    );
+  }
+
   await app.register(
     async (api) => {
-      registerRoutes(api, apiRoutes(deps), limit ? { max: limit.max, timeWindow: limit.timeWindowMs } : null);
+      registerRoutes(api, apiRoutes(deps), null);
     },
   );
 

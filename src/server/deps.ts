@@ -20,10 +20,36 @@ export interface ServerDeps {
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;
-  /** Requests per client per window on public endpoints; null disables (tests, benchmarks). */
-  readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | null;
+  /**
+   * Rate limits on every request (API, OpenAPI, dashboard files, unknown URLs). Undefined uses
+   * DEFAULT_RATE_LIMITS (what `soberana serve` and the demo run with); null turns every limit off,
+   * the failed-authentication limit included (tests, benchmarks).
+   */
+  readonly rateLimit?: RateLimits | null;
+  /**
+   * Which proxies may set X-Forwarded-For (Fastify's `trustProxy`): false (the default) ignores the
+   * header, so `request.ip` is the TCP peer; a hop count, a list of proxy addresses/CIDRs, or true
+   * (trust any peer) make `request.ip` the client the proxy saw.
+   */
+  readonly trustProxy?: TrustProxy;
   /** How long a public answer is reused (ms); default 5000, 0 turns the cache off. */
   readonly publicCacheMs?: number;
   /** Fastify/pino logging; off by default. */
   readonly logLevel?: string;
+}
+
+/** Fastify's `trustProxy` as Soberana accepts it (see `parseTrustProxy` in adapters/config). */
+export type TrustProxy = boolean | number | readonly string[];
+
+/** The allowances; `max`/`timeWindowMs` alone (the old shape) still work, the rest default. */
+export interface RateLimits {
+  /** Requests per window from one client address without a token (the public, the dashboard). */
+  readonly max: number;
+  /** The window of `max` and `tokenMax`, in ms. */
+  readonly timeWindowMs: number;
+  /** Requests per window made with one API token, counted by the token's id (never its secret). */
+  readonly tokenMax?: number;
+  /** Failed bearer authentications from one address per window before its bearer requests get 429. */
+  readonly authFailureMax?: number;
+  readonly authFailureWindowMs?: number;
 }
