@@ -5,6 +5,7 @@
  * nest where, miniscript typing, taproot trees) stay with @bitcoinerlab/descriptors.
  */
 import { DomainError } from '../errors.ts';
+import { checkDescriptorBounds } from './descriptor-bounds.ts';
 import { bip32 } from './ecc.ts';
 import { networks } from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
@@ -58,6 +59,7 @@ const bad = (message: string): DomainError => new DomainError('INVALID_DESCRIPTO
  * @example parseSyntax('wpkh(02…)') // {kind:'fn', name:'wpkh', args:[{kind:'leaf', text:'02…'}]}
  */
 export function parseSyntax(body: string): SyntaxNode {
+  checkDescriptorBounds(body); // the recursion below must not meet an unbounded nesting
   let i = 0;
   const node = (): SyntaxNode => {
     if (body[i] === '{') {

@@ -13,6 +13,7 @@ import { DomainError } from '../errors.ts';
 import type { Network } from '../network.ts';
 import { addressToScript, scriptToAddress } from './address.ts';
 import { bip32 } from './ecc.ts';
+import { checkDescriptorBounds } from './descriptor-bounds.ts';
 import { bitcoinjsNetwork, keyFamily, networkLabel } from './networks.ts';
 import {
   INPUT_CHARSET,
@@ -82,6 +83,7 @@ export const MAX_DERIVE_COUNT = 10_000;
  * @example descriptorChecksum('raw(deadbeef)') === '89f8spxm'
  */
 export function descriptorChecksum(body: string): string {
+  checkDescriptorBounds(body);
   for (const ch of body) {
     if (!INPUT_CHARSET.includes(ch)) throw bad(`the descriptor contains a character descriptors cannot hold: "${ch}"`);
   }
@@ -99,6 +101,7 @@ export function parseDescriptor(text: string, opts: { requireChecksum?: boolean 
   if (typeof text !== 'string') throw new TypeError('parseDescriptor: "text" expected string');
   const requireChecksum = opts.requireChecksum ?? true;
   const trimmed = text.trim();
+  checkDescriptorBounds(trimmed); // before any parsing: the parsers are not linear
   if (trimmed === '') throw bad('the descriptor is empty');
   const hashes = trimmed.split('#');
   if (hashes.length > 2) throw bad('the descriptor has more than one "#"');
