@@ -1,6 +1,7 @@
 /**
  * The spend-governance dependencies for a CLI command: the SQL stores, the wall clock (the CLI is
- * where the clock is read), and a chain source only when the command needs one. Also: who is acting
+ * where the clock is read), the configured BTC/USD price source (for USD-limited rules), and a
+ * chain source only when the command needs one. Also: who is acting
  * (`--as <member>` or SOBERANA_ACTOR).
  */
 import { SqlSpendStore } from '../adapters/store/spend-store.ts';
@@ -9,13 +10,15 @@ import { DomainError } from '../core/errors.ts';
 import type { GovernanceDeps } from '../app/governance.ts';
 import type { CliContext } from './context.ts';
 import { openChain } from './commands/sync.ts';
+import { maxPriceAgeMs, openPriceSource } from '../adapters/prices/open-price-source.ts';
 
 /** Run `fn` with the governance dependencies; the chain source (if asked for) is closed after. */
 export async function withGovernance<T>(ctx: CliContext, opts: { chain?: boolean }, fn: (deps: GovernanceDeps) => Promise<T>): Promise<T> {
   const db = await ctx.db();
   const chain = opts.chain ? await openChain(ctx) : undefined;
   try {
-    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain });
+    const prices = openPriceSource(ctx.config().prices);
+    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain, prices, maxPriceAgeMs: maxPriceAgeMs(ctx.config().prices) });
   } finally {
     await chain?.close();
   }

@@ -13,17 +13,21 @@ import { SqlApiTokenStore } from '../adapters/store/token-store.ts';
 import { SqlVaultStore } from '../adapters/store/vault-store.ts';
 import { SqlSpendStore } from '../adapters/store/spend-store.ts';
 import { loadPriceHistory } from '../adapters/prices/csv-price-history.ts';
+import { maxPriceAgeMs, openPriceSource } from '../adapters/prices/open-price-source.ts';
+import { DEFAULT_PRICE_CONFIG, type PriceConfig } from '../adapters/prices/price-config.ts';
 import type { Network } from '../core/network.ts';
 import type { ServerDeps } from './deps.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
-export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string } = {}): Promise<ServerDeps> {
+export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string; prices?: PriceConfig } = {}): Promise<ServerDeps> {
+  const priceConfig = opts.prices ?? DEFAULT_PRICE_CONFIG;
   return {
     publicView: new SqlPublicView(db, network),
     tokens: new SqlApiTokenStore(db),
     vaults: new SqlVaultStore(db),
     // no chain source here: the API offers no broadcast (use "soberana spend broadcast")
-    governance: { spends: new SqlSpendStore(db) },
+    // USD-limited policy rules use the configured price source (prices.source), never the dashboard's history silently.
+    governance: { spends: new SqlSpendStore(db), prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig) },
     prices: loadPriceHistory(),
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),
