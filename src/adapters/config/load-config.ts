@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork, type Network } from '../../core/network.ts';
 import { priceConfig, type PriceConfig } from '../prices/price-config.ts';
@@ -15,6 +16,8 @@ export interface Config {
   readonly configFile: string | undefined;
   /** The BTC/USD price source for USD-limited policy rules (file `prices`, env SOBERANA_PRICE_SOURCE; see adapters/prices/price-config.ts). */
   readonly prices: PriceConfig;
+  /** The HTTP server's settings (`soberana serve`). */
+  readonly server: ServerSettings;
 }
 
 export type ChainConfig =
@@ -34,6 +37,7 @@ interface FileConfig {
   logLevel?: unknown;
   chain?: unknown;
   prices?: unknown;
+  server?: unknown;
 }
 
 export const DEFAULT_CONFIG_FILE = 'soberana.config.json';
@@ -41,7 +45,8 @@ export const DEFAULT_CONFIG_FILE = 'soberana.config.json';
 /**
  * Resolve the configuration: command-line flags, then environment variables
  * (SOBERANA_DB or DATABASE_URL, SOBERANA_NETWORK, SOBERANA_LOG_LEVEL, SOBERANA_RPC_URL,
- * SOBERANA_RPC_USER, SOBERANA_RPC_PASSWORD, SOBERANA_RPC_COOKIE, SOBERANA_ESPLORA_URL),
+ * SOBERANA_RPC_USER, SOBERANA_RPC_PASSWORD, SOBERANA_RPC_COOKIE, SOBERANA_ESPLORA_URL,
+ * SOBERANA_TRUST_PROXY),
  * then the config file (--config, SOBERANA_CONFIG or ./soberana.config.json), then defaults.
  */
 export function loadConfig(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): Config {
@@ -71,7 +76,7 @@ export function loadConfig(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = 
   const dbUrl = overrides.db ?? env.SOBERANA_DB ?? env.DATABASE_URL ?? str(file.db, 'db') ?? './soberana.db';
   const network = parseNetwork(overrides.network ?? env.SOBERANA_NETWORK ?? str(file.network, 'network') ?? 'main');
   const logLevel = overrides.logLevel ?? env.SOBERANA_LOG_LEVEL ?? str(file.logLevel, 'logLevel') ?? 'warn';
-  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices) };
+  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices), server: serverSettings(env, file.server) };
 }
 
 function chainConfig(env: NodeJS.ProcessEnv, fromFile: unknown): ChainConfig | undefined {
@@ -97,4 +102,100 @@ function chainConfig(env: NodeJS.ProcessEnv, fromFile: unknown): ChainConfig | u
     return { kind: 'bitcoind', url, ...(user ? { user } : {}), ...(password ? { password } : {}), ...(cookieFile ? { cookieFile } : {}) };
   }
   throw new DomainError('INVALID_CONFIG', 'config "chain.kind" must be "bitcoind" or "esplora"');
+}
+
+// ---- server settings (soberana serve): trust-proxy and rate limits ----
+
+/** The HTTP server's settings from the environment and the config file's `server` object. */
+export interface ServerSettings {
+  /** Which proxies may set X-Forwarded-For; false (the default) ignores the header. */
+  readonly trustProxy: TrustProxySetting;
+  /** Allowances that replace the server's defaults, each optional; undefined keeps the defaults. */
+  readonly rateLimit: RateLimitSettings | undefined;
+}
+
+/** false, true (any peer), a hop count, or proxy addresses/CIDRs (`loopback`, `10.0.0.0/8`, …). */
+export type TrustProxySetting = boolean | number | readonly string[];
+
+export interface RateLimitSettings {
+  readonly max?: number;
+  readonly timeWindowMs?: number;
+  readonly tokenMax?: number;
+  readonly authFailureMax?: number;
+  readonly authFailureWindowMs?: number;
+}
+
+const RATE_LIMIT_KEYS = ['max', 'timeWindowMs', 'tokenMax', 'authFailureMax', 'authFailureWindowMs'] as const;
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Parse a trust-proxy setting as typed (`--trust-proxy`, SOBERANA_TRUST_PROXY): `true`, `false`,
+ * a hop count (`1`; `0` is false), or a comma-separated list of proxy addresses, CIDRs and the
+ * names `loopback`, `linklocal`, `uniquelocal`.
+ * @example parseTrustProxy('127.0.0.1, 10.0.0.0/8', '--trust-proxy') // ['127.0.0.1', '10.0.0.0/8']
+ */
+export function parseTrustProxy(text: string, label: string): TrustProxySetting {
+  const t = text.trim();
+  if (/^(true|false)$/i.test(t)) return t.toLowerCase() === 'true';
+  if (/^\d+$/.test(t)) {
+    const hops = Number(t);
+    if (hops > 100) throw new DomainError('INVALID_CONFIG', `${label}: a hop count of ${t} is not plausible (use 1 for one proxy)`);
+    return hops === 0 ? false : hops;
+  }
+  return proxyList(t.split(','), label);
+}
+
+function proxyList(items: readonly unknown[], label: string): readonly string[] {
+  const out: string[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string') throw new DomainError('INVALID_CONFIG', `${label}: proxy addresses must be strings`);
+    const a = item.trim();
+    const [ip = '', prefix, extra] = a.split('/');
+    const family = isIP(ip);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!(PROXY_NAMES.has(a) || (family !== 0 && prefixOk && extra === undefined))) {
+      throw new DomainError('INVALID_CONFIG', `${label}: "${a}" is not true, false, a hop count, an IP address, a CIDR (10.0.0.0/8) or loopback/linklocal/uniquelocal`);
+    }
+    out.push(a);
+  }
+  if (out.length === 0) throw new DomainError('INVALID_CONFIG', `${label}: no proxy address given`);
+  return out;
+}
+
+function serverSettings(env: NodeJS.ProcessEnv, fromFile: unknown): ServerSettings {
+  if (fromFile !== undefined && (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile))) {
+    throw new DomainError('INVALID_CONFIG', 'config "server" must be an object');
+  }
+  const f = (fromFile ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(f)) {
+    if (k !== 'trustProxy' && k !== 'rateLimit') throw new DomainError('INVALID_CONFIG', `config "server.${k}" is not a setting (use trustProxy, rateLimit)`);
+  }
+  let trustProxy: TrustProxySetting = false;
+  if (env.SOBERANA_TRUST_PROXY !== undefined && env.SOBERANA_TRUST_PROXY !== '') {
+    trustProxy = parseTrustProxy(env.SOBERANA_TRUST_PROXY, 'SOBERANA_TRUST_PROXY');
+  } else if (typeof f.trustProxy === 'string') {
+    trustProxy = parseTrustProxy(f.trustProxy, 'config "server.trustProxy"');
+  } else if (typeof f.trustProxy === 'boolean') {
+    trustProxy = f.trustProxy;
+  } else if (typeof f.trustProxy === 'number') {
+    if (!Number.isSafeInteger(f.trustProxy) || f.trustProxy < 0) throw new DomainError('INVALID_CONFIG', 'config "server.trustProxy": a hop count is a whole number');
+    trustProxy = parseTrustProxy(String(f.trustProxy), 'config "server.trustProxy"');
+  } else if (Array.isArray(f.trustProxy)) {
+    trustProxy = proxyList(f.trustProxy, 'config "server.trustProxy"');
+  } else if (f.trustProxy !== undefined) {
+    throw new DomainError('INVALID_CONFIG', 'config "server.trustProxy" must be true, false, a hop count, or proxy addresses');
+  }
+  return { trustProxy, rateLimit: rateLimitSettings(f.rateLimit) };
+}
+
+function rateLimitSettings(v: unknown): RateLimitSettings | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DomainError('INVALID_CONFIG', 'config "server.rateLimit" must be an object');
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (!(RATE_LIMIT_KEYS as readonly string[]).includes(k)) throw new DomainError('INVALID_CONFIG', `config "server.rateLimit.${k}" is not a setting (use ${RATE_LIMIT_KEYS.join(', ')})`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new DomainError('INVALID_CONFIG', `config "server.rateLimit.${k}" must be a positive integer`);
+    out[k] = n;
+  }
+  return out;
 }
