@@ -53,7 +53,12 @@ function escapeChar(ch: string): string {
 
 /** Whether `text` holds any character that `displaySafe` would escape. */
 export function hasHiddenCharacters(text: string): boolean {
-  return UNSAFE_ONE.test(text);
+  // fast path: printable ASCII is the common case and never needs the regular expression
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return UNSAFE_ONE.test(text);
+  }
+  return false;
 }
 
 /**
@@ -69,7 +74,7 @@ export function hasHiddenCharacters(text: string): boolean {
  *   displaySafe('Reserva — احتياطي البنك المركزي') === 'Reserva — احتياطي البنك المركزي'
  */
 export function displaySafe(text: string, opts: DisplaySafeOptions = {}): string {
-  if (!UNSAFE_ONE.test(text)) return text;
+  if (!hasHiddenCharacters(text)) return text;
   const multiline = opts.multiline === true;
   return text.replace(UNSAFE_ALL, (ch: string, offset: number, whole: string) => {
     if (multiline && (ch === '\n' || ch === '\t' || (ch === '\r' && whole[offset + 1] === '\n'))) return ch;
@@ -112,14 +117,26 @@ function walk(value: unknown, multiline: boolean, keys: ReadonlySet<string>): un
     const y = walk(j, multiline, keys);
     return y === j ? value : y;
   }
-  let changed = false;
-  const entries = Object.entries(value).map(([k, x]): [string, unknown] => {
+  // copy on the first change only: a clean object (the common case) allocates nothing
+  const names = Object.keys(value);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i] as string;
+    const x = value[k];
     const k2 = displaySafe(k);
     const x2 = walk(x, keys.has(k), keys);
-    if (k2 !== k || x2 !== x) changed = true;
-    return [k2, x2];
-  });
-  return changed ? Object.fromEntries(entries) : value;
+    if (out === undefined && (k2 !== k || x2 !== x)) {
+      out = {};
+      for (let j = 0; j < i; j++) define(out, names[j] as string, value[names[j] as string]);
+    }
+    if (out !== undefined) define(out, k2, x2);
+  }
+  return out ?? value;
+}
+
+/** `o[k] = v` that makes an own property even for "__proto__". */
+function define(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -137,7 +154,7 @@ export function displaySafeDeep<T>(value: T, opts: DisplaySafeDeepOptions = {}):
 
 function hiddenFields(value: unknown, multiline: boolean, keys: ReadonlySet<string>, out: Set<string>): void {
   if (typeof value === 'string') {
-    if (!multiline && UNSAFE_ONE.test(value) && !BLANK.test(value)) out.add(value);
+    if (!multiline && hasHiddenCharacters(value) && !BLANK.test(value)) out.add(value);
     return;
   }
   if (!isObject(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return;
@@ -147,9 +164,9 @@ function hiddenFields(value: unknown, multiline: boolean, keys: ReadonlySet<stri
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return hiddenFields(toJSON.call(value), multiline, keys, out);
-  for (const [k, x] of Object.entries(value)) {
+  for (const k of Object.keys(value)) {
     hiddenFields(k, false, keys, out);
-    hiddenFields(x, keys.has(k), keys, out);
+    hiddenFields(value[k], keys.has(k), keys, out);
   }
 }
 
