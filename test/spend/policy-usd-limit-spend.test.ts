@@ -9,6 +9,7 @@ import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { proposeSpend } from '../../src/app/propose-spend.ts';
 import type { BtcPriceSource } from '../../src/core/policy/price-source.ts';
+import type { GovernanceDeps } from '../../src/app/governance.ts';
 import type { PriceQuote } from '../../src/core/policy/types.ts';
 import { FOREIGN, policyDoc, setupGovernance, T0 } from './fixtures.ts';
 
@@ -33,7 +34,7 @@ forEachEngine('USD-limited spend rules', (t) => {
     const day = new Date(T0).toISOString().slice(0, 10);
     const quote: PriceQuote = { usdPerBtcCents: 5_000_000n, date: day, source: 'test reference rate' }; // $50,000
     const deps = { ...g.deps, prices: fixedPrice(quote) };
-    const pay = (sats: bigint, d = deps) => proposeSpend(d, { actor: 'luis', vault: g.vault.name, payments: [{ address: FOREIGN, sats }], feeRateSatPerKvb: 2_000n });
+    const pay = (sats: bigint, d: GovernanceDeps = deps) => proposeSpend(d, { actor: 'luis', vault: g.vault.name, payments: [{ address: FOREIGN, sats }], feeRateSatPerKvb: 2_000n });
 
     const at = await pay(50_000_000n); // exactly $25,000.00: the limit is inclusive
     assert.equal(at.decision.outcome, 'allow');

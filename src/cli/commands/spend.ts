@@ -15,7 +15,7 @@ import { finalizeProposal } from '../../app/finalize-proposal.ts';
 import { broadcastProposal } from '../../app/broadcast-proposal.ts';
 import { bumpFee } from '../../app/bump-fee.ts';
 import { cpfpFromChange } from '../../app/cpfp-from-change.ts';
-import { cancelProposal } from '../../app/cancel-proposal.ts';
+import { cancelByReplacement, cancelProposal } from '../../app/cancel-proposal.ts';
 import { requireProposal } from '../../app/governance.ts';
 import { AS_HELP, actorOf, collect, parseId, withGovernance } from '../governance-deps.ts';
 import { readPsbtArgument } from './psbt.ts';
@@ -32,7 +32,7 @@ function proposalJson(p: SpendProposal) {
 }
 
 function proposalLine(p: SpendProposal): string {
-  const to = p.kind === 'cpfp' ? `CPFP child of proposal ${p.parent ?? '?'}` : p.outputs.map((o) => `${formatBtc(o.sats)} BTC → ${o.address}${o.internal ? ' (internal)' : ''}`).join(', ');
+  const to = p.kind === 'cpfp' ? `CPFP child of proposal ${p.parent ?? '?'}` : p.kind === 'cancel' ? `cancels proposal ${p.replaces ?? '?'} (one coin back to the vault)` : p.outputs.map((o) => `${formatBtc(o.sats)} BTC → ${o.address}${o.internal ? ' (internal)' : ''}`).join(', ');
   return `#${p.id}  ${p.state.padEnd(9)} ${p.vaultId}  ${to}  fee ${p.feeSats} sats${p.replaces !== null ? `  (bumps #${p.replaces})` : ''}`;
 }
 
@@ -191,10 +191,18 @@ export function register(program: Command): void {
 
   spend
     .command('cancel <proposal>')
-    .description('cancel a proposal that was not broadcast (its coins become available again)')
+    .description('cancel a proposal; once it went out for signing (signatures may exist), only by replacement: --replace spends one of its coins back to the vault')
     .option('--reason <text>', 'why')
-    .addHelpText('after', EX(['soberana spend cancel 1 --as luis --reason "wrong amount"']))
-    .action(action(async (ctx, id: string, o: { reason?: string }) => {
+    .option('--replace', 'cancel by replacement: a new proposal spending one of its coins back to the vault (needed once the PSBT went out for signing)')
+    .option('--fee-rate <sat/vB>', 'with --replace: fee rate of the replacement', '2')
+    .option('--force', 'with --replace: accept a fee above the cap')
+    .addHelpText('after', EX(['soberana spend cancel 1 --as luis --reason "wrong amount"', 'soberana spend cancel 2 --as luis --replace --fee-rate 5 --reason "signed by mistake"']))
+    .action(action(async (ctx, id: string, o: { reason?: string; replace?: boolean; feeRate: string; force?: boolean }) => {
+      if (o.replace) {
+        const r = await withGovernance(ctx, {}, (deps) => cancelByReplacement(deps, { actor: actorOf(ctx), proposalId: parseId(id), feeRateSatPerKvb: parseFeeRate(o.feeRate), reason: o.reason, force: o.force === true }));
+        ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision }, `proposal ${r.proposal.id} cancels proposal ${id} by spending one of its coins back to the vault (fee ${r.proposal.feeSats} sats) — ${r.proposal.state}; it needs approvals and signatures like any spend`);
+        return;
+      }
       await withGovernance(ctx, {}, (deps) => cancelProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id), reason: o.reason }));
       ctx.out({ cancelled: Number(id) }, `proposal ${id} cancelled`);
     }));

@@ -27,8 +27,11 @@ export interface Member {
 export const SPEND_STATES = ['proposed', 'approved', 'signed', 'broadcasting', 'broadcast', 'confirmed', 'cancelled', 'replaced', 'conflicted'] as const;
 export type SpendState = (typeof SPEND_STATES)[number];
 
-/** What kind of transaction a proposal builds. */
-export const SPEND_KINDS = ['payment', 'bump', 'cpfp'] as const;
+/**
+ * What kind of transaction a proposal builds. `cancel` spends one coin of a proposal that may
+ * already be signed back to the vault, so that its transaction can never confirm.
+ */
+export const SPEND_KINDS = ['payment', 'bump', 'cpfp', 'cancel'] as const;
 export type SpendKind = (typeof SPEND_KINDS)[number];
 
 export interface ProposalOutput {

@@ -26,7 +26,7 @@ import { exportProposal } from '../../app/export-proposal.ts';
 import { importPartialPsbt } from '../../app/import-partial-psbt.ts';
 import { finalizeProposal } from '../../app/finalize-proposal.ts';
 import { broadcastProposal } from '../../app/broadcast-proposal.ts';
-import { cancelProposal } from '../../app/cancel-proposal.ts';
+import { cancelByReplacement, cancelProposal } from '../../app/cancel-proposal.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
 import { approvePolicy } from '../../app/approve-policy.ts';
 import { testPolicy } from '../../app/test-policy.ts';
@@ -53,7 +53,7 @@ const proposalSchema = {
     id: { type: 'integer' },
     vaultId: { type: 'string' },
     kind: { type: 'string' },
-    state: { type: 'string', description: 'proposed, approved, signed, broadcast, confirmed, cancelled or replaced' },
+    state: { type: 'string', description: 'proposed, approved, signed, broadcasting, broadcast, confirmed, cancelled, replaced or conflicted' },
     outputs: {
       type: 'array',
       items: {
@@ -333,15 +333,23 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/proposals/:id/cancel',
       permission: 'proposals.execute',
       tag,
-      summary: 'Cancel a proposal that was not broadcast (its coins become available again)',
+      summary: 'Cancel a proposal that never went out for signing. Once it did (signatures may exist), only by replacement: "replace": true creates a proposal spending one of its coins back to the vault (201, the new proposal)',
       schema: {
         params: idParam,
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } },
-        response: { 200: proposalOut },
+        body: {
+          type: ['object', 'null'], additionalProperties: false,
+          properties: { reason: { type: 'string', maxLength: 500 }, replace: { type: 'boolean' }, feeRateSatPerVb: { type: 'string', minLength: 1, maxLength: 12 }, force: { type: 'boolean' } },
+        },
+        response: { 200: proposalOut, 201: proposalOut },
       },
-      async handler(req: FastifyRequest) {
-        const reason = (req.body as { reason?: string } | null | undefined)?.reason;
-        await cancelProposal(deps, { actor: actorOf(req), proposalId: idOf(req), reason });
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const body = (req.body ?? {}) as { reason?: string; replace?: boolean; feeRateSatPerVb?: string; force?: boolean };
+        if (body.replace === true) {
+          const r = await cancelByReplacement(deps, { actor: actorOf(req), proposalId: idOf(req), feeRateSatPerKvb: parseFeeRate(body.feeRateSatPerVb ?? '2'), reason: body.reason, force: body.force === true });
+          reply.code(201);
+          return { proposal: await full(r.proposal.id) };
+        }
+        await cancelProposal(deps, { actor: actorOf(req), proposalId: idOf(req), reason: body.reason });
         return { proposal: await full(idOf(req)) };
       },
     },
