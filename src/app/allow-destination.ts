@@ -2,7 +2,7 @@
  * Put an address on a vault's destination allowlist. It becomes usable by policy rules only after
  * the policy's `allowlistDelaySeconds` (the engine counts from `addedAtMs`).
  */
-import { addressToScript } from '../core/bitcoin/address.ts';
+import { paymentScript } from '../core/bitcoin/address.ts';
 import type { AllowlistEntry } from '../core/spend/types.ts';
 import { atomically, auditOf, requireActor, requireVaultOf, type GovernanceDeps } from './governance.ts';
 
@@ -15,7 +15,7 @@ export async function allowDestination(deps: GovernanceDeps, input: { actor: str
     const admin = await requireActor(tx.spends, input.actor, 'admin');
     const vault = await requireVaultOf(tx.vaults, input.vault);
     const address = input.address.trim();
-    addressToScript(address, vault.network);
+    paymentScript(address, vault.network);
     const nowMs = tx.now();
     const entry: AllowlistEntry = { vaultId: vault.id, address, addedAtMs: nowMs, addedBy: admin.id };
     await tx.spends.addToAllowlist(entry, auditOf(admin, 'admin', 'allowlist.add', `vault:${vault.id}`, { address }, nowMs));

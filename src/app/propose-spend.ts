@@ -6,7 +6,7 @@
  * is refused (and audited); an allow is approved at once; otherwise approvals are awaited.
  */
 import { DomainError } from '../core/errors.ts';
-import { addressToScript } from '../core/bitcoin/address.ts';
+import { addressToScript, paymentScript } from '../core/bitcoin/address.ts';
 import { createPsbt, decodePsbt, multisigOf, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
 import { compactSizeLength } from '../core/coinselect/tx-size.ts';
 import { LONG_TERM_FEE_RATES, selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
@@ -91,7 +91,7 @@ export async function resolveFeeRate(deps: GovernanceDeps, rate: bigint | undefi
 export function checkOutputs(payments: readonly { address: string; sats: bigint }[], network: Network, own: ReadonlyMap<string, string>): ProposalOutput[] {
   if (payments.length === 0) throw new DomainError('INVALID_ARGUMENT', 'a spend needs at least one output');
   return payments.map((p) => {
-    const script = addressToScript(p.address, network); // INVALID_ADDRESS / NETWORK_MISMATCH
+    const script = paymentScript(p.address, network); // INVALID_ADDRESS (also witness v2+: anyone can spend them today) / NETWORK_MISMATCH
     const dust = dustLimitForScript(script);
     if (p.sats < dust) throw new DomainError('DUST_OUTPUT', `the output of ${p.sats} sats to ${p.address} is below the dust limit of ${dust} sats`);
     const internalVault = own.get(p.address) ?? null;
