@@ -21,15 +21,20 @@ function newestSource(dir = WEB_DIR): number {
   return newest;
 }
 
+/** The dashboard's sources and the core code it imports (display escaping). */
+function newestInputs(): number {
+  return Math.max(newestSource(), newestSource(join(WEB_DIR, '..', 'src', 'core', 'text')));
+}
+
 /** Build `web/dist` if it is missing or older than the dashboard's sources; resolves to its path. */
 export async function ensureWebBuilt(opts: { force?: boolean } = {}): Promise<string> {
   const index = join(WEB_DIST, 'index.html');
-  if (!opts.force && existsSync(index) && statSync(index).mtimeMs >= newestSource()) return WEB_DIST;
+  if (!opts.force && existsSync(index) && statSync(index).mtimeMs >= newestInputs()) return WEB_DIST;
   const tmp = join(WEB_DIR, `.dist-${process.pid}-${Date.now()}`);
   const { build } = await import('vite');
   try {
     await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
-    const fresh = (): boolean => existsSync(index) && statSync(index).mtimeMs >= newestSource();
+    const fresh = (): boolean => existsSync(index) && statSync(index).mtimeMs >= newestInputs();
     // Another process may have put a fresh build in place meanwhile: keep it (it may be serving).
     if (!opts.force && fresh()) return WEB_DIST;
     rmSync(WEB_DIST, { recursive: true, force: true }); // stale or forced
