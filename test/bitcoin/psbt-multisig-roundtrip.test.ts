@@ -139,8 +139,12 @@ function signingRound(name: keyof typeof VAULTS, first: BIP32Interface, second: 
     assert.equal(inspectPsbt(combined, { network: 'regtest' }).complete, false, 'without the descriptor it cannot be told');
   }
   const finalized = finalizePsbt(combined, { network: 'regtest', descriptor });
-  const inspectedFinal = inspectPsbt(finalized, { network: 'regtest', descriptor });
+  const inspectedFinal = inspectPsbt(finalized, { network: 'regtest', descriptor, proposal: unsigned });
   assert.equal(inspectedFinal.complete, true);
+  // a BIP174 finalizer drops the derivations that tie the final scripts to the vault: without the
+  // proposal they cannot be verified, so the PSBT is not reported complete
+  assert.equal(inspectPsbt(finalized, { network: 'regtest', descriptor }).complete, false);
+  assert.equal(inspectPsbt(finalized, { network: 'regtest' }).complete, true, 'the final scripts verify against the PSBT\'s UTXOs');
   assert.deepEqual(inspectedFinal.inputs.map((i) => [i.finalized, i.signatures]), [[true, 2], [true, 2]]);
 
   const out = extractTransaction(finalized);

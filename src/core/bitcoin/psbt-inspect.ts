@@ -5,7 +5,8 @@
 import { address as bAddress, script as bScript } from 'bitcoinjs-lib';
 import { hex } from '@scure/base';
 import type { Network } from '../network.ts';
-import { bitcoinjsNetwork, decodePsbt, ensureEcc, feeOf, inputValueOf, locateVaultInput, multisigOf, satisfiableWithDescriptor, spendingScriptOf, unsignedTransaction } from './psbt.ts';
+import { isDomainError } from '../errors.ts';
+import { bitcoinjsNetwork, decodePsbt, ensureEcc, feeOf, finalScriptsVerify, inputValueOf, locateVaultInput, multisigOf, satisfiableWithDescriptor, spendingScriptOf, unsignedTransaction, verifyPsbtInputs } from './psbt.ts';
 
 export interface InspectedInput {
   /** `txid:vout` of the spent output. */
@@ -42,8 +43,10 @@ export interface PsbtInspection {
   /** sat/vB, for display only (estimated until the PSBT is finalized). */
   feeRate: number | null;
   /**
-   * Every input is finalized or has at least the signatures it requires (for miniscript
-   * inputs, given the descriptor: its signatures satisfy the script, timelocks included).
+   * Every input is finalized with final scripts that verify, or has at least the signatures it
+   * requires (for miniscript inputs, given the descriptor: its signatures satisfy the script,
+   * timelocks included). With the descriptor this is `verifyPsbtInputs(…).complete`: every
+   * signature verified for the vault's keys; a PSBT with an invalid signature is not complete.
    */
   complete: boolean;
 }
@@ -89,11 +92,13 @@ function multisigInputVsize(m: number, scriptLen: number, nested: boolean): numb
 /**
  * Inspect a PSBT (base64, hex or binary; v0 or v2). With the vault descriptor, outputs that
  * pay the vault are marked `ours` (and `change` on the change branch) after re-deriving their
- * script from their BIP32 derivations.
+ * script from their BIP32 derivations, and `complete` is verified (`verifyPsbtInputs`); give the
+ * proposal's PSBT too when inputs may have been finalized elsewhere (finalizers drop the
+ * derivations that tie an input to the vault: without them such an input is not complete).
  *
  * @example inspectPsbt(base64, { network: 'regtest', descriptor }).complete
  */
-export function inspectPsbt(input: Uint8Array | string, opts: { network: Network; descriptor?: string }): PsbtInspection {
+export function inspectPsbt(input: Uint8Array | string, opts: { network: Network; descriptor?: string; proposal?: string | Uint8Array }): PsbtInspection {
   ensureEcc();
   const { psbt, version } = decodePsbt(input, opts.network);
   const net = bitcoinjsNetwork(opts.network);
@@ -153,6 +158,19 @@ export function inspectPsbt(input: Uint8Array | string, opts: { network: Network
     }
   } else if (estimable && inputs.length > 0) vsize = Math.ceil(estimatedVsize);
   const feeRate = fee !== null && fee >= 0n && vsize ? Math.round((Number(fee) / vsize) * 100) / 100 : null;
-  const complete = inputs.length > 0 && inputs.every((x, i) => x.finalized || satisfied.has(i) || (x.required !== null && x.signatures >= x.required));
+  // A finalized input counts only once its final scripts verify: with the descriptor, against the
+  // vault (verifyPsbtInputs, which also verifies every partial signature); without it, at least
+  // against the output the PSBT says it spends.
+  let complete: boolean;
+  if (opts.descriptor) {
+    try {
+      complete = verifyPsbtInputs(input, { descriptor: opts.descriptor, network: opts.network, ...(opts.proposal === undefined ? {} : { proposal: opts.proposal }) }).complete;
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      complete = false;
+    }
+  } else {
+    complete = inputs.length > 0 && inputs.every((x, i) => (x.finalized ? finalScriptsVerify(psbt, i) : satisfied.has(i) || (x.required !== null && x.signatures >= x.required)));
+  }
   return { version, txid: unsigned.getId(), inputs, outputs, fee, feeRate, complete };
 }

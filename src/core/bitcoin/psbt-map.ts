@@ -7,6 +7,7 @@
  */
 import { Transaction } from 'bitcoinjs-lib';
 import { DomainError } from '../errors.ts';
+import { MAX_MONEY } from '../money.ts';
 
 /** One key-value pair: `key` includes its type byte (keydata follows it). */
 export interface PsbtKeyValue {
@@ -294,12 +295,13 @@ export function psbtV2ToV0(maps: PsbtMaps): Uint8Array {
     const seq = find(m, PSBT_IN.SEQUENCE);
     tx.addInput(Uint8Array.from(txid), vout, seq ? u32le(seq.value, 'PSBT_IN_SEQUENCE') : 0xffffffff);
   }
-  for (const m of maps.outputs) {
+  maps.outputs.forEach((m, n) => {
     const a = find(m, PSBT_OUT.AMOUNT)?.value ?? new Uint8Array(8);
     let value = 0n;
     for (let i = 7; i >= 0; i--) value = (value << 8n) | BigInt(a[i] ?? 0);
+    if (value > MAX_MONEY) bad(`PSBT v2 output ${n}: its amount is out of range (negative or more than 21,000,000 BTC)`);
     tx.addOutput(Uint8Array.from(find(m, PSBT_OUT.SCRIPT)?.value ?? new Uint8Array()), value);
-  }
+  });
   const global: PsbtKeyValue[] = [{ key: Uint8Array.of(PSBT_GLOBAL.UNSIGNED_TX), value: tx.toBuffer() }];
   for (const kv of maps.global) {
     const t = kv.key[0] ?? 0;

@@ -6,7 +6,7 @@
  * derives the scripts and key origins of a vault descriptor and satisfies miniscript.
  * This module only wires them together and turns their failures into `DomainError`s.
  */
-import { Psbt, Transaction, address as bAddress, networks as bNetworks, script as bScript, initEccLib } from 'bitcoinjs-lib';
+import { Psbt, Transaction, networks as bNetworks, script as bScript, initEccLib } from 'bitcoinjs-lib';
 import type { Network as BNetwork } from 'bitcoinjs-lib';
 import { DescriptorsFactory } from '@bitcoinerlab/descriptors';
 import * as ecc from '@bitcoinerlab/secp256k1';
@@ -14,8 +14,13 @@ import { base64, createBase58check, hex } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { DomainError, isDomainError } from '../errors.ts';
 import type { Network } from '../network.ts';
+import { MAX_MONEY } from '../money.ts';
+import { paymentScript } from './address.ts';
+import { checkDescriptorBounds } from './descriptor-bounds.ts';
 import { PSBT_MAGIC, psbtV2ToV0, psbtVersionOf, readPsbtMaps } from './psbt-map.ts';
+import { MAX_PSBT_BYTES, checkPsbtLimits, checkPsbtSize } from './psbt-limits.ts';
 import { tapLeafHash, taprootFieldsOf } from './psbt-taproot.ts';
+import { ScriptFailure, verifyInput } from './bip322-interpreter.ts';
 
 const { Output } = DescriptorsFactory(ecc);
 const base58check = createBase58check(sha256);
@@ -54,34 +59,111 @@ function startsWithMagic(b: Uint8Array): boolean {
 }
 
 /**
+ * The binary bytes of a PSBT given as base64, hex, or binary (`70736274ff…`; a binary buffer that
+ * holds base64 text, a `.psbt` file written as text, is accepted too). Refuses input over
+ * MAX_PSBT_BYTES before decoding it (DomainError INVALID_PSBT), and anything that is not one of
+ * these encodings. The bytes are not parsed.
+ */
+export function psbtBytesOf(input: Uint8Array | string): Uint8Array {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new TypeError('psbtBytesOf: "input" expected string or Uint8Array');
+  // hex is the longest encoding: twice the bytes, plus some whitespace
+  if (input.length > 2 * MAX_PSBT_BYTES + 1024) checkPsbtSize(typeof input === 'string' ? Math.floor(input.length / 2) : input.length);
+  if (typeof input !== 'string' && startsWithMagic(input)) {
+    checkPsbtSize(input.length);
+    return input;
+  }
+  const text = (typeof input === 'string' ? input : new TextDecoder().decode(input)).trim();
+  if (text.length === 0) throw new DomainError('INVALID_PSBT', 'empty PSBT');
+  let bytes: Uint8Array;
+  if (/^(70736274ff)[0-9a-f]*$/i.test(text) && text.length % 2 === 0) bytes = hex.decode(text.toLowerCase());
+  else {
+    try {
+      bytes = base64.decode(text);
+    } catch {
+      throw new DomainError('INVALID_PSBT', 'not a PSBT: neither base64 nor binary PSBT data');
+    }
+  }
+  checkPsbtSize(bytes.length);
+  return bytes;
+}
+
+/**
  * Decode a PSBT given as base64, hex, or binary bytes (`70736274ff…`); a binary buffer that
  * holds base64 text (a `.psbt` file written as text) is accepted too. v2 PSBTs are converted
- * to v0. Any malformed input is DomainError('INVALID_PSBT').
+ * to v0. Input from outside is untrusted: anything malformed, over the size caps
+ * (`psbt-limits.ts`), with an amount outside 0…21,000,000 BTC, or with a previous transaction
+ * that is not the one its input spends is DomainError('INVALID_PSBT'); no library error escapes.
  *
  * @example decodePsbt('cHNidP8BAH…').psbt.inputCount
  */
 export function decodePsbt(input: Uint8Array | string, network: Network = 'main'): DecodedPsbt {
-  let bytes: Uint8Array;
-  if (typeof input === 'string' || !startsWithMagic(input)) {
-    const text = (typeof input === 'string' ? input : new TextDecoder().decode(input)).trim();
-    if (text.length === 0) throw new DomainError('INVALID_PSBT', 'empty PSBT');
-    if (/^(70736274ff)[0-9a-f]*$/i.test(text) && text.length % 2 === 0) bytes = hex.decode(text.toLowerCase());
-    else {
-      try {
-        bytes = base64.decode(text);
-      } catch {
-        throw new DomainError('INVALID_PSBT', 'not a PSBT: neither base64 nor binary PSBT data');
-      }
-    }
-  } else bytes = input;
-  const maps = readPsbtMaps(bytes);
-  const version = psbtVersionOf(maps.global) === 2 ? 2 : 0;
-  const v0 = version === 2 ? psbtV2ToV0(maps) : bytes;
   try {
-    return { psbt: Psbt.fromBuffer(v0, { network: bitcoinjsNetwork(network) }), version };
+    const bytes = psbtBytesOf(input);
+    const maps = readPsbtMaps(bytes);
+    checkPsbtLimits(maps);
+    const version = psbtVersionOf(maps.global) === 2 ? 2 : 0;
+    const v0 = version === 2 ? psbtV2ToV0(maps) : bytes;
+    let psbt: Psbt;
+    try {
+      psbt = Psbt.fromBuffer(v0, { network: bitcoinjsNetwork(network) });
+    } catch (e) {
+      throw new DomainError('INVALID_PSBT', `invalid PSBT: ${firstLine(e)}`);
+    }
+    checkPsbtAmounts(psbt);
+    return { psbt, version };
   } catch (e) {
+    if (isDomainError(e)) throw e;
     throw new DomainError('INVALID_PSBT', `invalid PSBT: ${firstLine(e)}`);
   }
+}
+
+function amountInRange(v: bigint): boolean {
+  return typeof v === 'bigint' && v >= 0n && v <= MAX_MONEY;
+}
+
+/**
+ * Refuse (INVALID_PSBT) amounts no valid transaction has: an output, a witnessUtxo or an output of
+ * a nonWitnessUtxo below 0 (a top bit set, read as signed) or above 21,000,000 BTC, outputs that
+ * add up to more; and a nonWitnessUtxo that is not the transaction its input spends, or disagrees
+ * with the input's witnessUtxo.
+ */
+function checkPsbtAmounts(psbt: Psbt): void {
+  const tx = psbtCachedTx(psbt);
+  let total = 0n;
+  tx.outs.forEach((o, n) => {
+    if (!amountInRange(o.value)) throw new DomainError('INVALID_PSBT', `output ${n}: its amount is out of range (negative or more than 21,000,000 BTC)`);
+    total += o.value;
+  });
+  if (total > MAX_MONEY) throw new DomainError('INVALID_PSBT', 'the outputs add up to more than 21,000,000 BTC');
+  psbt.data.inputs.forEach((inp, i) => {
+    const txin = tx.ins[i];
+    if (!txin) throw new DomainError('INVALID_PSBT', `input ${i} has no transaction input`);
+    if (inp.witnessUtxo && !amountInRange(inp.witnessUtxo.value)) throw new DomainError('INVALID_PSBT', `input ${i}: the amount of the output it spends (witnessUtxo) is out of range`);
+    if (!inp.nonWitnessUtxo) return;
+    let prev: Transaction;
+    try {
+      prev = Transaction.fromBuffer(inp.nonWitnessUtxo);
+    } catch {
+      throw new DomainError('INVALID_PSBT', `input ${i}: its previous transaction (nonWitnessUtxo) is malformed`);
+    }
+    if (!prev.outs.every((o) => amountInRange(o.value))) throw new DomainError('INVALID_PSBT', `input ${i}: its previous transaction has an amount out of range`);
+    if (hex.encode(prev.getHash()) !== hex.encode(txin.hash)) throw new DomainError('INVALID_PSBT', `input ${i}: its previous transaction (nonWitnessUtxo) is ${prev.getId()}, not the one the input spends`);
+    const spent = prev.outs[txin.index];
+    if (!spent) throw new DomainError('INVALID_PSBT', `input ${i}: its previous transaction has no output ${txin.index}`);
+    if (inp.witnessUtxo && (spent.value !== inp.witnessUtxo.value || hex.encode(spent.script) !== hex.encode(inp.witnessUtxo.script))) {
+      throw new DomainError('INVALID_PSBT', `input ${i}: its witnessUtxo and its previous transaction disagree about the output it spends`);
+    }
+  });
+}
+
+/**
+ * The unsigned transaction bitcoinjs-lib parsed, read directly (its `txOutputs` getter also
+ * computes an address per output); rebuilt from the public getters if that internal moves.
+ */
+function psbtCachedTx(psbt: Psbt): { ins: readonly { hash: Uint8Array; index: number }[]; outs: readonly { value: bigint }[] } {
+  const tx = (psbt.data.globalMap.unsignedTx as unknown as { tx?: unknown }).tx;
+  if (tx instanceof Transaction) return tx;
+  return { ins: psbt.txInputs, outs: psbt.txOutputs };
 }
 
 function firstLine(e: unknown): string {
@@ -125,6 +207,8 @@ export interface CreatePsbtOptions {
   locktime?: number;
   /** Signal replaceability (nSequence 0xfffffffd). Default true. */
   rbf?: boolean;
+  /** Allow paying a witness version 2–16 address (anyone can spend it today). Default false. */
+  allowFutureWitnessVersion?: boolean;
 }
 
 const TXID_RE = /^[0-9a-f]{64}$/;
@@ -133,13 +217,24 @@ const TXID_RE = /^[0-9a-f]{64}$/;
  * The vault output at (branch, index). `branch` picks the multipath element (0 receive,
  * 1 change); a descriptor without multipath only has branch 0. The descriptor must carry its
  * BIP380 checksum (DomainError('INVALID_DESCRIPTOR') otherwise, or when it does not match).
+ * Instances are cached and shared: treat the scripts and keys they return as read-only.
  */
 export function vaultOutput(descriptor: string, network: Network, branch: number, index: number): OutputInstance {
+  checkDescriptorBounds(descriptor.trim()); // before the library parses it: its parser is not linear
   if (!/#[a-z0-9]{8}$/.test(descriptor.trim())) throw new DomainError('INVALID_DESCRIPTOR', 'the vault descriptor needs its #checksum');
   const multipath = /<\d+(;\d+)+>/.test(descriptor);
   if (!multipath && branch !== 0) throw new DomainError('INVALID_DESCRIPTOR', 'the descriptor has no change branch (no <0;1> multipath)');
+  const key = `${network}|${branch}|${index}|${descriptor}`;
+  const known = outputCache.get(key);
+  if (known) {
+    // least recently used goes first: re-insert
+    outputCache.delete(key);
+    outputCache.set(key, known);
+    return known;
+  }
+  let out: OutputInstance;
   try {
-    return new Output({
+    out = new Output({
       descriptor,
       network: bitcoinjsNetwork(network),
       ...(multipath ? { change: branch } : {}),
@@ -149,7 +244,18 @@ export function vaultOutput(descriptor: string, network: Network, branch: number
   } catch (e) {
     throw new DomainError('INVALID_DESCRIPTOR', `invalid descriptor: ${firstLine(e)}`);
   }
+  outputCache.set(key, out);
+  if (outputCache.size > OUTPUT_CACHE_SIZE) outputCache.delete(outputCache.keys().next().value as string);
+  return out;
 }
+
+/**
+ * Parsed vault outputs, most recently used last. Building one costs 20–35 ms (the library parses
+ * the descriptor and derives every key), and verifying a PSBT needs the same few again and again.
+ * The instances are shared: never mutate the buffers they return (copy them into PSBTs).
+ */
+const outputCache = new Map<string, OutputInstance>();
+const OUTPUT_CACHE_SIZE = 256;
 
 interface KeyOrigin {
   masterFingerprint: Uint8Array;
@@ -186,22 +292,10 @@ function globalXpubsOf(out: OutputInstance): { extendedPubkey: Uint8Array; maste
   return result;
 }
 
-function outputScriptOf(addr: string, network: Network): Uint8Array {
+/** A payment destination's script: refuses other networks and witness versions 2–16 (address.ts `paymentScript`). */
+function outputScriptOf(addr: string, network: Network, allowFutureWitnessVersion: boolean): Uint8Array {
   ensureEcc();
-  try {
-    return bAddress.toOutputScript(addr, bitcoinjsNetwork(network));
-  } catch {
-    for (const other of ['main', 'test', 'regtest'] as const) {
-      if (bitcoinjsNetwork(other) === bitcoinjsNetwork(network)) continue;
-      try {
-        bAddress.toOutputScript(addr, bitcoinjsNetwork(other));
-        throw new DomainError('NETWORK_MISMATCH', `address ${addr} is for ${other}, not ${network}`);
-      } catch (e) {
-        if (isDomainError(e)) throw e;
-      }
-    }
-    throw new DomainError('INVALID_ADDRESS', `not a valid address: ${addr}`);
-  }
+  return paymentScript(addr, network, { allowFutureWitnessVersion });
 }
 
 /**
@@ -285,7 +379,7 @@ export function createPsbt(opts: CreatePsbtOptions): string {
     if (o.value <= 0n) throw new DomainError('INVALID_AMOUNT', `output ${n}: value must be positive`);
     totalOut += o.value;
     if ('address' in o) {
-      psbt.addOutput({ script: outputScriptOf(o.address, network), value: o.value });
+      psbt.addOutput({ script: outputScriptOf(o.address, network, opts.allowFutureWitnessVersion === true), value: o.value });
       return;
     }
     const out = vaultOutput(descriptor, network, 1, o.index);
@@ -360,11 +454,13 @@ function isFinalized(input: { finalScriptSig?: Uint8Array; finalScriptWitness?: 
   return input.finalScriptSig !== undefined || input.finalScriptWitness !== undefined;
 }
 
-function serializeWitness(stack: readonly Uint8Array[]): Uint8Array {
+/** BIP144 serialization of a witness stack (the PSBT_IN_FINAL_SCRIPTWITNESS value). */
+export function serializeWitness(stack: readonly Uint8Array[]): Uint8Array {
   const out: number[] = [];
   const varint = (n: number): void => {
     if (n < 0xfd) out.push(n);
-    else out.push(0xfd, n & 0xff, n >>> 8);
+    else if (n <= 0xffff) out.push(0xfd, n & 0xff, n >>> 8);
+    else out.push(0xfe, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
   };
   varint(stack.length);
   for (const item of stack) {
@@ -378,6 +474,12 @@ export interface FinalizeOptions {
   /** The vault descriptor: needed for miniscript inputs (anything that is not plain multisig). */
   descriptor?: string;
   network?: Network;
+  /**
+   * Keep each finalized input's BIP32 derivations. A BIP174 finalizer clears every other field;
+   * kept, they tie the final scripts to the vault address they spend, so `verifyPsbtInputs` can
+   * check the PSBT later without the proposal. Default false (BIP174 behaviour).
+   */
+  keepDerivations?: boolean;
 }
 
 /**
@@ -393,32 +495,41 @@ export function finalizePsbt(input: string | Uint8Array, opts: FinalizeOptions =
   const { psbt } = decodePsbt(input, network);
   psbt.data.inputs.forEach((inp, i) => {
     if (isFinalized(inp)) return;
-    if (inp.tapInternalKey || inp.tapLeafScript) {
-      if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is a taproot input: the vault descriptor is needed to finalize it`);
-      finalizeTaprootWithDescriptor(psbt, i, opts.descriptor, network);
-      return;
-    }
-    const sigs = inp.partialSig ?? [];
-    const ms = multisigOf(spendingScriptOf(inp));
-    if (ms) {
-      const inScript = sigs.filter((s) => ms.pubkeys.some((k) => hex.encode(k) === hex.encode(s.pubkey)));
-      if (inScript.length < ms.m) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has ${inScript.length} of ${ms.m} signatures`);
-      // Keep exactly m signatures (in script order), as CHECKMULTISIG consumes exactly m.
-      const order = (s: { pubkey: Uint8Array }): number => ms.pubkeys.findIndex((k) => hex.encode(k) === hex.encode(s.pubkey));
-      inp.partialSig = [...inScript].sort((a, b) => order(a) - order(b)).slice(0, ms.m);
-      tryFinalize(psbt, i);
-      return;
-    }
-    if (!inp.witnessScript && !inp.redeemScript) {
-      // single-key script types (P2PKH, P2WPKH, P2SH-P2WPKH, P2TR key path)
-      if (sigs.length === 0 && !inp.tapKeySig) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has 0 of 1 signatures`);
-      tryFinalize(psbt, i);
-      return;
-    }
-    if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is not plain multisig: the vault descriptor is needed to finalize it`);
-    finalizeWithDescriptor(psbt, i, opts.descriptor, network);
+    const { bip32Derivation, tapBip32Derivation } = inp;
+    finalizeOne(psbt, inp, i, opts, network);
+    if (!opts.keepDerivations) return;
+    const done = psbt.data.inputs[i];
+    if (done && bip32Derivation && !done.bip32Derivation) done.bip32Derivation = bip32Derivation;
+    if (done && tapBip32Derivation && !done.tapBip32Derivation) done.tapBip32Derivation = tapBip32Derivation;
   });
   return psbt.toBase64();
+}
+
+function finalizeOne(psbt: Psbt, inp: Psbt['data']['inputs'][number], i: number, opts: FinalizeOptions, network: Network): void {
+  if (inp.tapInternalKey || inp.tapLeafScript) {
+    if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is a taproot input: the vault descriptor is needed to finalize it`);
+    finalizeTaprootWithDescriptor(psbt, i, opts.descriptor, network);
+    return;
+  }
+  const sigs = inp.partialSig ?? [];
+  const ms = multisigOf(spendingScriptOf(inp));
+  if (ms) {
+    const inScript = sigs.filter((s) => ms.pubkeys.some((k) => hex.encode(k) === hex.encode(s.pubkey)));
+    if (inScript.length < ms.m) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has ${inScript.length} of ${ms.m} signatures`);
+    // Keep exactly m signatures (in script order), as CHECKMULTISIG consumes exactly m.
+    const order = (s: { pubkey: Uint8Array }): number => ms.pubkeys.findIndex((k) => hex.encode(k) === hex.encode(s.pubkey));
+    inp.partialSig = [...inScript].sort((a, b) => order(a) - order(b)).slice(0, ms.m);
+    tryFinalize(psbt, i);
+    return;
+  }
+  if (!inp.witnessScript && !inp.redeemScript) {
+    // single-key script types (P2PKH, P2WPKH, P2SH-P2WPKH, P2TR key path)
+    if (sigs.length === 0 && !inp.tapKeySig) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has 0 of 1 signatures`);
+    tryFinalize(psbt, i);
+    return;
+  }
+  if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is not plain multisig: the vault descriptor is needed to finalize it`);
+  finalizeWithDescriptor(psbt, i, opts.descriptor, network);
 }
 
 function tryFinalize(psbt: Psbt, i: number): void {
@@ -562,6 +673,7 @@ function finalizeTaprootWithDescriptor(psbt: Psbt, i: number, descriptor: string
 }
 
 function vaultOutputWithSigners(descriptor: string, network: Network, branch: number, index: number, signersPubKeys: Uint8Array[], scriptPath = false): OutputInstance {
+  checkDescriptorBounds(descriptor.trim());
   const multipath = /<\d+(;\d+)+>/.test(descriptor);
   return new Output({
     ...(scriptPath ? { taprootSpendPath: 'script' as const } : {}),
@@ -627,74 +739,354 @@ export function extractTransaction(input: string | Uint8Array): { txid: string; 
 
 const SIGHASH_ALL = 0x01;
 
+/** What verification found for one input. */
+export interface VerifiedInput {
+  /** The input carries final scripts (finalScriptSig/finalScriptWitness), which were verified. */
+  readonly finalized: boolean;
+  /** Valid signatures by the vault's keys: partial signatures, or those in the final scripts. */
+  readonly signatures: number;
+  /** Signatures the vault's script needs; null when it is not plain multisig (miniscript, taproot). */
+  readonly required: number | null;
+  /** Finalized and verified, or enough verified partial signatures to finalize it. */
+  readonly complete: boolean;
+}
+
+export interface PsbtVerification {
+  /** Id of the unsigned transaction. */
+  readonly unsignedTxid: string;
+  readonly inputs: readonly VerifiedInput[];
+  /** Every input is complete: the PSBT can be finalized (or is final) and will verify. */
+  readonly complete: boolean;
+}
+
+export interface VerifyInputsOptions {
+  /** The vault's descriptor, with its #checksum. */
+  descriptor: string;
+  network: Network;
+  /**
+   * The proposal's own PSBT (what we created and sent out). When given, the PSBT must be for the
+   * same unsigned transaction (else PSBT_MISMATCH), must not disagree with it about the outputs
+   * its inputs spend (else PSBT_MISMATCH), and the proposal's BIP32 derivations and UTXOs are
+   * used to find each input's vault address: finalizers drop derivations from finalized inputs.
+   */
+  proposal?: string | Uint8Array;
+}
+
+interface Prevout {
+  script: Uint8Array;
+  value: bigint;
+}
+
+/** The output input `i` spends, from its witnessUtxo or nonWitnessUtxo (checked at decode). */
+function prevoutOf(psbt: Psbt, i: number): Prevout | undefined {
+  const inp = psbt.data.inputs[i];
+  const txin = psbt.txInputs[i];
+  if (!inp || !txin) return undefined;
+  if (inp.witnessUtxo) return { script: inp.witnessUtxo.script, value: inp.witnessUtxo.value };
+  if (inp.nonWitnessUtxo) {
+    const o = Transaction.fromBuffer(inp.nonWitnessUtxo).outs[txin.index];
+    return o ? { script: o.script, value: o.value } : undefined;
+  }
+  return undefined;
+}
+
+function samePrevout(a: Prevout, b: Prevout): boolean {
+  return a.value === b.value && hex.encode(a.script) === hex.encode(b.script);
+}
+
+function invalid(i: number, message: string): DomainError {
+  return new DomainError('INVALID_SIGNATURE', `input ${i}: ${message}`);
+}
+
 /**
- * Check every partial signature: its key must be one of the vault's keys at the declared
- * derivation (re-derived from the descriptor, script included), it must commit with
- * SIGHASH_ALL, and it must verify. Otherwise DomainError('INVALID_SIGNATURE', which input/key).
+ * Verify every input of a PSBT against the vault, the way a node would judge the transaction:
+ *
+ * - a FINALIZED input (finalScriptSig/finalScriptWitness) is run through the script interpreter
+ *   (`bip322-interpreter.ts`: standard-policy rules, SIGHASH_ALL only for ECDSA, DEFAULT or ALL
+ *   for Schnorr) against the output it spends, which must be the vault's script at the input's
+ *   BIP32 derivation; its witness script (or taproot leaf and control block) must be exactly the
+ *   vault's. Signatures are checked for the sighash of THIS transaction.
+ * - every PARTIAL signature must be by one of the vault's keys at that derivation, SIGHASH_ALL
+ *   (or DEFAULT for taproot), and verify (bitcoinjs-lib computes the sighash).
+ *
+ * Anything that fails: DomainError('INVALID_SIGNATURE', naming the input). An input is complete
+ * when it is finalized-and-verified or has enough verified signatures (miniscript and taproot:
+ * the descriptor's satisfier says whether they satisfy, timelocks included).
+ *
+ * @example verifyPsbtInputs(upload, { descriptor: vault.descriptor, network: vault.network, proposal: p.psbt }).complete
+ */
+export function verifyPsbtInputs(input: string | Uint8Array, opts: VerifyInputsOptions): PsbtVerification {
+  ensureEcc();
+  const { descriptor, network } = opts;
+  const { psbt } = decodePsbt(input, network);
+  const ref = opts.proposal === undefined ? undefined : decodePsbt(opts.proposal, network).psbt;
+  const unsignedTxid = unsignedTransaction(psbt).getId();
+  if (ref) {
+    const refTxid = unsignedTransaction(ref).getId();
+    if (refTxid !== unsignedTxid) throw new DomainError('PSBT_MISMATCH', `the PSBT is for transaction ${unsignedTxid}, not the proposal's ${refTxid}`);
+  }
+  const prevouts = psbt.data.inputs.map((inp, j) => {
+    const own = prevoutOf(psbt, j);
+    const theirs = ref ? prevoutOf(ref, j) : undefined;
+    if (own && theirs && !samePrevout(own, theirs)) throw new DomainError('PSBT_MISMATCH', `input ${j}: the PSBT says it spends another output (script or amount) than the proposal does`);
+    // partial signatures are checked by bitcoinjs-lib, which reads the PSBT's own UTXO fields
+    const refInp = ref?.data.inputs[j];
+    if (!own && refInp?.nonWitnessUtxo) inp.nonWitnessUtxo = refInp.nonWitnessUtxo;
+    if (!own && refInp?.witnessUtxo) inp.witnessUtxo = refInp.witnessUtxo;
+    return theirs ?? own;
+  });
+  const inputs = psbt.data.inputs.map((inp, i) => {
+    const refInp = ref?.data.inputs[i];
+    const prevout = prevouts[i];
+    const found = locateSpent(inp, refInp, prevout, descriptor, network);
+    if (isFinalized(inp)) {
+      if (!prevout) throw invalid(i, 'it is finalized, but the PSBT does not say which output it spends (no witnessUtxo or nonWitnessUtxo)');
+      if (!found) throw invalid(i, 'it is finalized, but the output it spends is not this vault\'s (or its BIP32 derivation is missing: verify it against the proposal)');
+      const signatures = verifyFinalScripts(psbt, i, found.output, prevouts, network);
+      return { finalized: true, signatures, required: requiredOf(found.output), complete: true };
+    }
+    return verifyPartials(psbt, i, found, prevout, descriptor, network);
+  });
+  return { unsignedTxid, inputs, complete: inputs.length > 0 && inputs.every((x) => x.complete) };
+}
+
+/**
+ * Check every partial signature (and every finalized input): see `verifyPsbtInputs`, whose
+ * verdict this throws away. Otherwise DomainError('INVALID_SIGNATURE', which input/key).
  *
  * @example verifyPartialSignatures(partial, vault.descriptor, 'regtest')
  */
 export function verifyPartialSignatures(input: string | Uint8Array, descriptor: string, network: Network): void {
-  ensureEcc();
-  const { psbt } = decodePsbt(input, network);
-  psbt.data.inputs.forEach((inp, i) => {
-    if (inp.tapKeySig) throw new DomainError('INVALID_SIGNATURE', `input ${i}: taproot key-path signatures cannot be checked yet`);
-    if ((inp.tapScriptSig?.length ?? 0) > 0) {
-      verifyTapScriptSignatures(psbt, i, descriptor, network);
-      return;
-    }
-    const sigs = inp.partialSig ?? [];
-    if (sigs.length === 0) return;
-    const found = locateVaultInput(inp, descriptor, network);
-    if (!found) throw new DomainError('INVALID_SIGNATURE', `input ${i}: not an output of this vault, its signatures cannot be checked`);
-    if (inp.witnessUtxo && hex.encode(inp.witnessUtxo.script) !== hex.encode(found.output.getScriptPubKey())) {
-      throw new DomainError('INVALID_SIGNATURE', `input ${i}: the UTXO script is not the vault's script at ${found.branch}/${found.index}`);
-    }
-    const txin = psbt.txInputs[i];
-    const prevOut = inp.nonWitnessUtxo && txin ? Transaction.fromBuffer(inp.nonWitnessUtxo).outs[txin.index] : undefined;
-    if (inp.nonWitnessUtxo && (!prevOut || hex.encode(prevOut.script) !== hex.encode(found.output.getScriptPubKey()))) {
-      throw new DomainError('INVALID_SIGNATURE', `input ${i}: the previous transaction's output is not the vault's script at ${found.branch}/${found.index}`);
-    }
-    const vaultKeys = keyOriginsOf(found.output).map((k) => hex.encode(k.pubkey));
-    for (const s of sigs) {
-      const pk = hex.encode(s.pubkey);
-      if (!vaultKeys.includes(pk)) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} which is not a key of this vault at ${found.branch}/${found.index}`);
-      const decoded = decodeScriptSignature(s.signature, i, pk);
-      if (decoded !== SIGHASH_ALL) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} is not SIGHASH_ALL`);
-      let ok: boolean;
-      try {
-        ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verify(msghash, pubkey, signature), s.pubkey);
-      } catch {
-        ok = false;
-      }
-      if (!ok) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} does not verify`);
-    }
-  });
+  verifyPsbtInputs(input, { descriptor, network });
 }
 
-function verifyTapScriptSignatures(psbt: Psbt, i: number, descriptor: string, network: Network): void {
+type Located = { branch: number; index: number; output: OutputInstance };
+
+/**
+ * The vault output an input spends: derivations from the PSBT and from the proposal are tried,
+ * and the one whose re-derived script is the spent output's wins. Without a known spent output,
+ * the input's own witness/redeem script is compared instead (then the caller checks the UTXO).
+ */
+function locateSpent(inp: PsbtInputData, refInp: PsbtInputData | undefined, prevout: Prevout | undefined, descriptor: string, network: Network): Located | undefined {
+  const derivations = {
+    bip32Derivation: [...(inp.bip32Derivation ?? []), ...(refInp?.bip32Derivation ?? [])],
+    tapBip32Derivation: [...(inp.tapBip32Derivation ?? []), ...(refInp?.tapBip32Derivation ?? [])],
+  };
+  if (prevout) return locateVaultInput({ ...derivations, witnessUtxo: { script: prevout.script } }, descriptor, network);
+  return locateVaultInput({ ...derivations, witnessScript: inp.witnessScript, redeemScript: inp.redeemScript }, descriptor, network);
+}
+
+type PsbtInputData = Psbt['data']['inputs'][number];
+
+function requiredOf(output: OutputInstance): number | null {
+  if (output.isTaproot()) return null;
+  return multisigOf(output.getWitnessScript() ?? output.getRedeemScript())?.m ?? null;
+}
+
+function verifyPartials(psbt: Psbt, i: number, found: Located | undefined, prevout: Prevout | undefined, descriptor: string, network: Network): VerifiedInput {
   const inp = psbt.data.inputs[i];
   if (!inp) throw new RangeError(`"input" ${i} out of range`);
-  const found = locateVaultInput(inp, descriptor, network);
-  if (!found || !found.output.isTaproot()) throw new DomainError('INVALID_SIGNATURE', `input ${i}: not an output of this vault, its signatures cannot be checked`);
-  if (!inp.witnessUtxo || hex.encode(inp.witnessUtxo.script) !== hex.encode(found.output.getScriptPubKey())) {
-    throw new DomainError('INVALID_SIGNATURE', `input ${i}: the UTXO script is not the vault's script at ${found.branch}/${found.index}`);
+  if (inp.tapKeySig) throw invalid(i, 'taproot key-path signatures are not accepted (the vault spends by its script path)');
+  const sigs = inp.partialSig ?? [];
+  const tsigs = inp.tapScriptSig ?? [];
+  if (sigs.length === 0 && tsigs.length === 0) return { finalized: false, signatures: 0, required: found ? requiredOf(found.output) : null, complete: false };
+  if (!found) throw invalid(i, 'not an output of this vault, its signatures cannot be checked');
+  const at = `${found.branch}/${found.index}`;
+  if (!prevout) throw invalid(i, 'the PSBT does not say which output it spends (no witnessUtxo or nonWitnessUtxo), its signatures cannot be checked');
+  if (hex.encode(prevout.script) !== hex.encode(found.output.getScriptPubKey())) throw invalid(i, `the UTXO script is not the vault's script at ${at}`);
+  if (found.output.isTaproot()) {
+    if (sigs.length > 0) throw invalid(i, 'ECDSA partial signatures on a taproot input');
+    verifyTapScriptSignatures(psbt, i, found, network);
+    return { finalized: false, signatures: tsigs.length, required: null, complete: satisfiable(psbt, i, found, descriptor, network) };
   }
-  const vaultKeys = taprootFieldsOf(found.output, bitcoinjsNetwork(network)).tapBip32Derivation.map((d) => hex.encode(d.pubkey));
+  if (tsigs.length > 0) throw invalid(i, 'taproot signatures on an input that is not taproot');
+  // bitcoinjs-lib computes the sighash from the PSBT's scripts: they must be the vault's
+  const ws = found.output.getWitnessScript();
+  const rs = found.output.getRedeemScript();
+  if (inp.witnessScript && (!ws || hex.encode(inp.witnessScript) !== hex.encode(ws))) throw invalid(i, `its witnessScript is not the vault's at ${at}`);
+  if (inp.redeemScript && (!rs || hex.encode(inp.redeemScript) !== hex.encode(rs))) throw invalid(i, `its redeemScript is not the vault's at ${at}`);
+  if (ws && !inp.witnessScript) inp.witnessScript = Uint8Array.from(ws);
+  if (rs && !inp.redeemScript) inp.redeemScript = Uint8Array.from(rs);
+  const vaultKeys = keyOriginsOf(found.output).map((k) => hex.encode(k.pubkey));
+  for (const s of sigs) {
+    const pk = hex.encode(s.pubkey);
+    if (!vaultKeys.includes(pk)) throw invalid(i, `signature by key ${pk} which is not a key of this vault at ${at}`);
+    const decoded = decodeScriptSignature(s.signature, i, pk);
+    if (decoded !== SIGHASH_ALL) throw invalid(i, `signature by key ${pk} is not SIGHASH_ALL`);
+    let ok: boolean;
+    try {
+      ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verify(msghash, pubkey, signature), s.pubkey);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw invalid(i, `signature by key ${pk} does not verify`);
+  }
+  const ms = multisigOf(ws ?? rs);
+  if (ms) {
+    const inScript = sigs.filter((s) => ms.pubkeys.some((k) => hex.encode(k) === hex.encode(s.pubkey))).length;
+    return { finalized: false, signatures: sigs.length, required: ms.m, complete: inScript >= ms.m };
+  }
+  return { finalized: false, signatures: sigs.length, required: null, complete: satisfiable(psbt, i, found, descriptor, network) };
+}
+
+function verifyTapScriptSignatures(psbt: Psbt, i: number, found: Located, network: Network): void {
+  const inp = psbt.data.inputs[i];
+  if (!inp) throw new RangeError(`"input" ${i} out of range`);
+  const at = `${found.branch}/${found.index}`;
+  const fields = taprootFieldsOf(found.output, bitcoinjsNetwork(network));
+  const vaultKeys = fields.tapBip32Derivation.map((d) => hex.encode(d.pubkey));
+  const leaves = fields.tapLeafScript.map((l) => hex.encode(tapLeafHash(l.script, l.leafVersion)));
   for (const s of inp.tapScriptSig ?? []) {
     const pk = hex.encode(s.pubkey);
-    if (!vaultKeys.includes(pk)) throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} which is not a key of this vault at ${found.branch}/${found.index}`);
+    if (!vaultKeys.includes(pk)) throw invalid(i, `signature by key ${pk} which is not a key of this vault at ${at}`);
+    if (!leaves.includes(hex.encode(s.leafHash))) throw invalid(i, `signature by key ${pk} is for a script leaf that is not the vault's`);
     if (s.signature.length !== 64 && !(s.signature.length === 65 && s.signature[64] === SIGHASH_ALL)) {
-      throw new DomainError('INVALID_SIGNATURE', `input ${i}: signature by key ${pk} is not SIGHASH_DEFAULT or SIGHASH_ALL`);
+      throw invalid(i, `signature by key ${pk} is not SIGHASH_DEFAULT or SIGHASH_ALL`);
     }
   }
+  // the leaf scripts the sighash reads must be the vault's too
+  if (!inp.tapLeafScript || inp.tapLeafScript.some((l) => !leaves.includes(hex.encode(tapLeafHash(l.script, l.leafVersion))))) inp.tapLeafScript = fields.tapLeafScript;
   let ok: boolean;
   try {
     ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verifySchnorr(msghash, pubkey, signature));
   } catch {
     ok = false;
   }
-  if (!ok) throw new DomainError('INVALID_SIGNATURE', `input ${i}: a taproot signature does not verify`);
+  if (!ok) throw invalid(i, 'a taproot signature does not verify');
+}
+
+/** Whether the verified partial signatures of input `i` satisfy the vault's script (descriptor satisfier). */
+function satisfiable(psbt: Psbt, i: number, found: Located, descriptor: string, network: Network): boolean {
+  const inp = psbt.data.inputs[i];
+  if (!inp) return false;
+  try {
+    if (found.output.isTaproot()) {
+      const tsigs = (inp.tapScriptSig ?? []).map((x) => ({ pubkey: x.pubkey, signature: x.signature }));
+      if (tsigs.length === 0) return false;
+      const r = vaultOutputWithSigners(descriptor, network, found.branch, found.index, tsigs.map((x) => x.pubkey), true).getTapScriptSatisfaction(tsigs);
+      return timelockMismatch(psbt, i, r) === undefined;
+    }
+    const sigs = inp.partialSig ?? [];
+    if (sigs.length === 0) return false;
+    const r = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey)).getScriptSatisfaction(sigs);
+    return timelockMismatch(psbt, i, r) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Verify the final scripts of input `i` against the vault output it spends; returns how many
+ * signatures they carry. The structure is checked against the vault first (witness script,
+ * redeem script, taproot leaf and control block: exactly the vault's), then the script
+ * interpreter runs the scripts with the sighash of this transaction.
+ */
+function verifyFinalScripts(psbt: Psbt, i: number, output: OutputInstance, prevouts: readonly (Prevout | undefined)[], network: Network): number {
+  const inp = psbt.data.inputs[i];
+  if (!inp) throw new RangeError(`"input" ${i} out of range`);
+  const scriptSig = inp.finalScriptSig ? Uint8Array.from(inp.finalScriptSig) : new Uint8Array();
+  let witness: Uint8Array[];
+  try {
+    witness = inp.finalScriptWitness ? parseWitnessStack(inp.finalScriptWitness) : [];
+  } catch {
+    throw invalid(i, 'its final witness is malformed');
+  }
+  const pushes = scriptSig.length === 0 ? [] : (bScript.decompile(scriptSig) ?? null);
+  if (pushes === null) throw invalid(i, 'its final scriptSig is malformed');
+  const same = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => a !== undefined && b !== undefined && hex.encode(a) === hex.encode(b);
+  const nonEmpty = (items: readonly (Uint8Array | number)[]): number => items.filter((x) => x instanceof Uint8Array && x.length > 0).length;
+  const ws = output.getWitnessScript();
+  const rs = output.getRedeemScript();
+  let signatures: number;
+  if (output.isTaproot()) {
+    if (scriptSig.length > 0) throw invalid(i, 'a taproot input with a scriptSig');
+    if (witness.length === 1) signatures = 1; // key path: the interpreter checks it against the output key
+    else {
+      const leafScript = witness[witness.length - 2];
+      const control = witness[witness.length - 1];
+      const leaves = taprootFieldsOf(output, bitcoinjsNetwork(network)).tapLeafScript;
+      const leaf = leaves.find((l) => same(l.script, leafScript) && same(l.controlBlock, control));
+      if (!leaf) throw invalid(i, 'its final witness spends a script leaf (or control block) that is not the vault\'s');
+      signatures = nonEmpty(witness.slice(0, -2));
+    }
+  } else if (ws) {
+    if (!same(witness[witness.length - 1], ws)) throw invalid(i, 'its final witness script is not the vault\'s');
+    if (rs ? !same(scriptSig, bScript.compile([rs])) : scriptSig.length > 0) throw invalid(i, 'its final scriptSig is not the vault\'s redeem script push');
+    signatures = nonEmpty(witness.slice(0, -1));
+  } else if (rs) {
+    if (witness.length > 0) throw invalid(i, 'a legacy P2SH input with a witness');
+    const last = pushes[pushes.length - 1];
+    if (!(last instanceof Uint8Array) || !same(last, rs)) throw invalid(i, 'its final scriptSig does not end with the vault\'s redeem script');
+    signatures = nonEmpty(pushes.slice(0, -1));
+  } else signatures = 1; // single key (wpkh, pkh): the key is committed by the output script
+  if (signatures === 0) throw invalid(i, 'its final scripts carry no signature');
+
+  const tx = unsignedTransaction(psbt);
+  tx.setInputScript(i, scriptSig);
+  tx.setWitness(i, witness);
+  const needAll = output.isTaproot();
+  if (needAll && prevouts.some((p) => p === undefined)) throw invalid(i, 'a taproot input can only be checked when the PSBT says the output every input spends');
+  const known = prevouts.map((p) => p ?? { script: new Uint8Array(), value: 0n });
+  try {
+    verifyInput(tx, i, known);
+  } catch (e) {
+    const why = e instanceof ScriptFailure ? e.message : firstLine(e);
+    throw invalid(i, `its final scripts do not verify against the output it spends (${why})`);
+  }
+  return signatures;
+}
+
+/**
+ * Whether the final scripts of input `i` verify against the output the PSBT says it spends (script
+ * interpreter, this transaction's sighash). Says nothing about whose output it is: for display
+ * when no descriptor is at hand; `verifyPsbtInputs` is the check that counts.
+ */
+export function finalScriptsVerify(psbt: Psbt, i: number): boolean {
+  const inp = psbt.data.inputs[i];
+  if (!inp || !isFinalized(inp)) return false;
+  try {
+    const prevouts = psbt.data.inputs.map((_, j) => prevoutOf(psbt, j));
+    const own = prevouts[i];
+    if (!own) return false;
+    const tx = unsignedTransaction(psbt);
+    tx.setInputScript(i, inp.finalScriptSig ? Uint8Array.from(inp.finalScriptSig) : new Uint8Array());
+    tx.setWitness(i, inp.finalScriptWitness ? parseWitnessStack(inp.finalScriptWitness) : []);
+    verifyInput(tx, i, prevouts.map((p) => p ?? { script: new Uint8Array(), value: 0n }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface FinalizedProposal {
+  /** The finalized PSBT (base64). */
+  psbt: string;
+  txid: string;
+  hex: string;
+  vsize: number;
+  fee: bigint;
+}
+
+/**
+ * Verify, finalize, verify again, extract: the finalizer of the proposal workflow. Every input
+ * must be complete (`verifyPsbtInputs`: verified final scripts or enough verified partial
+ * signatures) else PSBT_INCOMPLETE naming the inputs; invalid signatures are INVALID_SIGNATURE.
+ * The finalized PSBT is then checked input by input with the script interpreter before the
+ * transaction is extracted, so a transaction that leaves here verifies.
+ *
+ * @example const { txid, hex } = finalizeVerified(p.psbt, { descriptor: vault.descriptor, network: vault.network })
+ */
+export function finalizeVerified(input: string | Uint8Array, opts: { descriptor: string; network: Network }): FinalizedProposal {
+  const before = verifyPsbtInputs(input, opts);
+  if (!before.complete) {
+    const short = before.inputs.map((x, i) => ({ ...x, i })).filter((x) => !x.complete).map((x) => (x.required === null ? `input ${x.i} (${x.signatures} signature(s), not enough)` : `input ${x.i} (${x.signatures} of ${x.required} signatures)`));
+    throw new DomainError('PSBT_INCOMPLETE', `not enough valid signatures: ${short.join(', ') || 'no inputs'}`);
+  }
+  const original = typeof input === 'string' ? input : decodePsbt(input, opts.network).psbt.toBase64();
+  const final = finalizePsbt(input, { ...opts, keepDerivations: true });
+  const after = verifyPsbtInputs(final, { ...opts, proposal: original });
+  if (!after.complete || after.inputs.some((x) => !x.finalized)) throw new DomainError('PSBT_INCOMPLETE', 'the finalized PSBT has inputs that are not final');
+  return { psbt: final, ...extractTransaction(final) };
 }
 
 function decodeScriptSignature(sig: Uint8Array, i: number, pk: string): number {
@@ -711,9 +1103,12 @@ function parseWitnessStack(w: Uint8Array): Uint8Array[] {
     const f = w[p++];
     if (f === undefined) throw new DomainError('INVALID_PSBT', 'final script witness is truncated');
     if (f < 0xfd) return f;
-    if (f !== 0xfd) throw new DomainError('INVALID_PSBT', 'final script witness item too large');
-    const v = (w[p] ?? 0) | ((w[p + 1] ?? 0) << 8);
-    p += 2;
+    if (f === 0xff) throw new DomainError('INVALID_PSBT', 'final script witness item too large');
+    const width = f === 0xfd ? 2 : 4;
+    if (p + width > w.length) throw new DomainError('INVALID_PSBT', 'final script witness is truncated');
+    let v = 0;
+    for (let k = width - 1; k >= 0; k--) v = v * 256 + (w[p + k] ?? 0);
+    p += width;
     return v;
   };
   const items: Uint8Array[] = [];
