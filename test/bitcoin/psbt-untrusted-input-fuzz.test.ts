@@ -213,6 +213,7 @@ test('fuzz: 2,000 seeded mutations of PSBTs and of a signed transaction only eve
       outcome(() => finalizePsbt(m, { network: 'regtest', descriptor: DESCRIPTOR }));
       outcome(() => extractTransaction(m));
       outcome(() => cleanPsbtForSigners(m));
+      outcome(() => combinePsbts([F.proposal, m]));
     }
   }
   // the fuzz reaches past decoding: some mutations are still valid uploads (a flipped bit in a

@@ -131,6 +131,8 @@ export function psbtFromSignedTransaction(raw: Uint8Array | string, proposalPsbt
     else delete inp.finalScriptSig;
     if (tin.witness.length > 0) inp.finalScriptWitness = serializeWitness(tin.witness);
     else delete inp.finalScriptWitness;
+    delete inp.partialSig;
+    delete inp.tapScriptSig;
   });
   if (signed === 0) throw new DomainError('PSBT_INCOMPLETE', 'the transaction carries no signatures');
   const out = psbt.toBase64();
@@ -191,6 +193,10 @@ export function mergeSignatures(proposalPsbt: string | Uint8Array, upload: strin
     if (u.finalScriptSig || u.finalScriptWitness) {
       if (u.finalScriptSig) b.finalScriptSig = Uint8Array.from(u.finalScriptSig);
       if (u.finalScriptWitness) b.finalScriptWitness = Uint8Array.from(u.finalScriptWitness);
+      // the final scripts supersede the partial signatures (derivations and scripts stay: they tie
+      // the final scripts to the vault address for later checks)
+      delete b.partialSig;
+      delete b.tapScriptSig;
       finalizedInputs.push(i);
       added += verdict.inputs[i]?.signatures ?? 0;
       return;
