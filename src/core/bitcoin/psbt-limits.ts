@@ -109,7 +109,7 @@ export function checkPsbtSize(byteLength: number): void {
  * global xpubs). The version (v0 or v2) is kept. Input: binary PSBT bytes (use decodePsbt's
  * text handling first for base64/hex); output: binary PSBT bytes.
  *
- * @example cleanPsbtMaps(bytes) // same PSBT, minus the 400 KB a previous upload smuggled in
+ * @example cleanPsbtBytes(bytes) // same PSBT, minus the 400 KB a previous upload smuggled in
  */
 export function cleanPsbtBytes(bytes: Uint8Array): Uint8Array {
   if (bytes.length < 5 || PSBT_MAGIC.some((b, i) => bytes[i] !== b)) bad('not a PSBT (missing the "psbt" magic bytes)');
