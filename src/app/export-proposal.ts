@@ -8,6 +8,7 @@
  */
 import { DomainError } from '../core/errors.ts';
 import { spendReadiness } from '../core/policy/spend-readiness.ts';
+import { cleanPsbtForSigners } from '../core/bitcoin/psbt-import.ts';
 import { AuditedRefusal, atomically, auditOf, decideSpend, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /**
@@ -45,6 +46,7 @@ export async function exportProposal(deps: GovernanceDeps, input: { actor: strin
     } else {
       await tx.spends.appendAudit(auditOf(actor, 'operator', 'spend.export', object, { unsignedTxid: p.unsignedTxid, to: input.destination }, nowMs));
     }
-    return { psbt: p.psbt, unsignedTxid: p.unsignedTxid };
+    // Only the standard fields signers need leave Soberana (unknown and proprietary ones are stripped).
+    return { psbt: cleanPsbtForSigners(p.psbt), unsignedTxid: p.unsignedTxid };
   });
 }
