@@ -6,7 +6,8 @@ import { m0004ApiTokens } from './0004-api-tokens.ts';
 import { m0005GovernanceIntegrity } from './0005-governance-integrity.ts';
 
 /**
- * Every migration, in order. Add a file `NNNN-what.ts` and one line here.
+ * Every migration, in order. Add a file `NNNN-what.ts` and one line here, and bring the table
+ * interfaces in ../schema.ts up to date (test/store-schema.test.ts compares them with the database).
  * Reserved numbers: 2 vaults & sync, 3 spending & policy & audit, 4 API tokens, 5 governance integrity (coin holds, sequences).
  */
 export const MIGRATIONS: readonly Migration[] = [m0001Settings, m0002Vaults, m0003Spending, m0004ApiTokens, m0005GovernanceIntegrity];

@@ -1,0 +1,265 @@
+/**
+ * The database schema as Kysely types: one interface per table, with the columns exactly as the
+ * migrations (0001…0005, plus the migrator's own `schema_migrations`) leave them. `Database.db`
+ * is a `Kysely<Tables>`, so every repository query is checked against these names.
+ *
+ * Column types are what the drivers hand back on BOTH engines (docs/adr/0002):
+ * - integers (`integer` and `bigint` columns): better-sqlite3 runs with `defaultSafeIntegers(true)`
+ *   and returns `bigint` for every integer; `pg` returns `int8` (`bigint`) as `bigint` (a type
+ *   parser is set in database.ts) but `int4` (`integer`) as `number`. So every integer reads as
+ *   `bigint | number`, and repositories convert it at the boundary with `toBig` (amounts) or
+ *   `toNum` (heights, counts, ids, times in ms). Writes accept either.
+ * - text is `string`; columns holding JSON are text too (parsed by the repositories);
+ * - a column without `not null` is `| null`.
+ *
+ * Migrations do NOT use these types: each one runs against the schema of its own time (see
+ * `Migration.up` in migrator.ts). When a migration changes a table, change its interface here.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+/** SQL `integer` (pg int4: number; SQLite: bigint). Read with `toNum`/`toBig`. */
+export type Int = ColumnType<bigint | number, bigint | number, bigint | number>;
+/** SQL `bigint` (pg int8: bigint; SQLite: bigint). Same type as `Int`: repositories never trust the driver's type (ADR 0002). */
+export type Int8 = Int;
+/** A nullable integer column. */
+export type IntOrNull = ColumnType<bigint | number | null, bigint | number | null, bigint | number | null>;
+/** An integer column the database fills in when an insert leaves it out (a default, or an id from a sequence / the rowid). */
+export type IntDefault = Generated<bigint | number>;
+
+/** The migrator's bookkeeping (migrator.ts). */
+export interface SchemaMigrationsTable {
+  version: Int; // integer primary key
+  name: string;
+  applied_at: string; // ISO-8601
+}
+
+// ---- 0001 settings ----
+
+export interface SettingsTable {
+  key: string; // primary key
+  value: string;
+}
+
+// ---- 0002 vaults and sync ----
+
+export interface VaultsTable {
+  id: string; // primary key
+  name: string; // unique
+  kind: string; // 'descriptor' | 'addresses'
+  descriptor: string | null;
+  network: string;
+  threshold: IntOrNull;
+  birthday_height: Int;
+  birthday_time: IntOrNull; // bigint, seconds
+  gap_limit: Int;
+  created_at: string;
+}
+
+export interface VaultKeysTable {
+  vault_id: string; // primary key (vault_id, position)
+  position: Int;
+  fingerprint: string | null;
+  origin_path: string | null;
+  xpub: string | null;
+  holder: string | null;
+}
+
+export interface VaultAddressesTable {
+  vault_id: string; // primary key (vault_id, branch, idx)
+  branch: Int; // 0 receive, 1 change
+  idx: Int;
+  address: string;
+  script: string; // scriptPubKey hex
+  used: IntDefault; // 0 | 1, default 0
+  reserved: IntDefault; // 0 | 1, default 0
+}
+
+export interface VaultCheckpointsTable {
+  vault_id: string; // primary key (vault_id, height)
+  height: Int;
+  hash: string;
+}
+
+export interface VaultTxosTable {
+  vault_id: string; // primary key (vault_id, txid, vout)
+  txid: string;
+  vout: Int;
+  value: Int8; // sats
+  script: string;
+  branch: Int;
+  idx: Int;
+  height: IntOrNull; // null: unconfirmed
+  spent_txid: string | null;
+  spent_height: IntOrNull; // null with spent_txid set: spent in the mempool
+  frozen: IntDefault; // 0 | 1, default 0
+}
+
+export interface VaultTransactionsTable {
+  vault_id: string; // primary key (vault_id, txid)
+  txid: string;
+  height: IntOrNull; // null: unconfirmed
+  block_hash: string | null;
+  block_time: IntOrNull; // bigint, seconds
+  tx_index: IntOrNull;
+  received: Int8; // sats
+  spent: Int8; // sats
+  fee: IntOrNull; // bigint sats; known when every input is ours
+  category: string | null;
+  raw: string; // hex, with witness
+}
+
+export interface TxCategoriesTable {
+  txid: string; // primary key
+  category: string;
+}
+
+export interface LabelsTable {
+  type: string; // primary key (type, ref)
+  ref: string;
+  label: string;
+  origin: string | null;
+  spendable: IntOrNull; // 0 | 1 | null
+}
+
+// ---- 0003 spending (and 0005 governance integrity) ----
+
+export interface MembersTable {
+  id: string; // primary key
+  name: string;
+  roles: string; // JSON array
+  groups: string; // JSON array
+  created_at_ms: Int8;
+}
+
+export interface PolicyChangesTable {
+  id: IntDefault; // integer primary key; PostgreSQL: a sequence (0005); SQLite: the rowid
+  version: Int;
+  document: string;
+  proposer: string;
+  state: string; // proposed | accepted | rejected
+  created_at_ms: Int8;
+}
+
+export interface PolicyChangeApprovalsTable {
+  change_id: Int; // primary key (change_id, approver); references policy_changes.id
+  approver: string;
+  groups: string; // JSON array: the approver's groups when approving
+  at_ms: Int8;
+}
+
+export interface PoliciesTable {
+  version: Int; // primary key; the highest is the active one
+  document: string;
+  change_id: Int; // references policy_changes.id
+  activated_at_ms: Int8;
+}
+
+export interface AllowlistTable {
+  vault_id: string; // primary key (vault_id, address)
+  address: string;
+  added_at_ms: Int8;
+  added_by: string;
+}
+
+export interface SpendProposalsTable {
+  id: IntDefault; // integer primary key; PostgreSQL: a sequence (0005); SQLite: the rowid
+  vault_id: string;
+  kind: string; // payment | bump | cpfp
+  outputs: string; // JSON
+  inputs: string; // JSON
+  change_sats: Int8;
+  change_index: IntOrNull;
+  memo: string | null;
+  proposer: string;
+  fee_rate_kvb: Int8;
+  fee_sats: Int8;
+  amount_sats: Int8;
+  state: string;
+  psbt: string;
+  unsigned_txid: string;
+  txid: string | null;
+  final_hex: string | null;
+  replaces: IntOrNull;
+  replaced_by: IntOrNull;
+  parent: IntOrNull;
+  policy_version: Int;
+  decision: string; // JSON
+  created_at_ms: Int8;
+  updated_at_ms: Int8;
+  exported_at_ms: IntOrNull; // bigint; added by 0005
+}
+
+export interface SpendApprovalsTable {
+  proposal_id: Int; // primary key (proposal_id, approver); references spend_proposals.id
+  approver: string;
+  groups: string; // JSON array
+  at_ms: Int8;
+}
+
+export interface SpendPartialsTable {
+  proposal_id: Int; // primary key (proposal_id, seq); references spend_proposals.id
+  seq: Int;
+  imported_by: string;
+  signatures: Int;
+  psbt: string;
+  at_ms: Int8;
+}
+
+/** Append-only and hash-chained (audit-store.ts). */
+export interface AuditLogTable {
+  seq: Int; // integer primary key, written explicitly
+  actor: string;
+  role: string;
+  action: string;
+  object: string;
+  details: string; // canonical JSON
+  at_ms: Int8;
+  prev_hash: string;
+  hash: string;
+}
+
+// ---- 0004 API tokens ----
+
+export interface ApiTokensTable {
+  id: string; // primary key
+  name: string;
+  role: string;
+  token_hash: string; // unique; SHA-256 hex of the secret
+  created_at: string;
+  revoked_at: string | null;
+}
+
+// ---- 0005 governance integrity ----
+
+export interface ProposalCoinsTable {
+  txid: string; // primary key (txid, vout)
+  vout: Int;
+  vault_id: string;
+  family_id: Int; // the first proposal of the replacement chain
+  proposal_id: Int; // references spend_proposals.id
+}
+
+/** Every table after the latest migration. */
+export interface Tables {
+  schema_migrations: SchemaMigrationsTable;
+  settings: SettingsTable;
+  vaults: VaultsTable;
+  vault_keys: VaultKeysTable;
+  vault_addresses: VaultAddressesTable;
+  vault_checkpoints: VaultCheckpointsTable;
+  vault_txos: VaultTxosTable;
+  vault_transactions: VaultTransactionsTable;
+  tx_categories: TxCategoriesTable;
+  labels: LabelsTable;
+  members: MembersTable;
+  policy_changes: PolicyChangesTable;
+  policy_change_approvals: PolicyChangeApprovalsTable;
+  policies: PoliciesTable;
+  allowlist: AllowlistTable;
+  spend_proposals: SpendProposalsTable;
+  spend_approvals: SpendApprovalsTable;
+  spend_partials: SpendPartialsTable;
+  audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+  proposal_coins: ProposalCoinsTable;
+}

@@ -1,0 +1,83 @@
+// The typed schema (src/adapters/store/schema.ts) matches what the migrations build, on SQLite and
+// PostgreSQL: the same tables, the same columns, text vs integer, and (on PostgreSQL, which reports
+// NOT NULL on primary keys too) the same nullability. EXPECTED's type is derived from `Tables`, so
+// the compiler keeps it in step with schema.ts and this test keeps schema.ts in step with the
+// migrations.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SelectType } from 'kysely';
+import { forEachEngine } from './helpers/engines.ts';
+import type { Tables } from '../src/adapters/store/schema.ts';
+
+type Kind<S> = [S] extends [string | null] ? 'text' : [S] extends [bigint | number | null] ? 'integer' : never;
+type Spec<C> = `${Kind<SelectType<C>>}${null extends SelectType<C> ? ' null' : ''}`;
+type Expected = { [T in keyof Tables]: { [K in keyof Tables[T]]-?: Spec<Tables[T][K]> } };
+
+const EXPECTED: Expected = {
+  schema_migrations: { version: 'integer', name: 'text', applied_at: 'text' },
+  settings: { key: 'text', value: 'text' },
+  vaults: {
+    id: 'text', name: 'text', kind: 'text', descriptor: 'text null', network: 'text', threshold: 'integer null', birthday_height: 'integer',
+    birthday_time: 'integer null', gap_limit: 'integer', created_at: 'text',
+  },
+  vault_keys: { vault_id: 'text', position: 'integer', fingerprint: 'text null', origin_path: 'text null', xpub: 'text null', holder: 'text null' },
+  vault_addresses: { vault_id: 'text', branch: 'integer', idx: 'integer', address: 'text', script: 'text', used: 'integer', reserved: 'integer' },
+  vault_checkpoints: { vault_id: 'text', height: 'integer', hash: 'text' },
+  vault_txos: {
+    vault_id: 'text', txid: 'text', vout: 'integer', value: 'integer', script: 'text', branch: 'integer', idx: 'integer', height: 'integer null',
+    spent_txid: 'text null', spent_height: 'integer null', frozen: 'integer',
+  },
+  vault_transactions: {
+    vault_id: 'text', txid: 'text', height: 'integer null', block_hash: 'text null', block_time: 'integer null', tx_index: 'integer null',
+    received: 'integer', spent: 'integer', fee: 'integer null', category: 'text null', raw: 'text',
+  },
+  tx_categories: { txid: 'text', category: 'text' },
+  labels: { type: 'text', ref: 'text', label: 'text', origin: 'text null', spendable: 'integer null' },
+  members: { id: 'text', name: 'text', roles: 'text', groups: 'text', created_at_ms: 'integer' },
+  policy_changes: { id: 'integer', version: 'integer', document: 'text', proposer: 'text', state: 'text', created_at_ms: 'integer' },
+  policy_change_approvals: { change_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer' },
+  policies: { version: 'integer', document: 'text', change_id: 'integer', activated_at_ms: 'integer' },
+  allowlist: { vault_id: 'text', address: 'text', added_at_ms: 'integer', added_by: 'text' },
+  spend_proposals: {
+    id: 'integer', vault_id: 'text', kind: 'text', outputs: 'text', inputs: 'text', change_sats: 'integer', change_index: 'integer null', memo: 'text null',
+    proposer: 'text', fee_rate_kvb: 'integer', fee_sats: 'integer', amount_sats: 'integer', state: 'text', psbt: 'text', unsigned_txid: 'text',
+    txid: 'text null', final_hex: 'text null', replaces: 'integer null', replaced_by: 'integer null', parent: 'integer null', policy_version: 'integer',
+    decision: 'text', created_at_ms: 'integer', updated_at_ms: 'integer', exported_at_ms: 'integer null',
+  },
+  spend_approvals: { proposal_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer' },
+  spend_partials: { proposal_id: 'integer', seq: 'integer', imported_by: 'text', signatures: 'integer', psbt: 'text', at_ms: 'integer' },
+  audit_log: {
+    seq: 'integer', actor: 'text', role: 'text', action: 'text', object: 'text', details: 'text', at_ms: 'integer', prev_hash: 'text', hash: 'text',
+  },
+  api_tokens: { id: 'text', name: 'text', role: 'text', token_hash: 'text', created_at: 'text', revoked_at: 'text null' },
+  proposal_coins: { txid: 'text', vout: 'integer', vault_id: 'text', family_id: 'integer', proposal_id: 'integer' },
+};
+
+/** The declared SQL type, as the introspector names it on either engine. */
+function kindOf(dataType: string): string {
+  const t = dataType.toLowerCase();
+  if (t === 'text') return 'text';
+  if (t === 'integer' || t === 'bigint' || t === 'int4' || t === 'int8') return 'integer';
+  return `unexpected ${dataType}`;
+}
+
+forEachEngine('store schema types', (t) => {
+  test('Tables in schema.ts describes exactly the tables and columns the migrations create', async () => {
+    const db = await t.open();
+    const tables = await db.db.introspection.getTables();
+    const actual: Record<string, Record<string, string>> = {};
+    for (const table of tables) {
+      actual[table.name] = Object.fromEntries(table.columns.map((c) => {
+        // SQLite reports a single-column primary key declared without NOT NULL as nullable; only
+        // PostgreSQL's nullability is compared.
+        const nullable = t.engine === 'postgres' && c.isNullable ? ' null' : '';
+        return [c.name, kindOf(c.dataType) + nullable];
+      }));
+    }
+    const expected = Object.fromEntries(Object.entries(EXPECTED).map(([name, cols]) => [
+      name,
+      Object.fromEntries(Object.entries(cols as Record<string, string>).map(([col, spec]) => [col, t.engine === 'postgres' ? spec : spec.replace(/ null$/, '')])),
+    ]));
+    assert.deepEqual(actual, expected);
+  });
+});
