@@ -10,6 +10,7 @@ import { openDatabase, toBig } from '../src/adapters/store/database.ts';
 import { migrateToLatest } from '../src/adapters/store/migrator.ts';
 import { MIGRATIONS } from '../src/adapters/store/migrations/index.ts';
 import { readSchemaVersion } from '../src/adapters/store/schema-info.ts';
+import type { Int, Int8 } from '../src/adapters/store/schema.ts';
 
 const execFile = promisify(execFileCb);
 const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -45,10 +46,12 @@ forEachEngine('store migrations', (t) => {
 
   test('64-bit integers round-trip exactly as bigint', async () => {
     const db = await t.open();
-    await db.db.schema.createTable('amounts_probe').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('sats', 'bigint', (c) => c.notNull()).execute();
+    // A probe table outside the schema: typed for this test only.
+    const probe = db.db.withTables<{ amounts_probe: { id: Int; sats: Int8 } }>();
+    await probe.schema.createTable('amounts_probe').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('sats', 'bigint', (c) => c.notNull()).execute();
     const values = [0n, 1n, 2_100_000_000_000_000n, 9_007_199_254_740_993n, 9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n];
-    await db.db.insertInto('amounts_probe').values(values.map((sats, id) => ({ id, sats }))).execute();
-    const rows = await db.db.selectFrom('amounts_probe').select(['id', 'sats']).orderBy('id').execute();
+    await probe.insertInto('amounts_probe').values(values.map((sats, id) => ({ id, sats }))).execute();
+    const rows = await probe.selectFrom('amounts_probe').select(['id', 'sats']).orderBy('id').execute();
     assert.deepEqual(rows.map((r) => toBig(r.sats)), values);
     for (const r of rows) assert.equal(typeof r.sats, 'bigint', 'the driver itself returns bigint, never a float');
     const sum = await sql<{ s: unknown }>`select sum(sats) as s from amounts_probe where id < 4`.execute(db.db);

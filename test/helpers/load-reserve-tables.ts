@@ -4,13 +4,18 @@
  * the largest unspent output at that address and sends the change back to it. Also adds unused
  * look-ahead addresses, which the public view must not list.
  */
+import type { Kysely } from 'kysely';
 import type { Database } from '../../src/adapters/store/database.ts';
+import type { Tables } from '../../src/adapters/store/schema.ts';
 import type { FakeReserve } from './memory-public-view.ts';
 
 const CHUNK = 400;
 
-async function insert(db: Database, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) await db.db.insertInto(table).values(rows.slice(i, i + CHUNK)).execute();
+async function insert(db: Database, table: keyof Tables, rows: Array<Record<string, unknown>>): Promise<void> {
+  // The rows are built loosely (and edited in place) below: untyped columns, checked by the database.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const untyped: Kysely<any> = db.db;
+  for (let i = 0; i < rows.length; i += CHUNK) await untyped.insertInto(table).values(rows.slice(i, i + CHUNK)).execute();
 }
 
 export async function loadReserveTables(db: Database, r: FakeReserve, opts: { lookahead?: number } = {}): Promise<void> {

@@ -6,32 +6,21 @@
  *
  * `appendAudit` runs INSIDE the caller's transaction: the state change and its entry commit together.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { appendAuditEntry, canonicalJson, type AuditEntry } from '../../core/audit/hash-chain.ts';
 import type { AuditFields } from '../../core/spend/types.ts';
 import type { Engine } from './database.ts';
 import { toNum } from './database.ts';
+import type { AuditLogTable, Tables } from './schema.ts';
 
 export const AUDIT_HEAD_KEY = 'audit_head';
 // A fixed key for pg_advisory_xact_lock, distinct from the migrator's.
 const PG_AUDIT_LOCK = 0x61756474;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Db = Kysely<any> | Transaction<any>;
+/** The pool, or a Kysely bound to a transaction. */
+type Db = Kysely<Tables>;
 
-interface AuditRow {
-  seq: unknown;
-  actor: string;
-  role: string;
-  action: string;
-  object: string;
-  details: string;
-  at_ms: unknown;
-  prev_hash: string;
-  hash: string;
-}
-
-function fromRow(r: AuditRow): AuditEntry {
+function fromRow(r: Selectable<AuditLogTable>): AuditEntry {
   let details: unknown;
   try {
     details = JSON.parse(r.details);
@@ -46,10 +35,9 @@ function fromRow(r: AuditRow): AuditEntry {
  * serializes appenders; on SQLite the write lock does (a racing second writer fails on the
  * primary key rather than forking the chain).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function appendAudit(trx: Db, engine: Engine, fields: AuditFields): Promise<AuditEntry> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(PG_AUDIT_LOCK)})`.execute(trx);
-  const last = (await trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst()) as AuditRow | undefined;
+  const last = await trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const entry = appendAuditEntry(last ? fromRow(last) : null, fields);
   await trx
     .insertInto('audit_log')
@@ -66,13 +54,13 @@ export async function appendAudit(trx: Db, engine: Engine, fields: AuditFields):
 
 /** Every row, in seq order, as stored. */
 export async function readAuditLog(db: Db): Promise<AuditEntry[]> {
-  const rows = (await db.selectFrom('audit_log').selectAll().orderBy('seq').execute()) as AuditRow[];
+  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
   return rows.map(fromRow);
 }
 
 /** The head kept in `settings`; null before the first entry. */
 export async function readAuditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
-  const row = (await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst()) as { value: string } | undefined;
+  const row = await db.selectFrom('settings').select('value').where('key', '=', AUDIT_HEAD_KEY).executeTakeFirst();
   if (!row) return null;
   try {
     const v = JSON.parse(row.value) as { seq?: unknown; hash?: unknown };

@@ -3,18 +3,18 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
 import { migrateToLatest } from './migrator.ts';
+import type { Tables } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
 /**
- * An open database. `db` is untyped at the table level on purpose: each repository
- * declares the row shapes it reads and converts them (bigint amounts, number heights)
- * with `toBig`/`toNum`, which behave the same on both engines.
+ * An open database. `db` is typed by the schema after the latest migration (`Tables`,
+ * schema.ts): integer columns read as `bigint | number` (the engines differ), and repositories
+ * convert them with `toBig`/`toNum`, which behave the same on both engines.
  */
 export interface Database {
   readonly engine: Engine;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly db: Kysely<any>;
+  readonly db: Kysely<Tables>;
   /** A redacted description for messages and logs (no password). */
   readonly describe: string;
   close(): Promise<void>;
@@ -72,8 +72,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     sqlite.pragma('synchronous = NORMAL');
     dialect = new SqliteDialect({ database: sqlite });
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const db = new Kysely<any>({ dialect });
+  const db = new Kysely<Tables>({ dialect });
   const database: Database = {
     engine,
     db,
@@ -135,8 +134,7 @@ const PG_GOVERNANCE_LOCK = 0x676f76;
  * the driver has one connection, so a query through the unbound `db` inside `fn` would wait for
  * itself. Commits when `fn` resolves, rolls back when it throws.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function inWriteTransaction<T>(database: Database, fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+export async function inWriteTransaction<T>(database: Database, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
   return database.db.connection().execute(async (conn) => {
     if (database.engine === 'sqlite') await sql`begin immediate`.execute(conn);
     else {

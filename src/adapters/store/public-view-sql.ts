@@ -5,7 +5,7 @@
  * Balances come from `vault_txos`: confirmed = confirmed outputs not spent in a block;
  * unconfirmed = the mempool's net effect (new unspent outputs minus confirmed ones it spends).
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import type { Network } from '../../core/network.ts';
 import {
@@ -21,8 +21,27 @@ import {
   type TxCategory,
 } from '../../core/transparency/public-view.ts';
 import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
+import type { VaultTransactionsTable } from './schema.ts';
 
-type Row = Record<string, unknown>;
+/**
+ * An aggregate from raw SQL as the drivers return it: SQLite gives bigint; PostgreSQL gives
+ * `count` as int8 (bigint) and `sum` as numeric (a string). Read with `toBig`/`toNum`.
+ */
+type Aggregate = bigint | number | string;
+/** A sum per vault, or per vault address when `branch`/`idx` (and `txs`) are present. */
+interface BalanceRow {
+  vault_id: string;
+  branch?: bigint | number;
+  idx?: bigint | number;
+  confirmed: Aggregate;
+  unconfirmed: Aggregate;
+  txs?: Aggregate;
+}
+interface CountRow {
+  vault_id: string;
+  n: Aggregate;
+}
+type TransactionRow = Pick<Selectable<VaultTransactionsTable>, 'vault_id' | 'txid' | 'height' | 'tx_index' | 'block_time' | 'received' | 'spent' | 'category'>;
 const UNCONFIRMED_SORT = 2_147_483_647;
 
 function category(v: unknown): TxCategory {
@@ -59,17 +78,17 @@ export class SqlPublicView implements PublicReserveView {
   }
 
   async #tip(): Promise<PublicTip | null> {
-    const row = (await this.#db.selectFrom('vault_checkpoints').select(['height', 'hash']).orderBy('height', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+    const row = await this.#db.selectFrom('vault_checkpoints').select(['height', 'hash']).orderBy('height', 'desc').limit(1).executeTakeFirst();
     if (!row) return null;
-    const hash = String(row.hash);
-    const t = (await this.#db.selectFrom('vault_transactions').select('block_time').where('block_hash', '=', hash).limit(1).executeTakeFirst()) as Row | undefined;
+    const hash = row.hash;
+    const t = await this.#db.selectFrom('vault_transactions').select('block_time').where('block_hash', '=', hash).limit(1).executeTakeFirst();
     return { height: toNum(row.height), hash, time: t ? toNumOrNull(t.block_time) : null };
   }
 
   /** Per vault (and per address when `byAddress`) confirmed and mempool sums. */
-  async #balances(byAddress: boolean): Promise<Row[]> {
+  async #balances(byAddress: boolean): Promise<BalanceRow[]> {
     const keys = byAddress ? sql`vault_id, branch, idx` : sql`vault_id`;
-    const r = await sql<Row>`
+    const r = await sql<BalanceRow>`
       select ${keys},
         sum(case when height is not null and spent_height is null then value else 0 end) as confirmed,
         sum(case when height is null and spent_txid is null then value else 0 end)
@@ -77,33 +96,33 @@ export class SqlPublicView implements PublicReserveView {
       from vault_txos group by ${keys}`.execute(this.#db);
     if (!byAddress) return r.rows;
     // transactions touching each address: those that paid to it and those that spent from it
-    const t = await sql<Row>`
+    const t = await sql<Required<Omit<BalanceRow, 'confirmed' | 'unconfirmed'>>>`
       select vault_id, branch, idx, count(distinct t) as txs from (
         select vault_id, branch, idx, txid as t from vault_txos
         union all select vault_id, branch, idx, spent_txid as t from vault_txos where spent_txid is not null
       ) x group by vault_id, branch, idx`.execute(this.#db);
-    const txs = new Map(t.rows.map((x) => [`${String(x.vault_id)}/${toNum(x.branch)}/${toNum(x.idx)}`, x.txs]));
-    return r.rows.map((x) => ({ ...x, txs: txs.get(`${String(x.vault_id)}/${toNum(x.branch)}/${toNum(x.idx)}`) ?? 0 }));
+    const txs = new Map(t.rows.map((x) => [`${x.vault_id}/${toNum(x.branch)}/${toNum(x.idx)}`, x.txs]));
+    return r.rows.map((x) => ({ ...x, txs: txs.get(`${x.vault_id}/${toNum(x.branch)}/${toNum(x.idx)}`) ?? 0 }));
   }
 
   async summary(): Promise<PublicSummary> {
-    const vaults = (await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('created_at').orderBy('id').execute()) as Row[];
-    const bal = new Map((await this.#balances(false)).map((r) => [String(r.vault_id), r]));
+    const vaults = await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('created_at').orderBy('id').execute();
+    const bal = new Map((await this.#balances(false)).map((r) => [r.vault_id, r]));
     // addresses in use: marked used, or holding (or having held) an output; one pass over each table
-    const used = await sql<Row>`
+    const used = await sql<CountRow>`
       select vault_id, count(*) as n from (
         select vault_id, branch, idx from vault_addresses where used <> 0
         union select vault_id, branch, idx from vault_txos
       ) x group by vault_id`.execute(this.#db);
-    const counts = new Map(used.rows.map((r) => [String(r.vault_id), toNum(r.n)]));
+    const counts = new Map(used.rows.map((r) => [r.vault_id, toNum(r.n)]));
     const list = vaults.map((v) => {
-      const b = bal.get(String(v.id));
+      const b = bal.get(v.id);
       return {
-        id: String(v.id),
-        name: String(v.name),
+        id: v.id,
+        name: v.name,
         confirmedSats: b ? toBig(b.confirmed) : 0n,
         unconfirmedSats: b ? toBig(b.unconfirmed) : 0n,
-        addressCount: counts.get(String(v.id)) ?? 0,
+        addressCount: counts.get(v.id) ?? 0,
       };
     });
     return {
@@ -116,7 +135,7 @@ export class SqlPublicView implements PublicReserveView {
   }
 
   async holdings(): Promise<HoldingPoint[]> {
-    const r = await sql<Row>`
+    const r = await sql<{ day: Aggregate; delta: Aggregate }>`
       select block_time / 86400 as day, sum(received) - sum(spent) as delta
       from vault_transactions where height is not null and block_time is not null
       group by block_time / 86400 order by day`.execute(this.#db);
@@ -128,8 +147,8 @@ export class SqlPublicView implements PublicReserveView {
   }
 
   async addresses(): Promise<PublicAddress[]> {
-    const bal = new Map((await this.#balances(true)).map((r) => [`${String(r.vault_id)}/${toNum(r.branch)}/${toNum(r.idx)}`, r]));
-    const rows = (await this.#db
+    const bal = new Map((await this.#balances(true)).map((r) => [`${r.vault_id}/${toNum(r.branch)}/${toNum(r.idx)}`, r]));
+    const rows = await this.#db
       .selectFrom('vault_addresses as a')
       .innerJoin('vaults as v', 'v.id', 'a.vault_id')
       .select(['a.vault_id', 'a.branch', 'a.idx', 'a.address', 'a.used', 'v.kind', 'v.created_at'])
@@ -137,15 +156,15 @@ export class SqlPublicView implements PublicReserveView {
       .orderBy('a.vault_id')
       .orderBy('a.branch')
       .orderBy('a.idx')
-      .execute()) as Row[];
+      .execute();
     const out: PublicAddress[] = [];
     for (const r of rows) {
-      const b = bal.get(`${String(r.vault_id)}/${toNum(r.branch)}/${toNum(r.idx)}`);
+      const b = bal.get(`${r.vault_id}/${toNum(r.branch)}/${toNum(r.idx)}`);
       // the look-ahead addresses a wallet derives but never used are not part of the reserve
       if (!b && toNum(r.used) === 0 && r.kind !== 'addresses') continue;
       out.push({
-        address: String(r.address),
-        vault: String(r.vault_id),
+        address: r.address,
+        vault: r.vault_id,
         kind: r.kind === 'addresses' ? 'watched' : toNum(r.branch) === 1 ? 'change' : 'receive',
         index: toNum(r.idx),
         confirmedSats: b ? toBig(b.confirmed) : 0n,
@@ -167,7 +186,7 @@ export class SqlPublicView implements PublicReserveView {
         or (${sortH} = ${h} and ${sortI} = ${i} and t.vault_id = ${v} and t.txid > ${id}))`;
     }
     const tip = await this.#tip();
-    const r = await sql<Row>`
+    const r = await sql<TransactionRow>`
       select t.vault_id, t.txid, t.height, t.tx_index, t.block_time, t.received, t.spent, coalesce(c.category, t.category) as category
       from vault_transactions t left join tx_categories c on c.txid = t.txid
       where ${where}
@@ -177,39 +196,39 @@ export class SqlPublicView implements PublicReserveView {
     const items = rows.map((t) => {
       const height = toNumOrNull(t.height);
       return {
-        txid: String(t.txid),
+        txid: t.txid,
         time: toNumOrNull(t.block_time),
         height,
         confirmations: height === null || !tip ? 0 : Math.max(0, tip.height - height + 1),
         category: category(t.category),
         netSats: toBig(t.received) - toBig(t.spent),
-        vault: String(t.vault_id),
+        vault: t.vault_id,
       };
     });
     const last = rows[rows.length - 1];
     const nextBefore =
       r.rows.length > q.limit && last
-        ? encodeCursor(toNumOrNull(last.height) ?? UNCONFIRMED_SORT, toNumOrNull(last.tx_index) ?? -1, String(last.vault_id), String(last.txid))
+        ? encodeCursor(toNumOrNull(last.height) ?? UNCONFIRMED_SORT, toNumOrNull(last.tx_index) ?? -1, last.vault_id, last.txid)
         : null;
     return { items, nextBefore };
   }
 
   async verification(): Promise<PublicVerification> {
-    const vaults = (await this.#db.selectFrom('vaults').select(['id', 'name', 'kind', 'descriptor', 'threshold']).orderBy('created_at').orderBy('id').execute()) as Row[];
-    const keyCounts = await sql<Row>`select vault_id, count(*) as n from vault_keys group by vault_id`.execute(this.#db);
-    const nKeys = new Map(keyCounts.rows.map((r) => [String(r.vault_id), toNum(r.n)]));
-    const watched = (await this.#db.selectFrom('vault_addresses as a').innerJoin('vaults as v', 'v.id', 'a.vault_id')
-      .select(['a.vault_id', 'a.address']).where('v.kind', '=', 'addresses').orderBy('a.vault_id').orderBy('a.idx').execute()) as Row[];
+    const vaults = await this.#db.selectFrom('vaults').select(['id', 'name', 'kind', 'descriptor', 'threshold']).orderBy('created_at').orderBy('id').execute();
+    const keyCounts = await sql<CountRow>`select vault_id, count(*) as n from vault_keys group by vault_id`.execute(this.#db);
+    const nKeys = new Map(keyCounts.rows.map((r) => [r.vault_id, toNum(r.n)]));
+    const watched = await this.#db.selectFrom('vault_addresses as a').innerJoin('vaults as v', 'v.id', 'a.vault_id')
+      .select(['a.vault_id', 'a.address']).where('v.kind', '=', 'addresses').orderBy('a.vault_id').orderBy('a.idx').execute();
     return {
       network: this.#network,
       tip: await this.#tip(),
       vaults: vaults.map((v) => ({
-        id: String(v.id),
-        name: String(v.name),
-        descriptors: v.descriptor === null ? [] : [String(v.descriptor)],
-        addresses: watched.filter((a) => a.vault_id === v.id).map((a) => String(a.address)),
+        id: v.id,
+        name: v.name,
+        descriptors: v.descriptor === null ? [] : [v.descriptor],
+        addresses: watched.filter((a) => a.vault_id === v.id).map((a) => a.address),
         threshold: toNumOrNull(v.threshold),
-        keyCount: v.kind === 'descriptor' ? (nKeys.get(String(v.id)) ?? null) : null,
+        keyCount: v.kind === 'descriptor' ? (nKeys.get(v.id) ?? null) : null,
       })),
     };
   }

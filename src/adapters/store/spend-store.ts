@@ -5,7 +5,7 @@
  * interleave. `atomically` runs a whole use case (its reads, checks and writes) in one such
  * transaction.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import { toJson } from '../../core/json.ts';
 import { parsePolicyJson } from '../../core/policy/parse-policy.ts';
@@ -17,14 +17,13 @@ import { SPEND_KINDS, SPEND_STATES, type CoinHold, type GovernanceTx, type Allow
 import { appendAudit, readAuditHead, readAuditLog } from './audit-store.ts';
 import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './database.ts';
 import { SqlVaultStore } from './vault-store.ts';
+import type { MembersTable, PolicyChangesTable, SpendApprovalsTable, SpendProposalsTable, Tables } from './schema.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Row = Record<string, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Trx = Kysely<any>;
+/** The pool, or a Kysely bound to a governance transaction. */
+type Trx = Kysely<Tables>;
 
-function strings(text: unknown): string[] {
-  const v = JSON.parse(String(text)) as unknown;
+function strings(text: string): string[] {
+  const v = JSON.parse(text) as unknown;
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new DomainError('MALFORMED_DATA', 'a stored list is not a list of strings');
   return v as string[];
 }
@@ -34,21 +33,22 @@ function isUniqueViolation(e: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function memberFromRow(r: Row): Member {
-  return { id: String(r.id), name: String(r.name), roles: strings(r.roles), groups: strings(r.groups), createdAtMs: toNum(r.created_at_ms) };
+function memberFromRow(r: Selectable<MembersTable>): Member {
+  return { id: r.id, name: r.name, roles: strings(r.roles), groups: strings(r.groups), createdAtMs: toNum(r.created_at_ms) };
 }
 
-function approvalFromRow(r: Row): Approval {
-  return { approverId: String(r.approver), groups: strings(r.groups), atMs: toNum(r.at_ms) };
+/** A row of `policy_change_approvals` or `spend_approvals` (the columns they share). */
+function approvalFromRow(r: Pick<Selectable<SpendApprovalsTable>, 'approver' | 'groups' | 'at_ms'>): Approval {
+  return { approverId: r.approver, groups: strings(r.groups), atMs: toNum(r.at_ms) };
 }
 
-function outputsFrom(text: unknown): ProposalOutput[] {
-  const v = JSON.parse(String(text)) as { address: string; sats: string; internal: boolean; internalVault: string | null }[];
+function outputsFrom(text: string): ProposalOutput[] {
+  const v = JSON.parse(text) as { address: string; sats: string; internal: boolean; internalVault: string | null }[];
   return v.map((o) => ({ address: o.address, sats: BigInt(o.sats), internal: o.internal, internalVault: o.internalVault }));
 }
 
-function inputsFrom(text: unknown): ProposalInput[] {
-  const v = JSON.parse(String(text)) as { txid: string; vout: number; value: string; branch: 0 | 1; index: number }[];
+function inputsFrom(text: string): ProposalInput[] {
+  const v = JSON.parse(text) as { txid: string; vout: number; value: string; branch: 0 | 1; index: number }[];
   return v.map((i) => ({ txid: i.txid, vout: i.vout, value: BigInt(i.value), branch: i.branch, index: i.index }));
 }
 
@@ -57,38 +57,38 @@ function oneOf<T extends string>(list: readonly T[], v: unknown, what: string): 
   throw new DomainError('MALFORMED_DATA', `a stored ${what} "${String(v)}" is unknown`);
 }
 
-function proposalFromRow(r: Row): SpendProposal {
+function proposalFromRow(r: Selectable<SpendProposalsTable>): SpendProposal {
   return {
     id: toNum(r.id),
-    vaultId: String(r.vault_id),
+    vaultId: r.vault_id,
     kind: oneOf<SpendKind>(SPEND_KINDS, r.kind, 'proposal kind'),
     outputs: outputsFrom(r.outputs),
     inputs: inputsFrom(r.inputs),
     changeSats: toBig(r.change_sats),
     changeIndex: toNumOrNull(r.change_index),
-    memo: (r.memo ?? null) as string | null,
-    proposer: String(r.proposer),
+    memo: r.memo,
+    proposer: r.proposer,
     feeRateSatPerKvb: toBig(r.fee_rate_kvb),
     feeSats: toBig(r.fee_sats),
     amountSats: toBig(r.amount_sats),
     state: oneOf<SpendState>(SPEND_STATES, r.state, 'proposal state'),
-    psbt: String(r.psbt),
-    unsignedTxid: String(r.unsigned_txid),
-    txid: (r.txid ?? null) as string | null,
-    finalHex: (r.final_hex ?? null) as string | null,
+    psbt: r.psbt,
+    unsignedTxid: r.unsigned_txid,
+    txid: r.txid,
+    finalHex: r.final_hex,
     replaces: toNumOrNull(r.replaces),
     replacedBy: toNumOrNull(r.replaced_by),
     parent: toNumOrNull(r.parent),
     policyVersion: toNum(r.policy_version),
     exportedAtMs: toNumOrNull(r.exported_at_ms),
-    decision: parsePolicyDecision(JSON.parse(String(r.decision)) as unknown, `decision of proposal ${toNum(r.id)}`),
+    decision: parsePolicyDecision(JSON.parse(r.decision) as unknown, `decision of proposal ${toNum(r.id)}`),
     createdAtMs: toNum(r.created_at_ms),
     updatedAtMs: toNum(r.updated_at_ms),
   };
 }
 
-function updateColumns(u: ProposalUpdate): Row {
-  const set: Row = {};
+function updateColumns(u: ProposalUpdate): Updateable<SpendProposalsTable> {
+  const set: Updateable<SpendProposalsTable> = {};
   if (u.state !== undefined) set.state = u.state;
   if (u.psbt !== undefined) set.psbt = u.psbt;
   if (u.txid !== undefined) set.txid = u.txid;
@@ -98,17 +98,12 @@ function updateColumns(u: ProposalUpdate): Row {
   return set;
 }
 
-/** Insert a row and return the id the database's sequence gave it (SQLite: the rowid). */
-async function insertReturningId(trx: Trx, table: string, values: Row): Promise<number> {
-  const r = (await trx.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow()) as Row;
-  return toNum(r.id);
-}
 
 /** The first proposal of `id`'s replacement chain (a bump's original, or itself). */
 async function familyOf(trx: Trx, id: number): Promise<number> {
   let current = id;
   for (let hops = 0; hops < 1000; hops++) {
-    const r = (await trx.selectFrom('spend_proposals').select('replaces').where('id', '=', current).executeTakeFirst()) as Row | undefined;
+    const r = await trx.selectFrom('spend_proposals').select('replaces').where('id', '=', current).executeTakeFirst();
     const up = toNumOrNull(r?.replaces);
     if (up === null) return current;
     current = up;
@@ -122,11 +117,11 @@ async function familyOf(trx: Trx, id: number): Promise<number> {
  * A coin another family holds meanwhile is left to it.
  */
 async function syncFamilyHolds(trx: Trx, family: number): Promise<void> {
-  const members = new Map<number, Row>();
+  const members = new Map<number, Pick<Selectable<SpendProposalsTable>, 'id' | 'vault_id' | 'state' | 'inputs' | 'replaces'>>();
   let frontier = [family];
   while (frontier.length > 0) {
-    const rows = (await trx.selectFrom('spend_proposals').select(['id', 'vault_id', 'state', 'inputs', 'replaces'])
-      .where((eb) => eb.or([eb('id', 'in', frontier), eb('replaces', 'in', frontier)])).execute()) as Row[];
+    const rows = await trx.selectFrom('spend_proposals').select(['id', 'vault_id', 'state', 'inputs', 'replaces'])
+      .where((eb) => eb.or([eb('id', 'in', frontier), eb('replaces', 'in', frontier)])).execute();
     frontier = [];
     for (const r of rows) {
       const id = toNum(r.id);
@@ -138,14 +133,14 @@ async function syncFamilyHolds(trx: Trx, family: number): Promise<void> {
   }
   const wanted = new Map<string, { txid: string; vout: number; vaultId: string; proposalId: number }>();
   for (const [id, r] of [...members].sort((a, b) => a[0] - b[0])) {
-    if (!(LIVE_STATES as readonly string[]).includes(String(r.state))) continue;
-    for (const i of inputsFrom(r.inputs)) wanted.set(`${i.txid}:${i.vout}`, { txid: i.txid, vout: i.vout, vaultId: String(r.vault_id), proposalId: id });
+    if (!(LIVE_STATES as readonly string[]).includes(r.state)) continue;
+    for (const i of inputsFrom(r.inputs)) wanted.set(`${i.txid}:${i.vout}`, { txid: i.txid, vout: i.vout, vaultId: r.vault_id, proposalId: id });
   }
-  const held = (await trx.selectFrom('proposal_coins').select(['txid', 'vout']).where('family_id', '=', family).execute()) as Row[];
+  const held = await trx.selectFrom('proposal_coins').select(['txid', 'vout']).where('family_id', '=', family).execute();
   for (const h of held) {
-    const key = `${String(h.txid)}:${toNum(h.vout)}`;
+    const key = `${h.txid}:${toNum(h.vout)}`;
     if (wanted.has(key)) wanted.delete(key);
-    else await trx.deleteFrom('proposal_coins').where('txid', '=', String(h.txid)).where('vout', '=', toNum(h.vout)).execute();
+    else await trx.deleteFrom('proposal_coins').where('txid', '=', h.txid).where('vout', '=', toNum(h.vout)).execute();
   }
   for (const w of wanted.values()) {
     const other = await trx.selectFrom('proposal_coins').select('family_id').where('txid', '=', w.txid).where('vout', '=', w.vout).executeTakeFirst();
@@ -188,14 +183,14 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async members(): Promise<Member[]> {
-    const rows = (await this.#k.selectFrom('members').selectAll().orderBy('id').execute()) as Row[];
+    const rows = await this.#k.selectFrom('members').selectAll().orderBy('id').execute();
     return rows.map(memberFromRow);
   }
 
   async findMember(idOrName: string): Promise<Member | null> {
-    const byId = (await this.#k.selectFrom('members').selectAll().where('id', '=', idOrName).executeTakeFirst()) as Row | undefined;
+    const byId = await this.#k.selectFrom('members').selectAll().where('id', '=', idOrName).executeTakeFirst();
     if (byId) return memberFromRow(byId);
-    const byName = (await this.#k.selectFrom('members').selectAll().where('name', '=', idOrName).execute()) as Row[];
+    const byName = await this.#k.selectFrom('members').selectAll().where('name', '=', idOrName).execute();
     return byName.length === 1 && byName[0] ? memberFromRow(byName[0]) : null;
   }
 
@@ -211,16 +206,16 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async activePolicy(): Promise<PolicyVersionRecord | null> {
-    const r = (await this.#k.selectFrom('policies').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+    const r = await this.#k.selectFrom('policies').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst();
     if (!r) return null;
-    const document = String(r.document);
+    const document = r.document;
     return { version: toNum(r.version), policy: parsePolicyJson(document), document, activatedAtMs: toNum(r.activated_at_ms), changeId: toNum(r.change_id) };
   }
 
   async #changeApprovals(ids: number[]): Promise<Map<number, Approval[]>> {
     const map = new Map<number, Approval[]>();
     if (ids.length === 0) return map;
-    const rows = (await this.#k.selectFrom('policy_change_approvals').selectAll().where('change_id', 'in', ids).orderBy('at_ms').execute()) as Row[];
+    const rows = await this.#k.selectFrom('policy_change_approvals').selectAll().where('change_id', 'in', ids).orderBy('at_ms').execute();
     for (const r of rows) {
       const id = toNum(r.change_id);
       map.set(id, [...(map.get(id) ?? []), approvalFromRow(r)]);
@@ -229,21 +224,25 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async policyChange(id: number): Promise<PolicyChangeRecord | null> {
-    const r = (await this.#k.selectFrom('policy_changes').selectAll().where('id', '=', id).executeTakeFirst()) as Row | undefined;
+    const r = await this.#k.selectFrom('policy_changes').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) return null;
     const approvals = (await this.#changeApprovals([id])).get(id) ?? [];
     return changeFromRow(r, approvals);
   }
 
   async policyChanges(): Promise<PolicyChangeRecord[]> {
-    const rows = (await this.#k.selectFrom('policy_changes').selectAll().orderBy('id').execute()) as Row[];
+    const rows = await this.#k.selectFrom('policy_changes').selectAll().orderBy('id').execute();
     const approvals = await this.#changeApprovals(rows.map((r) => toNum(r.id)));
     return rows.map((r) => changeFromRow(r, approvals.get(toNum(r.id)) ?? []));
   }
 
   async proposePolicyChange(c: { version: number; document: string; proposer: string; createdAtMs: number }, audit: AuditFields): Promise<number> {
     return this.#mutate(audit, async (trx) => {
-      return insertReturningId(trx, 'policy_changes', { version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs) });
+      // The id comes from the database's sequence (SQLite: the rowid).
+      const r = await trx.insertInto('policy_changes')
+        .values({ version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs) })
+        .returning('id').executeTakeFirstOrThrow();
+      return toNum(r.id);
     });
   }
 
@@ -260,10 +259,10 @@ export class SqlSpendStore implements SpendStore {
 
   async activatePolicy(changeId: number, atMs: number, audit: AuditFields): Promise<void> {
     await this.#mutate(audit, async (trx) => {
-      const r = (await trx.selectFrom('policy_changes').selectAll().where('id', '=', changeId).executeTakeFirst()) as Row | undefined;
+      const r = await trx.selectFrom('policy_changes').selectAll().where('id', '=', changeId).executeTakeFirst();
       if (!r) throw new DomainError('NOT_FOUND', `no policy change ${changeId}`);
-      if (r.state !== 'proposed') throw new DomainError('INVALID_STATE', `policy change ${changeId} is already ${String(r.state)}`);
-      const current = (await trx.selectFrom('policies').select('version').orderBy('version', 'desc').limit(1).executeTakeFirst()) as Row | undefined;
+      if (r.state !== 'proposed') throw new DomainError('INVALID_STATE', `policy change ${changeId} is already ${r.state}`);
+      const current = await trx.selectFrom('policies').select('version').orderBy('version', 'desc').limit(1).executeTakeFirst();
       if (current && toNum(current.version) >= toNum(r.version)) {
         throw new DomainError('INVALID_STATE', `policy version ${toNum(current.version)} is already active; change ${changeId} (version ${toNum(r.version)}) is stale`);
       }
@@ -273,8 +272,8 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async allowlist(vaultId: string): Promise<AllowlistEntry[]> {
-    const rows = (await this.#k.selectFrom('allowlist').selectAll().where('vault_id', '=', vaultId).orderBy('added_at_ms').execute()) as Row[];
-    return rows.map((r) => ({ vaultId: String(r.vault_id), address: String(r.address), addedAtMs: toNum(r.added_at_ms), addedBy: String(r.added_by) }));
+    const rows = await this.#k.selectFrom('allowlist').selectAll().where('vault_id', '=', vaultId).orderBy('added_at_ms').execute();
+    return rows.map((r) => ({ vaultId: r.vault_id, address: r.address, addedAtMs: toNum(r.added_at_ms), addedBy: r.added_by }));
   }
 
   async addToAllowlist(e: AllowlistEntry, audit: AuditFields): Promise<void> {
@@ -290,16 +289,18 @@ export class SqlSpendStore implements SpendStore {
 
   async createProposal(p: NewProposal, audit: AuditFields): Promise<number> {
     return this.#mutate(audit, async (trx) => {
-      const id = await insertReturningId(trx, 'spend_proposals', {
+      // The id comes from the database's sequence (SQLite: the rowid).
+      const inserted = await trx.insertInto('spend_proposals').values({
           vault_id: p.vaultId, kind: p.kind, outputs: toJson(p.outputs), inputs: toJson(p.inputs), change_sats: p.changeSats, change_index: p.changeIndex,
           memo: p.memo, proposer: p.proposer, fee_rate_kvb: p.feeRateSatPerKvb, fee_sats: p.feeSats, amount_sats: p.amountSats, state: p.state, psbt: p.psbt,
           unsigned_txid: p.unsignedTxid, txid: null, final_hex: null, replaces: p.replaces, replaced_by: null, parent: p.parent, policy_version: p.policyVersion,
           decision: toJson(p.decision), created_at_ms: BigInt(p.createdAtMs), updated_at_ms: BigInt(p.createdAtMs),
-        });
+        }).returning('id').executeTakeFirstOrThrow();
+      const id = toNum(inserted.id);
       if ((LIVE_STATES as readonly string[]).includes(p.state)) {
         const family = p.replaces === null ? id : await familyOf(trx, p.replaces);
         for (const i of p.inputs) {
-          const holder = (await trx.selectFrom('proposal_coins').select(['family_id', 'proposal_id']).where('txid', '=', i.txid).where('vout', '=', i.vout).executeTakeFirst()) as Row | undefined;
+          const holder = await trx.selectFrom('proposal_coins').select(['family_id', 'proposal_id']).where('txid', '=', i.txid).where('vout', '=', i.vout).executeTakeFirst();
           if (holder && toNum(holder.family_id) === family) continue;
           if (holder) throw new DomainError('INVALID_STATE', `coin ${i.txid}:${i.vout} is already held by live proposal ${toNum(holder.proposal_id)}`);
           await trx.insertInto('proposal_coins').values({ txid: i.txid, vout: i.vout, vault_id: p.vaultId, family_id: family, proposal_id: id }).execute();
@@ -310,24 +311,24 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async coinHolds(vaultId: string): Promise<CoinHold[]> {
-    const rows = (await this.#k.selectFrom('proposal_coins').selectAll().where('vault_id', '=', vaultId).orderBy('txid').orderBy('vout').execute()) as Row[];
-    return rows.map((r) => ({ txid: String(r.txid), vout: toNum(r.vout), proposalId: toNum(r.proposal_id), familyId: toNum(r.family_id) }));
+    const rows = await this.#k.selectFrom('proposal_coins').selectAll().where('vault_id', '=', vaultId).orderBy('txid').orderBy('vout').execute();
+    return rows.map((r) => ({ txid: r.txid, vout: toNum(r.vout), proposalId: toNum(r.proposal_id), familyId: toNum(r.family_id) }));
   }
 
   async proposal(id: number): Promise<SpendProposal | null> {
-    const r = (await this.#k.selectFrom('spend_proposals').selectAll().where('id', '=', id).executeTakeFirst()) as Row | undefined;
+    const r = await this.#k.selectFrom('spend_proposals').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? proposalFromRow(r) : null;
   }
 
   async proposals(vaultId?: string): Promise<SpendProposal[]> {
     let q = this.#k.selectFrom('spend_proposals').selectAll();
     if (vaultId !== undefined) q = q.where('vault_id', '=', vaultId);
-    const rows = (await q.orderBy('id', 'desc').execute()) as Row[];
+    const rows = await q.orderBy('id', 'desc').execute();
     return rows.map(proposalFromRow);
   }
 
   async approvals(proposalId: number): Promise<Approval[]> {
-    const rows = (await this.#k.selectFrom('spend_approvals').selectAll().where('proposal_id', '=', proposalId).orderBy('at_ms').execute()) as Row[];
+    const rows = await this.#k.selectFrom('spend_approvals').selectAll().where('proposal_id', '=', proposalId).orderBy('at_ms').execute();
     return rows.map(approvalFromRow);
   }
 
@@ -349,7 +350,7 @@ export class SqlSpendStore implements SpendStore {
 
   async addPartial(rec: Omit<PartialPsbtRecord, 'seq'>, combinedPsbt: string, audit: AuditFields): Promise<void> {
     await this.#mutate(audit, async (trx) => {
-      const r = (await trx.selectFrom('spend_partials').select((eb) => eb.fn.max('seq').as('m')).where('proposal_id', '=', rec.proposalId).executeTakeFirst()) as Row | undefined;
+      const r = await trx.selectFrom('spend_partials').select((eb) => eb.fn.max('seq').as('m')).where('proposal_id', '=', rec.proposalId).executeTakeFirst();
       const seq = (toNumOrNull(r?.m) ?? 0) + 1;
       await trx.insertInto('spend_partials').values({ proposal_id: rec.proposalId, seq, imported_by: rec.importedBy, signatures: rec.signatures, psbt: rec.psbt, at_ms: BigInt(rec.atMs) }).execute();
       const u = await trx.updateTable('spend_proposals').set({ psbt: combinedPsbt, updated_at_ms: BigInt(rec.atMs) }).where('id', '=', rec.proposalId).where('state', '=', 'approved').executeTakeFirst();
@@ -358,8 +359,8 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async partials(proposalId: number): Promise<PartialPsbtRecord[]> {
-    const rows = (await this.#k.selectFrom('spend_partials').selectAll().where('proposal_id', '=', proposalId).orderBy('seq').execute()) as Row[];
-    return rows.map((r) => ({ proposalId: toNum(r.proposal_id), seq: toNum(r.seq), importedBy: String(r.imported_by), signatures: toNum(r.signatures), atMs: toNum(r.at_ms), psbt: String(r.psbt) }));
+    const rows = await this.#k.selectFrom('spend_partials').selectAll().where('proposal_id', '=', proposalId).orderBy('seq').execute();
+    return rows.map((r) => ({ proposalId: toNum(r.proposal_id), seq: toNum(r.seq), importedBy: r.imported_by, signatures: toNum(r.signatures), atMs: toNum(r.at_ms), psbt: r.psbt }));
   }
 
   async updateProposal(id: number, expectedState: SpendState, update: ProposalUpdate, audit: AuditFields, atMs: number): Promise<void> {
@@ -383,9 +384,9 @@ export class SqlSpendStore implements SpendStore {
   }
 }
 
-function changeFromRow(r: Row, approvals: Approval[]): PolicyChangeRecord {
+function changeFromRow(r: Selectable<PolicyChangesTable>, approvals: Approval[]): PolicyChangeRecord {
   return {
-    id: toNum(r.id), version: toNum(r.version), document: String(r.document), proposer: String(r.proposer),
-    state: String(r.state) as PolicyChangeState, createdAtMs: toNum(r.created_at_ms), approvals,
+    id: toNum(r.id), version: toNum(r.version), document: r.document, proposer: r.proposer,
+    state: r.state as PolicyChangeState, createdAtMs: toNum(r.created_at_ms), approvals,
   };
 }

@@ -7,19 +7,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DomainError } from '../../core/errors.ts';
 import { ROLES, type ApiTokenInfo, type ApiTokenStore, type CreatedApiToken, type Role } from '../../core/auth/roles.ts';
 import type { Clock, RandomSource } from '../../core/ports.ts';
+import type { Selectable } from 'kysely';
 import type { Database } from './database.ts';
+import type { ApiTokensTable } from './schema.ts';
 
 export const TOKEN_PREFIX = 'sob_';
 const TOKEN_RE = /^sob_[A-Za-z0-9_-]{43}$/;
 const NAME_MAX = 100;
 
-interface TokenRow {
-  id: string;
-  name: string;
-  role: string;
-  created_at: string;
-  revoked_at: string | null;
-}
+/** A token as read: every column but the hash. */
+type TokenRow = Omit<Selectable<ApiTokensTable>, 'token_hash'>;
 
 const systemClock: Clock = { now: () => Date.now() };
 const systemRandom: RandomSource = { bytes: (n) => new Uint8Array(randomBytes(n)) };
@@ -59,21 +56,21 @@ export class SqlApiTokenStore implements ApiTokenStore {
   }
 
   async list(): Promise<ApiTokenInfo[]> {
-    const rows = (await this.#database.db
+    const rows = await this.#database.db
       .selectFrom('api_tokens')
       .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
       .orderBy('created_at')
       .orderBy('id')
-      .execute()) as TokenRow[];
+      .execute();
     return rows.map(toInfo);
   }
 
   async revoke(id: string): Promise<ApiTokenInfo> {
-    const row = (await this.#database.db
+    const row = await this.#database.db
       .selectFrom('api_tokens')
       .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
       .where('id', '=', id)
-      .executeTakeFirst()) as TokenRow | undefined;
+      .executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', `no API token with id "${id}"`);
     if (row.revoked_at !== null) throw new DomainError('INVALID_STATE', `API token "${id}" is already revoked`);
     const revokedAt = new Date(this.#clock.now()).toISOString();
@@ -83,11 +80,11 @@ export class SqlApiTokenStore implements ApiTokenStore {
 
   async authenticate(secret: string): Promise<ApiTokenInfo | null> {
     if (!TOKEN_RE.test(secret)) return null;
-    const row = (await this.#database.db
+    const row = await this.#database.db
       .selectFrom('api_tokens')
       .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
       .where('token_hash', '=', hashToken(secret))
-      .executeTakeFirst()) as TokenRow | undefined;
+      .executeTakeFirst();
     if (!row || row.revoked_at !== null) return null;
     return toInfo(row);
   }

@@ -1,18 +1,18 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Insertable, type InsertObject, type Kysely, type Selectable } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import type { BlockChanges, MempoolChanges } from '../../core/vault/apply-scan.ts';
 import type { Balance, Label, VaultStore } from '../../core/vault/vault-store.ts';
-import type { Branch, Checkpoint, Txo, Vault, VaultAddress, VaultTransaction, TxCategory, VaultKind } from '../../core/vault/types.ts';
+import type { Branch, Checkpoint, Txo, Vault, VaultAddress, VaultKey, VaultTransaction, TxCategory, VaultKind } from '../../core/vault/types.ts';
 import type { Network } from '../../core/network.ts';
 import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
+import type { Tables, VaultAddressesTable, VaultKeysTable, VaultsTable, VaultTransactionsTable, VaultTxosTable } from './schema.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Db = Kysely<any> | Transaction<any>;
-type Row = Record<string, unknown>;
+/** The pool, or a Kysely bound to a transaction (a `Transaction<Tables>` is one too). */
+type Db = Kysely<Tables>;
 
 const CHUNK = 400;
 
-async function insertChunked(db: Db, table: string, rows: readonly Row[]): Promise<void> {
+async function insertChunked<T extends keyof Tables & string>(db: Db, table: T, rows: readonly InsertObject<Tables, T>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto(table).values(rows.slice(i, i + CHUNK)).execute();
 }
 
@@ -21,82 +21,78 @@ function isUniqueViolation(e: unknown): boolean {
   return err.code === '23505' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function txoFromRow(r: Row): Txo {
+function txoFromRow(r: Selectable<VaultTxosTable>): Txo {
   return {
-    txid: String(r.txid),
+    txid: r.txid,
     vout: toNum(r.vout),
     value: toBig(r.value),
-    script: String(r.script),
+    script: r.script,
     branch: toNum(r.branch) as Branch,
     index: toNum(r.idx),
     height: toNumOrNull(r.height),
-    spentTxid: r.spent_txid === null ? null : String(r.spent_txid),
+    spentTxid: r.spent_txid,
     spentHeight: toNumOrNull(r.spent_height),
     frozen: toNum(r.frozen) === 1,
   };
 }
 
-function addressFromRow(r: Row): VaultAddress {
+function addressFromRow(r: Selectable<VaultAddressesTable>): VaultAddress {
   return {
     branch: toNum(r.branch) as Branch,
     index: toNum(r.idx),
-    address: String(r.address),
-    script: String(r.script),
+    address: r.address,
+    script: r.script,
     used: toNum(r.used) === 1,
     reserved: toNum(r.reserved) === 1,
   };
 }
 
-function txFromRow(r: Row): VaultTransaction {
+function txFromRow(r: Selectable<VaultTransactionsTable>): VaultTransaction {
   return {
-    txid: String(r.txid),
+    txid: r.txid,
     height: toNumOrNull(r.height),
-    blockHash: r.block_hash === null ? null : String(r.block_hash),
+    blockHash: r.block_hash,
     blockTime: toNumOrNull(r.block_time),
     txIndex: toNumOrNull(r.tx_index),
     received: toBig(r.received),
     spent: toBig(r.spent),
     fee: r.fee === null ? null : toBig(r.fee),
-    category: (r.category ?? null) as TxCategory | null,
-    rawHex: String(r.raw),
+    category: r.category as TxCategory | null,
+    rawHex: r.raw,
   };
 }
 
-const addrRow = (vaultId: string, a: VaultAddress): Row => ({
+function keyFromRow(k: Selectable<VaultKeysTable>): VaultKey {
+  return { position: toNum(k.position), fingerprint: k.fingerprint, originPath: k.origin_path, xpub: k.xpub, holder: k.holder };
+}
+
+const addrRow = (vaultId: string, a: VaultAddress): Insertable<VaultAddressesTable> => ({
   vault_id: vaultId, branch: a.branch, idx: a.index, address: a.address, script: a.script, used: a.used ? 1 : 0, reserved: a.reserved ? 1 : 0,
 });
-const txoRow = (vaultId: string, t: Txo): Row => ({
+const txoRow = (vaultId: string, t: Txo): Insertable<VaultTxosTable> => ({
   vault_id: vaultId, txid: t.txid, vout: t.vout, value: t.value, script: t.script, branch: t.branch, idx: t.index,
   height: t.height, spent_txid: t.spentTxid, spent_height: t.spentHeight, frozen: t.frozen ? 1 : 0,
 });
-const txRow = (vaultId: string, t: VaultTransaction): Row => ({
+const txRow = (vaultId: string, t: VaultTransaction): Insertable<VaultTransactionsTable> => ({
   vault_id: vaultId, txid: t.txid, height: t.height, block_hash: t.blockHash, block_time: t.blockTime === null ? null : BigInt(t.blockTime),
   tx_index: t.txIndex, received: t.received, spent: t.spent, fee: t.fee, category: t.category, raw: t.rawHex,
 });
 
 /** VaultStore over Kysely; identical behaviour on SQLite and PostgreSQL. */
 export class SqlVaultStore implements VaultStore {
-  readonly #db: Kysely<unknown>;
+  readonly #k: Db;
   readonly #bound: boolean;
   /**
    * `bound`: a Kysely already inside a transaction (see `inWriteTransaction`); the store then
    * runs every change on it directly instead of opening transactions of its own.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(database: Database, bound?: Kysely<any>) {
-    this.#db = bound ?? database.db;
+  constructor(database: Database, bound?: Kysely<Tables>) {
+    this.#k = bound ?? database.db;
     this.#bound = bound !== undefined;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   #tx<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     return this.#bound ? fn(this.#k) : this.#k.transaction().execute(fn);
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  get #k(): Kysely<any> {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return this.#db as Kysely<any>;
   }
 
   async createVault(vault: Vault, addresses: readonly VaultAddress[]): Promise<void> {
@@ -123,34 +119,28 @@ export class SqlVaultStore implements VaultStore {
   async findVault(idOrName: string): Promise<Vault | null> {
     const row = await this.#k.selectFrom('vaults').selectAll().where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)])).executeTakeFirst();
     if (!row) return null;
-    return this.#vaultFromRow(row as Row);
+    return this.#vaultFromRow(row);
   }
 
   async listVaults(): Promise<Vault[]> {
     const rows = await this.#k.selectFrom('vaults').selectAll().orderBy('created_at').orderBy('id').execute();
-    return Promise.all(rows.map((r) => this.#vaultFromRow(r as Row)));
+    return Promise.all(rows.map((r) => this.#vaultFromRow(r)));
   }
 
-  async #vaultFromRow(r: Row): Promise<Vault> {
+  async #vaultFromRow(r: Selectable<VaultsTable>): Promise<Vault> {
     const keys = await this.#k.selectFrom('vault_keys').selectAll().where('vault_id', '=', r.id).orderBy('position').execute();
     return {
-      id: String(r.id),
-      name: String(r.name),
-      kind: String(r.kind) as VaultKind,
-      descriptor: r.descriptor === null ? null : String(r.descriptor),
-      network: String(r.network) as Network,
+      id: r.id,
+      name: r.name,
+      kind: r.kind as VaultKind,
+      descriptor: r.descriptor,
+      network: r.network as Network,
       threshold: toNumOrNull(r.threshold),
       birthdayHeight: toNum(r.birthday_height),
       birthdayTime: toNumOrNull(r.birthday_time),
       gapLimit: toNum(r.gap_limit),
-      createdAt: String(r.created_at),
-      keys: keys.map((k: Row) => ({
-        position: toNum(k.position),
-        fingerprint: (k.fingerprint ?? null) as string | null,
-        originPath: (k.origin_path ?? null) as string | null,
-        xpub: (k.xpub ?? null) as string | null,
-        holder: (k.holder ?? null) as string | null,
-      })),
+      createdAt: r.created_at,
+      keys: keys.map(keyFromRow),
     };
   }
 
@@ -160,24 +150,24 @@ export class SqlVaultStore implements VaultStore {
 
   async addresses(vaultId: string): Promise<VaultAddress[]> {
     const rows = await this.#k.selectFrom('vault_addresses').selectAll().where('vault_id', '=', vaultId).orderBy('branch').orderBy('idx').execute();
-    return rows.map((r) => addressFromRow(r as Row));
+    return rows.map(addressFromRow);
   }
 
   async unspentTxos(vaultId: string): Promise<Txo[]> {
     const rows = await this.#k.selectFrom('vault_txos').selectAll().where('vault_id', '=', vaultId)
       .where((eb) => eb.or([eb('spent_txid', 'is', null), eb('spent_height', 'is', null)]))
       .orderBy('height').orderBy('txid').orderBy('vout').execute();
-    return rows.map((r) => txoFromRow(r as Row));
+    return rows.map(txoFromRow);
   }
 
   async allTxos(vaultId: string): Promise<Txo[]> {
     const rows = await this.#k.selectFrom('vault_txos').selectAll().where('vault_id', '=', vaultId).orderBy('txid').orderBy('vout').execute();
-    return rows.map((r) => txoFromRow(r as Row));
+    return rows.map(txoFromRow);
   }
 
   async checkpoints(vaultId: string, limit: number): Promise<Checkpoint[]> {
     const rows = await this.#k.selectFrom('vault_checkpoints').select(['height', 'hash']).where('vault_id', '=', vaultId).orderBy('height', 'desc').limit(limit).execute();
-    return rows.map((r: Row) => ({ height: toNum(r.height), hash: String(r.hash) }));
+    return rows.map((r) => ({ height: toNum(r.height), hash: r.hash }));
   }
 
   async tipCheckpoint(vaultId: string): Promise<Checkpoint | null> {
@@ -248,7 +238,7 @@ export class SqlVaultStore implements VaultStore {
       .where((eb) => eb.or([eb('spent_txid', 'is', null), eb('spent_height', 'is', null)])).execute();
     let confirmed = 0n;
     let unconfirmed = 0n;
-    for (const r of rows as Row[]) {
+    for (const r of rows) {
       const v = toBig(r.value);
       const conf = r.height !== null;
       const spentInMempool = r.spent_txid !== null;
@@ -263,7 +253,7 @@ export class SqlVaultStore implements VaultStore {
   async transactions(vaultId: string): Promise<VaultTransaction[]> {
     const rows = await this.#k.selectFrom('vault_transactions as t').leftJoin('tx_categories as c', 'c.txid', 't.txid')
       .selectAll('t').select('c.category as set_category').where('t.vault_id', '=', vaultId).execute();
-    const txs = rows.map((r: Row) => ({ ...txFromRow(r), category: (r.set_category ?? r.category ?? null) as TxCategory | null }));
+    const txs = rows.map((r) => ({ ...txFromRow(r), category: (r.set_category ?? r.category) as TxCategory | null }));
     // Newest first; unconfirmed on top.
     return txs.sort((a, b) => (b.height ?? Infinity) - (a.height ?? Infinity) || (b.txIndex ?? 0) - (a.txIndex ?? 0));
   }
@@ -283,8 +273,8 @@ export class SqlVaultStore implements VaultStore {
       const row = await trx.selectFrom('vault_addresses').selectAll().where('vault_id', '=', vaultId).where('branch', '=', branch)
         .where('used', '=', 0).where('reserved', '=', 0).orderBy('idx').limit(1).executeTakeFirst();
       if (!row) return null;
-      await trx.updateTable('vault_addresses').set({ reserved: 1 }).where('vault_id', '=', vaultId).where('branch', '=', branch).where('idx', '=', (row as Row).idx).execute();
-      return { ...addressFromRow(row as Row), reserved: true };
+      await trx.updateTable('vault_addresses').set({ reserved: 1 }).where('vault_id', '=', vaultId).where('branch', '=', branch).where('idx', '=', row.idx).execute();
+      return { ...addressFromRow(row), reserved: true };
     });
   }
 
@@ -294,9 +284,9 @@ export class SqlVaultStore implements VaultStore {
 
   async labels(): Promise<Label[]> {
     const rows = await this.#k.selectFrom('labels').selectAll().orderBy('type').orderBy('ref').execute();
-    return rows.map((r: Row) => ({
-      type: String(r.type), ref: String(r.ref), label: String(r.label), origin: (r.origin ?? null) as string | null,
-      spendable: r.spendable === null || r.spendable === undefined ? null : toNum(r.spendable) === 1,
+    return rows.map((r) => ({
+      type: r.type, ref: r.ref, label: r.label, origin: r.origin,
+      spendable: r.spendable === null ? null : toNum(r.spendable) === 1,
     }));
   }
 
