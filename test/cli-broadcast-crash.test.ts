@@ -103,7 +103,7 @@ forEachEngine('kill -9 between broadcast and record', (t) => {
       await node.mine(1);
       const vaults = new SqlVaultStore(reopened);
       await syncVault({ chain: node.chainSource(), store: vaults }, g.vault);
-      await trackProposals({ spends, vaults, now: () => Date.now() }, {});
+      await trackProposals({ spends, vaults, now: () => Date.now(), network: 'regtest' }, {});
       assert.equal((await spends.proposal(proposal.id))?.state, 'confirmed');
       assert.equal((await verifyAuditLog({ spends })).ok, true);
       await reopened.close();

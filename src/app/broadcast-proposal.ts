@@ -15,7 +15,7 @@ import { DomainError } from '../core/errors.ts';
 import { spendReadiness } from '../core/policy/spend-readiness.ts';
 import { assertTransition } from '../core/spend/state-machine.ts';
 import type { BroadcastResult } from '../core/chain/chain-source.ts';
-import { AuditedRefusal, atomically, auditOf, decideSpend, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
+import { AuditedRefusal, atomically, auditOf, countedApprovals, decideSpend, membersById, spendSubject, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /**
  * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, INVALID_STATE (not signed), POLICY_DENIED, APPROVAL_REQUIRED
@@ -39,7 +39,8 @@ export async function broadcastProposal(deps: GovernanceDeps, input: { actor: st
     const proposer = await proposerOf(tx.spends, p);
     const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
     const decision = await decideSpend(tx, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
-    const readiness = spendReadiness(decision, await tx.spends.approvals(p.id), p.proposer, nowMs);
+    const counted = countedApprovals(tx, await tx.spends.approvals(p.id), await membersById(tx.spends), spendSubject(p));
+    const readiness = spendReadiness(decision, counted, p.proposer, nowMs);
     const object = `proposal:${p.id}`;
     if (!readiness.ready) {
       throw new AuditedRefusal(

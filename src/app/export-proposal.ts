@@ -9,7 +9,7 @@
 import { DomainError } from '../core/errors.ts';
 import { spendReadiness } from '../core/policy/spend-readiness.ts';
 import { cleanPsbtForSigners } from '../core/bitcoin/psbt-import.ts';
-import { AuditedRefusal, atomically, auditOf, decideSpend, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
+import { AuditedRefusal, atomically, auditOf, countedApprovals, decideSpend, membersById, spendSubject, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /**
  * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, APPROVAL_REQUIRED (not approved yet, or inside the signing delay),
@@ -30,7 +30,8 @@ export async function exportProposal(deps: GovernanceDeps, input: { actor: strin
       const proposer = await proposerOf(tx.spends, p);
       const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
       const decision = await decideSpend(tx, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
-      const readiness = spendReadiness(decision, await tx.spends.approvals(p.id), p.proposer, nowMs);
+      const counted = countedApprovals(tx, await tx.spends.approvals(p.id), await membersById(tx.spends), spendSubject(p));
+      const readiness = spendReadiness(decision, counted, p.proposer, nowMs);
       if (!readiness.ready) {
         throw new AuditedRefusal(
           auditOf(actor, 'operator', 'spend.export.refused', object, { reason: readiness.reason, policyVersion: decision.policyVersion, rule: decision.ruleId }, nowMs),

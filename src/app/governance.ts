@@ -11,11 +11,19 @@ import type { Policy, PolicyDecision } from '../core/policy/types.ts';
 import { SPENDING_STATES } from '../core/spend/state-machine.ts';
 import type { AuditFields, GovernanceTx, Member, MemberPermissionRole, SpendProposal, SpendStore } from '../core/spend/types.ts';
 import type { Vault } from '../core/vault/types.ts';
+import type { Network } from '../core/network.ts';
+import { approvalStatement, verifyApprovalSignature, type ApprovalStatement, type ApprovalSubject } from '../core/auth/approval-signature.ts';
+import type { Approval } from '../core/policy/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
 
 export interface GovernanceDeps {
   readonly spends: SpendStore;
   readonly vaults: VaultStore;
+  /**
+   * The network this Soberana runs on: approval statements name it, and outside regtest every
+   * approval must be a member's signature (`--as` alone is accepted on regtest only).
+   */
+  readonly network: Network;
   /** Milliseconds since the epoch (the injected clock). */
   readonly now: () => number;
   /** Needed to broadcast and to estimate fee rates. */
@@ -135,4 +143,60 @@ export async function proposerOf(spends: SpendStore, p: SpendProposal): Promise<
   const m = await spends.findMember(p.proposer);
   if (!m) throw new DomainError('MALFORMED_DATA', `proposal ${p.id} names an unknown proposer ${p.proposer}`);
   return m;
+}
+
+/**
+ * Check the approval a member gives now, and return the signature fields to store with it.
+ * - a member with a registered key must sign, with that key, this very statement;
+ * - a member without a key may approve unsigned on regtest only (the test and demo network).
+ * @throws FORBIDDEN (unsigned where a signature is needed), INVALID_SIGNATURE (does not sign this approval with the member's key)
+ */
+export function checkApprovalSignature(deps: GovernanceDeps, member: Member, subject: ApprovalSubject, signature: string | undefined): { signature: string | null; publicKey: string | null } {
+  const statement = approvalStatement(deps.network, member.id, subject);
+  const key = member.publicKey ?? null;
+  if (signature === undefined || signature.trim() === '') {
+    if (key !== null) throw new DomainError('FORBIDDEN', `${member.id} has an approval key: the approval must be signed with it (CLI --key FILE; API "signature")`);
+    if (deps.network !== 'regtest') throw new DomainError('FORBIDDEN', `on ${deps.network} an approval is a signature by the member's own key: ${member.id} has none registered (see "soberana member key --help")`);
+    return { signature: null, publicKey: null };
+  }
+  if (key === null) throw new DomainError('FORBIDDEN', `${member.id} has no approval key registered: a signature cannot be checked`);
+  if (!verifyApprovalSignature(statement, signature, key)) {
+    throw new DomainError('INVALID_SIGNATURE', `the signature does not sign this approval (${describeSubject(subject)}) with ${member.id}'s registered key`);
+  }
+  return { signature: signature.trim().toLowerCase(), publicKey: key };
+}
+
+/**
+ * The approvals that count now: signed ones whose signature verifies for the statement with the
+ * key the member has registered today; unsigned ones only on regtest and only from members with no
+ * key. Checked again before export and broadcast, so a row written into the database by hand does
+ * not count.
+ */
+export function countedApprovals(deps: GovernanceDeps, approvals: readonly Approval[], members: ReadonlyMap<string, Member>, subject: ApprovalSubject): Approval[] {
+  return approvals.filter((a) => {
+    const m = members.get(a.approverId);
+    if (!m) return false;
+    const key = m.publicKey ?? null;
+    if (a.signature === null || a.signature === undefined) return key === null && deps.network === 'regtest';
+    return key !== null && a.publicKey === key && verifyApprovalSignature(approvalStatement(deps.network, m.id, subject), a.signature, key);
+  });
+}
+
+/** The statement for a spend proposal's approvals: its unsigned transaction, under the policy version it was proposed with. */
+export function spendSubject(p: SpendProposal): ApprovalSubject {
+  return { kind: 'spend', proposalId: p.id, unsignedTxid: p.unsignedTxid, policyVersion: p.policyVersion };
+}
+
+/** What an approver signs for a spend proposal (for signers: the CLI's --key, a device, the API's digest route). */
+export function spendStatement(deps: GovernanceDeps, approverId: string, p: SpendProposal): ApprovalStatement {
+  return approvalStatement(deps.network, approverId, spendSubject(p));
+}
+
+function describeSubject(s: ApprovalSubject): string {
+  return s.kind === 'spend' ? `proposal ${s.proposalId}, transaction ${s.unsignedTxid}, policy version ${s.policyVersion}` : `policy change ${s.changeId}, document ${s.documentSha256.slice(0, 16)}…, from version ${s.fromVersion}`;
+}
+
+/** Every member by id (for counting approvals). */
+export async function membersById(spends: SpendStore): Promise<Map<string, Member>> {
+  return new Map((await spends.members()).map((m) => [m.id, m]));
 }

@@ -4,7 +4,7 @@
  */
 import { spendReadiness, type SpendReadiness } from '../core/policy/spend-readiness.ts';
 import type { PolicyDecision } from '../core/policy/types.ts';
-import { decideSpend, priceAt, proposerOf, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
+import { countedApprovals, decideSpend, membersById, priceAt, proposerOf, spendSubject, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /** @example (await testPolicy(deps, { proposalId: 3 })).decision.explanation */
 export async function testPolicy(deps: GovernanceDeps, input: { proposalId: number }): Promise<{ decision: PolicyDecision; readiness: SpendReadiness }> {
@@ -14,5 +14,5 @@ export async function testPolicy(deps: GovernanceDeps, input: { proposalId: numb
   const proposer = await proposerOf(deps.spends, p);
   const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
   const decision = await decideSpend(deps, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, await priceAt(deps, nowMs));
-  return { decision, readiness: spendReadiness(decision, await deps.spends.approvals(p.id), p.proposer, nowMs) };
+  return { decision, readiness: spendReadiness(decision, countedApprovals(deps, await deps.spends.approvals(p.id), await membersById(deps.spends), spendSubject(p)), p.proposer, nowMs) };
 }

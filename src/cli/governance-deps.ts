@@ -18,7 +18,7 @@ export async function withGovernance<T>(ctx: CliContext, opts: { chain?: boolean
   const chain = opts.chain ? await openChain(ctx) : undefined;
   try {
     const prices = openPriceSource(ctx.config().prices);
-    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain, prices, maxPriceAgeMs: maxPriceAgeMs(ctx.config().prices) });
+    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain, network: ctx.config().network, prices, maxPriceAgeMs: maxPriceAgeMs(ctx.config().prices) });
   } finally {
     await chain?.close();
   }

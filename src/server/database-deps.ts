@@ -27,7 +27,7 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     vaults: new SqlVaultStore(db),
     // no chain source here: the API offers no broadcast (use "soberana spend broadcast")
     // USD-limited policy rules use the configured price source (prices.source), never the dashboard's history silently.
-    governance: { spends: new SqlSpendStore(db), prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig) },
+    governance: { spends: new SqlSpendStore(db), network, prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig) },
     prices: loadPriceHistory(),
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),

@@ -2,6 +2,7 @@ import type { ApiTokenStore } from '../core/auth/roles.ts';
 import type { Clock } from '../core/ports.ts';
 import type { ChainSource } from '../core/chain/chain-source.ts';
 import type { SpendStore } from '../core/spend/types.ts';
+import type { Network } from '../core/network.ts';
 import type { BtcPriceSource } from '../core/policy/price-source.ts';
 import type { PriceHistory, PublicReserveView } from '../core/transparency/public-view.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
@@ -17,7 +18,7 @@ export interface ServerDeps {
   /** Operator reads (vaults, balance, utxos, history, addresses); their routes exist only when given. */
   readonly vaults?: VaultStore;
   /** Spend governance (proposals, policy, audit, members); its routes exist only when given with `vaults`. Broadcast needs `chain`. */
-  readonly governance?: { readonly spends: SpendStore; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number };
+  readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;

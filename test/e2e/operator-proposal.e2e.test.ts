@@ -40,7 +40,7 @@ before(async () => {
   ({ app, url } = await startServer(
     {
       publicView: new SqlPublicView(env.db, 'regtest'), tokens: new SqlApiTokenStore(env.db), vaults: env.store,
-      governance: { spends: new SqlSpendStore(env.db), chain: env.node.chainSource() },
+      governance: { spends: new SqlSpendStore(env.db), network: 'regtest', chain: env.node.chainSource() },
       prices: loadPriceHistory(), clock: { now: () => Date.now() }, webRoot, rateLimit: null,
     },
     { port: 0, host: '127.0.0.1' },

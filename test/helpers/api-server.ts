@@ -49,7 +49,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     prices: loadPriceHistory(),
     tokens,
     vaults: new SqlVaultStore(db),
-    governance: { spends: new SqlSpendStore(db) },
+    governance: { spends: new SqlSpendStore(db), network: 'regtest' },
     clock: { now: () => TEST_NOW },
     webRoot: null,
     rateLimit: opts.rateLimit === undefined ? null : opts.rateLimit,

@@ -42,7 +42,7 @@ test('JSON replies show control and bidi characters escaped; the binary PSBT is 
     const imf = (await tokens.create({ name: 'imf', role: 'auditor' })).token;
     const app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: g.vaults,
-      governance: { spends: g.spends, chain: g.deps.chain }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
+      governance: { spends: g.spends, chain: g.deps.chain, network: 'regtest' }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
     });
     try {
       const call = (token: string, method: 'GET' | 'POST', url: string, payload?: object) =>

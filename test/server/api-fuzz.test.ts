@@ -21,7 +21,7 @@ before(async () => {
   api = await startTestApi();
   // members named like the test tokens (a token acts as the member of its name) and a policy, so
   // governance requests reach the use cases instead of stopping at "no such member"
-  const deps = { spends: new SqlSpendStore(api.db), vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21) };
+  const deps = { spends: new SqlSpendStore(api.db), vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21), network: 'regtest' as const };
   await addMember(deps, { actor: undefined, name: 'test admin', roles: ['admin'], groups: [] });
   await addMember(deps, { actor: 'test admin', name: 'test operator', roles: ['operator', 'treasury-operator'], groups: [] });
   await addMember(deps, { actor: 'test admin', name: 'test approver', roles: ['approver'], groups: ['finance'] });

@@ -36,7 +36,7 @@ forEachEngine('governance over HTTP', (t) => {
     const stranger = await tok('nobody', 'operator');
     const app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: g.vaults,
-      governance: { spends: g.spends, chain: g.deps.chain }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
+      governance: { spends: g.spends, chain: g.deps.chain, network: 'regtest' }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
     });
     try {
       const call = async (token: string | null, method: 'GET' | 'POST', url: string, payload?: unknown) => {

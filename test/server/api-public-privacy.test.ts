@@ -100,7 +100,7 @@ test('even the admin never sees a token secret again after creation', async () =
 test('the public never sees governance: no proposal memos, approvals, policy, audit entries or members', async () => {
   // real governance data in the same database: members, a policy, audit entries naming them
   const spends = new SqlSpendStore(api.db);
-  const deps = { spends, vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21) };
+  const deps = { spends, vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21), network: 'regtest' as const };
   await addMember(deps, { actor: undefined, name: 'Rosa Secret Administrator', roles: ['admin'], groups: [] });
   await addMember(deps, { actor: 'Rosa Secret Administrator', name: 'Carlos Hidden Approver', roles: ['approver'], groups: ['central-bank'] });
   await proposePolicy(deps, { actor: 'Rosa Secret Administrator', document: policyDoc() });

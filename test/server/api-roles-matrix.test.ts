@@ -72,7 +72,7 @@ const PAYLOADS: Partial<Record<Ep, unknown>> = {
 let api: TestApi;
 before(async () => {
   api = await startTestApi();
-  const deps = { spends: new SqlSpendStore(api.db), vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21) };
+  const deps = { spends: new SqlSpendStore(api.db), vaults: new SqlVaultStore(api.db), now: () => Date.UTC(2026, 7, 21), network: 'regtest' as const };
   await addMember(deps, { actor: undefined, name: 'test admin', roles: ['admin'], groups: [] });
   await addMember(deps, { actor: 'test admin', name: 'test operator', roles: ['operator'], groups: [] });
   await addMember(deps, { actor: 'test admin', name: 'test approver', roles: ['approver'], groups: ['finance'] });

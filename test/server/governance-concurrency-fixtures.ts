@@ -98,7 +98,7 @@ export async function setupConcurrency(node: RegtestNode, db: Database): Promise
   const spends = new CountingSpendStore(db);
   const clock = testClock();
   const chain = node.chainSource();
-  const deps: GovernanceDeps = { spends, vaults, now: clock.now, chain };
+  const deps: GovernanceDeps = { spends, vaults, now: clock.now, chain, network: 'regtest' };
   const makeVault = async (name: string) => {
     const signers = [cosigner(++seed), cosigner(++seed), cosigner(++seed)];
     const vault = await addVault({ store: vaults }, { name: `${name}-${seed}`, network: 'regtest', descriptor: multisigDescriptor(2, signers), birthday: { height: node.height() }, gapLimit: 40, now: '2026-01-01T00:00:00Z' });
@@ -133,7 +133,7 @@ export async function setupConcurrency(node: RegtestNode, db: Database): Promise
 
   const app = await buildServer({
     publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults,
-    governance: { spends, chain }, clock: { now: clock.now }, webRoot: null, rateLimit: null,
+    governance: { spends, chain, network: 'regtest' }, clock: { now: clock.now }, webRoot: null, rateLimit: null,
   });
   const serverErrors: string[] = [];
   const call = async (as: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<Reply> => {

@@ -77,7 +77,7 @@ export async function setupGovernance(node: RegtestNode, db: Database, opts: { p
   const vault = await addVault({ store: vaults }, { name: `reserve-${seed}`, network: 'regtest', descriptor: multisigDescriptor(2, signers), birthday: { height: node.height() }, gapLimit: 10, now: '2026-01-01T00:00:00Z' });
   const clock = testClock();
   const chain = opts.chain ?? node.chainSource();
-  const deps = { spends, vaults, now: clock.now, chain };
+  const deps = { spends, vaults, now: clock.now, chain, network: 'regtest' as const };
   await addMember(deps, { actor: undefined, name: 'ana', roles: ['admin'], groups: [] });
   await addMember(deps, { actor: 'ana', name: 'luis', roles: ['operator', 'treasury-operator'], groups: [] });
   await addMember(deps, { actor: 'ana', name: 'maria', roles: ['approver'], groups: ['finance'] });
@@ -111,7 +111,7 @@ export async function setupMembers(db: Database, policy = policyDoc()): Promise<
   const spends = new SqlSpendStore(db);
   const vaults = new SqlVaultStore(db);
   const clock = testClock();
-  const deps = { spends, vaults, now: clock.now };
+  const deps = { spends, vaults, now: clock.now, network: 'regtest' as const };
   await addMember(deps, { actor: undefined, name: 'ana', roles: ['admin'], groups: [] });
   await addMember(deps, { actor: 'ana', name: 'luis', roles: ['operator'], groups: [] });
   await addMember(deps, { actor: 'ana', name: 'maria', roles: ['approver'], groups: ['finance'] });

@@ -18,7 +18,7 @@ const lax = policyDoc({ version: 2, policyChange: { group: 'finance', count: 1 }
 forEachEngine('policy change quorum', (t) => {
   test('bootstrap: the first policy must come from an admin and be version 1', async () => {
     const db = await t.open();
-    const deps = { spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: testClock().now };
+    const deps = { spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: testClock().now, network: 'regtest' as const };
     await assert.rejects(addMember(deps, { actor: undefined, name: 'luis', roles: ['operator'], groups: [] }), { code: 'FORBIDDEN' });
     await addMember(deps, { actor: undefined, name: 'ana', roles: ['admin'], groups: [] });
     await assert.rejects(addMember(deps, { actor: undefined, name: 'eve', roles: ['admin'], groups: [] }), { code: 'FORBIDDEN' });

@@ -41,7 +41,7 @@ export function register(program: Command): void {
                 publicView: new SqlPublicView(env.db, 'regtest'),
                 tokens: new SqlApiTokenStore(env.db),
                 vaults: env.store,
-                governance: { spends: new SqlSpendStore(env.db), chain: env.node.chainSource() },
+                governance: { spends: new SqlSpendStore(env.db), network: 'regtest', chain: env.node.chainSource() },
                 prices: loadPriceHistory(),
                 clock: { now: () => Date.now() },
                 webRoot,

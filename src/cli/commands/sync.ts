@@ -37,7 +37,7 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<{
     }
     // Follow spend proposals on the chain (confirmed, reorged out, replaced, conflicted, a
     // broadcast that a crash left unrecorded): the only place their chain state is written.
-    const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined }, vaultArg ? { vaultId: vaults[0]?.id } : {});
+    const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined, network: ctx.config().network }, vaultArg ? { vaultId: vaults[0]?.id } : {});
     return { summaries, proposals };
   } finally {
     await chain.close();

@@ -227,7 +227,7 @@ async function setupGovernance(db: Database, store: SqlVaultStore, elSalvador: s
   const spends = new SqlSpendStore(db);
   if ((await spends.members()).length > 0) return;
   log('setting up governance: members, the spending policy, one pending proposal…');
-  const deps: GovernanceDeps = { spends, vaults: store, now: () => Date.now() };
+  const deps: GovernanceDeps = { spends, vaults: store, now: () => Date.now(), network: 'regtest' };
   const admin = DEMO_MEMBERS.admin.name;
   await addMember(deps, { actor: undefined, ...DEMO_MEMBERS.admin });
   for (const m of [DEMO_MEMBERS.operator, DEMO_MEMBERS.finance, DEMO_MEMBERS.centralBank, DEMO_MEMBERS.auditor]) await addMember(deps, { actor: admin, ...m });

@@ -142,6 +142,10 @@ export interface Approval {
   /** The groups the approver belonged to when approving. */
   readonly groups: readonly string[];
   readonly atMs: number;
+  /** BIP340 signature (hex) over the approval statement (`core/auth/approval-signature.ts`); null when unsigned (regtest only). */
+  readonly signature?: string | null;
+  /** The member's approval public key the signature was made with. */
+  readonly publicKey?: string | null;
 }
 
 export interface ApprovalStatus {

@@ -22,6 +22,8 @@ export interface Member {
   /** Approver groups, e.g. ['finance'] or ['central-bank']. */
   readonly groups: readonly string[];
   readonly createdAtMs: number;
+  /** The member's BIP340 approval public key (hex); their approvals must be signed with it. Null: none registered. */
+  readonly publicKey?: string | null;
 }
 
 export const SPEND_STATES = ['proposed', 'approved', 'signed', 'broadcasting', 'broadcast', 'confirmed', 'cancelled', 'replaced', 'conflicted'] as const;
