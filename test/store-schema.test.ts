@@ -33,9 +33,9 @@ const EXPECTED: Expected = {
   },
   tx_categories: { txid: 'text', category: 'text' },
   labels: { type: 'text', ref: 'text', label: 'text', origin: 'text null', spendable: 'integer null' },
-  members: { id: 'text', name: 'text', roles: 'text', groups: 'text', created_at_ms: 'integer' },
-  policy_changes: { id: 'integer', version: 'integer', document: 'text', proposer: 'text', state: 'text', created_at_ms: 'integer' },
-  policy_change_approvals: { change_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer' },
+  members: { id: 'text', name: 'text', roles: 'text', groups: 'text', created_at_ms: 'integer', public_key: 'text null' },
+  policy_changes: { id: 'integer', version: 'integer', document: 'text', proposer: 'text', state: 'text', created_at_ms: 'integer', kind: 'text' },
+  policy_change_approvals: { change_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer', signature: 'text null', public_key: 'text null' },
   policies: { version: 'integer', document: 'text', change_id: 'integer', activated_at_ms: 'integer' },
   allowlist: { vault_id: 'text', address: 'text', added_at_ms: 'integer', added_by: 'text' },
   spend_proposals: {
@@ -44,7 +44,7 @@ const EXPECTED: Expected = {
     txid: 'text null', final_hex: 'text null', replaces: 'integer null', replaced_by: 'integer null', parent: 'integer null', policy_version: 'integer',
     decision: 'text', created_at_ms: 'integer', updated_at_ms: 'integer', exported_at_ms: 'integer null',
   },
-  spend_approvals: { proposal_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer' },
+  spend_approvals: { proposal_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer', signature: 'text null', public_key: 'text null' },
   spend_partials: { proposal_id: 'integer', seq: 'integer', imported_by: 'text', signatures: 'integer', psbt: 'text', at_ms: 'integer' },
   audit_log: {
     seq: 'integer', actor: 'text', role: 'text', action: 'text', object: 'text', details: 'text', at_ms: 'integer', prev_hash: 'text', hash: 'text',

@@ -22,6 +22,7 @@ const EXPECTED: Record<Ep, Principal[]> = {
   'GET /public/addresses': ALL,
   'GET /public/transactions': ALL,
   'GET /public/verify': ALL,
+  'GET /public/audit-head': ALL,
   'GET /openapi.json': ALL,
   'GET /session': TOKEN_HOLDERS,
   'GET /vaults': TOKEN_HOLDERS,
@@ -38,6 +39,7 @@ const EXPECTED: Record<Ep, Principal[]> = {
   'GET /proposals/:id': TOKEN_HOLDERS,
   'POST /proposals': ['operator'],
   'POST /proposals/:id/approve': ['approver'],
+  'GET /proposals/:id/approval-statement': ['approver'],
   'GET /proposals/:id/psbt': ['operator'],
   'POST /proposals/:id/psbt': ['operator'],
   'POST /proposals/:id/finalize': ['operator'],
@@ -60,6 +62,7 @@ const EXPECTED: Record<Ep, Principal[]> = {
 const REACHES_USE_CASE = new Set<Ep>([
   'GET /proposals/:id', 'POST /proposals', 'POST /proposals/:id/approve', 'GET /proposals/:id/psbt', 'POST /proposals/:id/psbt',
   'POST /proposals/:id/finalize', 'POST /proposals/:id/cancel', 'GET /proposals/:id/policy-test', 'POST /policy/changes/:id/approve',
+  'GET /proposals/:id/approval-statement',
 ]);
 
 const PAYLOADS: Partial<Record<Ep, unknown>> = {

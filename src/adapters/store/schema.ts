@@ -1,6 +1,6 @@
 /**
  * The database schema as Kysely types: one interface per table, with the columns exactly as the
- * migrations (0001…0005, plus the migrator's own `schema_migrations`) leave them. `Database.db`
+ * migrations (0001…0006, plus the migrator's own `schema_migrations`) leave them. `Database.db`
  * is a `Kysely<Tables>`, so every repository query is checked against these names.
  *
  * Column types are what the drivers hand back on BOTH engines (docs/adr/0002):
@@ -129,6 +129,7 @@ export interface MembersTable {
   roles: string; // JSON array
   groups: string; // JSON array
   created_at_ms: Int8;
+  public_key: string | null; // 0006: BIP340 approval key, hex
 }
 
 export interface PolicyChangesTable {
@@ -138,6 +139,7 @@ export interface PolicyChangesTable {
   proposer: string;
   state: string; // proposed | accepted | rejected
   created_at_ms: Int8;
+  kind: Generated<string>; // 0006: policy | member (default policy)
 }
 
 export interface PolicyChangeApprovalsTable {
@@ -145,6 +147,8 @@ export interface PolicyChangeApprovalsTable {
   approver: string;
   groups: string; // JSON array: the approver's groups when approving
   at_ms: Int8;
+  signature: string | null; // 0006: BIP340 signature over the approval statement
+  public_key: string | null; // 0006: the key it was made with
 }
 
 export interface PoliciesTable {
@@ -194,6 +198,8 @@ export interface SpendApprovalsTable {
   approver: string;
   groups: string; // JSON array
   at_ms: Int8;
+  signature: string | null; // 0006
+  public_key: string | null; // 0006
 }
 
 export interface SpendPartialsTable {

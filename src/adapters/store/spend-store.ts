@@ -13,7 +13,7 @@ import { parsePolicyDecision } from '../../core/policy/parse-decision.ts';
 import type { Approval } from '../../core/policy/types.ts';
 import type { AuditEntry } from '../../core/audit/hash-chain.ts';
 import { LIVE_STATES } from '../../core/spend/state-machine.ts';
-import { SPEND_KINDS, SPEND_STATES, type CoinHold, type GovernanceTx, type AllowlistEntry, type AuditFields, type Member, type NewProposal, type PartialPsbtRecord, type PolicyChangeRecord, type PolicyChangeState, type PolicyVersionRecord, type ProposalInput, type ProposalOutput, type ProposalUpdate, type SpendKind, type SpendProposal, type SpendState, type SpendStore } from '../../core/spend/types.ts';
+import { SPEND_KINDS, SPEND_STATES, type CoinHold, type GovernanceTx, type AllowlistEntry, type AuditFields, type Member, type NewProposal, type PartialPsbtRecord, type PolicyChangeRecord, type PolicyChangeState, type GovernanceChangeKind, type PolicyVersionRecord, type ProposalInput, type ProposalOutput, type ProposalUpdate, type SpendKind, type SpendProposal, type SpendState, type SpendStore } from '../../core/spend/types.ts';
 import { appendAudit, readAuditHead, readAuditLog } from './audit-store.ts';
 import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './database.ts';
 import { SqlVaultStore } from './vault-store.ts';
@@ -34,12 +34,12 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 function memberFromRow(r: Selectable<MembersTable>): Member {
-  return { id: r.id, name: r.name, roles: strings(r.roles), groups: strings(r.groups), createdAtMs: toNum(r.created_at_ms) };
+  return { id: r.id, name: r.name, roles: strings(r.roles), groups: strings(r.groups), createdAtMs: toNum(r.created_at_ms), publicKey: r.public_key };
 }
 
 /** A row of `policy_change_approvals` or `spend_approvals` (the columns they share). */
-function approvalFromRow(r: Pick<Selectable<SpendApprovalsTable>, 'approver' | 'groups' | 'at_ms'>): Approval {
-  return { approverId: r.approver, groups: strings(r.groups), atMs: toNum(r.at_ms) };
+function approvalFromRow(r: Pick<Selectable<SpendApprovalsTable>, 'approver' | 'groups' | 'at_ms' | 'signature' | 'public_key'>): Approval {
+  return { approverId: r.approver, groups: strings(r.groups), atMs: toNum(r.at_ms), signature: r.signature, publicKey: r.public_key };
 }
 
 function outputsFrom(text: string): ProposalOutput[] {
@@ -197,7 +197,7 @@ export class SqlSpendStore implements SpendStore {
   async addMember(m: Member, audit: AuditFields): Promise<void> {
     try {
       await this.#mutate(audit, (trx) =>
-        trx.insertInto('members').values({ id: m.id, name: m.name, roles: JSON.stringify(m.roles), groups: JSON.stringify(m.groups), created_at_ms: BigInt(m.createdAtMs) }).execute(),
+        trx.insertInto('members').values({ id: m.id, name: m.name, roles: JSON.stringify(m.roles), groups: JSON.stringify(m.groups), created_at_ms: BigInt(m.createdAtMs), public_key: m.publicKey ?? null }).execute(),
       );
     } catch (e) {
       if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `a member with id "${m.id}" already exists`);
@@ -236,11 +236,11 @@ export class SqlSpendStore implements SpendStore {
     return rows.map((r) => changeFromRow(r, approvals.get(toNum(r.id)) ?? []));
   }
 
-  async proposePolicyChange(c: { version: number; document: string; proposer: string; createdAtMs: number }, audit: AuditFields): Promise<number> {
+  async proposePolicyChange(c: { version: number; document: string; proposer: string; createdAtMs: number; kind?: GovernanceChangeKind }, audit: AuditFields): Promise<number> {
     return this.#mutate(audit, async (trx) => {
       // The id comes from the database's sequence (SQLite: the rowid).
       const r = await trx.insertInto('policy_changes')
-        .values({ version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs) })
+        .values({ version: c.version, document: c.document, proposer: c.proposer, state: 'proposed', created_at_ms: BigInt(c.createdAtMs), kind: c.kind ?? 'policy' })
         .returning('id').executeTakeFirstOrThrow();
       return toNum(r.id);
     });
@@ -249,7 +249,7 @@ export class SqlSpendStore implements SpendStore {
   async approvePolicyChange(id: number, a: Approval, audit: AuditFields): Promise<void> {
     try {
       await this.#mutate(audit, (trx) =>
-        trx.insertInto('policy_change_approvals').values({ change_id: id, approver: a.approverId, groups: JSON.stringify(a.groups), at_ms: BigInt(a.atMs) }).execute(),
+        trx.insertInto('policy_change_approvals').values({ change_id: id, approver: a.approverId, groups: JSON.stringify(a.groups), at_ms: BigInt(a.atMs), signature: a.signature ?? null, public_key: a.publicKey ?? null }).execute(),
       );
     } catch (e) {
       if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `${a.approverId} already approved policy change ${id}`);
@@ -268,6 +268,18 @@ export class SqlSpendStore implements SpendStore {
       }
       await trx.updateTable('policy_changes').set({ state: 'accepted' }).where('id', '=', changeId).execute();
       await trx.insertInto('policies').values({ version: r.version, document: r.document, change_id: changeId, activated_at_ms: BigInt(atMs) }).execute();
+    });
+  }
+
+  async applyMemberChange(changeId: number, m: Member, audit: AuditFields): Promise<void> {
+    await this.#mutate(audit, async (trx) => {
+      const r = await trx.selectFrom('policy_changes').select(['state', 'kind']).where('id', '=', changeId).executeTakeFirst();
+      if (!r || r.kind !== 'member') throw new DomainError('NOT_FOUND', `no member change ${changeId}`);
+      if (r.state !== 'proposed') throw new DomainError('INVALID_STATE', `member change ${changeId} is already ${r.state}`);
+      await trx.updateTable('policy_changes').set({ state: 'accepted' }).where('id', '=', changeId).execute();
+      const row = { name: m.name, roles: JSON.stringify(m.roles), groups: JSON.stringify(m.groups), public_key: m.publicKey ?? null };
+      const u = await trx.updateTable('members').set(row).where('id', '=', m.id).executeTakeFirst();
+      if (Number(u.numUpdatedRows) === 0) await trx.insertInto('members').values({ id: m.id, ...row, created_at_ms: BigInt(m.createdAtMs) }).execute();
     });
   }
 
@@ -335,7 +347,7 @@ export class SqlSpendStore implements SpendStore {
   async addApproval(proposalId: number, a: Approval, update: ProposalUpdate, audit: AuditFields): Promise<void> {
     try {
       await this.#mutate(audit, async (trx) => {
-        await trx.insertInto('spend_approvals').values({ proposal_id: proposalId, approver: a.approverId, groups: JSON.stringify(a.groups), at_ms: BigInt(a.atMs) }).execute();
+        await trx.insertInto('spend_approvals').values({ proposal_id: proposalId, approver: a.approverId, groups: JSON.stringify(a.groups), at_ms: BigInt(a.atMs), signature: a.signature ?? null, public_key: a.publicKey ?? null }).execute();
         const set = updateColumns(update);
         if (Object.keys(set).length > 0) {
           const r = await trx.updateTable('spend_proposals').set({ ...set, updated_at_ms: BigInt(a.atMs) }).where('id', '=', proposalId).where('state', '=', 'proposed').executeTakeFirst();
@@ -387,6 +399,6 @@ export class SqlSpendStore implements SpendStore {
 function changeFromRow(r: Selectable<PolicyChangesTable>, approvals: Approval[]): PolicyChangeRecord {
   return {
     id: toNum(r.id), version: toNum(r.version), document: r.document, proposer: r.proposer,
-    state: r.state as PolicyChangeState, createdAtMs: toNum(r.created_at_ms), approvals,
+    state: r.state as PolicyChangeState, createdAtMs: toNum(r.created_at_ms), approvals, kind: r.kind === 'member' ? 'member' : 'policy',
   };
 }

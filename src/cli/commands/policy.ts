@@ -4,7 +4,10 @@ import { action } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { describeRequirement } from '../../core/policy/approvals.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
-import { approvePolicy } from '../../app/approve-policy.ts';
+import { approvePolicy, policyChangeSubject } from '../../app/approve-policy.ts';
+import { requireActor } from '../../app/governance.ts';
+import { approvalStatement } from '../../core/auth/approval-signature.ts';
+import { readMemberKeyFile, signApproval } from '../../adapters/signers/member-key.ts';
 import { testPolicy } from '../../app/test-policy.ts';
 import { allowDestination } from '../../app/allow-destination.ts';
 import { requireVaultOf } from '../../app/governance.ts';
@@ -54,10 +57,23 @@ export function register(program: Command): void {
   policy
     .command('approve <change>')
     .description('approve a pending policy change (needs role approver); it takes effect at the quorum the current policy names')
-    .addHelpText('after', EX(['soberana policy approve 2 --as maria']))
-    .action(action(async (ctx, id: string) => {
-      const r = await withGovernance(ctx, {}, (deps) => approvePolicy(deps, { actor: actorOf(ctx), changeId: parseId(id, 'policy change') }));
-      ctx.out(r, r.active ? `policy version ${r.status.toVersion} is now active` : `approval recorded; ${r.status.missing} (${r.status.requirementText})`);
+    .option('--key <file>', 'your approval key file: the approval is your signature; required outside regtest')
+    .addHelpText('after', EX(['soberana policy approve 2 --as maria --key ~/.soberana/maria.key']))
+    .action(action(async (ctx, id: string, o: { key?: string }) => {
+      const r = await withGovernance(ctx, {}, async (deps) => {
+        const changeId = parseId(id, 'change');
+        let signature: string | undefined;
+        if (o.key !== undefined) {
+          const key = readMemberKeyFile(o.key);
+          const me = await requireActor(deps.spends, actorOf(ctx), 'approver');
+          const change = await deps.spends.policyChange(changeId);
+          const current = await deps.spends.activePolicy();
+          if (!change || !current) throw new DomainError('NOT_FOUND', `no pending change ${changeId}`);
+          signature = signApproval(key, approvalStatement(deps.network, me.id, policyChangeSubject(change, current.version)));
+        }
+        return approvePolicy(deps, { actor: actorOf(ctx), changeId, signature });
+      });
+      ctx.out(r, r.active ? (r.status.toVersion === r.status.fromVersion ? `change ${id} accepted: the member change is in force` : `policy version ${r.status.toVersion} is now active`) : `approval recorded; ${r.status.missing} (${r.status.requirementText})`);
     }));
 
   policy

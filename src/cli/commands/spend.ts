@@ -16,7 +16,8 @@ import { broadcastProposal } from '../../app/broadcast-proposal.ts';
 import { bumpFee } from '../../app/bump-fee.ts';
 import { cpfpFromChange } from '../../app/cpfp-from-change.ts';
 import { cancelByReplacement, cancelProposal } from '../../app/cancel-proposal.ts';
-import { requireProposal } from '../../app/governance.ts';
+import { requireActor, requireProposal, spendStatement } from '../../app/governance.ts';
+import { readMemberKeyFile, signApproval } from '../../adapters/signers/member-key.ts';
 import { AS_HELP, actorOf, collect, parseId, withGovernance } from '../governance-deps.ts';
 import { readPsbtArgument } from './psbt.ts';
 
@@ -118,9 +119,19 @@ export function register(program: Command): void {
   spend
     .command('approve <proposal>')
     .description('approve a proposal (needs role approver; counted for the groups you belong to; the proposer never counts)')
-    .addHelpText('after', EX(['soberana spend approve 1 --as maria']))
-    .action(action(async (ctx, id: string) => {
-      const r = await withGovernance(ctx, {}, (deps) => approveProposal(deps, { actor: actorOf(ctx), proposalId: parseId(id) }));
+    .option('--key <file>', 'your approval key file ("soberana member key new"): the approval is your signature; required outside regtest')
+    .addHelpText('after', EX(['soberana spend approve 1 --as maria --key ~/.soberana/maria.key', 'soberana spend approve 1 --as maria   # regtest only, for a member without a key']))
+    .action(action(async (ctx, id: string, o: { key?: string }) => {
+      const r = await withGovernance(ctx, {}, async (deps) => {
+        const proposalId = parseId(id);
+        let signature: string | undefined;
+        if (o.key !== undefined) {
+          const key = readMemberKeyFile(o.key);
+          const me = await requireActor(deps.spends, actorOf(ctx), 'approver');
+          signature = signApproval(key, spendStatement(deps, me.id, await requireProposal(deps.spends, proposalId)));
+        }
+        return approveProposal(deps, { actor: actorOf(ctx), proposalId, signature });
+      });
       ctx.out(r, r.status.satisfied ? `proposal ${id} approved: quorum reached` : `approval recorded; ${r.status.missing}`);
     }));
 

@@ -110,8 +110,12 @@ export interface PolicyVersionRecord {
 export const POLICY_CHANGE_STATES = ['proposed', 'accepted', 'rejected'] as const;
 export type PolicyChangeState = (typeof POLICY_CHANGE_STATES)[number];
 
+/** A governed change: a new policy version, or a member with approval powers added or changed (same quorum). */
+export type GovernanceChangeKind = 'policy' | 'member';
+
 export interface PolicyChangeRecord {
   readonly id: number;
+  readonly kind: GovernanceChangeKind;
   readonly version: number;
   readonly document: string;
   readonly proposer: string;
@@ -187,7 +191,9 @@ export interface SpendStore {
   policyChange(id: number): Promise<PolicyChangeRecord | null>;
   policyChanges(): Promise<PolicyChangeRecord[]>;
   /** Records a proposed change and returns its id. */
-  proposePolicyChange(change: { version: number; document: string; proposer: string; createdAtMs: number }, audit: AuditFields): Promise<number>;
+  proposePolicyChange(change: { version: number; document: string; proposer: string; createdAtMs: number; kind?: GovernanceChangeKind }, audit: AuditFields): Promise<number>;
+  /** Accept a member change (kind `member`): the member is added, or its name, roles, groups and key replaced. */
+  applyMemberChange(changeId: number, member: Member, audit: AuditFields): Promise<void>;
   /** ALREADY_EXISTS when this approver already approved. */
   approvePolicyChange(id: number, approval: Approval, audit: AuditFields): Promise<void>;
   /** Marks the change accepted and makes its document the active policy. */

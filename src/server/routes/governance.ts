@@ -12,14 +12,15 @@
  * Broadcast exists only when the server has a chain source; without one the route is left out.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { base64 } from '@scure/base';
+import { base64, hex } from '@scure/base';
 import { formatBtc } from '../../core/money.ts';
 import { approvalStatus, describeRequirement } from '../../core/policy/approvals.ts';
 import type { Approval, PolicyDecision, RuleOutcome } from '../../core/policy/types.ts';
 import { parseFeeRate, formatFeeRate } from '../../core/spend/safety-nets.ts';
 import type { Member, SpendProposal } from '../../core/spend/types.ts';
 import type { GovernanceDeps } from '../../app/governance.ts';
-import { requireProposal } from '../../app/governance.ts';
+import { requireActor, requireProposal, spendStatement } from '../../app/governance.ts';
+import { approvalDigest } from '../../core/auth/approval-signature.ts';
 import { proposeSpend } from '../../app/propose-spend.ts';
 import { approveProposal } from '../../app/approve-proposal.ts';
 import { exportProposal } from '../../app/export-proposal.ts';
@@ -249,11 +250,25 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/proposals/:id/approve',
       permission: 'proposals.approve',
       tag,
-      summary: 'Approve a proposal as the member of the token\'s name (counted for their groups; the proposer never counts)',
-      schema: { params: idParam, response: { 200: proposalOut } },
+      summary: 'Approve a proposal as the member of the token\'s name (counted for their groups; the proposer never counts). The approval is the member\'s signature over the approval statement; unsigned only on regtest',
+      schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement (GET …/approval-statement); required outside regtest' } } }, response: { 200: proposalOut } },
       async handler(req: FastifyRequest) {
-        await approveProposal(deps, { actor: actorOf(req), proposalId: idOf(req) });
+        const signature = (req.body as { signature?: string } | null | undefined)?.signature;
+        await approveProposal(deps, { actor: actorOf(req), proposalId: idOf(req), signature });
         return { proposal: await full(idOf(req)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/proposals/:id/approval-statement',
+      permission: 'proposals.approve',
+      tag,
+      summary: 'What the member of the token\'s name signs to approve this proposal: the statement and its SHA-256 digest (BIP340-sign the digest with your approval key)',
+      schema: { params: idParam, response: { 200: { type: 'object', required: ['statement', 'digest'], properties: { statement: { type: 'object', additionalProperties: true }, digest: { type: 'string' } } } } },
+      async handler(req: FastifyRequest) {
+        const me = await requireActor(deps.spends, actorOf(req), 'approver');
+        const statement = spendStatement(deps, me.id, await requireProposal(deps.spends, idOf(req)));
+        return { statement, digest: hex.encode(approvalDigest(statement)) };
       },
     },
     {
@@ -450,9 +465,10 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       permission: 'policy.approve',
       tag,
       summary: 'Approve a proposed policy change; it takes effect once the quorum of the policy in force is met',
-      schema: { params: idParam, response: { 200: { type: 'object', required: ['active', 'status'], properties: { active: { type: 'boolean' }, status: statusSchema } } } },
+      schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement (GET …/approval-statement); required outside regtest' } } }, response: { 200: { type: 'object', required: ['active', 'status'], properties: { active: { type: 'boolean' }, status: statusSchema } } } },
       async handler(req: FastifyRequest) {
-        const r = await approvePolicy(deps, { actor: actorOf(req), changeId: idOf(req) });
+        const signature = (req.body as { signature?: string } | null | undefined)?.signature;
+        const r = await approvePolicy(deps, { actor: actorOf(req), changeId: idOf(req), signature });
         return { active: r.active, status: { satisfied: r.status.satisfied, summary: r.status.satisfied ? 'quorum reached' : r.status.missing } };
       },
     },

@@ -4,10 +4,11 @@ import { m0002Vaults } from './0002-vaults.ts';
 import { m0003Spending } from './0003-spending.ts';
 import { m0004ApiTokens } from './0004-api-tokens.ts';
 import { m0005GovernanceIntegrity } from './0005-governance-integrity.ts';
+import { m0006ApprovalSignatures } from './0006-approval-signatures.ts';
 
 /**
  * Every migration, in order. Add a file `NNNN-what.ts` and one line here, and bring the table
  * interfaces in ../schema.ts up to date (test/store-schema.test.ts compares them with the database).
- * Reserved numbers: 2 vaults & sync, 3 spending & policy & audit, 4 API tokens, 5 governance integrity (coin holds, sequences).
+ * Reserved numbers: 2 vaults & sync, 3 spending & policy & audit, 4 API tokens, 5 governance integrity (coin holds, sequences), 6 approval signatures and governed members.
  */
-export const MIGRATIONS: readonly Migration[] = [m0001Settings, m0002Vaults, m0003Spending, m0004ApiTokens, m0005GovernanceIntegrity];
+export const MIGRATIONS: readonly Migration[] = [m0001Settings, m0002Vaults, m0003Spending, m0004ApiTokens, m0005GovernanceIntegrity, m0006ApprovalSignatures];
