@@ -1,0 +1,99 @@
+// Approvals are signatures and approver identities are governed (issue #19 item 1), through the
+// use cases on the embedded regtest node, SQLite and PostgreSQL. Outside regtest (here the
+// governance network is set to signet, while the coins stay on the regtest node):
+// - an approval without a signature is refused; a signature by another key, or over another
+//   proposal, is refused;
+// - the administrator cannot meet a quorum alone: a new approver she adds (with her own key) is only
+//   a pending change until the existing quorum approves it, and cannot approve meanwhile;
+// - an approval row written into the database by hand (a forged signature) does not count at export;
+// - with valid signatures from both institutions the PSBT goes out.
+// On regtest, a member without a key may still approve unsigned (the demo and tests), but a member
+// with a key must sign.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { forEachEngine } from '../helpers/engines.ts';
+import { useRegtestNode } from '../helpers/regtest.ts';
+import { proposeSpend } from '../../src/app/propose-spend.ts';
+import { approveProposal } from '../../src/app/approve-proposal.ts';
+import { exportProposal } from '../../src/app/export-proposal.ts';
+import { addMember, changeMember } from '../../src/app/add-member.ts';
+import { approvePolicy, policyChangeSubject } from '../../src/app/approve-policy.ts';
+import { spendStatement, type GovernanceDeps } from '../../src/app/governance.ts';
+import { approvalStatement } from '../../src/core/auth/approval-signature.ts';
+import { createMemberKeyFile, readMemberKeyFile, signApproval, type MemberKey } from '../../src/adapters/signers/member-key.ts';
+import { FOREIGN, setupGovernance } from './fixtures.ts';
+
+const regtest = useRegtestNode();
+
+forEachEngine('approvals are signatures', (t) => {
+  test('unsigned, mis-signed and forged approvals do not count; an admin cannot create an approver alone', async () => {
+    const db = await t.open();
+    const g = await setupGovernance(regtest.node(), db, { fund: [100_000_000n] });
+    const dir = mkdtempSync(join(tmpdir(), 'soberana-approval-keys-'));
+    try {
+      const keyOf = (who: string): MemberKey => {
+        createMemberKeyFile(join(dir, `${who}.key`), who);
+        return readMemberKeyFile(join(dir, `${who}.key`));
+      };
+      const keys = { maria: keyOf('maria'), marta: keyOf('marta'), pedro: keyOf('pedro'), ana: keyOf('ana') };
+
+      // Registering approvers' keys is a governed change: the current quorum (2 finance + 1
+      // central-bank, unsigned while on regtest and keyless) approves each one.
+      for (const who of ['maria', 'marta', 'pedro'] as const) {
+        const r = await changeMember(g.deps, { actor: 'ana', id: who, publicKey: keys[who].publicKey });
+        assert.ok(r.pending, `${who}'s key waits for the quorum`);
+        assert.equal((await g.spends.findMember(who))?.publicKey ?? null, null, 'not in force yet');
+        for (const approver of ['maria', 'marta', 'pedro']) {
+          const member = await g.spends.findMember(approver);
+          const current = await g.spends.activePolicy();
+          const change = await g.spends.policyChange(r.pending.changeId);
+          assert.ok(member && current && change);
+          const key = member.publicKey ? keys[approver as keyof typeof keys] : undefined;
+          const signature = key ? signApproval(key, approvalStatement('regtest', approver, policyChangeSubject(change, current.version))) : undefined;
+          const res = await approvePolicy(g.deps, { actor: approver, changeId: r.pending.changeId, signature });
+          if (res.active) break;
+        }
+        assert.equal((await g.spends.findMember(who))?.publicKey, keys[who].publicKey);
+      }
+
+      const signet: GovernanceDeps = { ...g.deps, network: 'signet' };
+      const { proposal } = await proposeSpend(signet, { actor: 'luis', vault: g.vault.name, payments: [{ address: FOREIGN, sats: 30_000_000n }], feeRateSatPerKvb: 2_000n });
+      const sign = (who: 'maria' | 'marta' | 'pedro' | 'ana', p = proposal) => signApproval(keys[who], spendStatement(signet, who, p));
+
+      await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id }), { code: 'FORBIDDEN', message: /must be signed/ });
+      await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: signApproval(keys.pedro, spendStatement(signet, 'maria', proposal)) }), { code: 'INVALID_SIGNATURE' });
+      await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: sign('maria', { ...proposal, id: proposal.id + 1 }) }), { code: 'INVALID_SIGNATURE' }, 'a signature for another proposal');
+      await assert.rejects(approveProposal({ ...g.deps }, { actor: 'maria', proposalId: proposal.id }), { code: 'FORBIDDEN' }, 'a member with a key must sign, on regtest too');
+
+      // The administrator's attack: a new central-bank approver with her own key.
+      const added = await addMember(signet, { actor: 'ana', name: 'pedro2', roles: ['approver'], groups: ['central-bank'], publicKey: keys.ana.publicKey });
+      assert.ok(added.pending, 'a new approver is a pending change');
+      assert.equal(await g.spends.findMember('pedro2'), null);
+      await assert.rejects(approveProposal(signet, { actor: 'pedro2', proposalId: proposal.id, signature: sign('ana') }), { code: 'FORBIDDEN' });
+      await assert.rejects(approvePolicy(signet, { actor: 'ana', changeId: added.pending.changeId }), { code: 'FORBIDDEN' }, 'an admin is not an approver');
+      await assert.rejects(addMember(signet, { actor: 'luis', name: 'eve', roles: ['approver'], groups: ['finance'] }), { code: 'FORBIDDEN' });
+
+      // maria signs; a forged row for pedro (signature of the wrong statement) is written by hand.
+      await approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: sign('maria') });
+      const forged = signApproval(keys.pedro, spendStatement(signet, 'pedro', { ...proposal, unsignedTxid: 'f'.repeat(64) }));
+      await sql`insert into spend_approvals (proposal_id, approver, groups, at_ms, signature, public_key) values (${proposal.id}, 'pedro', '["central-bank"]', ${BigInt(g.clock.now())}, ${forged}, ${keys.pedro.publicKey})`.execute(db.db);
+      await sql`update spend_proposals set state = 'approved' where id = ${proposal.id}`.execute(db.db);
+      await assert.rejects(exportProposal(signet, { actor: 'luis', proposalId: proposal.id, destination: 'usb' }), { code: 'APPROVAL_REQUIRED', message: /central-bank/ }, 'the forged approval does not count');
+      await sql`delete from spend_approvals where proposal_id = ${proposal.id} and approver = 'pedro'`.execute(db.db);
+      await sql`update spend_proposals set state = 'proposed' where id = ${proposal.id}`.execute(db.db);
+
+      const done = await approveProposal(signet, { actor: 'pedro', proposalId: proposal.id, signature: sign('pedro') });
+      assert.equal(done.state, 'approved');
+      const out = await exportProposal(signet, { actor: 'luis', proposalId: proposal.id, destination: 'usb' });
+      assert.equal(out.unsignedTxid, proposal.unsignedTxid);
+      const entries = (await g.spends.auditLog()).filter((e) => e.action === 'spend.approve' && e.object === `proposal:${proposal.id}`);
+      assert.deepEqual(entries.map((e) => [e.actor, (e.details as { signed?: boolean }).signed]), [['maria', true], ['pedro', true]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
