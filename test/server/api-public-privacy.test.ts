@@ -49,7 +49,12 @@ after(async () => {
   await api.close();
 });
 
-const PUBLIC_GETS = ['/public/summary', '/public/holdings', '/public/addresses', '/public/transactions?limit=500', '/public/verify', '/openapi.json'];
+const PUBLIC_GETS = ['/public/summary', '/public/holdings', '/public/addresses', '/public/transactions?limit=500', '/public/verify', '/public/audit-head', '/openapi.json'];
+
+test('every public GET route is in the list checked here', () => {
+  const offered = api.routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => r.path);
+  for (const path of offered) assert.ok(PUBLIC_GETS.some((u) => u.split('?')[0] === path), `${path} is public but not checked for leaks`);
+});
 
 test('public responses never carry private fields, tokens or their names, even from a leaky view', async () => {
   const tokens = await api.tokens.list();

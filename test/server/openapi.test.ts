@@ -89,6 +89,7 @@ test('real responses conform to the documented schemas', async () => {
     ['get', '/api/v1/public/addresses', 200],
     ['get', '/api/v1/public/transactions', 200],
     ['get', '/api/v1/public/verify', 200],
+    ['get', '/api/v1/public/audit-head', 200],
     ['get', '/api/v1/session', 200],
     ['get', '/api/v1/tokens', 200],
     ['get', '/api/v1/vaults', 200],

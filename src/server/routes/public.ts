@@ -10,6 +10,7 @@ import {
   type TxCategory,
   TX_CATEGORIES,
 } from '../../core/transparency/public-view.ts';
+import { auditHeadOf, auditTimeIso, EMPTY_LOG_HEAD, type AuditHeadInfo } from '../../core/audit/kept-heads.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { ApiRoute } from '../registry.ts';
 import { centsString, isoDate, satsString, tip, txid } from '../schemas.ts';
@@ -65,11 +66,37 @@ function memoWire<K extends object, W>(): (key: K, variant: string, make: () => 
   };
 }
 
+/**
+ * One shared answer reused for `ttlMs` (as `cachedPublicView` does for the view): concurrent
+ * requests share one load; a failure is not kept.
+ */
+function cachedLoad<T>(load: () => Promise<T>, ttlMs: number, now: () => number): () => Promise<T> {
+  let hit: { at: number; value: Promise<T> } | null = null;
+  return () => {
+    const t = now();
+    if (ttlMs > 0 && hit && t - hit.at < ttlMs) return hit.value;
+    const value = load();
+    const entry = { at: t, value };
+    hit = entry;
+    value.catch(() => {
+      if (hit === entry) hit = null;
+    });
+    return value;
+  };
+}
+
 export function publicRoutes(deps: ServerDeps): ApiRoute[] {
   const tag = 'public';
   const summaryWire = memoWire<object, unknown>();
   const holdingsWire = memoWire<object, unknown>();
   const addressesWire = memoWire<object, unknown>();
+  // Only the head of the log (seq, hash, time, count) leaves here; without governance there is no log.
+  const spends = deps.governance?.spends;
+  const auditHead = cachedLoad<AuditHeadInfo>(
+    async () => (spends ? auditHeadOf(await spends.auditLog()) : { ...EMPTY_LOG_HEAD, atMs: null, entries: 0 }),
+    deps.publicCacheMs ?? 5000,
+    () => deps.clock.now(),
+  );
   return [
     {
       method: 'GET',
@@ -311,6 +338,32 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           })),
           steps: verificationSteps(v),
         };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/audit-head',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'The head of the governance audit log (its last entry\'s number, hash and time, and how many entries), to keep and check later with "soberana audit verify --head SEQ:HASH"',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['seq', 'hash', 'at', 'entries'],
+            properties: {
+              seq: { type: 'integer', minimum: 0, description: 'the last entry\'s number; 0 for an empty log' },
+              hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the last entry\'s hash, which covers every entry before it; 64 zeros for an empty log' },
+              at: { type: ['string', 'null'], description: 'when the last entry was written, ISO 8601 UTC; null for an empty log' },
+              entries: { type: 'integer', minimum: 0, description: 'how many entries the log holds' },
+            },
+          },
+        },
+      },
+      async handler() {
+        const h = await auditHead();
+        return { seq: h.seq, hash: h.hash, at: auditTimeIso(h.atMs), entries: h.entries };
       },
     },
   ];
