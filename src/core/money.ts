@@ -1,15 +1,45 @@
 import { DomainError } from './errors.ts';
 
-/** Amount of bitcoin in satoshis. Always a bigint; never a float. */
-export type Sats = bigint & { readonly __brand?: 'Sats' };
+/**
+ * An amount of bitcoin in satoshis, 0..MAX_MONEY. Always a bigint; never a float. The brand is
+ * required: a plain bigint is not a `Sats` until `sats()` (or a parser here) has checked it, so a
+ * count, a fee rate or a height cannot be passed where an amount is meant.
+ *
+ * Arithmetic on `Sats` gives a plain `bigint`; wrap a result with `sats()` when it is again an
+ * amount. Signed differences (a balance change, a net flow, unconfirmed minus spent) are not
+ * amounts: they stay plain `bigint` and are named as deltas.
+ */
+export type Sats = bigint & { readonly __brand: 'Sats' };
 
 export const SATS_PER_BTC = 100_000_000n;
-export const MAX_MONEY: Sats = 21_000_000n * SATS_PER_BTC;
+export const MAX_MONEY = (21_000_000n * SATS_PER_BTC) as Sats;
 
-/** Throws RangeError unless `v` is a bigint within 0..MAX_MONEY. */
+/**
+ * Check a bigint as an amount and brand it. Throws TypeError when `v` is not a bigint and
+ * RangeError when it is outside 0..MAX_MONEY (a programmer fault: user input goes through
+ * `parseAmount`/`parseBtc`, which throw DomainError instead).
+ * @example sats(150_000n) // 150000n as Sats
+ * @example sats(-1n, 'change') // throws RangeError: "change" out of range: -1
+ */
+export function sats(v: bigint, label = 'sats'): Sats {
+  assertSats(v, label);
+  return v;
+}
+
+/** Throws TypeError unless `v` is a bigint, RangeError unless it is within 0..MAX_MONEY. */
 export function assertSats(v: unknown, label: string): asserts v is Sats {
   if (typeof v !== 'bigint') throw new TypeError(`"${label}" expected bigint, got ${typeof v}`);
   if (v < 0n || v > MAX_MONEY) throw new RangeError(`"${label}" out of range: ${v}`);
+}
+
+/**
+ * The sum of amounts, as an amount (RangeError above MAX_MONEY).
+ * @example sumSats([sats(1n), sats(2n)]) // 3n as Sats
+ */
+export function sumSats(values: Iterable<Sats>, label = 'sum'): Sats {
+  let total = 0n;
+  for (const v of values) total += v;
+  return sats(total, label);
 }
 
 const BTC_RE = /^(\d{1,8})(?:\.(\d{1,8}))?$/;
@@ -25,7 +55,7 @@ export function parseBtc(text: string): Sats {
   const frac = BigInt((m[2] ?? '').padEnd(8, '0'));
   const sats = whole * SATS_PER_BTC + frac;
   if (sats > MAX_MONEY) throw new DomainError('INVALID_AMOUNT', `amount above 21,000,000 BTC: "${text}"`);
-  return sats;
+  return sats as Sats; // checked: 0 <= sats <= MAX_MONEY
 }
 
 /**
@@ -38,7 +68,7 @@ export function parseAmount(text: string): Sats {
   if (m) {
     const v = BigInt(m[1] ?? '0');
     if (v > MAX_MONEY) throw new DomainError('INVALID_AMOUNT', `amount above 21,000,000 BTC: "${text}"`);
-    return v;
+    return sats(v, 'amount');
   }
   return parseBtc(t.replace(/\s*btc$/, ''));
 }

@@ -7,6 +7,7 @@
  */
 import { sql, type Selectable } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
+import { sats, sumSats } from '../../core/money.ts';
 import type { Network } from '../../core/network.ts';
 import {
   TX_CATEGORIES,
@@ -120,7 +121,7 @@ export class SqlPublicView implements PublicReserveView {
       return {
         id: v.id,
         name: v.name,
-        confirmedSats: b ? toBig(b.confirmed) : 0n,
+        confirmedSats: sats(b ? toBig(b.confirmed) : 0n, 'confirmed'),
         unconfirmedSats: b ? toBig(b.unconfirmed) : 0n,
         addressCount: counts.get(v.id) ?? 0,
       };
@@ -128,7 +129,7 @@ export class SqlPublicView implements PublicReserveView {
     return {
       network: this.#network,
       tip: await this.#tip(),
-      confirmedSats: list.reduce((s, v) => s + v.confirmedSats, 0n),
+      confirmedSats: sumSats(list.map((v) => v.confirmedSats), 'confirmed'),
       unconfirmedSats: list.reduce((s, v) => s + v.unconfirmedSats, 0n),
       vaults: list,
     };
@@ -142,7 +143,7 @@ export class SqlPublicView implements PublicReserveView {
     let running = 0n;
     return r.rows.map((row) => {
       running += toBig(row.delta);
-      return { date: new Date(toNum(row.day) * 86_400_000).toISOString().slice(0, 10), sats: running };
+      return { date: new Date(toNum(row.day) * 86_400_000).toISOString().slice(0, 10), sats: sats(running, 'holding') };
     });
   }
 
@@ -167,7 +168,7 @@ export class SqlPublicView implements PublicReserveView {
         vault: r.vault_id,
         kind: r.kind === 'addresses' ? 'watched' : toNum(r.branch) === 1 ? 'change' : 'receive',
         index: toNum(r.idx),
-        confirmedSats: b ? toBig(b.confirmed) : 0n,
+        confirmedSats: sats(b ? toBig(b.confirmed) : 0n, 'confirmed'),
         unconfirmedSats: b ? toBig(b.unconfirmed) : 0n,
         txCount: b ? toNum(b.txs) : 0,
       });

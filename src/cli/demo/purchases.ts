@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '../../core/errors.ts';
-import { parseBtc, type Sats } from '../../core/money.ts';
+import { parseBtc, sats, type Sats } from '../../core/money.ts';
 import { splitCsvLine } from '../address-file.ts';
 
 export interface Purchase {
@@ -45,7 +45,7 @@ export function loadPurchases(programmeEnd: string, file = PURCHASES_CSV): Purch
       const end = Date.parse(`${programmeEnd}T00:00:00Z`);
       for (let t = start; t <= end; t += 7 * DAY) {
         const days = BigInt(Math.min(7, Math.floor((end - t) / DAY) + 1));
-        out.push({ date: new Date(t).toISOString().slice(0, 10), sats: perDay * days, kind: 'daily-programme', source, note: `1 BTC/day programme: ${days} day${days === 1n ? '' : 's'}` });
+        out.push({ date: new Date(t).toISOString().slice(0, 10), sats: sats(perDay * days, 'purchase'), kind: 'daily-programme', source, note: `1 BTC/day programme: ${days} day${days === 1n ? '' : 's'}` });
       }
     }
   }

@@ -28,7 +28,8 @@ export interface PublicVaultTotal {
   readonly id: string;
   readonly name: string;
   readonly confirmedSats: Sats;
-  readonly unconfirmedSats: Sats;
+  /** Net effect of mempool transactions (a signed delta: may be negative while a spend is pending). */
+  readonly unconfirmedSats: bigint;
   readonly addressCount: number;
 }
 
