@@ -49,7 +49,7 @@ const EXPECTED: Expected = {
   audit_log: {
     seq: 'integer', actor: 'text', role: 'text', action: 'text', object: 'text', details: 'text', at_ms: 'integer', prev_hash: 'text', hash: 'text',
   },
-  api_tokens: { id: 'text', name: 'text', role: 'text', token_hash: 'text', created_at: 'text', revoked_at: 'text null' },
+  api_tokens: { id: 'text', name: 'text', role: 'text', token_hash: 'text', created_at: 'text', revoked_at: 'text null', member_id: 'text null' },
   proposal_coins: { txid: 'text', vout: 'integer', vault_id: 'text', family_id: 'integer', proposal_id: 'integer' },
 };
 

@@ -124,6 +124,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', 'public');
   app.decorateRequest('tokenId', null);
   app.decorateRequest('tokenName', null);
+  app.decorateRequest('tokenMemberId', null);
   plainTextReplies(app); // every string in every JSON reply shown with control and bidi characters escaped (issue #19)
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -207,6 +208,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     req.principal = info.role;
     req.tokenId = info.id;
     req.tokenName = info.name;
+    req.tokenMemberId = info.memberId;
   });
 
   // Every request counts against one allowance: its token's (keyed by the token id, never the

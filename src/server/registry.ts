@@ -37,6 +37,8 @@ declare module 'fastify' {
     principal: Principal;
     tokenId: string | null;
     tokenName: string | null;
+    /** The member the token is issued to; governance acts as this member only. */
+    tokenMemberId: string | null;
   }
 }
 

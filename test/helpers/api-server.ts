@@ -40,7 +40,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
   const db = await openDatabase({ url: join(dir, 'api.db') });
   const tokens = new SqlApiTokenStore(db, { clock: { now: () => TEST_NOW } });
   const token = {} as Record<Role, string>;
-  for (const r of ROLES) token[r] = (await tokens.create({ name: `test ${r}`, role: r })).token;
+  for (const r of ROLES) token[r] = (await tokens.create({ name: `test ${r}`, role: r, memberId: `test-${r}` })).token; // acts as member test-<role> where a test adds it
   const reserve = sampleReserve({ extra: opts.extra ?? 40 });
   if (!opts.view) await loadReserveTables(db, reserve);
   const deps: ServerDeps = {

@@ -36,9 +36,9 @@ test('JSON replies show control and bidi characters escaped; the binary PSBT is 
     const g = await setupGovernance(regtest.node(), db, { fund: [100_000_000n], policy: POLICY });
     await addMember(g.deps, { actor: 'ana', name: NAME, id: 'imf', roles: ['auditor'], groups: [] });
     const tokens = new SqlApiTokenStore(db, { clock: { now: g.clock.now } });
-    const luis = (await tokens.create({ name: 'luis', role: 'operator' })).token;
-    const maria = (await tokens.create({ name: 'maria', role: 'approver' })).token;
-    const pedro = (await tokens.create({ name: 'pedro', role: 'approver' })).token;
+    const luis = (await tokens.create({ name: 'luis', role: 'operator', memberId: 'luis' })).token;
+    const maria = (await tokens.create({ name: 'maria', role: 'approver', memberId: 'maria' })).token;
+    const pedro = (await tokens.create({ name: 'pedro', role: 'approver', memberId: 'pedro' })).token;
     const imf = (await tokens.create({ name: 'imf', role: 'auditor' })).token;
     const app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: g.vaults,

@@ -28,7 +28,7 @@ forEachEngine('governance over HTTP', (t) => {
     const db = await t.open();
     const g = await setupGovernance(regtest.node(), db, { fund: [100_000_000n] });
     const tokens = new SqlApiTokenStore(db, { clock: { now: g.clock.now } });
-    const tok = async (name: string, role: 'admin' | 'operator' | 'approver' | 'auditor') => (await tokens.create({ name, role })).token;
+    const tok = async (name: string, role: 'admin' | 'operator' | 'approver' | 'auditor') => (await tokens.create({ name, role, memberId: name })).token;
     const luis = await tok('luis', 'operator');
     const maria = await tok('maria', 'approver');
     const pedro = await tok('pedro', 'approver');

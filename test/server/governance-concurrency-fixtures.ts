@@ -28,7 +28,7 @@ import type { GovernanceDeps } from '../../src/app/governance.ts';
 import type { AuditEntry } from '../../src/core/audit/hash-chain.ts';
 import type { ChainSource } from '../../src/core/chain/chain-source.ts';
 import { LIVE_STATES } from '../../src/core/spend/state-machine.ts';
-import type { GovernanceTx, SpendState } from '../../src/core/spend/types.ts';
+import type { GovernanceTx, SpendState, SpendStore } from '../../src/core/spend/types.ts';
 import type { Vault } from '../../src/core/vault/types.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 import { FOREIGN, policyDoc, testClock, type Clock } from '../spend/fixtures.ts';
@@ -60,6 +60,29 @@ export class CountingSpendStore extends SqlSpendStore {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /** The per-request store the routes use (audit entries name the token) counts into this one. */
+  override withAuditContext(via: Readonly<Record<string, string>>): SpendStore {
+    const inner = super.withAuditContext(via);
+    const counter = this;
+    return new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'atomically') {
+          return async <T>(fn: (tx: GovernanceTx) => Promise<T>): Promise<T> => {
+            counter.inFlight++;
+            counter.maxInFlight = Math.max(counter.maxInFlight, counter.inFlight);
+            try {
+              return await target.atomically(fn);
+            } finally {
+              counter.inFlight--;
+            }
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
   }
 }
 
@@ -127,9 +150,9 @@ export async function setupConcurrency(node: RegtestNode, db: Database): Promise
 
   const tokens = new SqlApiTokenStore(db, { clock: { now: clock.now } });
   const secrets = new Map<string, string>();
-  secrets.set('ana', (await tokens.create({ name: 'ana', role: 'admin' })).token); // admins read the audit log too
-  secrets.set('luis', (await tokens.create({ name: 'luis', role: 'operator' })).token);
-  for (const p of APPROVERS) secrets.set(p.name, (await tokens.create({ name: p.name, role: 'approver' })).token);
+  secrets.set('ana', (await tokens.create({ name: 'ana', role: 'admin', memberId: 'ana' })).token); // admins read the audit log too
+  secrets.set('luis', (await tokens.create({ name: 'luis', role: 'operator', memberId: 'luis' })).token);
+  for (const p of APPROVERS) secrets.set(p.name, (await tokens.create({ name: p.name, role: 'approver', memberId: p.name })).token);
 
   const app = await buildServer({
     publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults,

@@ -1,6 +1,6 @@
 /**
  * The database schema as Kysely types: one interface per table, with the columns exactly as the
- * migrations (0001…0006, plus the migrator's own `schema_migrations`) leave them. `Database.db`
+ * migrations (0001…0007, plus the migrator's own `schema_migrations`) leave them. `Database.db`
  * is a `Kysely<Tables>`, so every repository query is checked against these names.
  *
  * Column types are what the drivers hand back on BOTH engines (docs/adr/0002):
@@ -233,6 +233,7 @@ export interface ApiTokensTable {
   token_hash: string; // unique; SHA-256 hex of the secret
   created_at: string;
   revoked_at: string | null;
+  member_id: string | null; // 0007: the member the token is issued to
 }
 
 // ---- 0005 governance integrity ----

@@ -154,9 +154,12 @@ export class SqlSpendStore implements SpendStore {
   readonly #bound: Trx | undefined;
 
   /** `bound`: a Kysely inside a governance transaction (`atomically` passes it); null for the pool. */
-  constructor(database: Database, bound?: Trx) {
+  readonly #via: Readonly<Record<string, string>> | null;
+
+  constructor(database: Database, bound?: Trx, via?: Readonly<Record<string, string>> | null) {
     this.#database = database;
     this.#bound = bound;
+    this.#via = via ?? null;
   }
 
   get #k(): Trx {
@@ -172,14 +175,26 @@ export class SqlSpendStore implements SpendStore {
   async #mutate<T>(audit: AuditFields, fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.#write(async (trx) => {
       const result = await fn(trx);
-      await appendAudit(trx, this.#database.engine, audit);
+      await appendAudit(trx, this.#database.engine, this.#stamped(audit));
       return result;
     });
   }
 
   atomically<T>(fn: (tx: GovernanceTx) => Promise<T>): Promise<T> {
     if (this.#bound) return fn({ spends: this, vaults: new SqlVaultStore(this.#database, this.#bound) });
-    return inWriteTransaction(this.#database, (trx) => fn({ spends: new SqlSpendStore(this.#database, trx), vaults: new SqlVaultStore(this.#database, trx) }));
+    return inWriteTransaction(this.#database, (trx) => fn({ spends: new SqlSpendStore(this.#database, trx, this.#via), vaults: new SqlVaultStore(this.#database, trx) }));
+  }
+
+  withAuditContext(via: Readonly<Record<string, string>>): SpendStore {
+    return new SqlSpendStore(this.#database, this.#bound, { ...(this.#via ?? {}), ...via });
+  }
+
+  /** Every entry this store appends names how the actor reached it (e.g. the API token id). */
+  #stamped(audit: AuditFields): AuditFields {
+    if (this.#via === null) return audit;
+    const d = audit.details;
+    const details = d !== null && typeof d === 'object' && !Array.isArray(d) ? { ...(d as Record<string, unknown>), via: this.#via } : { value: d ?? null, via: this.#via };
+    return { ...audit, details };
   }
 
   async members(): Promise<Member[]> {
@@ -384,7 +399,7 @@ export class SqlSpendStore implements SpendStore {
   }
 
   async appendAudit(audit: AuditFields): Promise<AuditEntry> {
-    return this.#write((trx) => appendAudit(trx, this.#database.engine, audit));
+    return this.#write((trx) => appendAudit(trx, this.#database.engine, this.#stamped(audit)));
   }
 
   auditLog(): Promise<AuditEntry[]> {

@@ -37,7 +37,7 @@ export class SqlApiTokenStore implements ApiTokenStore {
     this.#random = opts.random ?? systemRandom;
   }
 
-  async create(input: { name: string; role: Role }): Promise<CreatedApiToken> {
+  async create(input: { name: string; role: Role; memberId?: string | null }): Promise<CreatedApiToken> {
     const name = input.name.trim();
     if (name === '' || name.length > NAME_MAX || [...name].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === '\u007f')) {
       throw new DomainError('INVALID_ARGUMENT', `a token name must be 1 to ${NAME_MAX} printable characters`);
@@ -50,15 +50,15 @@ export class SqlApiTokenStore implements ApiTokenStore {
     const createdAt = new Date(this.#clock.now()).toISOString();
     await this.#database.db
       .insertInto('api_tokens')
-      .values({ id, name, role: input.role, token_hash: hashToken(token), created_at: createdAt, revoked_at: null })
+      .values({ id, name, role: input.role, token_hash: hashToken(token), created_at: createdAt, revoked_at: null, member_id: input.memberId ?? null })
       .execute();
-    return { id, name, role: input.role, createdAt, revokedAt: null, token };
+    return { id, name, role: input.role, createdAt, revokedAt: null, memberId: input.memberId ?? null, token };
   }
 
   async list(): Promise<ApiTokenInfo[]> {
     const rows = await this.#database.db
       .selectFrom('api_tokens')
-      .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
+      .select(['id', 'name', 'role', 'created_at', 'revoked_at', 'member_id'])
       .orderBy('created_at')
       .orderBy('id')
       .execute();
@@ -68,7 +68,7 @@ export class SqlApiTokenStore implements ApiTokenStore {
   async revoke(id: string): Promise<ApiTokenInfo> {
     const row = await this.#database.db
       .selectFrom('api_tokens')
-      .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
+      .select(['id', 'name', 'role', 'created_at', 'revoked_at', 'member_id'])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw new DomainError('NOT_FOUND', `no API token with id "${id}"`);
@@ -82,7 +82,7 @@ export class SqlApiTokenStore implements ApiTokenStore {
     if (!TOKEN_RE.test(secret)) return null;
     const row = await this.#database.db
       .selectFrom('api_tokens')
-      .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
+      .select(['id', 'name', 'role', 'created_at', 'revoked_at', 'member_id'])
       .where('token_hash', '=', hashToken(secret))
       .executeTakeFirst();
     if (!row || row.revoked_at !== null) return null;
@@ -93,5 +93,5 @@ export class SqlApiTokenStore implements ApiTokenStore {
 function toInfo(r: TokenRow): ApiTokenInfo {
   const role = ROLES.find((x) => x === r.role);
   if (!role) throw new DomainError('MALFORMED_DATA', `API token ${r.id} has an unknown role "${r.role}"`);
-  return { id: r.id, name: r.name, role, createdAt: r.created_at, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, role, createdAt: r.created_at, revokedAt: r.revoked_at, memberId: r.member_id };
 }

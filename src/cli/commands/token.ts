@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { action } from '../context.ts';
 import { parseRole, ROLES } from '../../core/auth/roles.ts';
 import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
+import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
+import { issueToken, revokeToken } from '../../app/issue-token.ts';
 
 export function register(program: Command): void {
   const token = program
@@ -14,15 +16,17 @@ export function register(program: Command): void {
     .description('create a token and print it once (only its hash is stored; it cannot be shown again)')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .requiredOption('--name <name>', 'who or what holds it, e.g. "Treasury desk"')
+    .option('--member <id>', 'issue it to this member: it acts in governance as them (the role must be one they hold)')
+    .option('--as <member>', 'the admin issuing it (recorded in the audit log; default: cli)')
     .addHelpText('after', '\nExamples:\n  $ soberana token create --role operator --name "Treasury desk"\n  $ curl -H "Authorization: Bearer sob_…" http://127.0.0.1:8080/api/v1/session')
     .action(
-      action(async (ctx, opts: { role: string; name: string }) => {
+      action(async (ctx, opts: { role: string; name: string; member?: string; as?: string }) => {
         const role = parseRole(opts.role);
-        const store = new SqlApiTokenStore(await ctx.db());
-        const t = await store.create({ name: opts.name, role });
+        const db = await ctx.db();
+        const t = await issueToken({ tokens: new SqlApiTokenStore(db), spends: new SqlSpendStore(db), now: () => Date.now() }, { actor: opts.as ?? process.env.SOBERANA_ACTOR ?? 'cli', role: 'admin' }, { name: opts.name, role, memberId: opts.member });
         ctx.out(t, () =>
           [
-            `token ${t.id} for "${t.name}" (${t.role}):`,
+            `token ${t.id} for "${t.name}" (${t.role}${t.memberId ? `, acts as member ${t.memberId}` : ', issued to no member: it cannot act in governance'}):`,
             '',
             `  ${t.token}`,
             '',
@@ -54,7 +58,8 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ soberana token revoke tok_0123456789ab')
     .action(
       action(async (ctx, id: string) => {
-        const t = await new SqlApiTokenStore(await ctx.db()).revoke(id);
+        const db = await ctx.db();
+        const t = await revokeToken({ tokens: new SqlApiTokenStore(db), spends: new SqlSpendStore(db), now: () => Date.now() }, { actor: process.env.SOBERANA_ACTOR ?? 'cli', role: 'admin' }, id);
         ctx.out(t, `revoked ${t.id} ("${t.name}", ${t.role})`);
       }),
     );

@@ -35,7 +35,7 @@ import { addVault } from '../../app/add-vault.ts';
 import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
 import { parseDescriptor } from '../../core/bitcoin/descriptor.ts';
 import { formatBtc, parseBtc, type Sats } from '../../core/money.ts';
-import type { TxCategory, Vault } from '../../core/vault/types.ts';
+import { vaultIdFromName, type TxCategory, type Vault } from '../../core/vault/types.ts';
 import { loadPurchases } from './purchases.ts';
 
 const bip32 = BIP32Factory(ecc);
@@ -166,12 +166,13 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
   await node.mineBlockAt(Math.max(Math.floor(Date.now() / 1000), utc('2026-06-29')));
 
   const tokens = new SqlApiTokenStore(db);
-  // each token is named like the member it acts as (see setupGovernance)
+  // each token is issued to the member it acts as, by id (members are added in setupGovernance)
+  const issue = async (m: { name: string }, role: 'admin' | 'operator' | 'approver' | 'auditor') => (await tokens.create({ name: m.name, role, memberId: vaultIdFromName(m.name) })).token;
   const made = {
-    admin: (await tokens.create({ name: DEMO_MEMBERS.admin.name, role: 'admin' })).token,
-    operator: (await tokens.create({ name: DEMO_MEMBERS.operator.name, role: 'operator' })).token,
-    approver: (await tokens.create({ name: DEMO_MEMBERS.centralBank.name, role: 'approver' })).token,
-    auditor: (await tokens.create({ name: DEMO_MEMBERS.auditor.name, role: 'auditor' })).token,
+    admin: await issue(DEMO_MEMBERS.admin, 'admin'),
+    operator: await issue(DEMO_MEMBERS.operator, 'operator'),
+    approver: await issue(DEMO_MEMBERS.centralBank, 'approver'),
+    auditor: await issue(DEMO_MEMBERS.auditor, 'auditor'),
   };
   return { elSalvador: esVault.id, pakistan: pkVault.id, tokens: made };
 }

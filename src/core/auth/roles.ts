@@ -82,6 +82,8 @@ export interface ApiTokenInfo {
   readonly createdAt: string;
   /** ISO-8601 time of revocation, or null while valid. */
   readonly revokedAt: string | null;
+  /** The member the token is issued to (it acts in governance as that member only); null: none. */
+  readonly memberId: string | null;
 }
 
 /** A freshly created token: the secret is in `token`, shown once and never stored. */
@@ -94,7 +96,7 @@ export interface CreatedApiToken extends ApiTokenInfo {
  * record when the secret is valid and not revoked, else null.
  */
 export interface ApiTokenStore {
-  create(input: { name: string; role: Role }): Promise<CreatedApiToken>;
+  create(input: { name: string; role: Role; memberId?: string | null }): Promise<CreatedApiToken>;
   list(): Promise<ApiTokenInfo[]>;
   /** Revoke by id; NOT_FOUND when no such token, INVALID_STATE when already revoked. */
   revoke(id: string): Promise<ApiTokenInfo>;

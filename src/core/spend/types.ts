@@ -180,6 +180,11 @@ export interface SpendStore {
    * inside a transaction, it runs `fn` in that same transaction.
    */
   atomically<T>(fn: (tx: GovernanceTx) => Promise<T>): Promise<T>;
+  /**
+   * The same store, whose every audit entry also names how the actor reached it (`details.via`,
+   * e.g. `{ token: 'tok_…' }` for the API): each row says which member and which token acted.
+   */
+  withAuditContext(via: Readonly<Record<string, string>>): SpendStore;
 
   members(): Promise<Member[]>;
   /** By id or name; null when unknown. */

@@ -4,6 +4,10 @@ import { permissionsOf, ROLES, type ApiTokenInfo, type Role } from '../../core/a
 import type { ServerDeps } from '../deps.ts';
 import type { ApiRoute } from '../registry.ts';
 import { nonEmptyName } from '../schemas.ts';
+import { issueToken, revokeToken, type Issuer } from '../../app/issue-token.ts';
+
+/** Who acts: the admin token's member, or the token itself when it is issued to no member. */
+const issuerOf = (req: FastifyRequest): Issuer => ({ actor: req.tokenMemberId ?? `token:${req.tokenId ?? '?'}`, role: req.principal });
 
 const tokenInfo = {
   type: 'object',
@@ -14,11 +18,12 @@ const tokenInfo = {
     role: { type: 'string', enum: [...ROLES] },
     createdAt: { type: 'string' },
     revokedAt: { type: ['string', 'null'] },
+    memberId: { type: ['string', 'null'], description: 'the member the token is issued to (it acts in governance as that member only)' },
   },
 } as const;
 
 function wire(t: ApiTokenInfo): Record<string, unknown> {
-  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, revokedAt: t.revokedAt };
+  return { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt, revokedAt: t.revokedAt, memberId: t.memberId };
 }
 
 export function accessRoutes(deps: ServerDeps): ApiRoute[] {
@@ -69,7 +74,7 @@ export function accessRoutes(deps: ServerDeps): ApiRoute[] {
           type: 'object',
           additionalProperties: false,
           required: ['name', 'role'],
-          properties: { name: nonEmptyName, role: { type: 'string', enum: [...ROLES] } },
+          properties: { name: nonEmptyName, role: { type: 'string', enum: [...ROLES] }, member: { type: 'string', minLength: 1, maxLength: 64, description: 'issue it to this member (by id); the role must be one the member holds' } },
         },
         response: {
           201: {
@@ -80,8 +85,11 @@ export function accessRoutes(deps: ServerDeps): ApiRoute[] {
         },
       },
       async handler(req: FastifyRequest, reply: FastifyReply) {
-        const body = req.body as { name: string; role: Role };
-        const t = await deps.tokens.create({ name: body.name, role: body.role });
+        const body = req.body as { name: string; role: Role; member?: string };
+        // Audited (who issued which token to whom) wherever governance is served.
+        const t = deps.governance
+          ? await issueToken({ tokens: deps.tokens, spends: deps.governance.spends.withAuditContext({ token: req.tokenId ?? 'none' }), now: () => deps.clock.now() }, issuerOf(req), { name: body.name, role: body.role, memberId: body.member })
+          : await deps.tokens.create({ name: body.name, role: body.role, memberId: null });
         void reply.code(201);
         return { ...wire(t), token: t.token };
       },
@@ -98,6 +106,7 @@ export function accessRoutes(deps: ServerDeps): ApiRoute[] {
       },
       async handler(req: FastifyRequest) {
         const { id } = req.params as { id: string };
+        if (deps.governance) return wire(await revokeToken({ tokens: deps.tokens, spends: deps.governance.spends.withAuditContext({ token: req.tokenId ?? 'none' }), now: () => deps.clock.now() }, issuerOf(req), id));
         return wire(await deps.tokens.revoke(id));
       },
     },

@@ -13,6 +13,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { base64, hex } from '@scure/base';
+import { DomainError } from '../../core/errors.ts';
 import { formatBtc } from '../../core/money.ts';
 import { approvalStatus, describeRequirement } from '../../core/policy/approvals.ts';
 import type { Approval, PolicyDecision, RuleOutcome } from '../../core/policy/types.ts';
@@ -164,12 +165,20 @@ function outcomeWords(o: RuleOutcome): string {
   return `needs ${describeRequirement(o.requirement)}${o.signingDelaySeconds > 0 ? `, then a signing delay of ${o.signingDelaySeconds} s` : ''}`;
 }
 
-/** The member a token acts as: its name (see the header). */
-const actorOf = (req: FastifyRequest): string | undefined => req.tokenName ?? undefined;
+/**
+ * The member a token acts as: the one it was issued to, by id — never whoever shares its name.
+ * A token issued to no member cannot act in governance.
+ */
+const actorOf = (req: FastifyRequest): string => {
+  if (req.tokenMemberId === null) throw new DomainError('FORBIDDEN', `token ${req.tokenId ?? ''} is not issued to a member, so it cannot act in governance: an admin issues one with "soberana token create --member <id>"`);
+  return req.tokenMemberId;
+};
 const idOf = (req: FastifyRequest): number => (req.params as { id: number }).id;
 
 export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
   const tag = 'governance';
+  // Every audit entry a request writes names the token it came with (and, as its actor, the member).
+  const viaToken = (req: FastifyRequest): GovernanceDeps => ({ ...deps, spends: deps.spends.withAuditContext({ token: req.tokenId ?? 'none' }) });
   const proposalOut = { type: 'object', required: ['proposal'], properties: { proposal: proposalSchema } } as const;
   const full = async (id: number) => {
     const p = await requireProposal(deps.spends, id);
@@ -233,7 +242,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       },
       async handler(req: FastifyRequest, reply: FastifyReply) {
         const b = req.body as { vault: string; payments: { address: string; sats: string }[]; feeRateSatPerVb: string; memo?: string; force?: boolean };
-        const r = await proposeSpend(deps, {
+        const r = await proposeSpend(viaToken(req), {
           actor: actorOf(req),
           vault: b.vault,
           payments: b.payments.map((x) => ({ address: x.address.trim(), sats: BigInt(x.sats) })),
@@ -254,7 +263,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement (GET …/approval-statement); required outside regtest' } } }, response: { 200: proposalOut } },
       async handler(req: FastifyRequest) {
         const signature = (req.body as { signature?: string } | null | undefined)?.signature;
-        await approveProposal(deps, { actor: actorOf(req), proposalId: idOf(req), signature });
+        await approveProposal(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), signature });
         return { proposal: await full(idOf(req)) };
       },
     },
@@ -292,7 +301,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       async handler(req: FastifyRequest, reply: FastifyReply) {
         const id = idOf(req);
         const { format } = req.query as { format: 'base64' | 'binary' };
-        const r = await exportProposal(deps, { actor: actorOf(req), proposalId: id, destination: `HTTP download (${format})` });
+        const r = await exportProposal(viaToken(req), { actor: actorOf(req), proposalId: id, destination: `HTTP download (${format})` });
         if (format === 'binary') {
           void reply.type('application/octet-stream').header('content-disposition', `attachment; filename="proposal-${id}.psbt"`);
           return Buffer.from(base64.decode(r.psbt));
@@ -324,7 +333,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       },
       async handler(req: FastifyRequest) {
         const { psbt } = req.body as { psbt: string };
-        const r = await importPartialPsbt(deps, { actor: actorOf(req), proposalId: idOf(req), psbt });
+        const r = await importPartialPsbt(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), psbt });
         return { ...r, proposal: await full(idOf(req)) };
       },
     },
@@ -339,7 +348,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
         response: { 200: { type: 'object', required: ['txid', 'vsize', 'fee', 'proposal'], properties: { txid, vsize: { type: 'integer' }, fee: satsString, proposal: proposalSchema } } },
       },
       async handler(req: FastifyRequest) {
-        const r = await finalizeProposal(deps, { actor: actorOf(req), proposalId: idOf(req) });
+        const r = await finalizeProposal(viaToken(req), { actor: actorOf(req), proposalId: idOf(req) });
         return { txid: r.txid, vsize: r.vsize, fee: r.fee.toString(), proposal: await full(idOf(req)) };
       },
     },
@@ -360,11 +369,11 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       async handler(req: FastifyRequest, reply: FastifyReply) {
         const body = (req.body ?? {}) as { reason?: string; replace?: boolean; feeRateSatPerVb?: string; force?: boolean };
         if (body.replace === true) {
-          const r = await cancelByReplacement(deps, { actor: actorOf(req), proposalId: idOf(req), feeRateSatPerKvb: parseFeeRate(body.feeRateSatPerVb ?? '2'), reason: body.reason, force: body.force === true });
+          const r = await cancelByReplacement(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), feeRateSatPerKvb: parseFeeRate(body.feeRateSatPerVb ?? '2'), reason: body.reason, force: body.force === true });
           reply.code(201);
           return { proposal: await full(r.proposal.id) };
         }
-        await cancelProposal(deps, { actor: actorOf(req), proposalId: idOf(req), reason: body.reason });
+        await cancelProposal(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), reason: body.reason });
         return { proposal: await full(idOf(req)) };
       },
     },
@@ -449,7 +458,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
         response: { 201: { type: 'object', required: ['change', 'active', 'status'], properties: { change: changeSchema, active: { type: 'boolean' }, status: { ...statusSchema, type: ['object', 'null'] } } } },
       },
       async handler(req: FastifyRequest, reply: FastifyReply) {
-        const r = await proposePolicy(deps, { actor: actorOf(req), document: (req.body as { document: string }).document });
+        const r = await proposePolicy(viaToken(req), { actor: actorOf(req), document: (req.body as { document: string }).document });
         void reply.code(201);
         const c = r.change;
         return {
@@ -468,7 +477,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement (GET …/approval-statement); required outside regtest' } } }, response: { 200: { type: 'object', required: ['active', 'status'], properties: { active: { type: 'boolean' }, status: statusSchema } } } },
       async handler(req: FastifyRequest) {
         const signature = (req.body as { signature?: string } | null | undefined)?.signature;
-        const r = await approvePolicy(deps, { actor: actorOf(req), changeId: idOf(req), signature });
+        const r = await approvePolicy(viaToken(req), { actor: actorOf(req), changeId: idOf(req), signature });
         return { active: r.active, status: { satisfied: r.status.satisfied, summary: r.status.satisfied ? 'quorum reached' : r.status.missing } };
       },
     },
@@ -548,8 +557,8 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
         response: { 200: { type: 'object', required: ['members', 'you'], properties: { members: { type: 'array', items: memberSchema }, you: { ...memberSchema, type: ['object', 'null'] } } } },
       },
       async handler(req: FastifyRequest) {
-        const name = actorOf(req);
-        const [members, you] = await Promise.all([deps.spends.members(), name ? deps.spends.findMember(name) : Promise.resolve(null)]);
+        const id = req.tokenMemberId;
+        const [members, you] = await Promise.all([deps.spends.members(), id !== null ? deps.spends.findMember(id) : Promise.resolve(null)]);
         return { members: members.map(memberWire), you: you && memberWire(you) };
       },
     },
@@ -563,7 +572,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       summary: 'Broadcast a finalized proposal — refused unless the policy, evaluated again now, is satisfied',
       schema: { params: idParam, response: { 200: { type: 'object', required: ['txid', 'reason', 'proposal'], properties: { txid, reason: { type: 'string' }, proposal: proposalSchema } } } },
       async handler(req: FastifyRequest) {
-        const r = await broadcastProposal(deps, { actor: actorOf(req), proposalId: idOf(req) });
+        const r = await broadcastProposal(viaToken(req), { actor: actorOf(req), proposalId: idOf(req) });
         return { txid: r.txid, reason: r.reason, proposal: await full(idOf(req)) };
       },
     });
