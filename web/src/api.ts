@@ -67,6 +67,8 @@ export interface Verify {
   vaults: Array<{ id: string; name: string; descriptors: string[]; addresses: string[]; threshold: number | null; keyCount: number | null }>;
   steps: Array<{ title: string; text: string; commands: string[] }>;
 }
+/** The audit log's head as /public/audit-head publishes it (seq 0 and 64 zeros: no entries yet). */
+export interface AuditHead { seq: number; hash: string; at: string | null; entries: number }
 export interface Session { role: string; tokenId: string; tokenName: string; permissions: string[] }
 export interface TokenInfo { id: string; name: string; role: string; createdAt: string; revokedAt: string | null; token?: string }
 export interface OpenApiDoc { paths: Record<string, Record<string, { summary?: string; 'x-permission'?: string; tags?: string[] }>> }

@@ -1,6 +1,6 @@
 // The public transparency page: totals, value, share of 21M, holdings chart, addresses,
 // transactions and how to verify it all yourself.
-import { api, type AddressRow, type Holdings, type Summary, type TxPage, type TxRow, type Verify } from './api.ts';
+import { api, type AddressRow, type AuditHead, type Holdings, type Summary, type TxPage, type TxRow, type Verify } from './api.ts';
 import { holdingsChart } from './chart.ts';
 import { h, section, table } from './dom.ts';
 import { btc, dateTime, longDate, money, sats, shortId } from './format.ts';
@@ -32,13 +32,45 @@ function txRows(items: TxRow[], vaultNames: Map<string, string>): HTMLElement[][
   ]);
 }
 
+/**
+ * The audit log's head, small, for anyone to keep: "Audit log head: #221 3fa9…c2 at …" and a button
+ * that copies it as SEQ:HASH, the form `soberana audit verify --head` takes.
+ */
+function auditHeadBlock(head: AuditHead | null): HTMLElement | null {
+  if (!head) return null;
+  if (head.seq === 0) return h('p', { class: 'muted audit-head', id: 'audit-head' }, 'Audit log head: the governance audit log has no entries yet.');
+  const line = `${head.seq}:${head.hash}`;
+  const copy = h('button', { type: 'button', class: 'secondary small', id: 'audit-head-copy', title: 'copy as SEQ:HASH' }, 'Copy');
+  copy.addEventListener('click', () => {
+    const done = (text: string): void => {
+      copy.textContent = text;
+    };
+    if (!navigator.clipboard) return done('Copy the line below');
+    navigator.clipboard.writeText(line).then(() => done('Copied'), () => done('Copy the line below'));
+  });
+  const when = head.at ? ` at ${head.at.slice(0, 16).replace('T', ' ')} UTC` : '';
+  return h(
+    'div',
+    { class: 'audit-head', id: 'audit-head', 'data-head': line },
+    h('p', {}, 'Audit log head: ', h('code', { title: head.hash }, `#${head.seq} ${head.hash.slice(0, 4)}…${head.hash.slice(-2)}`), `${when} · ${head.entries.toLocaleString('en-US')} entries `, copy),
+    h(
+      'p',
+      { class: 'muted' },
+      'Every governance action (spend proposals, approvals, policy changes) is written to a hash-chained audit log; this head covers all of it. Keep a copy: auditors check the log still holds it, so no entry can later be cut, rewritten or wiped unseen.',
+    ),
+    h('pre', { class: 'code' }, h('code', { id: 'audit-head-command' }, `soberana audit verify --head ${line}`)),
+  );
+}
+
 export async function renderPublic(root: HTMLElement): Promise<void> {
-  const [summary, holdings, addresses, txs, verify] = await Promise.all([
+  const [summary, holdings, addresses, txs, verify, auditHead] = await Promise.all([
     api<Summary>('/public/summary'),
     api<Holdings>('/public/holdings'),
     api<{ addresses: AddressRow[] }>('/public/addresses'),
     api<TxPage>('/public/transactions?limit=25'),
     api<Verify>('/public/verify'),
+    // the page stands without it (an older server)
+    api<AuditHead>('/public/audit-head').catch(() => null),
   ]);
   const vaultNames = new Map(summary.vaults.map((v) => [v.id, v.name]));
   const pending = BigInt(summary.unconfirmedSats);
@@ -118,6 +150,7 @@ export async function renderPublic(root: HTMLElement): Promise<void> {
     ),
     h('ol', { class: 'steps' }, ...verify.steps.map((st) => h('li', {}, h('strong', {}, st.title), h('p', {}, st.text), ...st.commands.map((c) => h('pre', { class: 'code' }, h('code', {}, c)))))),
     verify.tip ? h('p', { class: 'muted' }, `These figures are as of block ${verify.tip.height.toLocaleString('en-US')} (${verify.tip.hash}).`) : null,
+    auditHeadBlock(auditHead),
   );
 
   root.replaceChildren(h('h1', {}, 'What the reserve holds'), cards, chart, vaults, transactions, addr, howTo);
