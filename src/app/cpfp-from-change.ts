@@ -6,6 +6,7 @@
 import { Transaction } from 'bitcoinjs-lib';
 import { hex } from '@scure/base';
 import { DomainError } from '../core/errors.ts';
+import { sats } from '../core/money.ts';
 import { vaultOutput } from '../core/bitcoin/psbt.ts';
 import { ceilDiv, txWeight, vsizeFromWeight } from '../core/coinselect/tx-size.ts';
 import { assertFeeWithinCap, dustLimitForScript } from '../core/spend/safety-nets.ts';
@@ -45,7 +46,7 @@ export async function cpfpFromChange(deps: GovernanceDeps, input: { actor: strin
     if (value < dustLimitForScript(changeScript)) throw new DomainError('INSUFFICIENT_FUNDS', `the change of ${out.value} sats cannot pay a child fee of ${childFee} sats and stay above dust`);
     assertFeeWithinCap(childFee, out.value, input.force === true);
     const decision = await decideSpend(tx, policy, { vaultId: vault.id, proposer: actor, outputs: [], totalSats: 0n, exclude: [] }, nowMs, price);
-    const inputs = [{ txid: parent.txid, vout, value: out.value, branch: 1 as const, index: parent.changeIndex }];
+    const inputs = [{ txid: parent.txid, vout, value: sats(out.value, 'change value'), branch: 1 as const, index: parent.changeIndex }];
     if (decision.outcome === 'deny') {
       await recordProposal(tx, actor, vault, { kind: 'cpfp', outputs: [], built: { inputs, changeSats: value, changeIndex: null, feeSats: childFee, psbt: '', unsignedTxid: '' }, feeRate: input.feeRateSatPerKvb, memo: null, replaces: null, parent: parent.id, amount: 0n }, decision, nowMs);
     }

@@ -3,6 +3,7 @@
  * `signed` with its final transaction and txid.
  */
 import { DomainError } from '../core/errors.ts';
+import { txid } from '../core/ids.ts';
 import { finalizeVerified } from '../core/bitcoin/psbt.ts';
 import { assertTransition } from '../core/spend/state-machine.ts';
 import { atomically, auditOf, requireActor, requireProposal, requireVaultOf, type GovernanceDeps } from './governance.ts';
@@ -22,7 +23,7 @@ export async function finalizeProposal(deps: GovernanceDeps, input: { actor: str
     // Every input verified (partial signatures, and final scripts through the interpreter), then finalized and extracted.
     const t = finalizeVerified(p.psbt, { network: vault.network, descriptor: vault.descriptor as string });
     const nowMs = tx.now();
-    await tx.spends.updateProposal(p.id, 'approved', { state: 'signed', psbt: t.psbt, txid: t.txid, finalHex: t.hex }, auditOf(actor, 'operator', 'spend.finalize', `proposal:${p.id}`, { txid: t.txid, vsize: t.vsize, feeSats: t.fee }, nowMs), nowMs);
+    await tx.spends.updateProposal(p.id, 'approved', { state: 'signed', psbt: t.psbt, txid: txid(t.txid, 'final txid'), finalHex: t.hex }, auditOf(actor, 'operator', 'spend.finalize', `proposal:${p.id}`, { txid: t.txid, vsize: t.vsize, feeSats: t.fee }, nowMs), nowMs);
     return { txid: t.txid, hex: t.hex, vsize: t.vsize, fee: t.fee };
   });
 }

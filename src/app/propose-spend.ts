@@ -6,6 +6,8 @@
  * is refused (and audited); an allow is approved at once; otherwise approvals are awaited.
  */
 import { DomainError } from '../core/errors.ts';
+import { txid, vaultId, type ProposalId } from '../core/ids.ts';
+import { sats } from '../core/money.ts';
 import { addressToScript, paymentScript } from '../core/bitcoin/address.ts';
 import { createPsbt, decodePsbt, multisigOf, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
 import { compactSizeLength } from '../core/coinselect/tx-size.ts';
@@ -95,7 +97,7 @@ export function checkOutputs(payments: readonly { address: string; sats: bigint 
     const dust = dustLimitForScript(script);
     if (p.sats < dust) throw new DomainError('DUST_OUTPUT', `the output of ${p.sats} sats to ${p.address} is below the dust limit of ${dust} sats`);
     const internalVault = own.get(p.address) ?? null;
-    return { address: p.address, sats: p.sats, internal: internalVault !== null, internalVault };
+    return { address: p.address, sats: sats(p.sats, 'output'), internal: internalVault !== null, internalVault };
   });
 }
 
@@ -135,7 +137,7 @@ export async function recordProposal(
   deps: GovernanceDeps,
   actor: Member,
   vault: Vault,
-  fields: { kind: SpendKind; outputs: ProposalOutput[]; built: BuiltSpend; feeRate: bigint; memo: string | null; replaces: number | null; parent: number | null; amount: bigint },
+  fields: { kind: SpendKind; outputs: ProposalOutput[]; built: BuiltSpend; feeRate: bigint; memo: string | null; replaces: ProposalId | null; parent: ProposalId | null; amount: bigint },
   decision: PolicyDecision,
   atMs: number,
 ): Promise<SpendProposal> {
@@ -150,9 +152,9 @@ export async function recordProposal(
   }
   const state = decision.outcome === 'allow' ? 'approved' : 'proposed';
   const record = {
-    vaultId: vault.id, kind: fields.kind, outputs: fields.outputs, inputs: fields.built.inputs, changeSats: fields.built.changeSats, changeIndex: fields.built.changeIndex,
-    memo: fields.memo, proposer: actor.id, feeRateSatPerKvb: fields.feeRate, feeSats: fields.built.feeSats, amountSats: fields.amount, state,
-    psbt: fields.built.psbt, unsignedTxid: fields.built.unsignedTxid, replaces: fields.replaces, parent: fields.parent, policyVersion: decision.policyVersion,
+    vaultId: vaultId(vault.id), kind: fields.kind, outputs: fields.outputs, inputs: fields.built.inputs, changeSats: sats(fields.built.changeSats, 'change'), changeIndex: fields.built.changeIndex,
+    memo: fields.memo, proposer: actor.id, feeRateSatPerKvb: fields.feeRate, feeSats: sats(fields.built.feeSats, 'fee'), amountSats: sats(fields.amount, 'amount'), state,
+    psbt: fields.built.psbt, unsignedTxid: txid(fields.built.unsignedTxid, 'unsignedTxid'), replaces: fields.replaces, parent: fields.parent, policyVersion: decision.policyVersion,
     decision, createdAtMs: atMs,
   } as const;
   const id = await deps.spends.createProposal(record, auditOf(actor, 'operator', `spend.${fields.kind === 'payment' ? 'propose' : fields.kind}`, 'proposal:new', { ...summary, state }, atMs));
@@ -205,7 +207,7 @@ export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInpu
     const inputs: ProposalInput[] = selection.inputs.map((s) => {
       const t = byKey.get(`${s.txid}:${s.vout}`);
       if (!t) throw new TypeError(`proposeSpend: selected coin ${s.txid}:${s.vout} is not a vault coin`);
-      return { txid: t.txid, vout: t.vout, value: t.value, branch: t.branch, index: t.index };
+      return { txid: txid(t.txid, 'coin txid'), vout: t.vout, value: sats(t.value, 'coin value'), branch: t.branch, index: t.index };
     });
     if (decision.outcome === 'deny') {
       // Refused before reserving a change address; recorded in the audit log.

@@ -45,7 +45,7 @@ export async function trackProposals(deps: GovernanceDeps, input: { vaultId?: st
   return atomically(deps, async (tx) => {
     const changes: TrackedChange[] = [];
     const all = await tx.spends.proposals(input.vaultId);
-    const byTxid = new Map(all.map((p) => [p.txid ?? p.unsignedTxid, p]));
+    const byTxid = new Map<string, SpendProposal>(all.map((p) => [p.txid ?? p.unsignedTxid, p]));
     const vaultIds = [...new Set(all.map((p) => p.vaultId))];
     for (const vaultId of vaultIds) {
       const txs = new Map((await tx.vaults.transactions(vaultId)).map((t) => [t.txid, t]));

@@ -6,7 +6,7 @@
  */
 import { SqlSpendStore } from '../adapters/store/spend-store.ts';
 import { SqlVaultStore } from '../adapters/store/vault-store.ts';
-import { DomainError } from '../core/errors.ts';
+import { parseProposalId, type ProposalId } from '../core/ids.ts';
 import type { GovernanceDeps } from '../app/governance.ts';
 import type { CliContext } from './context.ts';
 import { openChain } from './commands/sync.ts';
@@ -35,9 +35,9 @@ export function actorOf(ctx: CliContext): string | undefined {
 export const AS_HELP = 'the member acting (id or name); default: $SOBERANA_ACTOR. Refused when the member lacks the role';
 
 /** A proposal or policy-change id typed on the command line. */
-export function parseId(text: string, what = 'proposal'): number {
-  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) throw new DomainError('INVALID_ARGUMENT', `a ${what} id is a positive whole number, got "${text}"`);
-  return Number(text);
+/** A proposal id the user typed (INVALID_ARGUMENT unless a positive whole number); a policy change id is read the same way and used as a plain number. */
+export function parseId(text: string, what = 'proposal'): ProposalId {
+  return parseProposalId(text, what);
 }
 
 export function collect(value: string, previous: string[]): string[] {

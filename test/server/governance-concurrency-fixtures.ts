@@ -28,7 +28,7 @@ import type { GovernanceDeps } from '../../src/app/governance.ts';
 import type { AuditEntry } from '../../src/core/audit/hash-chain.ts';
 import type { ChainSource } from '../../src/core/chain/chain-source.ts';
 import { LIVE_STATES } from '../../src/core/spend/state-machine.ts';
-import type { GovernanceTx, SpendState, SpendStore } from '../../src/core/spend/types.ts';
+import type { GovernanceTx, SpendProposal, SpendState, SpendStore } from '../../src/core/spend/types.ts';
 import type { Vault } from '../../src/core/vault/types.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 import { FOREIGN, policyDoc, testClock, type Clock } from '../spend/fixtures.ts';
@@ -266,7 +266,7 @@ const detailsOf = (e: AuditEntry): Record<string, any> => (typeof e.details === 
 export async function statesFromLog(env: Env): Promise<{ states: Map<number, SpendState>; log: AuditEntry[] }> {
   const log = await env.spends.auditLog();
   const proposals = await env.spends.proposals();
-  const byUnsigned = new Map(proposals.map((p) => [p.unsignedTxid, p.id]));
+  const byUnsigned = new Map<string, number>(proposals.map((p) => [p.unsignedTxid, p.id]));
   const states = new Map<number, SpendState>();
   for (const e of log) {
     const d = detailsOf(e);
@@ -316,7 +316,7 @@ export async function assertInvariants(env: Env): Promise<void> {
 
   // A proposal and the ones replacing it (bump, cancel by replacement) are one family and share
   // coins by design; between families no live coin is shared.
-  const byId = new Map(proposals.map((p) => [p.id, p]));
+  const byId = new Map<number, SpendProposal>(proposals.map((p) => [p.id, p]));
   const familyOf = (id: number): number => {
     let p = byId.get(id);
     for (let hops = 0; p && p.replaces !== null && hops < 1000; hops++) p = byId.get(p.replaces);

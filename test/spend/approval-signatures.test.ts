@@ -24,6 +24,7 @@ import { addMember, changeMember } from '../../src/app/add-member.ts';
 import { approvePolicy, policyChangeSubject } from '../../src/app/approve-policy.ts';
 import { spendStatement, type GovernanceDeps } from '../../src/app/governance.ts';
 import { approvalStatement } from '../../src/core/auth/approval-signature.ts';
+import { proposalId, txid } from '../../src/core/ids.ts';
 import { createMemberKeyFile, readMemberKeyFile, signApproval, type MemberKey } from '../../src/adapters/signers/member-key.ts';
 import { FOREIGN, setupGovernance } from './fixtures.ts';
 
@@ -66,7 +67,7 @@ forEachEngine('approvals are signatures', (t) => {
 
       await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id }), { code: 'FORBIDDEN', message: /must be signed/ });
       await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: signApproval(keys.pedro, spendStatement(signet, 'maria', proposal)) }), { code: 'INVALID_SIGNATURE' });
-      await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: sign('maria', { ...proposal, id: proposal.id + 1 }) }), { code: 'INVALID_SIGNATURE' }, 'a signature for another proposal');
+      await assert.rejects(approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: sign('maria', { ...proposal, id: proposalId(proposal.id + 1) }) }), { code: 'INVALID_SIGNATURE' }, 'a signature for another proposal');
       await assert.rejects(approveProposal({ ...g.deps }, { actor: 'maria', proposalId: proposal.id }), { code: 'FORBIDDEN' }, 'a member with a key must sign, on regtest too');
 
       // The administrator's attack: a new central-bank approver with her own key.
@@ -79,7 +80,7 @@ forEachEngine('approvals are signatures', (t) => {
 
       // maria signs; a forged row for pedro (signature of the wrong statement) is written by hand.
       await approveProposal(signet, { actor: 'maria', proposalId: proposal.id, signature: sign('maria') });
-      const forged = signApproval(keys.pedro, spendStatement(signet, 'pedro', { ...proposal, unsignedTxid: 'f'.repeat(64) }));
+      const forged = signApproval(keys.pedro, spendStatement(signet, 'pedro', { ...proposal, unsignedTxid: txid('f'.repeat(64)) }));
       await sql`insert into spend_approvals (proposal_id, approver, groups, at_ms, signature, public_key) values (${proposal.id}, 'pedro', '["central-bank"]', ${BigInt(g.clock.now())}, ${forged}, ${keys.pedro.publicKey})`.execute(db.db);
       await sql`update spend_proposals set state = 'approved' where id = ${proposal.id}`.execute(db.db);
       await assert.rejects(exportProposal(signet, { actor: 'luis', proposalId: proposal.id, destination: 'usb' }), { code: 'APPROVAL_REQUIRED', message: /central-bank/ }, 'the forged approval does not count');

@@ -7,7 +7,9 @@
  */
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
+import { proposalId, txid, vaultId, type ProposalId } from '../../core/ids.ts';
 import { toJson } from '../../core/json.ts';
+import { sats } from '../../core/money.ts';
 import { parsePolicyJson } from '../../core/policy/parse-policy.ts';
 import { parsePolicyDecision } from '../../core/policy/parse-decision.ts';
 import type { Approval } from '../../core/policy/types.ts';
@@ -44,12 +46,12 @@ function approvalFromRow(r: Pick<Selectable<SpendApprovalsTable>, 'approver' | '
 
 function outputsFrom(text: string): ProposalOutput[] {
   const v = JSON.parse(text) as { address: string; sats: string; internal: boolean; internalVault: string | null }[];
-  return v.map((o) => ({ address: o.address, sats: BigInt(o.sats), internal: o.internal, internalVault: o.internalVault }));
+  return v.map((o) => ({ address: o.address, sats: sats(BigInt(o.sats), 'output sats'), internal: o.internal, internalVault: o.internalVault }));
 }
 
 function inputsFrom(text: string): ProposalInput[] {
   const v = JSON.parse(text) as { txid: string; vout: number; value: string; branch: 0 | 1; index: number }[];
-  return v.map((i) => ({ txid: i.txid, vout: i.vout, value: BigInt(i.value), branch: i.branch, index: i.index }));
+  return v.map((i) => ({ txid: txid(i.txid, 'input txid'), vout: i.vout, value: sats(BigInt(i.value), 'input value'), branch: i.branch, index: i.index }));
 }
 
 function oneOf<T extends string>(list: readonly T[], v: unknown, what: string): T {
@@ -57,28 +59,32 @@ function oneOf<T extends string>(list: readonly T[], v: unknown, what: string): 
   throw new DomainError('MALFORMED_DATA', `a stored ${what} "${String(v)}" is unknown`);
 }
 
+function proposalIdOrNull(v: number | null): ProposalId | null {
+  return v === null ? null : proposalId(v);
+}
+
 function proposalFromRow(r: Selectable<SpendProposalsTable>): SpendProposal {
   return {
-    id: toNum(r.id),
-    vaultId: r.vault_id,
+    id: proposalId(toNum(r.id)),
+    vaultId: vaultId(r.vault_id),
     kind: oneOf<SpendKind>(SPEND_KINDS, r.kind, 'proposal kind'),
     outputs: outputsFrom(r.outputs),
     inputs: inputsFrom(r.inputs),
-    changeSats: toBig(r.change_sats),
+    changeSats: sats(toBig(r.change_sats), 'change_sats'),
     changeIndex: toNumOrNull(r.change_index),
     memo: r.memo,
     proposer: r.proposer,
     feeRateSatPerKvb: toBig(r.fee_rate_kvb),
-    feeSats: toBig(r.fee_sats),
-    amountSats: toBig(r.amount_sats),
+    feeSats: sats(toBig(r.fee_sats), 'fee_sats'),
+    amountSats: sats(toBig(r.amount_sats), 'amount_sats'),
     state: oneOf<SpendState>(SPEND_STATES, r.state, 'proposal state'),
     psbt: r.psbt,
-    unsignedTxid: r.unsigned_txid,
-    txid: r.txid,
+    unsignedTxid: txid(r.unsigned_txid, 'unsigned_txid'),
+    txid: r.txid === null ? null : txid(r.txid),
     finalHex: r.final_hex,
-    replaces: toNumOrNull(r.replaces),
-    replacedBy: toNumOrNull(r.replaced_by),
-    parent: toNumOrNull(r.parent),
+    replaces: proposalIdOrNull(toNumOrNull(r.replaces)),
+    replacedBy: proposalIdOrNull(toNumOrNull(r.replaced_by)),
+    parent: proposalIdOrNull(toNumOrNull(r.parent)),
     policyVersion: toNum(r.policy_version),
     exportedAtMs: toNumOrNull(r.exported_at_ms),
     decision: parsePolicyDecision(JSON.parse(r.decision) as unknown, `decision of proposal ${toNum(r.id)}`),
@@ -314,7 +320,7 @@ export class SqlSpendStore implements SpendStore {
     }
   }
 
-  async createProposal(p: NewProposal, audit: AuditFields): Promise<number> {
+  async createProposal(p: NewProposal, audit: AuditFields): Promise<ProposalId> {
     return this.#mutate(audit, async (trx) => {
       // The id comes from the database's sequence (SQLite: the rowid).
       const inserted = await trx.insertInto('spend_proposals').values({
@@ -323,7 +329,7 @@ export class SqlSpendStore implements SpendStore {
           unsigned_txid: p.unsignedTxid, txid: null, final_hex: null, replaces: p.replaces, replaced_by: null, parent: p.parent, policy_version: p.policyVersion,
           decision: toJson(p.decision), created_at_ms: BigInt(p.createdAtMs), updated_at_ms: BigInt(p.createdAtMs),
         }).returning('id').executeTakeFirstOrThrow();
-      const id = toNum(inserted.id);
+      const id = proposalId(toNum(inserted.id));
       if ((LIVE_STATES as readonly string[]).includes(p.state)) {
         const family = p.replaces === null ? id : await familyOf(trx, p.replaces);
         for (const i of p.inputs) {
@@ -339,7 +345,7 @@ export class SqlSpendStore implements SpendStore {
 
   async coinHolds(vaultId: string): Promise<CoinHold[]> {
     const rows = await this.#k.selectFrom('proposal_coins').selectAll().where('vault_id', '=', vaultId).orderBy('txid').orderBy('vout').execute();
-    return rows.map((r) => ({ txid: r.txid, vout: toNum(r.vout), proposalId: toNum(r.proposal_id), familyId: toNum(r.family_id) }));
+    return rows.map((r) => ({ txid: txid(r.txid), vout: toNum(r.vout), proposalId: proposalId(toNum(r.proposal_id)), familyId: proposalId(toNum(r.family_id), 'familyId') }));
   }
 
   async proposal(id: number): Promise<SpendProposal | null> {
@@ -385,9 +391,9 @@ export class SqlSpendStore implements SpendStore {
     });
   }
 
-  async partials(proposalId: number): Promise<PartialPsbtRecord[]> {
-    const rows = await this.#k.selectFrom('spend_partials').selectAll().where('proposal_id', '=', proposalId).orderBy('seq').execute();
-    return rows.map((r) => ({ proposalId: toNum(r.proposal_id), seq: toNum(r.seq), importedBy: r.imported_by, signatures: toNum(r.signatures), atMs: toNum(r.at_ms), psbt: r.psbt }));
+  async partials(id: number): Promise<PartialPsbtRecord[]> {
+    const rows = await this.#k.selectFrom('spend_partials').selectAll().where('proposal_id', '=', id).orderBy('seq').execute();
+    return rows.map((r) => ({ proposalId: proposalId(toNum(r.proposal_id)), seq: toNum(r.seq), importedBy: r.imported_by, signatures: toNum(r.signatures), atMs: toNum(r.at_ms), psbt: r.psbt }));
   }
 
   async updateProposal(id: number, expectedState: SpendState, update: ProposalUpdate, audit: AuditFields, atMs: number): Promise<void> {

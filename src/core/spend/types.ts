@@ -8,6 +8,8 @@
  */
 import type { AuditEntry } from '../audit/hash-chain.ts';
 import type { Approval, Policy, PolicyDecision } from '../policy/types.ts';
+import type { ProposalId, Txid, VaultId } from '../ids.ts';
+import type { Sats } from '../money.ts';
 import type { VaultStore } from '../vault/vault-store.ts';
 
 /** Roles that grant permissions in the CLI; members may hold other roles too (named by policies). */
@@ -38,7 +40,7 @@ export type SpendKind = (typeof SPEND_KINDS)[number];
 
 export interface ProposalOutput {
   readonly address: string;
-  readonly sats: bigint;
+  readonly sats: Sats;
   /** Pays one of our own vaults (an internal consolidation, not a payment). */
   readonly internal: boolean;
   /** The vault it pays, when internal. */
@@ -46,40 +48,40 @@ export interface ProposalOutput {
 }
 
 export interface ProposalInput {
-  readonly txid: string;
+  readonly txid: Txid;
   readonly vout: number;
-  readonly value: bigint;
+  readonly value: Sats;
   readonly branch: 0 | 1;
   readonly index: number;
 }
 
 export interface SpendProposal {
-  readonly id: number;
-  readonly vaultId: string;
+  readonly id: ProposalId;
+  readonly vaultId: VaultId;
   readonly kind: SpendKind;
   readonly outputs: readonly ProposalOutput[];
   readonly inputs: readonly ProposalInput[];
   /** Change back to the vault (0n when none) and its change-branch index. */
-  readonly changeSats: bigint;
+  readonly changeSats: Sats;
   readonly changeIndex: number | null;
   readonly memo: string | null;
   readonly proposer: string;
   /** sat per 1000 vB. */
   readonly feeRateSatPerKvb: bigint;
-  readonly feeSats: bigint;
+  readonly feeSats: Sats;
   /** Sum of `outputs` (payments and internal transfers; not change). */
-  readonly amountSats: bigint;
+  readonly amountSats: Sats;
   readonly state: SpendState;
   /** base64; the unsigned PSBT at first, then the combination of every imported partial PSBT. */
   readonly psbt: string;
-  readonly unsignedTxid: string;
+  readonly unsignedTxid: Txid;
   /** Set when finalized. */
-  readonly txid: string | null;
+  readonly txid: Txid | null;
   readonly finalHex: string | null;
   /** A bump names the proposal it replaces; a CPFP child names its parent. */
-  readonly replaces: number | null;
-  readonly replacedBy: number | null;
-  readonly parent: number | null;
+  readonly replaces: ProposalId | null;
+  readonly replacedBy: ProposalId | null;
+  readonly parent: ProposalId | null;
   readonly policyVersion: number;
   /** When the PSBT first left Soberana for the signers (signatures may exist from then on); null before. */
   readonly exportedAtMs: number | null;
@@ -90,7 +92,7 @@ export interface SpendProposal {
 }
 
 export interface PartialPsbtRecord {
-  readonly proposalId: number;
+  readonly proposalId: ProposalId;
   readonly seq: number;
   readonly importedBy: string;
   readonly signatures: number;
@@ -147,19 +149,19 @@ export type NewProposal = Omit<SpendProposal, 'id' | 'replacedBy' | 'txid' | 'fi
 export interface ProposalUpdate {
   readonly state?: SpendState;
   readonly psbt?: string;
-  readonly txid?: string;
+  readonly txid?: Txid;
   readonly finalHex?: string;
-  readonly replacedBy?: number;
+  readonly replacedBy?: ProposalId;
   readonly exportedAtMs?: number;
 }
 
 /** A coin held by a live proposal (no other proposal may spend it). */
 export interface CoinHold {
-  readonly txid: string;
+  readonly txid: Txid;
   readonly vout: number;
-  readonly proposalId: number;
+  readonly proposalId: ProposalId;
   /** The first proposal of its replacement chain (a bump holds its original's coins). */
-  readonly familyId: number;
+  readonly familyId: ProposalId;
 }
 
 /** The stores as seen inside one governance transaction. */
@@ -212,7 +214,7 @@ export interface SpendStore {
    * inputs: a coin held by another family is refused (INVALID_STATE); a bump joins the family of
    * the proposal it replaces.
    */
-  createProposal(p: NewProposal, audit: AuditFields): Promise<number>;
+  createProposal(p: NewProposal, audit: AuditFields): Promise<ProposalId>;
   /** The coins held by live proposals of a vault. */
   coinHolds(vaultId: string): Promise<CoinHold[]>;
   proposal(id: number): Promise<SpendProposal | null>;
