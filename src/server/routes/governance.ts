@@ -33,6 +33,7 @@ import { proposePolicy } from '../../app/propose-policy.ts';
 import { approvePolicy } from '../../app/approve-policy.ts';
 import { testPolicy } from '../../app/test-policy.ts';
 import { verifyAuditLog } from '../../app/verify-audit-log.ts';
+import { parseHead } from '../../core/audit/kept-heads.ts';
 import type { ApiRoute } from '../registry.ts';
 import { satsString, txid } from '../schemas.ts';
 
@@ -525,8 +526,13 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/audit/verify',
       permission: 'audit.read',
       tag,
-      summary: 'Recompute the audit log\'s hash chain: sound, or which rows were edited, reordered, deleted or inserted',
+      summary: 'Recompute the audit log\'s hash chain: sound, or which rows were edited, reordered, deleted or inserted; with ?head=SEQ:HASH (repeatable), also whether it still holds heads kept elsewhere',
       schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { head: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 100 }, description: 'a head kept elsewhere, SEQ:HASH (repeatable): the log must hold that entry with exactly that hash' } },
+        },
         response: {
           200: {
             type: 'object',
@@ -537,14 +543,23 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
               head: { type: ['object', 'null'], required: ['seq', 'hash'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } },
               problems: { type: 'array', items: { type: 'object', required: ['seq', 'kind', 'message'], properties: { seq: { type: 'integer' }, kind: { type: 'string' }, message: { type: 'string' } } } },
               summary: { type: 'string' },
+              kept: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['seq', 'hash', 'ok', 'after', 'message'],
+                  properties: { seq: { type: 'integer' }, hash: { type: 'string' }, ok: { type: 'boolean' }, after: { type: ['integer', 'null'] }, message: { type: ['string', 'null'] } },
+                },
+              },
             },
           },
         },
       },
-      async handler() {
-        const v = await verifyAuditLog(deps);
+      async handler(req: FastifyRequest) {
+        const v = await verifyAuditLog(deps, { keptHeads: ((req.query as { head?: string[] }).head ?? []).map((h) => parseHead(h)) });
         const summary = v.ok ? `the audit log is intact: ${v.entries} entr${v.entries === 1 ? 'y' : 'ies'}, chain verified to the anchored head` : `the audit log was tampered with: ${v.problems.map((p) => p.message).join('; ')}`;
-        return { ok: v.ok, entries: v.entries, head: v.head, problems: v.problems.map((p) => ({ seq: p.seq, kind: p.kind, message: p.message })), summary };
+        return { ok: v.ok, entries: v.entries, head: v.head, problems: v.problems.map((p) => ({ seq: p.seq, kind: p.kind, message: p.message })), summary,
+          kept: v.kept.map((k) => ({ seq: k.head.seq, hash: k.head.hash, ok: k.ok, after: k.after, message: k.problem?.message ?? null })) };
       },
     },
     {
