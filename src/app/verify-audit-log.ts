@@ -12,6 +12,7 @@ import { verifyChain, type AuditProblem } from '../core/audit/hash-chain.ts';
 import { auditHeadOf, checkKeptHeads, type AuditHead, type AuditHeadInfo, type KeptHeadCheck } from '../core/audit/kept-heads.ts';
 import { anchorCommitsTo, findAuditAnchors, type AuditAnchor } from '../core/audit/anchor.ts';
 import type { SpendStore } from '../core/spend/types.ts';
+import { checkApprovalSignatures } from '../core/auth/approval-audit.ts';
 
 export interface AuditVerdict {
   readonly ok: boolean;
@@ -21,6 +22,8 @@ export interface AuditVerdict {
   readonly problems: readonly AuditProblem[];
   /** One result per kept head given, in the order given. */
   readonly kept: readonly KeptHeadCheck[];
+  /** Approvals in the log carrying a member's signature (each verified), and unsigned ones (regtest only). */
+  readonly approvals: { readonly signed: number; readonly unsigned: number };
 }
 
 /**
@@ -38,8 +41,9 @@ export async function verifyAuditLog(deps: { spends: SpendStore }, opts: { keptH
     const verdict = verifyChain(entries, head ? { expectedHead: head } : {});
     chainProblems = verdict.ok ? [] : verdict.problems;
   }
-  const problems = [...keptProblems, ...chainProblems];
-  return { ok: problems.length === 0, entries: entries.length, head, problems, kept };
+  const sigs = checkApprovalSignatures(entries);
+  const problems = [...keptProblems, ...chainProblems, ...sigs.problems];
+  return { ok: problems.length === 0, entries: entries.length, head, problems, kept, approvals: { signed: sigs.signed, unsigned: sigs.unsigned } };
 }
 
 /** Throws AUDIT_TAMPERED naming the rows when the verdict is not clean. */

@@ -27,6 +27,8 @@ import { approvalStatement } from '../../src/core/auth/approval-signature.ts';
 import { proposalId, txid } from '../../src/core/ids.ts';
 import { createMemberKeyFile, readMemberKeyFile, signApproval, type MemberKey } from '../../src/adapters/signers/member-key.ts';
 import { FOREIGN, setupGovernance } from './fixtures.ts';
+import { verifyAuditLog } from '../../src/app/verify-audit-log.ts';
+import { checkApprovalSignatures } from '../../src/core/auth/approval-audit.ts';
 
 const regtest = useRegtestNode();
 
@@ -93,6 +95,22 @@ forEachEngine('approvals are signatures', (t) => {
       assert.equal(out.unsignedTxid, proposal.unsignedTxid);
       const entries = (await g.spends.auditLog()).filter((e) => e.action === 'spend.approve' && e.object === `proposal:${proposal.id}`);
       assert.deepEqual(entries.map((e) => [e.actor, (e.details as { signed?: boolean }).signed]), [['maria', true], ['pedro', true]]);
+
+      // audit verify checks the signatures themselves: the log as written verifies; an approval
+      // added with a consistent chain but signed by the admin's key (never registered for pedro),
+      // or with its signature altered, does not.
+      const verdict = await verifyAuditLog({ spends: g.spends });
+      assert.equal(verdict.ok, true, verdict.problems.map((p) => p.message).join('; '));
+      assert.ok(verdict.approvals.signed >= 2, 'both spend approvals (and the key registrations approved with keys already in force) are signed and verified');
+      const log = await g.spends.auditLog();
+      const real = entries[1];
+      assert.ok(real);
+      const last = log[log.length - 1];
+      assert.ok(last);
+      const forgedByAdmin = { ...real, seq: last.seq + 1, details: { ...(real.details as object), signature: sign('ana'), publicKey: keys.ana.publicKey } };
+      assert.match(checkApprovalSignatures([...log, forgedByAdmin]).problems[0]?.message ?? '', /key the log never registered/);
+      const altered = { ...real, seq: last.seq + 1, details: { ...(real.details as object), unsignedTxid: 'e'.repeat(64) } };
+      assert.match(checkApprovalSignatures([...log, altered]).problems[0]?.message ?? '', /does not verify/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
