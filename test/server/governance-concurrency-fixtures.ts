@@ -65,6 +65,7 @@ export class CountingSpendStore extends SqlSpendStore {
   /** The per-request store the routes use (audit entries name the token) counts into this one. */
   override withAuditContext(via: Readonly<Record<string, string>>): SpendStore {
     const inner = super.withAuditContext(via);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the proxy's handler counts into this store
     const counter = this;
     return new Proxy(inner, {
       get(target, prop) {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
+import { approvePolicy } from '../../src/app/approve-policy.ts';
 import { addMember } from '../../src/app/add-member.ts';
 import { proposeSpend } from '../../src/app/propose-spend.ts';
 import { approveProposal } from '../../src/app/approve-proposal.ts';
@@ -14,7 +15,11 @@ const regtest = useRegtestNode();
 forEachEngine('proposer not counted', (t) => {
   test("fiona proposes and approves: her approval is recorded, not counted; maria's completes finance", async () => {
     const g = await setupGovernance(regtest.node(), await t.open());
-    await addMember(g.deps, { actor: 'ana', name: 'fiona', roles: ['operator', 'approver'], groups: ['finance'] });
+    // A new approver is a governed change once a policy is active: the quorum approves her.
+    const added = await addMember(g.deps, { actor: 'ana', name: 'fiona', roles: ['operator', 'approver'], groups: ['finance'] });
+    assert.ok(added.pending);
+    for (const approver of ['maria', 'marta', 'pedro']) await approvePolicy(g.deps, { actor: approver, changeId: added.pending.changeId });
+    assert.ok(await g.spends.findMember('fiona'));
     const { proposal } = await proposeSpend(g.deps, { actor: 'fiona', vault: g.vault.name, payments: [{ address: FOREIGN, sats: 10_000_000n }], feeRateSatPerKvb: 1_000n });
     assert.equal(proposal.state, 'proposed');
     let r = await approveProposal(g.deps, { actor: 'fiona', proposalId: proposal.id });
