@@ -2,7 +2,7 @@
 // transactions and how to verify it all yourself.
 import { api, type AddressRow, type AuditHead, type Holdings, type Summary, type TxPage, type TxRow, type Verify } from './api.ts';
 import { holdingsChart } from './chart.ts';
-import { h, section, table } from './dom.ts';
+import { h, section, setText, table } from './dom.ts';
 import { btc, dateTime, longDate, money, sats, shortId } from './format.ts';
 
 const CATEGORY_TEXT: Record<string, string> = {
@@ -43,7 +43,7 @@ function auditHeadBlock(head: AuditHead | null): HTMLElement | null {
   const copy = h('button', { type: 'button', class: 'secondary small', id: 'audit-head-copy', title: 'copy as SEQ:HASH' }, 'Copy');
   copy.addEventListener('click', () => {
     const done = (text: string): void => {
-      copy.textContent = text;
+      setText(copy, text);
     };
     if (!navigator.clipboard) return done('Copy the line below');
     navigator.clipboard.writeText(line).then(() => done('Copied'), () => done('Copy the line below'));
