@@ -8,6 +8,7 @@
  * fingerprint, wrong network, impossible threshold) are the same for every format.
  * Checksums, script building and address derivation come from @bitcoinerlab/descriptors.
  */
+import { checkDescriptorBounds } from '../../bitcoin/descriptor-bounds.ts';
 import { Output, checksum, networks } from '@bitcoinerlab/descriptors';
 import { DomainError } from '../../errors.ts';
 import type { Network } from '../../network.ts';
@@ -165,6 +166,7 @@ export function makeWalletConfig(input: WalletConfigInput): WalletConfig {
 }
 
 function assertDerivable(descriptor: string, network: Network): void {
+  checkDescriptorBounds(descriptor); // linear-time refusal before the library parses (issue #19)
   try {
     new Output({ descriptor, index: 0, change: 0, network: libNetwork(network) }).getScriptPubKey();
   } catch (e) {
@@ -178,6 +180,7 @@ function assertDerivable(descriptor: string, network: Network): void {
  * @example deriveAddress(cfg.descriptor, 'main', 0, 0) // 'bc1q…'
  */
 export function deriveAddress(descriptor: string, network: Network, change: 0 | 1, index: number): string {
+  checkDescriptorBounds(descriptor);
   try {
     const ranged = descriptor.includes('*');
     const multipath = descriptor.includes('<');
