@@ -12,10 +12,9 @@
  */
 import { hex } from '@scure/base';
 import { DomainError } from '../core/errors.ts';
-import { spendReadiness } from '../core/policy/spend-readiness.ts';
 import { assertTransition } from '../core/spend/state-machine.ts';
 import type { BroadcastResult } from '../core/chain/chain-source.ts';
-import { AuditedRefusal, atomically, auditOf, countedApprovals, decideSpend, membersById, spendSubject, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
+import { AuditedRefusal, atomically, auditOf, priceAt, readinessNow, requireActor, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /**
  * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, INVALID_STATE (not signed), POLICY_DENIED, APPROVAL_REQUIRED
@@ -35,12 +34,7 @@ export async function broadcastProposal(deps: GovernanceDeps, input: { actor: st
       throw new DomainError(p.state === 'approved' || p.state === 'proposed' ? 'PSBT_INCOMPLETE' : 'INVALID_STATE', `proposal ${p.id} is ${p.state}: only a finalized (signed) proposal can be broadcast`);
     }
     assertTransition(p.id, p.state, 'broadcasting');
-    const policy = await requirePolicy(tx.spends);
-    const proposer = await proposerOf(tx.spends, p);
-    const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
-    const decision = await decideSpend(tx, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
-    const counted = countedApprovals(tx, await tx.spends.approvals(p.id), await membersById(tx.spends), spendSubject(p));
-    const readiness = spendReadiness(decision, counted, p.proposer, nowMs);
+    const { decision, readiness } = await readinessNow(tx, p, nowMs, price);
     const object = `proposal:${p.id}`;
     if (!readiness.ready) {
       throw new AuditedRefusal(

@@ -7,9 +7,8 @@
  * and every export, and every refusal, is audited.
  */
 import { DomainError } from '../core/errors.ts';
-import { spendReadiness } from '../core/policy/spend-readiness.ts';
 import { cleanPsbtForSigners } from '../core/bitcoin/psbt-import.ts';
-import { AuditedRefusal, atomically, auditOf, countedApprovals, decideSpend, membersById, spendSubject, priceAt, proposerOf, requireActor, requirePolicy, requireProposal, type GovernanceDeps } from './governance.ts';
+import { AuditedRefusal, atomically, auditOf, priceAt, readinessNow, requireActor, requireProposal, type GovernanceDeps } from './governance.ts';
 
 /**
  * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, APPROVAL_REQUIRED (not approved yet, or inside the signing delay),
@@ -26,12 +25,7 @@ export async function exportProposal(deps: GovernanceDeps, input: { actor: strin
     if (p.state !== 'approved' && p.state !== 'signed') throw new DomainError('INVALID_STATE', `proposal ${p.id} is ${p.state}: nothing left to sign`);
     const object = `proposal:${p.id}`;
     if (p.state === 'approved') {
-      const policy = await requirePolicy(tx.spends);
-      const proposer = await proposerOf(tx.spends, p);
-      const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
-      const decision = await decideSpend(tx, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
-      const counted = countedApprovals(tx, await tx.spends.approvals(p.id), await membersById(tx.spends), spendSubject(p));
-      const readiness = spendReadiness(decision, counted, p.proposer, nowMs);
+      const { decision, readiness } = await readinessNow(tx, p, nowMs, price);
       if (!readiness.ready) {
         throw new AuditedRefusal(
           auditOf(actor, 'operator', 'spend.export.refused', object, { reason: readiness.reason, policyVersion: decision.policyVersion, rule: decision.ruleId }, nowMs),

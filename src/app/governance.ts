@@ -6,6 +6,7 @@
 import { DomainError } from '../core/errors.ts';
 import type { ChainSource } from '../core/chain/chain-source.ts';
 import { evaluatePolicy } from '../core/policy/evaluate-policy.ts';
+import { spendReadiness, type SpendReadiness } from '../core/policy/spend-readiness.ts';
 import { priceForDecision, type BtcPriceSource, type PriceForDecision } from '../core/policy/price-source.ts';
 import type { Policy, PolicyDecision } from '../core/policy/types.ts';
 import { SPENDING_STATES } from '../core/spend/state-machine.ts';
@@ -199,4 +200,18 @@ function describeSubject(s: ApprovalSubject): string {
 /** Every member by id (for counting approvals). */
 export async function membersById(spends: SpendStore): Promise<Map<string, Member>> {
   return new Map((await spends.members()).map((m) => [m.id, m]));
+}
+
+/**
+ * May proposal `p` go out for signing / be broadcast NOW: the policy in force decides it again
+ * (velocity, allowlist, time of day, price) and only the approvals whose signatures verify today
+ * count toward it, signing delay included. Used by export, broadcast and `policy test`.
+ */
+export async function readinessNow(deps: GovernanceDeps, p: SpendProposal, nowMs: number, price: PriceForDecision): Promise<{ decision: PolicyDecision; readiness: SpendReadiness }> {
+  const policy = await requirePolicy(deps.spends);
+  const proposer = await proposerOf(deps.spends, p);
+  const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
+  const decision = await decideSpend(deps, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
+  const counted = countedApprovals(deps, await deps.spends.approvals(p.id), await membersById(deps.spends), spendSubject(p));
+  return { decision, readiness: spendReadiness(decision, counted, p.proposer, nowMs) };
 }

@@ -38,7 +38,9 @@ export function createMemberKeyFile(path: string, member: string): { publicKey: 
 export function readMemberKeyFile(path: string): MemberKey {
   let text: string;
   try {
-    if ((statSync(path).mode & 0o077) !== 0) throw new DomainError('INVALID_ARGUMENT', `${path} is readable by others: chmod 600 it (it signs approvals in your name)`);
+    const st = statSync(path);
+    if (st.size > 4096) throw new DomainError('INVALID_ARGUMENT', `${path} is not a Soberana member key file (${st.size} bytes; a key file is a few hundred)`);
+    if ((st.mode & 0o077) !== 0) throw new DomainError('INVALID_ARGUMENT', `${path} is readable by others: chmod 600 it (it signs approvals in your name)`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof DomainError) throw e;
