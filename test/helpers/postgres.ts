@@ -4,7 +4,7 @@
  * loopback port. `startPostgres()` resolves to null with a reason when the binaries
  * or the user are missing, so callers can report the PostgreSQL half as skipped.
  */
-import { execFile as execFileCb, spawnSync } from 'node:child_process';
+import { execFile as execFileCb, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,19 @@ async function asPostgres(cmd: string, args: string[]): Promise<void> {
 
 let counter = 0;
 
+/**
+ * A test process killed (timeout, kill -9, Ctrl-C) never runs `stop()`, and its cluster would keep
+ * running. A detached shell watches this process and, once it is gone, stops the cluster and removes
+ * its directory. After a normal `stop()` it finds nothing left to do.
+ */
+function startWatchdog(dir: string, data: string): void {
+  const pgCtl = join(PG_BIN, 'pg_ctl');
+  const stopCmd = userInfo().uid === 0 ? `runuser -u postgres -- ${pgCtl}` : pgCtl;
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; if [ -d '${data}' ]; then ${stopCmd} -D '${data}' -m immediate stop >/dev/null 2>&1; rm -rf '${dir}'; fi`;
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.unref();
+}
+
 export async function startPostgres(): Promise<PgCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'soberana-pg-'));
   chmodSync(dir, 0o777);
@@ -54,6 +67,7 @@ export async function startPostgres(): Promise<PgCluster> {
     '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`,
     'start',
   ]);
+  startWatchdog(dir, data);
   const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   await admin.connect();
   let stopped = false;
