@@ -13,7 +13,7 @@ import { SPENDING_STATES } from '../core/spend/state-machine.ts';
 import type { AuditFields, GovernanceTx, Member, MemberPermissionRole, SpendProposal, SpendStore } from '../core/spend/types.ts';
 import type { Vault } from '../core/vault/types.ts';
 import type { Network } from '../core/network.ts';
-import { approvalStatement, verifyApprovalSignature, type ApprovalStatement, type ApprovalSubject } from '../core/auth/approval-signature.ts';
+import { approvalSignatureProblem, approvalStatement, normalizeApprovalSignature, verifyApprovalSignature, type ApprovalStatement, type ApprovalSubject } from '../core/auth/approval-signature.ts';
 import type { Approval } from '../core/policy/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
 
@@ -33,6 +33,20 @@ export interface GovernanceDeps {
   readonly prices?: BtcPriceSource | undefined;
   /** Oldest acceptable price (default two days). */
   readonly maxPriceAgeMs?: number | undefined;
+  /**
+   * Passkeys (the dashboard's approval keys): the relying party id new passkeys are made for, the
+   * origins an approval's assertion may come from, and whether user verification is required.
+   * Without it, an assertion may come from any https origin on the credential's rpId (or http on
+   * localhost) — what `audit verify` and the checks before export also accept.
+   */
+  readonly webauthn?: WebAuthnSettings | undefined;
+}
+
+/** The server's passkey settings (`webauthn.rpId`, `webauthn.origins`, `webauthn.userVerification`). */
+export interface WebAuthnSettings {
+  readonly rpId: string;
+  readonly origins: readonly string[];
+  readonly requireUserVerification?: boolean | undefined;
 }
 
 /**
@@ -156,22 +170,24 @@ export function checkApprovalSignature(deps: GovernanceDeps, member: Member, sub
   const statement = approvalStatement(deps.network, member.id, subject);
   const key = member.publicKey ?? null;
   if (signature === undefined || signature.trim() === '') {
-    if (key !== null) throw new DomainError('FORBIDDEN', `${member.id} has an approval key: the approval must be signed with it (CLI --key FILE; API "signature")`);
+    if (key !== null) throw new DomainError('FORBIDDEN', `${member.id} has an approval key: the approval must be signed with it (CLI --key FILE; API "signature", or "assertion" for a passkey; the dashboard's "Approve with passkey")`);
     if (deps.network !== 'regtest') throw new DomainError('FORBIDDEN', `on ${deps.network} an approval is a signature by the member's own key: ${member.id} has none registered (see "soberana member key --help")`);
     return { signature: null, publicKey: null };
   }
   if (key === null) throw new DomainError('FORBIDDEN', `${member.id} has no approval key registered: a signature cannot be checked`);
-  if (!verifyApprovalSignature(statement, signature, key)) {
-    throw new DomainError('INVALID_SIGNATURE', `the signature does not sign this approval (${describeSubject(subject)}) with ${member.id}'s registered key`);
+  const problem = approvalSignatureProblem(statement, signature, key, { origins: deps.webauthn?.origins, requireUserVerification: deps.webauthn?.requireUserVerification });
+  if (problem !== null) {
+    throw new DomainError('INVALID_SIGNATURE', `the signature does not sign this approval (${describeSubject(subject)}) with ${member.id}'s registered key: ${problem}`);
   }
-  return { signature: signature.trim().toLowerCase(), publicKey: key };
+  return { signature: normalizeApprovalSignature(signature), publicKey: key };
 }
 
 /**
  * The approvals that count now: signed ones whose signature verifies for the statement with the
- * key the member has registered today; unsigned ones only on regtest and only from members with no
- * key. Checked again before export and broadcast, so a row written into the database by hand does
- * not count.
+ * key the member has registered today (a passkey assertion: from any origin on the credential's
+ * rpId, the configured origin list having been checked when it was given); unsigned ones only on
+ * regtest and only from members with no key. Checked again before export and broadcast, so a row
+ * written into the database by hand does not count.
  */
 export function countedApprovals(deps: GovernanceDeps, approvals: readonly Approval[], members: ReadonlyMap<string, Member>, subject: ApprovalSubject): Approval[] {
   return approvals.filter((a) => {
@@ -179,7 +195,7 @@ export function countedApprovals(deps: GovernanceDeps, approvals: readonly Appro
     if (!m) return false;
     const key = m.publicKey ?? null;
     if (a.signature === null || a.signature === undefined) return key === null && deps.network === 'regtest';
-    return key !== null && a.publicKey === key && verifyApprovalSignature(approvalStatement(deps.network, m.id, subject), a.signature, key);
+    return key !== null && a.publicKey === key && verifyApprovalSignature(approvalStatement(deps.network, m.id, subject), a.signature, key, { requireUserVerification: deps.webauthn?.requireUserVerification });
   });
 }
 

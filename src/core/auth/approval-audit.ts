@@ -1,7 +1,9 @@
 /**
  * `audit verify` checks the approvals themselves, not only the chain (issue #19): every audit entry
  * of a signed approval carries what was signed (network, what was approved, the key) and the
- * signature; the statement is rebuilt from it and the BIP340 signature verified, and the key must be
+ * signature; the statement is rebuilt from it and the signature verified — a BIP340 signature, or a
+ * passkey's WebAuthn assertion (challenge = the approval digest, rpIdHash and user presence, an
+ * origin on the credential's rpId, the P-256 signature) — and the key must be
  * one the log registered for that member earlier (a `member.add` by bootstrap or admin before the
  * first policy, or a `member.change.accepted` by quorum). So an approval written into the database —
  * even with a consistent hash chain — does not pass unless it carries the member's own signature.
@@ -9,7 +11,8 @@
  */
 import type { AuditEntry, AuditProblem } from '../audit/hash-chain.ts';
 import type { Network } from '../network.ts';
-import { approvalStatement, verifyApprovalSignature, type ApprovalSubject } from './approval-signature.ts';
+import { approvalSignatureProblem, approvalStatement, type ApprovalSubject } from './approval-signature.ts';
+import { isWebAuthnText } from './webauthn.ts';
 
 const NETWORKS: readonly Network[] = ['main', 'test', 'signet', 'regtest'];
 type D = Record<string, unknown>;
@@ -32,13 +35,15 @@ function subjectOf(e: AuditEntry, d: D): ApprovalSubject | null {
 }
 
 /**
- * Problems with the approvals recorded in a (chain-verified) log, and how many were signed / unsigned.
+ * Problems with the approvals recorded in a (chain-verified) log, and how many were signed (of them,
+ * how many with a passkey) / unsigned.
  * @example const { problems } = checkApprovalSignatures(entries) // [] when every signed approval verifies
  */
-export function checkApprovalSignatures(entries: readonly AuditEntry[]): { problems: AuditProblem[]; signed: number; unsigned: number } {
+export function checkApprovalSignatures(entries: readonly AuditEntry[]): { problems: AuditProblem[]; signed: number; passkeys: number; unsigned: number } {
   const keys = new Map<string, Set<string>>();
   const problems: AuditProblem[] = [];
   let signed = 0;
+  let passkeys = 0;
   let unsigned = 0;
   for (const e of entries) {
     const d = (e.details !== null && typeof e.details === 'object' ? e.details : {}) as D;
@@ -61,9 +66,11 @@ export function checkApprovalSignatures(entries: readonly AuditEntry[]): { probl
       problems.push({ seq: e.seq, kind: 'edited', message: `entry ${e.seq} (${e.action} by ${e.actor}) claims a signature but does not record what was signed` });
     } else if (!(keys.get(e.actor)?.has(key) ?? false)) {
       problems.push({ seq: e.seq, kind: 'inserted', message: `entry ${e.seq}: ${e.actor} approved with a key the log never registered for them` });
-    } else if (!verifyApprovalSignature(approvalStatement(network as Network, e.actor, subject), sig, key)) {
-      problems.push({ seq: e.seq, kind: 'edited', message: `entry ${e.seq}: the signature of ${e.actor}'s approval does not verify` });
+    } else {
+      const problem = approvalSignatureProblem(approvalStatement(network as Network, e.actor, subject), sig, key);
+      if (problem !== null) problems.push({ seq: e.seq, kind: 'edited', message: `entry ${e.seq}: the ${isWebAuthnText(key) ? 'passkey ' : ''}signature of ${e.actor}'s approval does not verify (${problem})` });
+      else if (isWebAuthnText(key)) passkeys++;
     }
   }
-  return { problems, signed, unsigned };
+  return { problems, signed, passkeys, unsigned };
 }

@@ -6,8 +6,12 @@
  * signature against the member's registered public key, so nobody with write access to the
  * database or the server can manufacture an approval.
  *
- * Signing happens where the member's key is (the CLI's `--key`, a hardware device); this module only
- * builds statements and verifies (pure: no randomness, no I/O).
+ * A member's key is one of two kinds: a BIP340 key (64 hex characters; the CLI's `--key` file or a
+ * hardware device) or a passkey in the dashboard (`webauthn:v1:{…}`, see `webauthn.ts`), whose
+ * approval is a WebAuthn assertion with the approval digest as its challenge.
+ *
+ * Signing happens where the member's key is; this module only builds statements and verifies
+ * (pure: no randomness, no I/O).
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -15,6 +19,7 @@ import { hex } from '@scure/base';
 import { DomainError } from '../errors.ts';
 import { canonicalJson } from '../audit/hash-chain.ts';
 import type { Network } from '../network.ts';
+import { encodePasskeyCredential, isWebAuthnText, parsePasskeyCredential, passkeyApprovalProblem, parsePasskeyAssertion, encodePasskeyAssertion } from './webauthn.ts';
 
 export const APPROVAL_DOMAIN = 'soberana/approval/v1';
 
@@ -54,10 +59,13 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 
 /**
- * A member's approval key: a BIP340 x-only public key, 64 hex characters, that is a point on the curve.
+ * A member's approval key: a BIP340 x-only public key, 64 hex characters, that is a point on the
+ * curve — or a passkey credential `webauthn:v1:{"credentialId":…,"publicKey":…,"rpId":…}` (returned in
+ * its one canonical text).
  * @throws DomainError INVALID_ARGUMENT otherwise
  */
 export function parseMemberPublicKey(text: string): string {
+  if (isWebAuthnText(text)) return encodePasskeyCredential(parsePasskeyCredential(text));
   const k = text.trim().toLowerCase();
   if (!HEX64.test(k)) throw new DomainError('INVALID_ARGUMENT', 'a member key is a BIP340 public key: 64 hexadecimal characters');
   try {
@@ -68,11 +76,59 @@ export function parseMemberPublicKey(text: string): string {
   return k;
 }
 
+/** What the server knows about passkeys beyond the credential: where its dashboard is, and whether user verification is required. */
+export interface ApprovalVerifyOptions {
+  /** Allowed origins of passkey assertions (`webauthn.origins`); absent: any https origin on the credential's rpId (or http on localhost). */
+  readonly origins?: readonly string[] | undefined;
+  readonly requireUserVerification?: boolean | undefined;
+}
+
+/** The kind of a member key text: 'bip340', 'passkey', or null when it is neither. */
+export function memberKeyKind(publicKey: string): 'bip340' | 'passkey' | null {
+  try {
+    parseMemberPublicKey(publicKey);
+  } catch {
+    return null;
+  }
+  return isWebAuthnText(publicKey) ? 'passkey' : 'bip340';
+}
+
 /**
- * Does `signatureHex` (64-byte BIP340 signature, hex) sign `statement` for `publicKeyHex`?
- * Malformed input is simply not a valid signature (false), never an exception.
+ * Why `signature` does not sign `statement` for the member key `publicKey`, or null when it does.
+ * For a passkey the reason says which WebAuthn check failed; for BIP340 there is only one reason.
  */
-export function verifyApprovalSignature(statement: ApprovalStatement, signatureHex: string, publicKeyHex: string): boolean {
+export function approvalSignatureProblem(statement: ApprovalStatement, signature: string, publicKey: string, opts: ApprovalVerifyOptions = {}): string | null {
+  if (isWebAuthnText(publicKey)) {
+    if (!isWebAuthnText(signature)) return 'the member\'s key is a passkey: the approval must be a passkey assertion';
+    return passkeyApprovalProblem(signature, publicKey, { challenge: approvalDigest(statement), origins: opts.origins, requireUserVerification: opts.requireUserVerification });
+  }
+  return verifyBip340(statement, signature, publicKey) ? null : 'the BIP340 signature does not verify';
+}
+
+/**
+ * Does `signature` sign `statement` for the member key `publicKey`? A BIP340 key takes a 64-byte
+ * BIP340 signature (hex); a passkey credential takes a WebAuthn assertion (`webauthn:v1:{…}`) whose
+ * challenge is `approvalDigest(statement)`. Malformed input is simply not a valid signature (false),
+ * never an exception.
+ */
+export function verifyApprovalSignature(statement: ApprovalStatement, signature: string, publicKey: string, opts: ApprovalVerifyOptions = {}): boolean {
+  return approvalSignatureProblem(statement, signature, publicKey, opts) === null;
+}
+
+/**
+ * The one text an approval signature is stored as: BIP340 hex in lowercase, a passkey assertion
+ * with sorted keys. Returns the input trimmed when it is neither (it will not verify).
+ */
+export function normalizeApprovalSignature(signature: string): string {
+  const t = signature.trim();
+  if (isWebAuthnText(t)) {
+    const a = parsePasskeyAssertion(t);
+    return a === null ? t : encodePasskeyAssertion(a);
+  }
+  return t.toLowerCase();
+}
+
+function verifyBip340(statement: ApprovalStatement, signatureHex: string, publicKeyHex: string): boolean {
   const sig = signatureHex.trim().toLowerCase();
   const key = publicKeyHex.trim().toLowerCase();
   if (!HEX128.test(sig) || !HEX64.test(key)) return false;
