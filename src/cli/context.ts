@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../adapters/config/load-config.ts';
-import { openDatabase, type Database } from '../adapters/store/database.ts';
+import type { Database } from '../adapters/store/database.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { toJson } from '../core/json.ts';
 import { displaySafe, displaySafeDeep, displaySafeReport } from '../core/text/display-text.ts';
@@ -42,8 +42,9 @@ export class CliContext {
     return this.#log;
   }
 
+  /** The database, opened on first use (its drivers and query builder load only then). */
   db(): Promise<Database> {
-    this.#db ??= openDatabase({ url: this.config().dbUrl });
+    this.#db ??= import('../adapters/store/database.ts').then(({ openDatabase }) => openDatabase({ url: this.config().dbUrl }));
     return this.#db;
   }
 

@@ -2,11 +2,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { isDomainError } from '../core/errors.ts';
 import { toJson } from '../core/json.ts';
 import { displaySafe } from '../core/text/display-text.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMAND_GROUPS, registerCommands } from './commands/index.ts';
 import { EXIT, EXIT_CODE_BY_ERROR } from './exit-codes.ts';
 
-/** Build the `soberana` command tree (exported for tests and for `--help` docs). */
-export function buildProgram(): Command {
+/**
+ * Build the `soberana` command tree (exported for tests and for `--help` docs). Given a command
+ * line, only the command groups it needs are loaded (see commands/index.ts); without one, all.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('soberana')
     .description('Soberana: sovereign Bitcoin reserve custody, governance and transparency (watch-only)')
     .version('0.1.0', '-V, --version')
@@ -29,7 +32,8 @@ export function buildProgram(): Command {
         '            7 access, 8 chain source, 9 database, 10 audit log tampered, 1 internal error.',
       ].join('\n'),
     );
-  for (const register of COMMANDS) register(program);
+  if (argv === undefined) for (const m of await Promise.all(COMMAND_GROUPS.map((g) => g.load()))) m.register(program);
+  else await registerCommands(program, argv);
   applyRecursively(program, (cmd) => {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
@@ -56,8 +60,8 @@ function printError(json: boolean, code: string, message: string): void {
 /** Run the CLI; resolves to the process exit code. Never prints a stack trace for user mistakes. */
 export async function main(argv: readonly string[]): Promise<number> {
   const json = wantsJson(argv);
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv as string[], { from: 'user' });
     return EXIT.OK;
   } catch (e) {

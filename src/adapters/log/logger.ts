@@ -1,5 +1,9 @@
-import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
+import type PinoPretty from 'pino-pretty';
+
+// pino, and pino-pretty only for a terminal, load when the first logger is made (a fast CLI start).
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -17,6 +21,10 @@ export const REDACT_PATHS = [
 export function createLogger(level: string, opts: { pretty?: boolean } = {}): Logger {
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   const usePretty = opts.pretty ?? process.stderr.isTTY === true;
-  if (usePretty) return pino(base, pretty({ destination: 2, sync: true, colorize: true }));
+  const { pino } = require('pino') as { pino: typeof Pino };
+  if (usePretty) {
+    const pretty = require('pino-pretty') as typeof PinoPretty;
+    return pino(base, pretty({ destination: 2, sync: true, colorize: true }));
+  }
   return pino(base, pino.destination({ fd: 2, sync: true }));
 }

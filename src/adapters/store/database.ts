@@ -1,6 +1,5 @@
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type BetterSqlite3 from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import { migrateToLatest } from './migrator.ts';
 import type { Tables } from './schema.ts';
@@ -19,9 +18,6 @@ export interface Database {
   readonly describe: string;
   close(): Promise<void>;
 }
-
-// PostgreSQL int8 (OID 20) and numeric (1700) arrive as strings by default; amounts must be bigint.
-pg.types.setTypeParser(20, (v: string) => BigInt(v));
 
 /** Redact the password in a connection URL. */
 export function redactUrl(url: string): string {
@@ -50,6 +46,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (/^postgres(ql)?:\/\//.test(url)) {
     engine = 'postgres';
     describe = redactUrl(url);
+    // Each driver loads only when a database of its engine is opened (a fast CLI start).
+    const { default: pg } = await import('pg');
+    // PostgreSQL int8 (OID 20) and numeric (1700) arrive as strings by default; amounts must be bigint.
+    pg.types.setTypeParser(20, (v: string) => BigInt(v));
     const pool = new pg.Pool({ connectionString: url, max: 5, connectionTimeoutMillis: 10_000 });
     pool.on('error', () => {
       /* idle client errors surface on the next query */
@@ -59,6 +59,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     engine = 'sqlite';
     const file = url.replace(/^sqlite:(\/\/)?/, '');
     describe = `sqlite:${file}`;
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
     let sqlite: BetterSqlite3.Database;
     try {
       sqlite = new BetterSqlite3(file);

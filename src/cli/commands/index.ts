@@ -1,39 +1,73 @@
 import type { Command } from 'commander';
-import { register as status } from './status.ts';
-import { register as demo } from './demo.ts';
-import { register as db } from './db.ts';
-import { register as vault } from './vault.ts';
-import { register as queries } from './queries.ts';
-import { register as sync } from './sync.ts';
-import { register as interchange } from './interchange.ts';
-import { register as serve } from './serve.ts';
-import { register as token } from './token.ts';
-import { register as psbt } from './psbt.ts';
-import { register as signer } from './signer.ts';
-import { register as descriptor } from './descriptor.ts';
-import { register as node } from './node.ts';
-import { register as member } from './member.ts';
-import { register as policy } from './policy.ts';
-import { register as spend } from './spend.ts';
-import { register as audit } from './audit.ts';
 
-/** Every command group, in the order `--help` lists them. Add one line per group. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
-  demo,
-  status,
-  db,
-  vault,
-  interchange,
-  sync,
-  queries,
-  serve,
-  token,
-  psbt,
-  signer,
-  descriptor,
-  node,
-  member,
-  policy,
-  spend,
-  audit,
+/** A command group: the top-level command names it adds, and how to load its module. */
+export interface CommandGroup {
+  /** Top-level names the group registers or extends (`interchange` adds `vault import/export`). */
+  readonly names: readonly string[];
+  readonly load: () => Promise<{ register: (program: Command) => void }>;
+}
+
+/**
+ * Every command group, in the order `--help` lists them. Add one entry per group. A group's
+ * module (and everything it imports) loads only when the command line names one of its commands,
+ * so `soberana balance` never loads the embedded node, Fastify or the governance code.
+ */
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ['demo'], load: () => import('./demo.ts') },
+  { names: ['status'], load: () => import('./status.ts') },
+  { names: ['db'], load: () => import('./db.ts') },
+  { names: ['vault'], load: () => import('./vault.ts') },
+  { names: ['vault', 'labels'], load: () => import('./interchange.ts') },
+  { names: ['sync'], load: () => import('./sync.ts') },
+  { names: ['balance', 'utxos', 'history', 'addresses', 'address', 'tx'], load: () => import('./queries.ts') },
+  { names: ['serve'], load: () => import('./serve.ts') },
+  { names: ['token'], load: () => import('./token.ts') },
+  { names: ['psbt'], load: () => import('./psbt.ts') },
+  { names: ['signer'], load: () => import('./signer.ts') },
+  { names: ['descriptor'], load: () => import('./descriptor.ts') },
+  { names: ['node'], load: () => import('./node.ts') },
+  { names: ['member'], load: () => import('./member.ts') },
+  { names: ['policy'], load: () => import('./policy.ts') },
+  { names: ['spend'], load: () => import('./spend.ts') },
+  { names: ['audit'], load: () => import('./audit.ts') },
 ];
+
+/** Global options that take a value (`--db x`), so the command name is found after them. */
+const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['--db', '--network', '--config', '--log-level']);
+
+/**
+ * The top-level command a command line names (`soberana --db x balance --json` → `balance`),
+ * or undefined when it names none (`--help`, `--version`, nothing).
+ */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--') return argv[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(a)) i++;
+  }
+  return undefined;
+}
+
+/** Whether a command line only asks for the version: no command group needs to load. */
+function versionOnly(argv: readonly string[]): boolean {
+  return commandNameOf(argv) === undefined && (argv.includes('--version') || argv.includes('-V')) && !argv.includes('--help') && !argv.includes('-h');
+}
+
+/**
+ * The groups a command line needs: the one(s) naming its command; none for `--version`; every
+ * group for help, no command, or a name no group claims (so help lists everything and an
+ * unknown command gets commander's "did you mean" suggestion).
+ */
+export function groupsFor(argv: readonly string[]): readonly CommandGroup[] {
+  if (versionOnly(argv)) return [];
+  const name = commandNameOf(argv);
+  const named = name === undefined ? [] : COMMAND_GROUPS.filter((g) => g.names.includes(name));
+  return named.length > 0 ? named : COMMAND_GROUPS;
+}
+
+/** Load and register, in `--help` order, the command groups a command line needs. */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const modules = await Promise.all(groupsFor(argv).map((g) => g.load()));
+  for (const m of modules) m.register(program);
+}

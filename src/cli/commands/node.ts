@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
-import { startRegtestNode } from '../../adapters/chain/regtest-node.ts';
 import { assertChainNetwork, openChainSource } from '../../adapters/chain/open-chain-source.ts';
 
 interface StartOptions {
@@ -38,6 +37,7 @@ async function start(ctx: CliContext, opts: StartOptions): Promise<void> {
   }
   const port = opts.port !== undefined ? parseCount('--port', opts.port, 1, 65535) : undefined;
   const blocks = opts.blocks !== undefined ? parseCount('--blocks', opts.blocks, 0, 100_000) : opts.mineTo !== undefined ? 101 : 0;
+  const { startRegtestNode } = await import('../../adapters/chain/regtest-node.ts'); // the embedded node loads only here
   const node = await startRegtestNode({ ...(port !== undefined ? { port } : {}), ...(opts.datadir !== undefined ? { dataDir: opts.datadir } : {}) });
   const stopped = untilSignal();
   try {

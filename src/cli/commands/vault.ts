@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork } from '../../core/network.ts';
-import { addVault } from '../../app/add-vault.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { readAddressFile } from '../address-file.ts';
 import type { Vault } from '../../core/vault/types.ts';
@@ -83,6 +82,7 @@ export function register(program: Command): void {
     ].join('\n'))
     .action(action(async (ctx, o: { name: string; descriptor?: string; addresses?: string; birthday?: string; gap: string; holder?: string[] }) => {
       const gap = Number(o.gap);
+      const { addVault } = await import('../../app/add-vault.ts'); // the bitcoin libraries load only here
       const store = await vaultStore(ctx);
       const v = await addVault({ store }, {
         name: o.name,
