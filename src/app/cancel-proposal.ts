@@ -14,7 +14,7 @@ import { assertTransition, LIVE_STATES } from '../core/spend/state-machine.ts';
 import type { PolicyDecision } from '../core/policy/types.ts';
 import type { SpendProposal } from '../core/spend/types.ts';
 import { atomically, auditOf, decideSpend, priceAt, requireActor, requirePolicy, requireProposal, requireVaultOf, type GovernanceDeps } from './governance.ts';
-import { buildPsbt, recordProposal, reserveChangeIndex, vaultSpendShape } from './propose-spend.ts';
+import { buildPsbt, currentAnchor, recordProposal, reserveChangeIndex, vaultSpendShape } from './propose-spend.ts';
 
 /** May signatures for this proposal exist outside Soberana? */
 export function maySignaturesExist(p: SpendProposal): boolean {
@@ -43,12 +43,13 @@ export async function cancelProposal(deps: GovernanceDeps, input: { actor: strin
  * Cancel by replacement: a new proposal (kind `cancel`, `replaces` the original, holding the same
  * coin) that spends the original's largest coin back to a fresh change address of the vault, paying
  * at least the original's fee plus the relay minimum (so it also replaces the original if that was
- * broadcast meanwhile, BIP125 rule 4).
+ * broadcast meanwhile, BIP125 rule 4). It carries the audit log's head as it is now (not the
+ * original's), like any new governed transaction; `auditAnchor: false` leaves it out.
  * @throws FORBIDDEN, PROPOSAL_NOT_FOUND, INVALID_STATE (nothing to replace: cancel it plainly, or it is finished),
  *   INSUFFICIENT_FUNDS (the coin cannot pay the fee), FEE_TOO_HIGH, POLICY_DENIED
  * @example await cancelByReplacement(deps, { actor: 'luis', proposalId: 3, feeRateSatPerKvb: 5_000n })
  */
-export async function cancelByReplacement(deps: GovernanceDeps, input: { actor: string | undefined; proposalId: number; feeRateSatPerKvb: bigint; reason?: string | undefined; force?: boolean | undefined }): Promise<{ proposal: SpendProposal; decision: PolicyDecision }> {
+export async function cancelByReplacement(deps: GovernanceDeps, input: { actor: string | undefined; proposalId: number; feeRateSatPerKvb: bigint; reason?: string | undefined; force?: boolean | undefined; auditAnchor?: boolean | undefined }): Promise<{ proposal: SpendProposal; decision: PolicyDecision }> {
   const nowMs = deps.now();
   const price = await priceAt(deps, nowMs);
   return atomically(deps, async (tx) => {
@@ -66,7 +67,8 @@ export async function cancelByReplacement(deps: GovernanceDeps, input: { actor: 
     const vault = await requireVaultOf(tx.vaults, old.vaultId);
     const policy = await requirePolicy(tx.spends);
     const { inputWeight, changeScript } = vaultSpendShape(vault);
-    const weight = txWeight([inputWeight], [changeScript.length]);
+    const anchor = await currentAnchor(tx, input.auditAnchor !== false);
+    const weight = txWeight([inputWeight], [changeScript.length, ...(anchor ? [anchor.script.length] : [])]);
     const atRate = feeForWeight(weight, input.feeRateSatPerKvb);
     const minimum = old.feeSats + BigInt(vsizeFromWeight(weight));
     const fee = atRate > minimum ? atRate : minimum;
@@ -76,14 +78,14 @@ export async function cancelByReplacement(deps: GovernanceDeps, input: { actor: 
     const decision = await decideSpend(tx, policy, { vaultId: vault.id, proposer: actor, outputs: [], totalSats: 0n, exclude: [old.id] }, nowMs, price);
     const inputs = [coin];
     if (decision.outcome === 'deny') {
-      await recordProposal(tx, actor, vault, { kind: 'cancel', outputs: [], built: { inputs, changeSats: value, changeIndex: null, feeSats: fee, psbt: '', unsignedTxid: '' }, feeRate: input.feeRateSatPerKvb, memo: null, replaces: old.id, parent: null, amount: 0n }, decision, nowMs);
+      await recordProposal(tx, actor, vault, { kind: 'cancel', outputs: [], built: { inputs, changeSats: value, changeIndex: null, feeSats: fee, psbt: '', unsignedTxid: '' }, feeRate: input.feeRateSatPerKvb, memo: null, replaces: old.id, parent: null, amount: 0n, anchor: anchor?.head ?? null }, decision, nowMs);
     }
     const changeIndex = await reserveChangeIndex(tx, vault);
-    const { psbt, unsignedTxid } = buildPsbt(vault, inputs, [], { sats: value, index: changeIndex });
+    const { psbt, unsignedTxid } = buildPsbt(vault, inputs, [], { sats: value, index: changeIndex }, anchor?.script ?? null);
     const memo = `cancels proposal ${old.id}${input.reason ? `: ${input.reason}` : ''}`.slice(0, 500);
     const proposal = await recordProposal(
       tx, actor, vault,
-      { kind: 'cancel', outputs: [], built: { inputs, changeSats: value, changeIndex, feeSats: fee, psbt, unsignedTxid }, feeRate: input.feeRateSatPerKvb, memo, replaces: old.id, parent: null, amount: 0n },
+      { kind: 'cancel', outputs: [], built: { inputs, changeSats: value, changeIndex, feeSats: fee, psbt, unsignedTxid }, feeRate: input.feeRateSatPerKvb, memo, replaces: old.id, parent: null, amount: 0n, anchor: anchor?.head ?? null },
       decision, nowMs,
     );
     return { proposal, decision };

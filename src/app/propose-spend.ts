@@ -4,14 +4,21 @@
  * control honoured), an unsigned PSBT with every cosigner's BIP32 derivation (RBF signalled, change
  * on the change branch), the safety nets (network, dust, fee cap), and the policy decision. A deny
  * is refused (and audited); an allow is approved at once; otherwise approvals are awaited.
+ *
+ * The transaction also carries the audit log's head, read in the same governance transaction, in a
+ * zero-value OP_RETURN output (`core/audit/anchor.ts`): once mined, its block proves the log existed
+ * as it was up to that entry. The output pays nobody — the policy never sees it — but its weight is
+ * in the coin selection, so the fee rate is the one asked for. `auditAnchor: false` leaves it out.
  */
 import { DomainError } from '../core/errors.ts';
 import { txid, vaultId, type ProposalId } from '../core/ids.ts';
 import { sats } from '../core/money.ts';
 import { addressToScript, paymentScript } from '../core/bitcoin/address.ts';
 import { createPsbt, decodePsbt, multisigOf, unsignedTransaction, vaultOutput } from '../core/bitcoin/psbt.ts';
+import { anchorInOutputs, auditAnchorScript } from '../core/audit/anchor.ts';
+import type { AuditHead } from '../core/audit/kept-heads.ts';
 import { compactSizeLength } from '../core/coinselect/tx-size.ts';
-import { LONG_TERM_FEE_RATES, selectCoins, type Outpoint } from '../core/coinselect/select-coins.ts';
+import { LONG_TERM_FEE_RATES, selectCoins, type Outpoint, type PaymentOutput } from '../core/coinselect/select-coins.ts';
 import { assertFeeWithinCap, dustLimitForScript } from '../core/spend/safety-nets.ts';
 import type { Member, ProposalInput, ProposalOutput, SpendKind, SpendProposal } from '../core/spend/types.ts';
 import type { Network } from '../core/network.ts';
@@ -31,11 +38,15 @@ export interface ProposeSpendInput {
   readonly utxos?: readonly Outpoint[] | undefined;
   /** Pay a fee above the cap. */
   readonly force?: boolean | undefined;
+  /** Anchor the audit log's head in the transaction (an OP_RETURN output); default true. */
+  readonly auditAnchor?: boolean | undefined;
 }
 
 export interface ProposeSpendResult {
   readonly proposal: SpendProposal;
   readonly decision: PolicyDecision;
+  /** The audit log head the transaction anchors, or null (turned off, or an empty log). */
+  readonly anchor: AuditHead | null;
 }
 
 /**
@@ -115,15 +126,49 @@ export interface BuiltSpend {
   readonly unsignedTxid: string;
 }
 
-export function buildPsbt(vault: Vault, inputs: readonly ProposalInput[], outputs: readonly ProposalOutput[], change: { sats: bigint; index: number } | null): { psbt: string; unsignedTxid: string } {
-  const psbt = createPsbt({
+/**
+ * The unsigned PSBT: payments, then change, then (when given) the zero-value audit anchor output
+ * `anchorScript` last — it pays nobody, so `createPsbt` (payments and change only) does not build it.
+ */
+export function buildPsbt(vault: Vault, inputs: readonly ProposalInput[], outputs: readonly ProposalOutput[], change: { sats: bigint; index: number } | null, anchorScript: Uint8Array | null = null): { psbt: string; unsignedTxid: string } {
+  const base = createPsbt({
     network: vault.network,
     descriptor: vault.descriptor as string,
     rbf: true,
     inputs: inputs.map((i) => ({ txid: i.txid, vout: i.vout, value: i.value, change: i.branch === 1, index: i.index })),
     outputs: [...outputs.map((o) => ({ address: o.address, value: o.sats })), ...(change ? [{ change: true as const, index: change.index, value: change.sats }] : [])],
   });
-  return { psbt, unsignedTxid: unsignedTransaction(decodePsbt(psbt, vault.network).psbt).getId() };
+  const psbt = decodePsbt(base, vault.network).psbt;
+  if (anchorScript !== null) psbt.addOutput({ script: anchorScript, value: 0n });
+  return { psbt: psbt.toBase64(), unsignedTxid: unsignedTransaction(psbt).getId() };
+}
+
+/**
+ * The anchor for a new transaction: the audit log's head as the store holds it now (call inside
+ * the governance transaction, so no entry slips in between), or null when turned off or the log
+ * is empty.
+ */
+export async function currentAnchor(deps: GovernanceDeps, enabled: boolean): Promise<{ head: AuditHead; script: Uint8Array } | null> {
+  if (!enabled) return null;
+  const h = await deps.spends.auditHead();
+  if (h === null || h.seq < 1) return null;
+  const head = { seq: h.seq, hash: h.hash };
+  return { head, script: auditAnchorScript(head) };
+}
+
+/** The anchor output a proposal's PSBT carries (its output index, seq and commitment), or null. */
+export function anchorOfPsbt(psbt: string, network: Network): { vout: number; seq: number; commitment: string; script: Uint8Array } | null {
+  if (psbt === '') return null;
+  const decoded = decodePsbt(psbt, network).psbt;
+  const outs = decoded.txOutputs;
+  const a = anchorInOutputs(outs);
+  const out = a ? outs[a.vout] : undefined;
+  return a && out ? { ...a, script: Uint8Array.from(out.script) } : null;
+}
+
+/** A data output of `script` for coin selection: it pays nobody, its weight counts. */
+export function dataOutput(script: Uint8Array): PaymentOutput {
+  return { value: 0n, scriptLength: script.length, kind: 'data' };
 }
 
 export async function reserveChangeIndex(deps: GovernanceDeps, vault: Vault): Promise<number> {
@@ -137,7 +182,7 @@ export async function recordProposal(
   deps: GovernanceDeps,
   actor: Member,
   vault: Vault,
-  fields: { kind: SpendKind; outputs: ProposalOutput[]; built: BuiltSpend; feeRate: bigint; memo: string | null; replaces: ProposalId | null; parent: ProposalId | null; amount: bigint },
+  fields: { kind: SpendKind; outputs: ProposalOutput[]; built: BuiltSpend; feeRate: bigint; memo: string | null; replaces: ProposalId | null; parent: ProposalId | null; amount: bigint; anchor?: AuditHead | null },
   decision: PolicyDecision,
   atMs: number,
 ): Promise<SpendProposal> {
@@ -146,6 +191,7 @@ export async function recordProposal(
     amountSats: fields.amount, feeSats: fields.built.feeSats, feeRateSatPerKvb: fields.feeRate, memo: fields.memo,
     replaces: fields.replaces, parent: fields.parent, unsignedTxid: fields.built.unsignedTxid,
     policyVersion: decision.policyVersion, rule: decision.ruleId, outcome: decision.outcome,
+    ...(fields.anchor === undefined ? {} : { anchor: fields.anchor === null ? null : { seq: fields.anchor.seq, hash: fields.anchor.hash } }),
   };
   if (decision.outcome === 'deny') {
     throw new AuditedRefusal(auditOf(actor, 'operator', 'spend.propose.denied', `vault:${vault.id}`, { ...summary, explanation: decision.explanation }, atMs), new DomainError('POLICY_DENIED', `denied by policy version ${decision.policyVersion} (${decision.ruleId === null ? 'no rule matched' : `rule '${decision.ruleId}'`}): ${decision.explanation[decision.explanation.length - 1] ?? ''}`));
@@ -183,6 +229,7 @@ export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInpu
     const policy = await requirePolicy(tx.spends);
     const { inputWeight, changeScript } = vaultSpendShape(vault);
     const outputs = checkOutputs(input.payments, vault.network, await ownAddresses(tx));
+    const anchor = await currentAnchor(tx, input.auditAnchor !== false);
 
     const held = await heldOutpoints(tx, vault.id);
     const txos = (await tx.vaults.unspentTxos(vault.id)).filter((t) => t.spentTxid === null && t.height !== null && !held.has(`${t.txid}:${t.vout}`));
@@ -192,7 +239,7 @@ export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInpu
     }
     const selection = selectCoins({
       utxos: txos.map((t) => ({ txid: t.txid, vout: t.vout, value: t.value, inputWeight, frozen: t.frozen })),
-      outputs: outputs.map((o) => ({ value: o.sats, scriptLength: addressToScript(o.address, vault.network).length })),
+      outputs: [...outputs.map((o) => ({ value: o.sats, scriptLength: addressToScript(o.address, vault.network).length })), ...(anchor ? [dataOutput(anchor.script)] : [])],
       feeRateSatPerKvb: feeRate,
       longTermFeeRateSatPerKvb: LONG_TERM_FEE_RATE_KVB,
       changeScriptLength: changeScript.length,
@@ -211,12 +258,12 @@ export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInpu
     });
     if (decision.outcome === 'deny') {
       // Refused before reserving a change address; recorded in the audit log.
-      await recordProposal(tx, actor, vault, { kind: 'payment', outputs, built: { inputs, changeSats: selection.changeValue, changeIndex: null, feeSats: selection.fee, psbt: '', unsignedTxid: '' }, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
+      await recordProposal(tx, actor, vault, { kind: 'payment', outputs, built: { inputs, changeSats: selection.changeValue, changeIndex: null, feeSats: selection.fee, psbt: '', unsignedTxid: '' }, feeRate, memo, replaces: null, parent: null, amount, anchor: anchor?.head ?? null }, decision, nowMs);
     }
     const changeIndex = selection.changeValue > 0n ? await reserveChangeIndex(tx, vault) : null;
-    const { psbt, unsignedTxid } = buildPsbt(vault, inputs, outputs, changeIndex === null ? null : { sats: selection.changeValue, index: changeIndex });
+    const { psbt, unsignedTxid } = buildPsbt(vault, inputs, outputs, changeIndex === null ? null : { sats: selection.changeValue, index: changeIndex }, anchor?.script ?? null);
     const built: BuiltSpend = { inputs, changeSats: selection.changeValue, changeIndex, feeSats: selection.fee, psbt, unsignedTxid };
-    const proposal = await recordProposal(tx, actor, vault, { kind: 'payment', outputs, built, feeRate, memo, replaces: null, parent: null, amount }, decision, nowMs);
-    return { proposal, decision };
+    const proposal = await recordProposal(tx, actor, vault, { kind: 'payment', outputs, built, feeRate, memo, replaces: null, parent: null, amount, anchor: anchor?.head ?? null }, decision, nowMs);
+    return { proposal, decision, anchor: anchor?.head ?? null };
   });
 }

@@ -7,6 +7,7 @@ import { auditTimeIso, formatHead, parseHead, parseHeadsFile, type AuditHead, ty
 import { txCommitsToHead } from '../../core/audit/anchor.ts';
 import { assertAuditClean, currentAuditHead, verifyAuditAnchor, verifyAuditLog } from '../../app/verify-audit-log.ts';
 import { withGovernance } from '../governance-deps.ts';
+import { assertAnchorsHold, checkAuditAnchors } from '../../app/check-audit-anchors.ts';
 
 /** A raw transaction is at most 4 MB; its hex twice that. */
 const MAX_TX_FILE = 8 * 1024 * 1024 + 64;
@@ -115,6 +116,23 @@ export function register(program: Command): void {
       const after = r.verdict.kept[0]?.after ?? 0;
       ctx.out({ txid: r.txid, vout: r.vout, head: r.head, commits: true, entries: r.verdict.entries, after },
         `transaction ${r.txid} commits to entry ${r.head.seq} of this audit log (hash ${r.head.hash}) in output ${r.vout}, and the log verifies against it: ${entriesAfter(after)} came after it\n${mined(r.txid, r.head.seq)}`);
+    }));
+  audit
+    .command('anchors')
+    .description('list the audit anchors in the vaults\' confirmed spends (run "soberana sync" first) and check each against this log: the entry it names must still have the hash it committed to; exit code 10 (AUDIT_TAMPERED) naming the transaction and entry when not')
+    .addHelpText('after', '\nExamples:\n  $ soberana sync && soberana audit anchors\n  $ soberana audit anchors --json')
+    .action(action(async (ctx) => {
+      const r = await withGovernance(ctx, {}, (deps) => checkAuditAnchors(deps));
+      assertAnchorsHold(r);
+      const wireAnchor = (a: (typeof r.anchors)[number]) => ({ vault: a.vaultId, txid: a.txid, height: a.height, blockTime: a.blockTime, vout: a.vout, seq: a.seq, hash: a.head?.hash ?? null, commitment: a.commitment, ok: a.ok });
+      const lines = r.anchors.map((a) => `block ${a.height}  ${a.txid}:${a.vout}  entry ${a.seq}  ${a.head?.hash ?? ''}  ok`);
+      const latest = r.anchors.reduce<number>((m, a) => (a.seq > m ? a.seq : m), 0);
+      ctx.out(
+        { ok: r.ok, entries: r.verdict.entries, anchors: r.anchors.map(wireAnchor) },
+        r.anchors.length === 0
+          ? `no audit anchors in the vaults' confirmed spends yet (audit log intact: ${entriesAfter(r.verdict.entries)})`
+          : `${lines.join('\n')}\n${r.anchors.length} anchor${r.anchors.length === 1 ? '' : 's'} in Bitcoin, all held by this log, which verifies against them: entries 1 to ${latest} provably existed as they are before the block that anchored them`,
+      );
     }));
   audit
     .command('export')

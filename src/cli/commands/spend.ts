@@ -17,6 +17,8 @@ import { bumpFee } from '../../app/bump-fee.ts';
 import { cpfpFromChange } from '../../app/cpfp-from-change.ts';
 import { cancelByReplacement, cancelProposal } from '../../app/cancel-proposal.ts';
 import { requireActor, requireProposal, spendStatement } from '../../app/governance.ts';
+import { proposalAnchor, type ProposalAnchor } from '../../app/check-audit-anchors.ts';
+import { describeAnchor } from '../../core/audit/anchor.ts';
 import { readMemberKeyFile, signApproval } from '../../adapters/signers/member-key.ts';
 import { AS_HELP, actorOf, collect, parseId, withGovernance } from '../governance-deps.ts';
 import { readPsbtArgument } from './psbt.ts';
@@ -37,7 +39,12 @@ function proposalLine(p: SpendProposal): string {
   return `#${p.id}  ${p.state.padEnd(9)} ${p.vaultId}  ${to}  fee ${p.feeSats} sats${p.replaces !== null ? `  (bumps #${p.replaces})` : ''}`;
 }
 
-function proposalText(p: SpendProposal, approvals: readonly { approverId: string; groups: readonly string[] }[]): string {
+function anchorLine(a: ProposalAnchor | null): string[] {
+  if (a === null) return [];
+  return [`  anchor:    ${describeAnchor(a)} (output ${a.vout}, 0 sats: not a payment)${a.hash === null ? ` — this log no longer holds the entry it committed to (commitment ${a.commitment}): run "soberana audit verify"` : ''}`];
+}
+
+function proposalText(p: SpendProposal, approvals: readonly { approverId: string; groups: readonly string[] }[], anchor: ProposalAnchor | null = null): string {
   const d = p.decision as PolicyDecision;
   const lines = [
     `proposal ${p.id} (${p.kind}) — ${p.state}`,
@@ -45,6 +52,7 @@ function proposalText(p: SpendProposal, approvals: readonly { approverId: string
     `  proposer:  ${p.proposer}${p.memo ? `   memo: ${p.memo}` : ''}`,
     ...p.outputs.map((o) => `  pay:       ${formatBtc(o.sats)} BTC to ${o.address}${o.internal ? ` (internal consolidation into vault ${o.internalVault ?? '?'})` : ''}`),
     ...(p.changeIndex !== null ? [`  change:    ${formatBtc(p.changeSats)} BTC to change index ${p.changeIndex}`] : []),
+    ...anchorLine(anchor),
     `  inputs:    ${p.inputs.map((i) => `${i.txid}:${i.vout}`).join(', ')}`,
     `  fee:       ${p.feeSats} sats at ${formatFeeRate(p.feeRateSatPerKvb)} sat/vB (RBF signalled)`,
     `  policy:    version ${p.policyVersion}, ${d.ruleId === null ? 'no rule' : `rule '${d.ruleId}'`} → ${d.outcome}`,
@@ -74,20 +82,22 @@ export function register(program: Command): void {
     .option('--memo <text>', 'why (kept with the proposal and in the audit log)')
     .option('--utxo <TXID:VOUT>', 'coin control: spend this coin (repeatable)', collect, [])
     .option('--force', 'accept a fee above the cap (1% of the amount or 0.01 BTC, whichever is less)')
+    .option('--no-audit-anchor', 'leave out the zero-value OP_RETURN output that timestamps the audit log\'s head in Bitcoin (see docs/audit-log.md)')
     .addHelpText('after', EX([
       'soberana spend propose --as luis --vault reserve --to bcrt1q…:0.5 --fee-rate 2 --memo "settlement #1"',
       'soberana spend propose --as luis --vault reserve --to bcrt1q…:150000sat,bcrt1q…:0.01 --target-blocks 3',
     ]))
-    .action(action(async (ctx, o: { vault: string; to: string; feeRate?: string; targetBlocks?: string; memo?: string; utxo: string[]; force?: boolean }) => {
+    .action(action(async (ctx, o: { vault: string; to: string; feeRate?: string; targetBlocks?: string; memo?: string; utxo: string[]; force?: boolean; auditAnchor: boolean }) => {
       if (o.feeRate !== undefined && o.targetBlocks !== undefined) throw new DomainError('INVALID_ARGUMENT', 'give either --fee-rate or --target-blocks, not both');
       const payments = parsePaymentList(o.to);
       const feeRate = o.feeRate === undefined ? undefined : parseFeeRate(o.feeRate);
       const targetBlocks = o.targetBlocks === undefined ? undefined : Number(o.targetBlocks);
-      const r = await withGovernance(ctx, { chain: feeRate === undefined }, (deps) =>
-        proposeSpend(deps, { actor: actorOf(ctx), vault: o.vault, payments, feeRateSatPerKvb: feeRate, targetBlocks, memo: o.memo, utxos: o.utxo.map(parseUtxo), force: o.force === true }),
-      );
-      ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision }, () =>
-        [proposalText(r.proposal, []), '', 'policy:', ...r.decision.explanation.map((l) => `  ${l}`),
+      const r = await withGovernance(ctx, { chain: feeRate === undefined }, async (deps) => {
+        const made = await proposeSpend(deps, { actor: actorOf(ctx), vault: o.vault, payments, feeRateSatPerKvb: feeRate, targetBlocks, memo: o.memo, utxos: o.utxo.map(parseUtxo), force: o.force === true, auditAnchor: o.auditAnchor !== false });
+        return { ...made, anchorOut: await proposalAnchor(deps, made.proposal, deps.network) };
+      });
+      ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision, anchor: r.anchorOut }, () =>
+        [proposalText(r.proposal, [], r.anchorOut), '', 'policy:', ...r.decision.explanation.map((l) => `  ${l}`),
           r.proposal.state === 'approved' ? `\nnext: soberana spend export ${r.proposal.id} --out unsigned.psbt` : `\nnext: approvers run "soberana spend approve ${r.proposal.id} --as <approver>"`].join('\n'));
     }));
 
@@ -111,9 +121,9 @@ export function register(program: Command): void {
     .action(action(async (ctx, id: string) => {
       const r = await withGovernance(ctx, {}, async (deps) => {
         const p = await requireProposal(deps.spends, parseId(id)); // reads never write: "soberana sync" follows the chain
-        return { p, approvals: await deps.spends.approvals(p.id), partials: (await deps.spends.partials(p.id)).map(({ psbt: _p, ...x }) => x) };
+        return { p, approvals: await deps.spends.approvals(p.id), partials: (await deps.spends.partials(p.id)).map(({ psbt: _p, ...x }) => x), anchor: await proposalAnchor(deps, p, deps.network) };
       });
-      ctx.out({ proposal: proposalJson(r.p), approvals: r.approvals, partials: r.partials }, () => proposalText(r.p, r.approvals));
+      ctx.out({ proposal: proposalJson(r.p), approvals: r.approvals, partials: r.partials, anchor: r.anchor }, () => proposalText(r.p, r.approvals, r.anchor));
     }));
 
   spend
@@ -207,10 +217,11 @@ export function register(program: Command): void {
     .option('--replace', 'cancel by replacement: a new proposal spending one of its coins back to the vault (needed once the PSBT went out for signing)')
     .option('--fee-rate <sat/vB>', 'with --replace: fee rate of the replacement', '2')
     .option('--force', 'with --replace: accept a fee above the cap')
+    .option('--no-audit-anchor', 'with --replace: leave out the audit anchor output (by default the replacement anchors the audit log\'s head as it is now)')
     .addHelpText('after', EX(['soberana spend cancel 1 --as luis --reason "wrong amount"', 'soberana spend cancel 2 --as luis --replace --fee-rate 5 --reason "signed by mistake"']))
-    .action(action(async (ctx, id: string, o: { reason?: string; replace?: boolean; feeRate: string; force?: boolean }) => {
+    .action(action(async (ctx, id: string, o: { reason?: string; replace?: boolean; feeRate: string; force?: boolean; auditAnchor: boolean }) => {
       if (o.replace) {
-        const r = await withGovernance(ctx, {}, (deps) => cancelByReplacement(deps, { actor: actorOf(ctx), proposalId: parseId(id), feeRateSatPerKvb: parseFeeRate(o.feeRate), reason: o.reason, force: o.force === true }));
+        const r = await withGovernance(ctx, {}, (deps) => cancelByReplacement(deps, { actor: actorOf(ctx), proposalId: parseId(id), feeRateSatPerKvb: parseFeeRate(o.feeRate), reason: o.reason, force: o.force === true, auditAnchor: o.auditAnchor !== false }));
         ctx.out({ proposal: proposalJson(r.proposal), decision: r.decision }, `proposal ${r.proposal.id} cancels proposal ${id} by spending one of its coins back to the vault (fee ${r.proposal.feeSats} sats) — ${r.proposal.state}; it needs approvals and signatures like any spend`);
         return;
       }

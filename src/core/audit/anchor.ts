@@ -23,8 +23,10 @@ const COMMITMENT_DOMAIN = 'soberana-audit-head/v1\n';
 export const ANCHOR_MAGIC = 'SBA1';
 const MAGIC_BYTES = utf8ToBytes(ANCHOR_MAGIC);
 const DATA_LENGTH = 4 + 4 + 32;
+/** Length of the anchor's output script: OP_RETURN, a push opcode, 40 bytes of data. */
+export const ANCHOR_SCRIPT_LENGTH = 2 + DATA_LENGTH;
 /** Bytes of the anchor output in a transaction: value (8), script length (1), script (42). All non-witness, so also its vbytes. */
-export const ANCHOR_OUTPUT_VBYTES = 8 + 1 + 2 + DATA_LENGTH;
+export const ANCHOR_OUTPUT_VBYTES = 8 + 1 + ANCHOR_SCRIPT_LENGTH;
 const MAX_SEQ = 0xffff_ffff;
 
 function assertHead(head: AuditHead): void {
@@ -65,7 +67,7 @@ export interface AuditAnchor {
 
 /** The anchor an output script carries, or null when it is not one. */
 export function readAuditAnchor(script: Uint8Array): { seq: number; commitment: string } | null {
-  if (script.length !== 2 + DATA_LENGTH || script[0] !== 0x6a) return null;
+  if (script.length !== ANCHOR_SCRIPT_LENGTH || script[0] !== 0x6a) return null;
   let data: Uint8Array[] | undefined;
   try {
     data = payments.embed({ output: script }).data;
@@ -120,4 +122,27 @@ export function txCommitsToHead(raw: Uint8Array, head: AuditHead): AnchorCheck {
   const { txid, anchors } = findAuditAnchors(raw);
   const hit = anchors.find((a) => anchorCommitsTo(a, head));
   return { txid, vout: hit ? hit.vout : null, anchors };
+}
+
+/**
+ * The anchor in a list of outputs (an unsigned transaction's, a PSBT's): its output and what it
+ * commits to, or null when none carries one. More than one is a fault of whoever built it.
+ * @example anchorInOutputs(psbt.txOutputs) // { vout: 2, seq: 221, commitment: '…' }
+ */
+export function anchorInOutputs(outs: readonly { script: Uint8Array; value: bigint }[]): AuditAnchor | null {
+  const found: AuditAnchor[] = [];
+  outs.forEach((o, vout) => {
+    const a = readAuditAnchor(o.script);
+    if (a && o.value === 0n) found.push({ vout, ...a });
+  });
+  if (found.length > 1) throw new RangeError(`audit anchor: ${found.length} anchor outputs in one transaction (outputs ${found.map((a) => a.vout).join(', ')})`);
+  return found[0] ?? null;
+}
+
+/**
+ * How people read an anchor output: not a payment, it pays nobody.
+ * @example describeAnchor({ seq: 221, hash: '3fa9…' }) // 'audit anchor seq 221 hash 3fa9…'
+ */
+export function describeAnchor(head: { seq: number; hash: string | null }): string {
+  return `audit anchor seq ${head.seq} hash ${head.hash ?? '(not in this log)'}`;
 }

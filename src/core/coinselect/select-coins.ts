@@ -21,6 +21,8 @@
  * `coinselect-fee-minimizing.test.ts`).
  *
  * Frozen coins are never spent. Coins named in `mustInclude` (coin control) are always spent.
+ * A `data` output (zero-value OP_RETURN, such as the audit log anchor) pays nobody, but its weight
+ * is in every fee, waste and change computed here, so the fee rate reached is the one asked for.
  * Coins whose input costs more than their value at this fee rate are never added by a strategy.
  * Change is never below `minChange` (by default the larger of the dust limit and the cost of
  * spending the change later): a smaller remainder goes to the fee. The fee is computed on the exact
@@ -45,10 +47,24 @@ export interface SelectableUtxo extends Outpoint {
   readonly frozen?: boolean;
 }
 
+/**
+ * What an output is: a `payment` (the default) moves value; a `data` output is a zero-value
+ * OP_RETURN (e.g. the audit log anchor, `ANCHOR_SCRIPT_LENGTH` = 42 bytes) that pays nobody but
+ * still weighs: its bytes count in the fee, the waste and the change like any other output.
+ */
+export const OUTPUT_KINDS = ['payment', 'data'] as const;
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+/** Longest OP_RETURN script relayed by default: OP_RETURN, OP_PUSHDATA1 and 80 bytes of data. */
+export const MAX_DATA_SCRIPT_LENGTH = 83;
+
 export interface PaymentOutput {
+  /** Positive for a payment; exactly 0n for a `data` output. */
   readonly value: bigint;
   /** Length of the output's scriptPubKey in bytes, e.g. `SCRIPT_LENGTH.p2wsh` (34). */
   readonly scriptLength: number;
+  /** Default `payment`. */
+  readonly kind?: OutputKind;
 }
 
 export interface SelectCoinsRequest {
@@ -114,9 +130,17 @@ const key = (o: Outpoint): string => `${o.txid}:${o.vout}`;
 function validate(req: SelectCoinsRequest): void {
   if (req.outputs.length === 0) throw new RangeError('"outputs" expected at least one output');
   for (const o of req.outputs) {
+    const kind = o.kind ?? 'payment';
+    if (kind === 'data') {
+      if (o.value !== 0n) throw new RangeError(`"outputs[].value" of a data output expected 0n, got ${String(o.value)}`);
+      if (!Number.isSafeInteger(o.scriptLength) || o.scriptLength < 1 || o.scriptLength > MAX_DATA_SCRIPT_LENGTH) throw new RangeError(`"outputs[].scriptLength" of a data output expected 1..${MAX_DATA_SCRIPT_LENGTH}, got ${o.scriptLength}`);
+      continue;
+    }
+    if (kind !== 'payment') throw new RangeError(`"outputs[].kind" expected 'payment' or 'data', got ${String(kind)}`);
     if (typeof o.value !== 'bigint' || o.value <= 0n) throw new RangeError(`"outputs[].value" expected a positive bigint, got ${String(o.value)}`);
     if (!Number.isSafeInteger(o.scriptLength) || o.scriptLength <= 0) throw new RangeError(`"outputs[].scriptLength" expected a positive integer, got ${o.scriptLength}`);
   }
+  if (!req.outputs.some((o) => (o.kind ?? 'payment') === 'payment')) throw new RangeError('"outputs" expected at least one payment output');
   const seen = new Set<string>();
   for (const u of req.utxos) {
     if (typeof u.value !== 'bigint' || u.value <= 0n) throw new RangeError(`"utxos[].value" expected a positive bigint, got ${String(u.value)}`);
