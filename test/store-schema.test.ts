@@ -50,6 +50,10 @@ const EXPECTED: Expected = {
     seq: 'integer', actor: 'text', role: 'text', action: 'text', object: 'text', details: 'text', at_ms: 'integer', prev_hash: 'text', hash: 'text',
   },
   api_tokens: { id: 'text', name: 'text', role: 'text', token_hash: 'text', created_at: 'text', revoked_at: 'text null', member_id: 'text null' },
+  token_enrolments: {
+    id: 'text', member_id: 'text', role: 'text', code_hash: 'text', issued_by: 'text', created_at_ms: 'integer', expires_at_ms: 'integer',
+    redeemed_at_ms: 'integer null', token_id: 'text null', revoked_at_ms: 'integer null',
+  },
   proposal_coins: { txid: 'text', vout: 'integer', vault_id: 'text', family_id: 'integer', proposal_id: 'integer' },
 };
 

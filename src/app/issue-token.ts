@@ -1,9 +1,10 @@
 /**
  * Issue and revoke API tokens, in the audit log (issue #19): who issued which token (id, role, name)
- * to which member, and who revoked it. A token issued to a member acts in governance as that member
- * (by id) and must carry a role the member holds; a token issued to no member only reads what its
- * role allows. Approving still needs the member's own signature outside regtest, so a token an
- * administrator issues cannot approve in anyone's name.
+ * and who revoked it. An administrator issues tokens bound to NO member: they read what their role
+ * allows and cannot act in governance. Only the member's own enrolment binds a token to a member
+ * (enrol-member.ts: the admin issues a one-time code, the member redeems it), so no administrator can
+ * make a token that acts as someone else. Approving still needs the member's own signature outside
+ * regtest on top of that.
  *
  * Order of writes (two stores): the issue is audited BEFORE the token exists (a crash between leaves
  * an entry for a token nobody can use), and a revocation takes effect BEFORE it is audited (a crash
@@ -25,22 +26,25 @@ export interface Issuer {
   readonly role: string;
 }
 
+/** Why a token for a member is refused here, and what to do instead. */
+export function enrolmentOnly(memberId: string, role: Role): DomainError {
+  return new DomainError(
+    'FORBIDDEN',
+    `a token acts as member ${memberId} only through their own enrolment: issue an enrolment code ("soberana token enrol-code --member ${memberId} --role ${role}" or POST /api/v1/tokens/enrolments) and give it to them; they redeem it for their token`,
+  );
+}
+
 /**
- * @throws NOT_FOUND (no such member), FORBIDDEN (the member does not hold the role), INVALID_ARGUMENT
- * @example await issueToken(deps, { actor: 'ana', role: 'admin' }, { name: 'maria laptop', role: 'approver', memberId: 'maria' })
+ * Issue a token bound to no member (it reads what its role allows; it cannot act in governance).
+ * @throws FORBIDDEN (a member was named: only the member's enrolment binds a token), INVALID_ARGUMENT
+ * @example await issueToken(deps, { actor: 'rosa', role: 'admin' }, { name: 'IMF mission', role: 'auditor' })
  */
 export async function issueToken(deps: TokenDeps, by: Issuer, input: { name: string; role: Role; memberId?: string | null | undefined }): Promise<CreatedApiToken> {
-  let memberId: string | null = null;
-  if (input.memberId !== undefined && input.memberId !== null && input.memberId.trim() !== '') {
-    const m = await deps.spends.findMember(input.memberId.trim());
-    if (!m) throw new DomainError('NOT_FOUND', `no member "${input.memberId}" (see "soberana member list")`);
-    if (!m.roles.includes(input.role)) throw new DomainError('FORBIDDEN', `member ${m.id} does not hold the role ${input.role} (roles: ${m.roles.join(', ')}): a token carries a role its member holds`);
-    memberId = m.id;
-  }
+  if (input.memberId !== undefined && input.memberId !== null && input.memberId.trim() !== '') throw enrolmentOnly(input.memberId.trim(), input.role);
   const atMs = deps.now();
-  await deps.spends.appendAudit({ actor: by.actor, role: by.role, action: 'token.issue', object: memberId === null ? 'token:unbound' : `member:${memberId}`, details: { name: input.name.trim(), role: input.role, member: memberId }, atMs });
-  const t = await deps.tokens.create({ name: input.name, role: input.role, memberId });
-  await deps.spends.appendAudit({ actor: by.actor, role: by.role, action: 'token.issued', object: `token:${t.id}`, details: { token: t.id, name: t.name, role: t.role, member: memberId }, atMs });
+  await deps.spends.appendAudit({ actor: by.actor, role: by.role, action: 'token.issue', object: 'token:unbound', details: { name: input.name.trim(), role: input.role, member: null }, atMs });
+  const t = await deps.tokens.create({ name: input.name, role: input.role, memberId: null });
+  await deps.spends.appendAudit({ actor: by.actor, role: by.role, action: 'token.issued', object: `token:${t.id}`, details: { token: t.id, name: t.name, role: t.role, member: null }, atMs });
   return t;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The database schema as Kysely types: one interface per table, with the columns exactly as the
- * migrations (0001…0007, plus the migrator's own `schema_migrations`) leave them. `Database.db`
+ * migrations (0001…0008, plus the migrator's own `schema_migrations`) leave them. `Database.db`
  * is a `Kysely<Tables>`, so every repository query is checked against these names.
  *
  * Column types are what the drivers hand back on BOTH engines (docs/adr/0002):
@@ -236,6 +236,22 @@ export interface ApiTokensTable {
   member_id: string | null; // 0007: the member the token is issued to
 }
 
+// ---- 0008 token enrolments ----
+
+/** One-time enrolment codes (token-store.ts): only the hash of a code is kept. */
+export interface TokenEnrolmentsTable {
+  id: string; // primary key, enr_ + 12 hex
+  member_id: string;
+  role: string;
+  code_hash: string; // unique; SHA-256 hex of the code
+  issued_by: string;
+  created_at_ms: Int8;
+  expires_at_ms: Int8;
+  redeemed_at_ms: IntOrNull;
+  token_id: string | null; // the token the redemption made
+  revoked_at_ms: IntOrNull;
+}
+
 // ---- 0005 governance integrity ----
 
 export interface ProposalCoinsTable {
@@ -268,5 +284,6 @@ export interface Tables {
   spend_partials: SpendPartialsTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
+  token_enrolments: TokenEnrolmentsTable;
   proposal_coins: ProposalCoinsTable;
 }
