@@ -7,6 +7,7 @@ import { hex } from '@scure/base';
 import { vaultIdFromName, type Vault, type VaultAddress, type VaultKey } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
 import { WatchState } from '../core/vault/watch-state.ts';
+import { BIRTHDAY_MARGIN_SECONDS } from '../core/vault/birthday.ts';
 import { deriverFor } from './vault-deriver.ts';
 
 export interface AddVaultInput {
@@ -16,7 +17,10 @@ export interface AddVaultInput {
   readonly descriptor?: string | undefined;
   /** Published addresses, for a watch-only list vault. */
   readonly addresses?: readonly string[] | undefined;
-  /** Block height, or a Unix time (seconds) resolved to a height at the first sync. */
+  /**
+   * Block height, or a Unix time (seconds): at the first sync, the first block whose
+   * median-time-past is at least a day before it (core/vault/birthday.ts).
+   */
   readonly birthday?: { height: number } | { time: number } | undefined;
   readonly gapLimit?: number | undefined;
   /** Holder names by key fingerprint (lower-case hex), e.g. { "f57ec65d": "Ministry of Finance" }. */
@@ -44,6 +48,11 @@ export async function addVault(deps: AddVaultDeps, input: AddVaultInput): Promis
   const birthdayHeight = input.birthday && 'height' in input.birthday ? input.birthday.height : 0;
   const birthdayTime = input.birthday && 'time' in input.birthday ? input.birthday.time : null;
   if (!Number.isInteger(birthdayHeight) || birthdayHeight < 0) throw new DomainError('INVALID_ARGUMENT', `birthday height must be a whole number ≥ 0`);
+  if (birthdayTime !== null) {
+    if (!Number.isSafeInteger(birthdayTime) || birthdayTime < 0) throw new DomainError('INVALID_ARGUMENT', 'birthday time must be a Unix time in seconds');
+    // A birthday after today would skip the blocks that are about to hold the vault's first coins.
+    if (birthdayTime > Date.parse(input.now) / 1000 + BIRTHDAY_MARGIN_SECONDS) throw new DomainError('INVALID_ARGUMENT', `birthday ${new Date(birthdayTime * 1000).toISOString().slice(0, 10)} is in the future`);
+  }
   if ((input.descriptor === undefined) === (input.addresses === undefined)) {
     throw new DomainError('INVALID_ARGUMENT', 'give either a descriptor or a list of addresses');
   }

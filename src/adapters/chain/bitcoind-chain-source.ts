@@ -27,6 +27,8 @@ export interface BitcoindChainSourceOptions extends RpcClientOptions {
 
 /** How many `getrawtransaction` calls go in one batch when reading the mempool. */
 const MEMPOOL_BATCH = 500;
+/** Most calls in one batched HTTP request for hashes, headers and filters. */
+const BATCH_MAX = 1000;
 
 export class BitcoindChainSource implements ChainSource {
   /** The node's URL without credentials. */
@@ -81,7 +83,48 @@ export class BitcoindChainSource implements ChainSource {
 
   async header(hash: string): Promise<BlockHeader> {
     assertHash('header', hash);
-    const h = await this.#lookup('getblockheader', [hash, true], `block ${hash}`);
+    return this.#parseHeader(await this.#lookup('getblockheader', [hash, true], `block ${hash}`), hash);
+  }
+
+  /** One JSON-RPC batch of `getblockhash` (BATCH_MAX calls per HTTP request). */
+  async blockHashes(fromHeight: number, count: number): Promise<string[]> {
+    assertHeight('blockHashes', fromHeight);
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`blockHashes: count must be a non-negative integer, got ${String(count)}`);
+    const heights = Array.from({ length: count }, (_, i) => fromHeight + i);
+    const outcomes = await this.#batchChunks(heights.map((h) => ({ method: 'getblockhash', params: [h] })));
+    return outcomes.map((o, i) => {
+      if (o.ok) return this.#hash(o.result, 'getblockhash');
+      if (o.error.code === RPC_CODE.INVALID_PARAMETER) throw new DomainError('NOT_FOUND', `no block at height ${heights[i] ?? '?'} on the node at ${this.endpoint} (above the tip)`);
+      throw this.#map(o.error);
+    });
+  }
+
+  /** One JSON-RPC batch of `getblockheader` (BATCH_MAX calls per HTTP request). */
+  async headers(hashes: readonly string[]): Promise<BlockHeader[]> {
+    for (const h of hashes) assertHash('headers', h);
+    const outcomes = await this.#batchChunks(hashes.map((h) => ({ method: 'getblockheader', params: [h, true] })));
+    return outcomes.map((o, i) => {
+      const hash = hashes[i] as string;
+      if (o.ok) return this.#parseHeader(o.result, hash);
+      throw this.#lookupError(o.error, `block ${hash}`);
+    });
+  }
+
+  /** One JSON-RPC batch of `getblockfilter`; every entry null when the node serves no filters. */
+  async blockFilters(hashes: readonly string[]): Promise<Array<Uint8Array | null>> {
+    for (const h of hashes) assertHash('blockFilters', h);
+    if (this.#filters === false || hashes.length === 0) return hashes.map(() => null);
+    const outcomes = await this.#batchChunks(hashes.map((h) => ({ method: 'getblockfilter', params: [h, 'basic'] })));
+    return outcomes.map((o, i) => {
+      if (o.ok) {
+        this.#filters = true;
+        return this.#bytes((o.result as { filter?: unknown } | null)?.filter, 'getblockfilter');
+      }
+      return this.#filterError(o.error, hashes[i] as string);
+    });
+  }
+
+  #parseHeader(h: unknown, hash: string): BlockHeader {
     if (typeof h !== 'object' || h === null) throw badResponse(this.endpoint, 'getblockheader is not an object');
     const o = h as { hash?: unknown; height?: unknown; previousblockhash?: unknown; time?: unknown; merkleroot?: unknown };
     if (o.hash !== hash) throw badResponse(this.endpoint, `getblockheader answered for ${String(o.hash)} instead of ${hash}`);
@@ -189,20 +232,24 @@ export class BitcoindChainSource implements ChainSource {
     try {
       r = await this.#rpc.call('getblockfilter', [hash, 'basic']);
     } catch (e) {
-      if (e instanceof RpcError) {
-        if (e.code === RPC_CODE.METHOD_NOT_FOUND) {
-          this.#filters = false;
-          return null;
-        }
-        // Core without -blockfilterindex (or while the index builds) answers -1.
-        if (e.code === RPC_CODE.MISC_ERROR) return null;
-        if (e.code === RPC_CODE.INVALID_ADDRESS_OR_KEY) throw new DomainError('NOT_FOUND', `block ${hash} not found on the node at ${this.endpoint}`);
-      }
+      if (e instanceof RpcError) return this.#filterError(e, hash);
       throw this.#map(e);
     }
     const filter = (r as { filter?: unknown } | null)?.filter;
     this.#filters = true;
     return this.#bytes(filter, 'getblockfilter');
+  }
+
+  /** A `getblockfilter` refusal: no filters here (null), an unknown block, or a fault. */
+  #filterError(e: RpcError, hash: string): null {
+    if (e.code === RPC_CODE.METHOD_NOT_FOUND) {
+      this.#filters = false;
+      return null;
+    }
+    // Core without -blockfilterindex (or while the index builds) answers -1.
+    if (e.code === RPC_CODE.MISC_ERROR) return null;
+    if (e.code === RPC_CODE.INVALID_ADDRESS_OR_KEY) throw new DomainError('NOT_FOUND', `block ${hash} not found on the node at ${this.endpoint}`);
+    throw this.#map(e);
   }
 
   async close(): Promise<void> {
@@ -231,11 +278,14 @@ export class BitcoindChainSource implements ChainSource {
     try {
       return await this.#rpc.call(method, params);
     } catch (e) {
-      if (e instanceof RpcError && (e.code === RPC_CODE.INVALID_ADDRESS_OR_KEY || e.code === RPC_CODE.MISC_ERROR)) {
-        throw new DomainError('NOT_FOUND', `${what} not found on the node at ${this.endpoint}`);
-      }
+      if (e instanceof RpcError) throw this.#lookupError(e, what);
       throw this.#map(e);
     }
+  }
+
+  #lookupError(e: RpcError, what: string): unknown {
+    if (e.code === RPC_CODE.INVALID_ADDRESS_OR_KEY || e.code === RPC_CODE.MISC_ERROR) return new DomainError('NOT_FOUND', `${what} not found on the node at ${this.endpoint}`);
+    return this.#map(e);
   }
 
   async #call(method: string, params: unknown[]): Promise<unknown> {
@@ -252,6 +302,13 @@ export class BitcoindChainSource implements ChainSource {
     } catch (e) {
       throw this.#map(e);
     }
+  }
+
+  /** `#batch` in HTTP requests of at most BATCH_MAX calls, sent one after another. */
+  async #batchChunks(calls: { method: string; params: unknown[] }[]): ReturnType<JsonRpcClient['batch']> {
+    const out: Awaited<ReturnType<JsonRpcClient['batch']>> = [];
+    for (let i = 0; i < calls.length; i += BATCH_MAX) out.push(...(await this.#batch(calls.slice(i, i + BATCH_MAX))));
+    return out;
   }
 
   /** Node-side errors that are not an expected answer of the method. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { action, type CliContext } from '../context.ts';
-import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
+import { syncVaults, type SyncJobSummary, type SyncSummary } from '../../app/sync-vaults.ts';
 import { openChainSource } from '../../adapters/chain/open-chain-source.ts';
 import { assertChainNetwork } from '../../adapters/chain/open-chain-source.ts';
 import { DomainError } from '../../core/errors.ts';
@@ -19,26 +19,25 @@ export async function openChain(ctx: CliContext): Promise<ChainSource> {
   return openChainSource(cfg.chain);
 }
 
-async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<{ summaries: SyncSummary[]; proposals: TrackedChange[] }> {
+async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<{ job: SyncJobSummary; proposals: TrackedChange[] }> {
   const store = await vaultStore(ctx);
   const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
   if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
   const chain = await openChain(ctx);
   try {
-    const summaries: SyncSummary[] = [];
-    for (const v of vaults) {
-      await assertChainNetwork(chain, v.network);
-      const bar = new ProgressBar(`sync ${v.name}`, { enabled: !ctx.json });
-      try {
-        summaries.push(await syncVault({ chain, store, onProgress: (p) => bar.update(p.blocksDone, p.blocksTotal, { bytes: p.bytes, unit: 'blocks' }) }, v));
-      } finally {
-        bar.done();
-      }
+    for (const n of new Set(vaults.map((v) => v.network))) await assertChainNetwork(chain, n, vaults.length === 1 ? 'the vault' : `vault "${vaults.find((v) => v.network === n)?.name ?? ''}"`);
+    // One walk over the chain for every vault, with one progress bar for the whole job.
+    const bar = new ProgressBar(vaults.length === 1 ? `sync ${vaults[0]?.name ?? ''}` : `sync ${vaults.length} vaults`, { enabled: !ctx.json });
+    let job: SyncJobSummary;
+    try {
+      job = await syncVaults({ chain, store, onProgress: (p) => bar.update(p.blocksDone, p.blocksTotal, { bytes: p.bytes, unit: 'blocks' }) }, vaults);
+    } finally {
+      bar.done();
     }
     // Follow spend proposals on the chain (confirmed, reorged out, replaced, conflicted, a
     // broadcast that a crash left unrecorded): the only place their chain state is written.
     const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined, network: ctx.config().network }, vaultArg ? { vaultId: vaults[0]?.id } : {});
-    return { summaries, proposals };
+    return { job, proposals };
   } finally {
     await chain.close();
   }
@@ -53,7 +52,7 @@ function summaryText(s: SyncSummary): string {
 export function register(program: Command): void {
   program
     .command('sync')
-    .description('bring vaults up to the chain tip (reorg-safe; safe to interrupt)')
+    .description('bring vaults up to the chain tip in one walk over the chain (reorg-safe; safe to interrupt)')
     .option('--vault <vault>', 'only this vault')
     .option('--watch', 'keep following the tip')
     .option('--interval <seconds>', 'with --watch: seconds between polls', '10')
@@ -62,14 +61,19 @@ export function register(program: Command): void {
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
       for (;;) {
-        const { summaries, proposals } = await syncAll(ctx, o.vault);
-        const total = summaries.reduce((n, s) => n + s.blocksProcessed, 0);
+        const { job, proposals } = await syncAll(ctx, o.vault);
+        const summaries = job.vaults;
         const alerts = proposals.flatMap((c) => (c.alert === null ? [] : [c.alert]));
         // Alerts also go to stderr, so a cron job's mail or a log watcher sees them with --json too.
         for (const a of alerts) process.stderr.write(`ALERT: ${a}\n`);
+        const walk = { fromHeight: job.fromHeight, tipHeight: job.tipHeight, blocksWalked: job.blocksWalked, blocksDownloaded: job.blocksDownloaded, bytesDownloaded: job.bytesDownloaded };
         ctx.out(
-          { vaults: summaries, blocksProcessed: total, proposals, alerts },
-          () => [...summaries.map(summaryText), ...proposals.filter((c) => c.alert === null).map((c) => `proposal ${c.proposalId}: ${c.from} → ${c.to} (${c.txid})`)].join('\n'),
+          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts },
+          () => [
+            ...summaries.map(summaryText),
+            ...(summaries.length > 1 ? [`one walk for ${summaries.length} vaults: ${job.blocksWalked} blocks read once (${job.blocksDownloaded} downloaded, ${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
+            ...proposals.filter((c) => c.alert === null).map((c) => `proposal ${c.proposalId}: ${c.from} → ${c.to} (${c.txid})`),
+          ].join('\n'),
         );
         if (!o.watch) return;
         await sleep(interval * 1000);

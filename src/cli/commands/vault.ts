@@ -22,13 +22,21 @@ export async function requireVault(ctx: CliContext, idOrName: string): Promise<V
   return v;
 }
 
+/**
+ * `--birthday`: a block height, or a date YYYY-MM-DD (UTC midnight, kept as a time and resolved at
+ * the first sync to the first block whose median-time-past is at least a day before it).
+ */
 export function parseBirthday(text: string | undefined): { height: number } | { time: number } | undefined {
   if (text === undefined) return undefined;
   if (/^\d+$/.test(text)) return { height: Number(text) };
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (m) {
-    const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 1000;
-    if (!Number.isNaN(t)) return { time: t };
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const t = Date.UTC(y, mo - 1, d);
+    const back = new Date(t);
+    // Date.UTC rolls 2021-02-30 over into March: such a date does not exist.
+    if (back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && y >= 2009) return { time: t / 1000 };
+    throw new DomainError('INVALID_ARGUMENT', `birthday "${text}" is not a calendar date from 2009 on (YYYY-MM-DD)`);
   }
   throw new DomainError('INVALID_ARGUMENT', `birthday "${text}" is neither a block height nor a date YYYY-MM-DD`);
 }
@@ -71,7 +79,7 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'vault name, e.g. "El Salvador reserve"')
     .option('--descriptor <descriptor>', 'multipath descriptor with #checksum, or addr(…)')
     .option('--addresses <file>', 'file of addresses (one per line, or CSV with an "address" column)')
-    .option('--birthday <height|YYYY-MM-DD>', 'first block that can hold the vault\'s coins (default 0)')
+    .option('--birthday <height|YYYY-MM-DD>', 'first block that can hold the vault\'s coins (default 0), or the date (UTC) it was created: the first sync starts at the first block whose median-time-past is at least one day before that date')
     .option('--gap <n>', 'gap limit for address discovery', '20')
     .option('--holder <fp=name...>', 'name the institution holding the key with this fingerprint (repeatable)')
     .addHelpText('after', [

@@ -52,6 +52,16 @@ export interface ChainSource {
   mempool(): Promise<MempoolTx[]>;
   /** The BIP-158 basic filter of a block, or null when the backend does not serve filters. */
   blockFilter(hash: string): Promise<Uint8Array | null>;
+  /**
+   * Optional batched reads, for a backend that can answer many in one round trip (Bitcoin Core's
+   * JSON-RPC batches). Same answers and errors as the single calls, in the order asked; a caller
+   * falls back to the single calls when a source has none (see `app/block-feed.ts`).
+   */
+  /** Hashes of the best-chain blocks at `fromHeight` … `fromHeight + count - 1`; NOT_FOUND past the tip. */
+  blockHashes?(fromHeight: number, count: number): Promise<string[]>;
+  headers?(hashes: readonly string[]): Promise<BlockHeader[]>;
+  /** Filters of the blocks; each null when the backend does not serve filters. */
+  blockFilters?(hashes: readonly string[]): Promise<Array<Uint8Array | null>>;
   /** Release sockets/timers. */
   close(): Promise<void>;
 }

@@ -1,0 +1,54 @@
+/**
+ * A vault's birthday given as a date, resolved to the height where its scan starts.
+ *
+ * Block timestamps are not monotonic: a miner may stamp a block up to two hours ahead, and the
+ * next block may carry an earlier time, as long as it is later than the median of the 11 blocks
+ * before it. That median (the median-time-past, BIP113) never decreases along the chain, so the
+ * first block whose median-time-past reaches a time can be found by binary search. The scan starts
+ * at the first block whose median-time-past is at least one day before the birthday. A block mined
+ * on or after the birthday has a median-time-past about an hour behind the clock (the median of the
+ * last 11 blocks); the day of margin covers that lag and miners' clocks running slow, so no block
+ * that can hold the vault's coins lies before the start.
+ */
+
+/** The safety margin before a birthday date: one day. */
+export const BIRTHDAY_MARGIN_SECONDS = 86_400;
+
+/** Blocks in the median-time-past window (the block and the 10 before it). */
+export const MEDIAN_TIME_SPAN = 11;
+
+/**
+ * Median of the timestamps of a block and the (up to) 10 blocks before it, as Bitcoin Core's
+ * `GetMedianTimePast` computes it: sort, take the element at index ⌊n/2⌋.
+ * @example medianTimePast([5, 1, 4, 2, 3]) // 3
+ */
+export function medianTimePast(times: readonly number[]): number {
+  if (times.length === 0 || times.length > MEDIAN_TIME_SPAN) throw new RangeError(`medianTimePast: expected 1..${MEDIAN_TIME_SPAN} times, got ${times.length}`);
+  for (const t of times) if (!Number.isSafeInteger(t)) throw new TypeError(`medianTimePast: "times" expected integers, got ${String(t)}`);
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** The median-time-past the scan must reach: the birthday minus the margin. */
+export function birthdayScanTime(birthdayTime: number): number {
+  if (!Number.isSafeInteger(birthdayTime) || birthdayTime < 0) throw new RangeError(`birthdayScanTime: expected a Unix time in seconds, got ${String(birthdayTime)}`);
+  return Math.max(0, birthdayTime - BIRTHDAY_MARGIN_SECONDS);
+}
+
+/**
+ * First height in 0…tipHeight whose median-time-past is ≥ `time`, or tipHeight + 1 when none is
+ * yet. Binary search: about log2(tip) lookups of `medianTimeAt` (the caller reads headers).
+ * @example
+ *   await firstHeightWithMedianTime(birthdayScanTime(t), tip.height, (h) => mtpFromHeaders(h))
+ */
+export async function firstHeightWithMedianTime(time: number, tipHeight: number, medianTimeAt: (height: number) => Promise<number>): Promise<number> {
+  if (!Number.isSafeInteger(tipHeight) || tipHeight < 0) throw new RangeError(`firstHeightWithMedianTime: tipHeight ${String(tipHeight)}`);
+  let lo = 0;
+  let hi = tipHeight + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((await medianTimeAt(mid)) < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
