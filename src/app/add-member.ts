@@ -24,7 +24,7 @@ export interface AddMemberInput {
   readonly id?: string | undefined;
   readonly roles: readonly string[];
   readonly groups: readonly string[];
-  /** The member's BIP340 approval public key (hex), made on their own machine (`soberana member key new`). */
+  /** The member's approval key: BIP340 (hex, `soberana member key new` on their own machine) or a passkey credential (`webauthn:v1:{…}`). */
   readonly publicKey?: string | undefined;
 }
 
@@ -96,6 +96,33 @@ export async function changeMember(deps: GovernanceDeps, input: { actor: string 
     }, current.createdAtMs);
     const details = { id: next.id, from: { roles: current.roles, groups: current.groups, publicKey: current.publicKey ?? null }, roles: next.roles, groups: next.groups, publicKey: next.publicKey };
     return proposeOrApply(tx, admin, next, details, nowMs, 'member.change', current);
+  });
+}
+
+/**
+ * A member proposes a new approval key for THEMSELVES — e.g. a passkey made in the dashboard
+ * (`webauthn:v1:{…}`). Never immediate: the key is bound only when the quorum the policy names for
+ * policy changes approves the change (the member's own approval never counts), so whoever holds the
+ * member's token alone cannot replace their key. Before the first policy there is no quorum to ask:
+ * the admin sets keys then (`member change --public-key`).
+ * @throws FORBIDDEN (not an approver), INVALID_STATE (no policy yet), INVALID_ARGUMENT (not a key; the same key)
+ * @example await proposeOwnApprovalKey(deps, { actor: 'maria', publicKey: 'webauthn:v1:{…}' })
+ */
+export async function proposeOwnApprovalKey(deps: GovernanceDeps, input: { actor: string | undefined; publicKey: string }): Promise<AddMemberResult & { pending: NonNullable<AddMemberResult['pending']> }> {
+  return atomically(deps, async (tx) => {
+    const me = await requireActor(tx.spends, input.actor, 'approver');
+    const active = await tx.spends.activePolicy();
+    if (active === null) throw new DomainError('INVALID_STATE', 'there is no spending policy yet, so no quorum to approve a new key: the admin sets approval keys during setup ("soberana member change <id> --public-key …")');
+    const nowMs = tx.now();
+    const next = validated({ actor: me.id, name: me.name, id: me.id, roles: me.roles, groups: me.groups, publicKey: input.publicKey }, me.createdAtMs);
+    if (next.publicKey === (me.publicKey ?? null)) throw new DomainError('INVALID_ARGUMENT', `that key is already ${me.id}'s approval key`);
+    const requirement = `policyChange of version ${active.version}: ${describeRequirement(active.policy.policyChange)}`;
+    const details = { id: me.id, from: { roles: me.roles, groups: me.groups, publicKey: me.publicKey ?? null }, roles: next.roles, groups: next.groups, publicKey: next.publicKey, selfService: true, requirement };
+    const changeId = await tx.spends.proposePolicyChange(
+      { version: active.version, document: toJson(next), proposer: me.id, createdAtMs: nowMs, kind: 'member' },
+      auditOf(me, 'approver', 'member.change.propose', `member:${me.id}`, details, nowMs),
+    );
+    return { member: next, pending: { changeId, requirement } };
   });
 }
 

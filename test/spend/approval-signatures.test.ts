@@ -9,6 +9,9 @@
 // - with valid signatures from both institutions the PSBT goes out.
 // On regtest, a member without a key may still approve unsigned (the demo and tests), but a member
 // with a key must sign.
+// A passkey (the dashboard's kind of member key) is bound only by the quorum, never by the member's
+// token alone; a valid assertion over the approval digest counts, one from another origin or with a
+// byte changed does not, and the checks before export and audit verify check it again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +29,13 @@ import { spendStatement, type GovernanceDeps } from '../../src/app/governance.ts
 import { approvalStatement } from '../../src/core/auth/approval-signature.ts';
 import { proposalId, txid } from '../../src/core/ids.ts';
 import { createMemberKeyFile, readMemberKeyFile, signApproval, type MemberKey } from '../../src/adapters/signers/member-key.ts';
-import { FOREIGN, setupGovernance } from './fixtures.ts';
+import { FOREIGN, policyDoc, setupGovernance } from './fixtures.ts';
+import { proposeOwnApprovalKey } from '../../src/app/add-member.ts';
+import { testPolicy } from '../../src/app/test-policy.ts';
+import { approvalDigest } from '../../src/core/auth/approval-signature.ts';
+import { encodePasskeyAssertion } from '../../src/core/auth/webauthn.ts';
+import { assertWithSoftwarePasskey, makeSoftwarePasskey, softwarePasskeySignature } from '../helpers/software-passkey.ts';
+import { base64urlnopad } from '@scure/base';
 import { verifyAuditLog } from '../../src/app/verify-audit-log.ts';
 import { checkApprovalSignatures } from '../../src/core/auth/approval-audit.ts';
 
@@ -114,5 +123,62 @@ forEachEngine('approvals are signatures', (t) => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a passkey approval counts once the quorum bound the passkey; forged, replayed or other-origin assertions do not; export and audit verify check it again', async () => {
+    const db = await t.open();
+    // policy changes need 1 of finance AND 1 of central-bank (so that maria's own change, which
+    // she cannot approve herself, can still reach the quorum)
+    const g = await setupGovernance(regtest.node(), db, { fund: [100_000_000n], policy: policyDoc({ policyChange: { all: [{ group: 'finance', count: 1 }, { group: 'central-bank', count: 1 }] } }) });
+    const deps: GovernanceDeps = { ...g.deps, webauthn: { rpId: 'localhost', origins: ['http://localhost:8080'] } };
+    const passkey = makeSoftwarePasskey('localhost');
+
+    await assert.rejects(proposeOwnApprovalKey(deps, { actor: 'luis', publicKey: passkey.memberKey }), { code: 'FORBIDDEN' }, 'an operator has no approval key to set');
+    const r = await proposeOwnApprovalKey(deps, { actor: 'maria', publicKey: passkey.memberKey });
+    assert.equal((await g.spends.findMember('maria'))?.publicKey ?? null, null, 'not bound by maria\'s token alone');
+    const own = await approvePolicy(deps, { actor: 'maria', changeId: r.pending.changeId });
+    assert.equal(own.active, false, 'her own approval does not count');
+    assert.equal((await approvePolicy(deps, { actor: 'marta', changeId: r.pending.changeId })).active, false);
+    assert.equal((await approvePolicy(deps, { actor: 'pedro', changeId: r.pending.changeId })).active, true);
+    assert.equal((await g.spends.findMember('maria'))?.publicKey, passkey.memberKey);
+
+    const { proposal } = await proposeSpend(deps, { actor: 'luis', vault: g.vault.name, payments: [{ address: FOREIGN, sats: 30_000_000n }], feeRateSatPerKvb: 2_000n });
+    const digest = approvalDigest(spendStatement(deps, 'maria', proposal));
+    const good = assertWithSoftwarePasskey(passkey, digest, { origin: 'http://localhost:8080' });
+    await assert.rejects(approveProposal(deps, { actor: 'maria', proposalId: proposal.id }), { code: 'FORBIDDEN', message: /must be signed/ });
+    await assert.rejects(approveProposal(deps, { actor: 'maria', proposalId: proposal.id, signature: softwarePasskeySignature(passkey, digest, { origin: 'http://localhost:9999' }) }), { code: 'INVALID_SIGNATURE', message: /origin/ });
+    await assert.rejects(approveProposal(deps, { actor: 'maria', proposalId: proposal.id, signature: softwarePasskeySignature(passkey, approvalDigest(spendStatement(deps, 'maria', { ...proposal, id: proposalId(proposal.id + 1) })), { origin: 'http://localhost:8080' }) }), { code: 'INVALID_SIGNATURE', message: /challenge/ }, 'an assertion for another proposal');
+    const flipped = base64urlnopad.decode(good.signature);
+    flipped[10] = (flipped[10] ?? 0) ^ 1;
+    await assert.rejects(approveProposal(deps, { actor: 'maria', proposalId: proposal.id, signature: encodePasskeyAssertion({ ...good, signature: base64urlnopad.encode(flipped) }) }), { code: 'INVALID_SIGNATURE' });
+    const stranger = makeSoftwarePasskey('localhost');
+    await assert.rejects(approveProposal(deps, { actor: 'maria', proposalId: proposal.id, signature: encodePasskeyAssertion({ ...assertWithSoftwarePasskey(stranger, digest, { origin: 'http://localhost:8080' }), credentialId: passkey.credential.credentialId }) }), { code: 'INVALID_SIGNATURE' }, 'another passkey claiming her credential id');
+
+    const first = await approveProposal(deps, { actor: 'maria', proposalId: proposal.id, signature: encodePasskeyAssertion(good) });
+    assert.equal(first.state, 'proposed', 'one institution of two');
+    assert.equal((await approveProposal(deps, { actor: 'pedro', proposalId: proposal.id })).state, 'approved');
+    assert.equal((await testPolicy(deps, { proposalId: proposal.id })).readiness.ready, true);
+    await exportProposal({ ...g.deps }, { actor: 'luis', proposalId: proposal.id, destination: 'usb' }); // without the server's passkey settings: counted all the same
+
+    const verdict = await verifyAuditLog({ spends: g.spends });
+    assert.equal(verdict.ok, true, verdict.problems.map((p) => p.message).join('; '));
+    const log = await g.spends.auditLog();
+    assert.equal(checkApprovalSignatures(log).passkeys, 1, 'maria\'s passkey approval verified by audit verify');
+    const entry = log.find((e) => e.action === 'spend.approve' && e.actor === 'maria');
+    assert.ok(entry);
+    const stored = (entry.details as { signature: string }).signature;
+    assert.equal(stored, encodePasskeyAssertion(good));
+    // one byte of the assertion changed in the audit entry: named by audit verify
+    const d = JSON.parse(stored.slice('webauthn:v1:'.length)) as Record<string, string>;
+    const ad = base64urlnopad.decode(d.authenticatorData ?? '');
+    ad[33] = (ad[33] ?? 0) ^ 1;
+    const tampered = `webauthn:v1:${JSON.stringify({ ...d, authenticatorData: base64urlnopad.encode(ad) })}`;
+    const problems = checkApprovalSignatures(log.map((e) => (e.seq === entry.seq ? { ...e, details: { ...(e.details as object), signature: tampered } } : e))).problems;
+    assert.match(problems[0]?.message ?? '', /passkey signature of maria's approval does not verify/);
+    // the same change in the approval row: it no longer counts before signing or broadcast
+    await sql`update spend_approvals set signature = ${tampered} where proposal_id = ${proposal.id} and approver = 'maria'`.execute(db.db);
+    const after = await testPolicy(deps, { proposalId: proposal.id });
+    assert.equal(after.readiness.ready, false, after.readiness.reason);
+    assert.match(after.readiness.reason, /finance/);
   });
 });

@@ -12,16 +12,18 @@
  * Broadcast exists only when the server has a chain source; without one the route is left out.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { base64, hex } from '@scure/base';
+import { base64, base64urlnopad, hex } from '@scure/base';
 import { DomainError } from '../../core/errors.ts';
 import { formatBtc } from '../../core/money.ts';
 import { approvalStatus, describeRequirement } from '../../core/policy/approvals.ts';
 import type { Approval, PolicyDecision, RuleOutcome } from '../../core/policy/types.ts';
 import { parseFeeRate, formatFeeRate } from '../../core/spend/safety-nets.ts';
 import type { Member, SpendProposal } from '../../core/spend/types.ts';
-import type { GovernanceDeps } from '../../app/governance.ts';
+import type { GovernanceDeps, WebAuthnSettings } from '../../app/governance.ts';
 import { requireActor, requireProposal, spendStatement } from '../../app/governance.ts';
-import { approvalDigest } from '../../core/auth/approval-signature.ts';
+import { approvalDigest, approvalStatement, memberKeyKind } from '../../core/auth/approval-signature.ts';
+import { encodePasskeyAssertion, encodePasskeyCredential, isWebAuthnText, parsePasskeyCredential, passkeyFromSpki, type PasskeyAssertion } from '../../core/auth/webauthn.ts';
+import { proposeOwnApprovalKey } from '../../app/add-member.ts';
 import { proposeSpend } from '../../app/propose-spend.ts';
 import { approveProposal } from '../../app/approve-proposal.ts';
 import { exportProposal } from '../../app/export-proposal.ts';
@@ -30,7 +32,7 @@ import { finalizeProposal } from '../../app/finalize-proposal.ts';
 import { broadcastProposal } from '../../app/broadcast-proposal.ts';
 import { cancelByReplacement, cancelProposal } from '../../app/cancel-proposal.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
-import { approvePolicy } from '../../app/approve-policy.ts';
+import { approvePolicy, policyChangeSubject } from '../../app/approve-policy.ts';
 import { testPolicy } from '../../app/test-policy.ts';
 import { verifyAuditLog } from '../../app/verify-audit-log.ts';
 import { parseHead } from '../../core/audit/kept-heads.ts';
@@ -98,7 +100,57 @@ const proposalSchema = {
 const memberSchema = {
   type: 'object',
   required: ['id', 'name', 'roles', 'groups', 'createdAt'],
-  properties: { id: { type: 'string' }, name: { type: 'string' }, roles: strArray, groups: strArray, createdAt: iso },
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, roles: strArray, groups: strArray, createdAt: iso,
+    approvalKey: { type: ['string', 'null'], enum: ['bip340', 'passkey', null], description: 'the kind of approval key registered: a BIP340 key (CLI), a passkey (dashboard), or none' },
+  },
+} as const;
+
+const b64url = (description: string, maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$', description: `${description} (base64url, no padding)` }) as const;
+
+/** An approval's signature in a request body: a BIP340 signature (CLI keys) or a passkey's WebAuthn assertion (the dashboard). */
+const approvalBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement\'s digest (GET …/approval-statement); for members whose key is a BIP340 key' },
+    assertion: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['credentialId', 'authenticatorData', 'clientDataJSON', 'signature'],
+      description: 'for members whose key is a passkey: what navigator.credentials.get returned with challenge = the approval statement\'s digest',
+      properties: {
+        credentialId: b64url('the credential id (rawId)', 1400),
+        authenticatorData: b64url('response.authenticatorData', 8192),
+        clientDataJSON: b64url('response.clientDataJSON', 8192),
+        signature: b64url('response.signature (ASN.1 DER ECDSA)', 200),
+      },
+    },
+  },
+  description: 'one of signature or assertion; neither only on regtest for a member without a key',
+} as const;
+
+/** The signature text the use cases take, from an approval body (a passkey assertion becomes `webauthn:v1:{…}`). */
+function signatureOf(body: unknown): string | undefined {
+  const b = (body ?? {}) as { signature?: string; assertion?: PasskeyAssertion };
+  if (b.signature !== undefined && b.assertion !== undefined) throw new DomainError('INVALID_ARGUMENT', 'give either "signature" (a BIP340 key) or "assertion" (a passkey), not both');
+  return b.assertion !== undefined ? encodePasskeyAssertion(b.assertion) : b.signature;
+}
+
+const statementSchema = {
+  type: 'object',
+  required: ['statement', 'digest', 'challenge', 'passkey'],
+  properties: {
+    statement: { type: 'object', additionalProperties: true },
+    digest: { type: 'string', description: 'SHA-256 of the statement\'s canonical JSON, hex: what a BIP340 key signs' },
+    challenge: { type: 'string', description: 'the same digest in base64url: the WebAuthn challenge for a passkey' },
+    passkey: {
+      type: ['object', 'null'],
+      required: ['credentialId', 'rpId'],
+      properties: { credentialId: { type: 'string' }, rpId: { type: 'string' } },
+      description: 'your registered passkey (allowCredentials), or null when your key is not a passkey',
+    },
+  },
 } as const;
 
 const changeSchema = {
@@ -116,7 +168,19 @@ const statusSchema = {
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 const amountOf = (sats: bigint) => ({ sats: sats.toString(), btc: formatBtc(sats) });
 const approvalWire = (a: Approval) => ({ approverId: a.approverId, groups: [...a.groups], at: isoOf(a.atMs) });
-const memberWire = (m: Member) => ({ id: m.id, name: m.name, roles: [...m.roles], groups: [...m.groups], createdAt: isoOf(m.createdAtMs) });
+const memberWire = (m: Member) => ({ id: m.id, name: m.name, roles: [...m.roles], groups: [...m.groups], createdAt: isoOf(m.createdAtMs), approvalKey: m.publicKey ? memberKeyKind(m.publicKey) : null });
+
+/** The statement a member signs, with its digest as hex (BIP340) and base64url (a WebAuthn challenge), and their passkey if that is their key. */
+function statementWire(statement: ReturnType<typeof approvalStatement>, me: Member) {
+  const digest = approvalDigest(statement);
+  const key = me.publicKey ?? null;
+  let passkey: { credentialId: string; rpId: string } | null = null;
+  if (key !== null && isWebAuthnText(key)) {
+    const c = parsePasskeyCredential(key);
+    passkey = { credentialId: c.credentialId, rpId: c.rpId };
+  }
+  return { statement, digest: hex.encode(digest), challenge: base64urlnopad.encode(digest), passkey };
+}
 
 /** "what is missing" for a proposal, from its recorded decision and the approvals so far. */
 export function approvalState(p: SpendProposal, approvals: readonly Approval[]): { outcome: PolicyDecision['outcome']; rule: string | null; required: string | null; satisfied: boolean; summary: string } {
@@ -178,8 +242,14 @@ const idOf = (req: FastifyRequest): number => (req.params as { id: number }).id;
 
 export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
   const tag = 'governance';
+  /**
+   * Passkey settings: the configured ones (`webauthn.rpId`, `webauthn.origins`), else rpId "localhost"
+   * and the one origin http://localhost:<the port this request came in on> (the loopback default;
+   * WebAuthn refuses IP addresses, so open the dashboard at localhost).
+   */
+  const webauthnOf = (req: FastifyRequest): WebAuthnSettings => deps.webauthn ?? { rpId: 'localhost', origins: [`http://localhost:${req.socket.localPort ?? 80}`] };
   // Every audit entry a request writes names the token it came with (and, as its actor, the member).
-  const viaToken = (req: FastifyRequest): GovernanceDeps => ({ ...deps, spends: deps.spends.withAuditContext({ token: req.tokenId ?? 'none' }) });
+  const viaToken = (req: FastifyRequest): GovernanceDeps => ({ ...deps, webauthn: webauthnOf(req), spends: deps.spends.withAuditContext({ token: req.tokenId ?? 'none' }) });
   const proposalOut = { type: 'object', required: ['proposal'], properties: { proposal: proposalSchema } } as const;
   const full = async (id: number) => {
     const p = await requireProposal(deps.spends, id);
@@ -260,10 +330,10 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/proposals/:id/approve',
       permission: 'proposals.approve',
       tag,
-      summary: 'Approve a proposal as the member of the token\'s name (counted for their groups; the proposer never counts). The approval is the member\'s signature over the approval statement; unsigned only on regtest',
-      schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement (GET …/approval-statement); required outside regtest' } } }, response: { 200: proposalOut } },
+      summary: 'Approve a proposal as the member the token is issued to (counted for their groups; the proposer never counts). The approval is the member\'s signature over the approval statement — a BIP340 signature, or a passkey assertion from the dashboard; unsigned only on regtest',
+      schema: { params: idParam, body: approvalBody, response: { 200: proposalOut } },
       async handler(req: FastifyRequest) {
-        const signature = (req.body as { signature?: string } | null | undefined)?.signature;
+        const signature = signatureOf(req.body);
         await approveProposal(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), signature });
         return { proposal: await full(idOf(req)) };
       },
@@ -273,12 +343,11 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/proposals/:id/approval-statement',
       permission: 'proposals.approve',
       tag,
-      summary: 'What the member of the token\'s name signs to approve this proposal: the statement and its SHA-256 digest (BIP340-sign the digest with your approval key)',
-      schema: { params: idParam, response: { 200: { type: 'object', required: ['statement', 'digest'], properties: { statement: { type: 'object', additionalProperties: true }, digest: { type: 'string' } } } } },
+      summary: 'What the member the token is issued to signs to approve this proposal: the statement and its SHA-256 digest (BIP340-sign the digest, or use it as the WebAuthn challenge of your passkey)',
+      schema: { params: idParam, response: { 200: statementSchema } },
       async handler(req: FastifyRequest) {
         const me = await requireActor(deps.spends, actorOf(req), 'approver');
-        const statement = spendStatement(deps, me.id, await requireProposal(deps.spends, idOf(req)));
-        return { statement, digest: hex.encode(approvalDigest(statement)) };
+        return statementWire(spendStatement(deps, me.id, await requireProposal(deps.spends, idOf(req))), me);
       },
     },
     {
@@ -474,12 +543,95 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/policy/changes/:id/approve',
       permission: 'policy.approve',
       tag,
-      summary: 'Approve a proposed policy change; it takes effect once the quorum of the policy in force is met',
-      schema: { params: idParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { signature: { type: 'string', minLength: 128, maxLength: 128, pattern: '^[0-9a-fA-F]+$', description: 'BIP340 signature (hex) over the approval statement (GET …/approval-statement); required outside regtest' } } }, response: { 200: { type: 'object', required: ['active', 'status'], properties: { active: { type: 'boolean' }, status: statusSchema } } } },
+      summary: 'Approve a proposed policy change or member change (a new member, roles, an approval key); it takes effect once the quorum of the policy in force is met. Signed like a spend approval (BIP340 signature or passkey assertion)',
+      schema: { params: idParam, body: approvalBody, response: { 200: { type: 'object', required: ['active', 'status'], properties: { active: { type: 'boolean' }, status: statusSchema } } } },
       async handler(req: FastifyRequest) {
-        const signature = (req.body as { signature?: string } | null | undefined)?.signature;
+        const signature = signatureOf(req.body);
         const r = await approvePolicy(viaToken(req), { actor: actorOf(req), changeId: idOf(req), signature });
         return { active: r.active, status: { satisfied: r.status.satisfied, summary: r.status.satisfied ? 'quorum reached' : r.status.missing } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/policy/changes/:id/approval-statement',
+      permission: 'policy.approve',
+      tag,
+      summary: 'What the member the token is issued to signs to approve this policy or member change: the statement (the change, its document\'s SHA-256, the version in force) and its digest',
+      schema: { params: idParam, response: { 200: statementSchema } },
+      async handler(req: FastifyRequest) {
+        const me = await requireActor(deps.spends, actorOf(req), 'approver');
+        const change = await deps.spends.policyChange(idOf(req));
+        if (!change) throw new DomainError('NOT_FOUND', `no policy change ${idOf(req)}`);
+        const active = await deps.spends.activePolicy();
+        if (!active) throw new DomainError('INVALID_STATE', 'there is no active policy to change');
+        return statementWire(approvalStatement(deps.network, me.id, policyChangeSubject(change, active.version)), me);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/members/me/passkey',
+      permission: 'proposals.approve',
+      tag,
+      summary: 'Passkeys for the member the token is issued to: the relying party id and origins this server accepts, and the kind of approval key registered (a passkey\'s credential id for allowCredentials)',
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            required: ['rpId', 'origins', 'userVerification', 'member', 'approvalKey', 'passkey'],
+            properties: {
+              rpId: { type: 'string' },
+              origins: strArray,
+              userVerification: { type: 'string', enum: ['required', 'preferred'] },
+              member: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+              approvalKey: memberSchema.properties.approvalKey,
+              passkey: { type: ['object', 'null'], required: ['credentialId', 'rpId'], properties: { credentialId: { type: 'string' }, rpId: { type: 'string' } } },
+            },
+          },
+        },
+      },
+      async handler(req: FastifyRequest) {
+        const me = await requireActor(deps.spends, actorOf(req), 'approver');
+        const wa = webauthnOf(req);
+        const key = me.publicKey ?? null;
+        const passkey = key !== null && isWebAuthnText(key) ? parsePasskeyCredential(key) : null;
+        return {
+          rpId: wa.rpId, origins: [...wa.origins], userVerification: wa.requireUserVerification === true ? 'required' : 'preferred',
+          member: { id: me.id, name: me.name }, approvalKey: key === null ? null : memberKeyKind(key),
+          passkey: passkey && { credentialId: passkey.credentialId, rpId: passkey.rpId },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/members/me/passkey',
+      permission: 'proposals.approve',
+      tag,
+      summary: 'Propose a passkey made in this browser as your approval key (navigator.credentials.create with this server\'s rpId; ES256). Never immediate: a member change that the quorum the policy names for policy changes approves (your own approval does not count)',
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['credentialId', 'publicKey'],
+          properties: {
+            credentialId: b64url('the new credential\'s id (rawId)', 1400),
+            publicKey: b64url('response.getPublicKey(): the DER SubjectPublicKeyInfo of the P-256 key', 200),
+            publicKeyAlgorithm: { type: 'integer', const: -7, description: 'response.getPublicKeyAlgorithm(): only ES256 (-7)' },
+          },
+        },
+        response: {
+          201: {
+            type: 'object',
+            required: ['changeId', 'requirement', 'member'],
+            properties: { changeId: { type: 'integer' }, requirement: { type: 'string' }, member: memberSchema },
+          },
+        },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const b = req.body as { credentialId: string; publicKey: string };
+        const credential = passkeyFromSpki(b.credentialId, base64urlnopad.decode(b.publicKey), webauthnOf(req).rpId);
+        const r = await proposeOwnApprovalKey(viaToken(req), { actor: actorOf(req), publicKey: encodePasskeyCredential(credential) });
+        void reply.code(201);
+        return { changeId: r.pending.changeId, requirement: r.pending.requirement, member: memberWire(r.member) };
       },
     },
     {
