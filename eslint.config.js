@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layers from './tools/eslint/layers-rule.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'web/dist/', 'test-output/', 'data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'web/dist/', 'test-output/', 'data/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under src/ and test/ with Node's test runner through tsx.
 // Node 20 does not expand globs, so the files are listed here and passed explicitly.
+// First compiles src/ to dist/ if any source changed (scripts/build.mjs): the CLI tests run the
+// compiled `bin/soberana.js`, as users do, so they must never run stale code.
 // Usage: node scripts/run-tests.mjs [substring…]   (filters test files by path)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { compile } from './build.mjs';
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -23,6 +26,12 @@ const files = ['src', 'test']
   .sort();
 if (files.length === 0) {
   console.error('run-tests: no test files matched');
+  process.exit(1);
+}
+try {
+  await compile();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : String(e));
   process.exit(1);
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];

@@ -1,5 +1,6 @@
 import { execFile as execFileCb } from 'node:child_process';
 import { join } from 'node:path';
+import { compile } from '../../scripts/build.mjs';
 
 export interface CliResult {
   code: number;
@@ -9,7 +10,11 @@ export interface CliResult {
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
 
-/** Run the real `soberana` binary (as a user would) and capture its output and exit code. */
+// The binary runs the compiled dist/: compile first if a source changed (a no-op when
+// scripts/run-tests.mjs already did), so a test file run on its own never tests stale code.
+await compile();
+
+/** Run the real, compiled `soberana` binary (as a user would) and capture its output and exit code. */
 export function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFileCb(

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `npm run build` (also run by `npm ci` through `prepare`, and before the tests): compiles src/
+// to JavaScript in dist/ with tsc (tsconfig.build.json) and builds the dashboard into web/dist
+// with Vite. Incremental: when no source is newer than the last build, it costs a directory walk.
+// See docs/adr/0008-compile-to-javascript.md.
+//   node scripts/build.mjs            compile if stale, then build the dashboard if stale
+//   node scripts/build.mjs --no-web   compile only
+//   node scripts/build.mjs --force    compile even if nothing changed
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ROOT = join(import.meta.dirname, '..');
+const DIST = join(ROOT, 'dist');
+/** Written after every successful compile: its time is the time of the build. */
+const STAMP = join(DIST, '.build-stamp');
+const LOCK = join(ROOT, '.build-lock');
+const INPUTS = [join(ROOT, 'src'), join(ROOT, 'tsconfig.json'), join(ROOT, 'tsconfig.build.json')];
+
+/** Newest modification time under `p` (directories count: deleting or renaming a file changes them). */
+function newest(p) {
+  const st = statSync(p);
+  if (!st.isDirectory()) return p.endsWith('.test.ts') ? 0 : st.mtimeMs;
+  let t = st.mtimeMs;
+  for (const name of readdirSync(p)) t = Math.max(t, newest(join(p, name)));
+  return t;
+}
+
+/** Whether dist/ is missing or older than a source file or a tsconfig. */
+export function compileStale() {
+  if (!existsSync(STAMP) || !existsSync(join(DIST, 'cli', 'main.js'))) return true;
+  const built = statSync(STAMP).mtimeMs;
+  return INPUTS.some((p) => newest(p) > built);
+}
+
+/** One build at a time across processes (test runs and test files may start together). */
+async function withLock(fn) {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      // a lock left by a killed build is stale after five minutes
+      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`build: ${LOCK} held for five minutes; remove it if no build is running`, { cause: e });
+      await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Compile src/ to dist/ if stale (tsc's incremental build); resolves to whether it compiled. */
+export async function compile({ force = false } = {}) {
+  if (!force && !compileStale()) return false;
+  return withLock(async () => {
+    if (!force && !compileStale()) return false; // another process built it meanwhile
+    const started = Date.now();
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });
+    if (r.status !== 0) throw new Error('build: tsc failed (see the errors above)');
+    // the stamp's time is when compiling began: a source saved during the compile stays newer
+    writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
+    utimesSync(STAMP, new Date(started), new Date(started));
+    return true;
+  });
+}
+
+/** Build the dashboard into web/dist if it is missing or stale (the server's own check). */
+export async function buildWeb() {
+  const { ensureWebBuilt } = await import(pathToFileURL(join(DIST, 'server', 'web-build.js')).href);
+  await ensureWebBuilt();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  try {
+    const compiled = await compile({ force: args.includes('--force') });
+    if (!args.includes('--no-web')) await buildWeb();
+    if (!args.includes('--quiet')) console.error(compiled ? 'build: compiled src/ to dist/' : 'build: dist/ is up to date');
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+}
