@@ -1,0 +1,215 @@
+// Script-history sync (Esplora /scripthash over the Esplora-shaped server, whose index is computed
+// from the embedded regtest node's blocks) against the block walk over the same node, on SQLite and
+// PostgreSQL: the two leave the same balances, UTXOs, history (mempool included); gap-limit
+// discovery past a gap; a reorg detected through the anchors' block hashes and reversed; a lying
+// or malformed server refused with CHAIN_BAD_RESPONSE and nothing lost; and no block or mempool
+// listing downloaded on this path.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Psbt, networks } from 'bitcoinjs-lib';
+import { ECPairFactory } from 'ecpair';
+import * as ecc from '@bitcoinerlab/secp256k1';
+import { hex } from '@scure/base';
+import { forEachEngine } from '../helpers/engines.ts';
+import { useRegtestNode } from '../helpers/regtest.ts';
+import { cosigner, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
+import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
+import { EsploraScriptHistory } from '../../src/adapters/chain/esplora-script-history.ts';
+import { addVault } from '../../src/app/add-vault.ts';
+import { syncVault } from '../../src/app/sync-vault.ts';
+import { syncVaultByScriptHistory } from '../../src/app/sync-by-script-history.ts';
+import { deriverFor } from '../../src/app/vault-deriver.ts';
+import { isDomainError } from '../../src/core/errors.ts';
+import type { Vault } from '../../src/core/vault/types.ts';
+import { startEsploraShapedServer, type EsploraShapedServer } from './esplora-shaped-server.ts';
+
+const ECPair = ECPairFactory(ecc);
+const regtest = useRegtestNode();
+const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
+let server: EsploraShapedServer;
+
+before(async () => {
+  const node = await regtest.ready();
+  if (node.height() < 432) await node.mine(432 - node.height()); // bcoin accepts witness spends from 432
+  server = await startEsploraShapedServer(node.chainSource());
+});
+after(async () => {
+  await server?.close();
+});
+
+type Utxo = { txid: string; vout: number; value: bigint; branch: number; index: number; script: string };
+
+function signSpend(signer: TestCosigner, utxos: readonly Utxo[], outputs: Array<{ address: string; value: bigint }>): Uint8Array {
+  const psbt = new Psbt({ network: networks.regtest });
+  for (const u of utxos) psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: hex.decode(u.script), value: u.value } });
+  for (const o of outputs) psbt.addOutput({ address: o.address, value: o.value });
+  utxos.forEach((u, i) => {
+    const child = signer.account.derive(u.branch).derive(u.index);
+    psbt.signInput(i, ECPair.fromPrivateKey(Uint8Array.from(child.privateKey ?? new Uint8Array()), { network: networks.regtest }));
+  });
+  psbt.finalizeAllInputs();
+  return Uint8Array.from(psbt.extractTransaction().toBuffer());
+}
+
+/** Everything a person reads from a vault, in a stable order. */
+async function view(store: SqlVaultStore, vault: Vault) {
+  const byId = <T extends { txid: string }>(a: T, b: T) => (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : 0);
+  const byOutpoint = <T extends { txid: string; vout: number }>(a: T, b: T) => byId(a, b) || a.vout - b.vout;
+  return {
+    balance: await store.balance(vault.id),
+    unspent: (await store.unspentTxos(vault.id)).sort(byOutpoint),
+    txos: (await store.allTxos(vault.id)).sort(byOutpoint),
+    history: (await store.transactions(vault.id)).sort(byId),
+    used: (await store.addresses(vault.id)).filter((a) => a.used).map((a) => `${a.branch}/${a.index}`).sort(),
+  };
+}
+
+let seed = 60;
+
+forEachEngine('script-history sync', (t) => {
+  /** The same vault in two databases: one synced by the block walk, one by script history. */
+  async function setup(gap: number) {
+    const node = regtest.node();
+    const signer = cosigner(++seed, "m/84'/1'/0'");
+    const make = async () => {
+      const store = new SqlVaultStore(await t.open());
+      const vault = await addVault({ store }, { name: `sh${seed}`, network: 'regtest', descriptor: wpkhDescriptor(signer), birthday: { height: node.height() }, gapLimit: gap, now: '2026-01-01T00:00:00Z' });
+      return { store, vault };
+    };
+    const walk = await make();
+    const light = await make();
+    const source = new EsploraScriptHistory({ url: server.url, retries: 0 });
+    const deriver = deriverFor(light.vault);
+    assert.ok(deriver);
+    const addr = (branch: 0 | 1, index: number) => deriver.derive(branch, index).address;
+    const syncLight = async () => {
+      server.resetStats();
+      const s = await syncVaultByScriptHistory({ source, store: light.store }, light.vault);
+      const blockish = server.requests.filter((p) => /^block\/[0-9a-f]{64}(\/raw)?$/.test(p) || p.startsWith('mempool'));
+      assert.deepEqual(blockish, [], 'no block and no mempool listing downloaded on the script-history path');
+      return s;
+    };
+    const assertSame = async (when: string) => {
+      await syncVault({ chain: node.chainSource(), store: walk.store }, walk.vault);
+      assert.deepEqual(await view(light.store, light.vault), await view(walk.store, walk.vault), `script history equals the block walk ${when}`);
+    };
+    return { node, signer, walk, light, source, addr, syncLight, assertSame };
+  }
+
+  test('script-history sync equals the block walk: receives on both branches, a spend with change, several in one block, mempool chains', async () => {
+    const { node, signer, light, addr, syncLight, assertSame } = await setup(5);
+    await node.fund(addr(0, 0), 1_000_000n);
+    await node.fund(addr(0, 3), 2_000_000n);
+    await node.fund(addr(1, 1), 3_000_000n);
+    await node.mine(1);
+    await node.mine(3);
+    let s = await syncLight();
+    assert.equal(s.transactionsFound, 3);
+    assert.equal(s.blocksDownloaded, 0);
+    assert.ok(s.requests > 0 && s.bytesDownloaded > 0, 'requests and bytes are counted');
+    await assertSame('after three receives in one block');
+
+    // A spend of two coins with change to change index 4, and in the mempool: a receive and a child spending its output.
+    const utxos = (await light.store.unspentTxos(light.vault.id)).filter((u) => u.value !== 3_000_000n);
+    const spend = signSpend(signer, utxos, [{ address: FOREIGN, value: 2_000_000n }, { address: addr(1, 4), value: 990_000n }]);
+    assert.ok((await node.submitTx(spend)).accepted);
+    await node.mine(2);
+    const memTxid = await node.fund(addr(0, 6), 400_000n, { confirm: false });
+    const child = signSpend(signer, [{ txid: memTxid, vout: await voutOf(node, memTxid, addr(0, 6)), value: 400_000n, branch: 0, index: 6, script: deriverFor(light.vault)?.derive(0, 6).script ?? '' }], [{ address: addr(1, 7), value: 390_000n }]);
+    const sent = await node.submitTx(child);
+    assert.ok(sent.accepted, sent.accepted ? '' : sent.reason);
+    s = await syncLight();
+    assert.equal(s.mempoolTransactions, 2);
+    await assertSame('with a confirmed spend and a mempool chain');
+    const bal = await light.store.balance(light.vault.id);
+    assert.deepEqual(bal, { confirmed: 3_990_000n, unconfirmed: 390_000n });
+
+    // The mempool confirms; a second sync only adds it.
+    await node.mine(1);
+    s = await syncLight();
+    assert.equal(s.transactionsFound, 2);
+    assert.equal(s.mempoolTransactions, 0);
+    await assertSame('after the mempool chain confirmed');
+  });
+
+  test('gap-limit discovery past a gap: each used script opens the next window, a payment beyond the gap stays unseen', async () => {
+    const { node, light, addr, syncLight, assertSame } = await setup(3);
+    // Stored window 0..2; 2 opens 3..5; 5 opens 6..8; 8 opens 9..11; 15 lies beyond three unused (9, 10, 11) ... and more.
+    await node.fund(addr(0, 2), 100_000n);
+    await node.fund(addr(0, 5), 200_000n);
+    await node.mine(1);
+    await node.fund(addr(0, 8), 300_000n);
+    await node.fund(addr(1, 2), 400_000n);
+    await node.fund(addr(0, 15), 900_000n);
+    await node.mine(1);
+    const s = await syncLight();
+    assert.equal(s.transactionsFound, 4);
+    assert.ok(s.scriptsQueried >= 12 + 6, `receive 0..11 and change 0..5 were asked for (asked ${s.scriptsQueried})`);
+    assert.equal((await light.store.balance(light.vault.id)).confirmed, 1_000_000n);
+    await assertSame('after discovery past the gap');
+  });
+
+  test('a reorg is detected through the anchors and reversed: a receive leaves the chain, then confirms again once', async () => {
+    const { node, light, addr, syncLight, assertSame } = await setup(5);
+    await node.fund(addr(0, 0), 500_000n, { confirm: true });
+    await syncLight();
+    const txid = await node.fund(addr(0, 1), 250_000n, { confirm: false });
+    const [blk] = await node.mine(1);
+    const blkHeight = node.height();
+    await node.mine(2);
+    await syncLight();
+    await assertSame('before the reorg');
+    assert.equal((await light.store.balance(light.vault.id)).confirmed, 750_000n);
+    // Disconnect the block that holds the receive: it goes back to the mempool.
+    await node.invalidateBlock(blk ?? '');
+    const s = await syncLight();
+    assert.ok(s.reorg, 'the reorg is detected');
+    assert.ok(s.reorg.forkHeight < blkHeight, `rolled back below the disconnected block (fork ${s.reorg.forkHeight}, block ${blkHeight})`);
+    assert.deepEqual(await light.store.balance(light.vault.id), { confirmed: 500_000n, unconfirmed: 250_000n });
+    await assertSame('after the reorg');
+    // A longer chain confirms it again.
+    await node.mine(4);
+    await syncLight();
+    assert.deepEqual(await light.store.balance(light.vault.id), { confirmed: 750_000n, unconfirmed: 0n });
+    assert.equal((await light.store.transactions(light.vault.id)).filter((x) => x.txid === txid).length, 1);
+    await assertSame('after the receive confirmed again');
+  });
+
+  test('a lying or malformed server is refused with CHAIN_BAD_RESPONSE and nothing is lost', async () => {
+    const { node, light, addr, syncLight, assertSame } = await setup(5);
+    await node.fund(addr(0, 0), 600_000n, { confirm: true });
+    await syncLight();
+    const before = await view(light.store, light.vault);
+    const tipBefore = await light.store.tipCheckpoint(light.vault.id);
+    await node.fund(addr(0, 1), 700_000n, { confirm: true });
+    const lies: Array<[string, (path: string, body: string | Uint8Array) => string | Uint8Array]> = [
+      ['a transaction whose output value was changed (it no longer hashes to its txid)', (p, b) => (p.startsWith('scripthash/') && typeof b === 'string' ? b.replace('"value":700000', '"value":7000000') : b)],
+      ['a merkle proof that does not lead to the header', (p, b) => (p.endsWith('/merkle-proof') && typeof b === 'string' ? b.replace(/"pos":(\d+)/, (_m, n: string) => `"pos":${Number(n) + 1}`) : b)],
+      ['a header that does not hash to its block', (p, b) => (p.endsWith('/header') && typeof b === 'string' ? `${b.slice(0, 150)}0000000000` : b)],
+      ['a history that is not JSON', (p, b) => (p.startsWith('scripthash/') ? '<html>busy</html>' : b)],
+      ['a transaction anchored in a block the best chain does not have', (p, b) => (p.startsWith('scripthash/') && typeof b === 'string' ? b.replace(/"block_hash":"[0-9a-f]{64}"/g, `"block_hash":"${'ab'.repeat(32)}"`) : b)],
+    ];
+    for (const [what, lie] of lies) {
+      server.setTamper(lie);
+      try {
+        await assert.rejects(syncLight(), (e: unknown) => isDomainError(e) && e.code === 'CHAIN_BAD_RESPONSE', what);
+      } finally {
+        server.setTamper(null);
+      }
+      assert.deepEqual(await view(light.store, light.vault), before, `${what}: nothing changed`);
+      assert.deepEqual(await light.store.tipCheckpoint(light.vault.id), tipBefore, `${what}: the checkpoint did not move`);
+    }
+    await syncLight();
+    assert.equal((await light.store.balance(light.vault.id)).confirmed, 1_300_000n);
+    await assertSame('after the honest answer');
+  });
+});
+
+async function voutOf(node: ReturnType<typeof regtest.node>, txid: string, address: string): Promise<number> {
+  const { Transaction, address: addrLib } = await import('bitcoinjs-lib');
+  const tx = Transaction.fromBuffer(Buffer.from(await node.chainSource().rawTransaction(txid)));
+  const script = addrLib.toOutputScript(address, networks.regtest);
+  const i = tx.outs.findIndex((o) => Buffer.compare(Buffer.from(o.script), Buffer.from(script)) === 0);
+  assert.ok(i >= 0);
+  return i;
+}
