@@ -4,13 +4,14 @@
 import { api, ApiError, getToken, type Session } from './api.ts';
 import { h, setText } from './dom.ts';
 import { table } from './dom.ts';
+import { approveWithPasskey, type PasskeyInfo } from './passkey.ts';
 
 interface Amount { sats: string; btc: string }
 export interface ProposalWire {
   id: number; vaultId: string; kind: string; state: string; memo: string | null; proposer: string;
   outputs: Array<{ address: string; btc: string; internal: boolean; internalVault: string | null }>;
   amount: Amount; fee: Amount; feeRateSatPerVb: string; createdAt: string; txid: string | null; unsignedTxid: string;
-  approvals: Array<{ approverId: string; groups: string[]; at: string }>;
+  approvals: Array<{ approverId: string; groups: string[]; at: string; signedWith?: string | null }>;
   approval: { outcome: string; rule: string | null; required: string | null; satisfied: boolean; summary: string };
 }
 
@@ -53,34 +54,43 @@ async function downloadPsbt(id: number): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-function proposalCard(p: ProposalWire, session: Session, refresh: () => void, offered: Set<string>): HTMLElement {
+/** A button that runs `fn`, saying what happens in `status`; `changes: false` for read-only actions (downloads). */
+function actionButton(status: HTMLElement, refresh: () => void, label: string, fn: () => Promise<unknown>, done: string, changes = true): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: 'secondary small', 'data-action': label }, label) as HTMLButtonElement;
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    setText(status, `${label}…`);
+    status.className = 'op-status';
+    fn().then(
+      () => {
+        setText(status, done);
+        if (changes) refresh();
+        else b.disabled = false;
+      },
+      (e: unknown) => {
+        setText(status, e instanceof Error ? e.message : String(e));
+        status.className = 'op-status error';
+        b.disabled = false;
+      },
+    );
+  });
+  return b;
+}
+
+function proposalCard(p: ProposalWire, session: Session, refresh: () => void, offered: Set<string>, myKey: PasskeyInfo | null): HTMLElement {
   const may = (perm: string): boolean => session.permissions.includes(perm);
   const status = h('p', { class: 'op-status', role: 'status' });
   // `changes: false` for read-only actions (downloads): re-rendering the page after them would throw
   // away what the person is doing meanwhile, such as a file already chosen for upload.
-  const run = (label: string, fn: () => Promise<unknown>, done: string, changes = true): HTMLButtonElement => {
-    const b = h('button', { type: 'button', class: 'secondary small', 'data-action': label }, label) as HTMLButtonElement;
-    b.addEventListener('click', () => {
-      b.disabled = true;
-      setText(status, `${label}…`);
-      status.className = 'op-status';
-      fn().then(
-        () => {
-          setText(status, done);
-          if (changes) refresh();
-          else b.disabled = false;
-        },
-        (e: unknown) => {
-          setText(status, e instanceof Error ? e.message : String(e));
-          status.className = 'op-status error';
-          b.disabled = false;
-        },
-      );
-    });
-    return b;
-  };
+  const run = (label: string, fn: () => Promise<unknown>, done: string, changes = true): HTMLButtonElement => actionButton(status, refresh, label, fn, done, changes);
   const actions: HTMLElement[] = [];
-  if (p.state === 'proposed' && may('proposals.approve')) actions.push(run('Approve', () => api(`/proposals/${p.id}/approve`, { method: 'POST', auth: true }), 'Approval recorded.'));
+  if (p.state === 'proposed' && may('proposals.approve')) {
+    if (myKey?.approvalKey === 'passkey' && offered.has('/api/v1/proposals/{id}/approval-statement')) {
+      actions.push(run('Approve with passkey', () => approveWithPasskey(`/proposals/${p.id}/approval-statement`, `/proposals/${p.id}/approve`, myKey.userVerification), 'Approval signed with your passkey and recorded.'));
+    } else {
+      actions.push(run('Approve', () => api(`/proposals/${p.id}/approve`, { method: 'POST', auth: true }), 'Approval recorded.'));
+    }
+  }
   if ((p.state === 'approved' || p.state === 'signed') && may('proposals.execute')) {
     actions.push(run('Download PSBT', () => downloadPsbt(p.id), `Downloaded proposal-${p.id}.psbt: give it to each signer (Sparrow, Caravan, Bitcoin Core, a hardware signer).`, false));
     const b64 = h('pre', { class: 'code', hidden: true, id: `psbt-b64-${p.id}` });
@@ -132,26 +142,56 @@ function proposalCard(p: ProposalWire, session: Session, refresh: () => void, of
     h('ul', { class: 'outputs' }, ...p.outputs.map((o) => h('li', {}, `${o.btc} BTC to `, h('code', {}, o.address), o.internal ? ` (our own vault ${o.internalVault ?? ''}: an internal transfer)` : ''))),
     h('p', { class: 'muted' }, `Proposed by ${p.proposer} on ${when(p.createdAt)} · fee ${p.fee.btc} BTC at ${p.feeRateSatPerVb} sat/vB`),
     h('p', { class: `approval-state ${p.approval.satisfied ? 'pos' : ''}` }, h('strong', {}, 'Approvals: '), p.approval.summary),
-    p.approvals.length ? h('p', { class: 'muted approvals' }, 'Approved by ', p.approvals.map((a) => `${a.approverId} (${a.groups.join(', ') || 'no group'}, ${when(a.at)})`).join('; ')) : null,
+    p.approvals.length ? h('p', { class: 'muted approvals' }, 'Approved by ', p.approvals.map((a) => `${a.approverId} (${a.groups.join(', ') || 'no group'}, ${when(a.at)}${a.signedWith ? `, signed with ${a.signedWith === 'passkey' ? 'a passkey' : 'a key file'}` : ''})`).join('; ')) : null,
     p.txid ? h('p', { class: 'muted' }, 'Transaction ', h('code', {}, p.txid)) : null,
     actions.length ? h('div', { class: 'actions' }, ...actions) : null,
     status,
   );
 }
 
-export function proposalsView(value: unknown, session: Session, refresh: () => void, offered: Set<string>): HTMLElement {
+export function proposalsView(value: unknown, session: Session, refresh: () => void, offered: Set<string>, myKey: PasskeyInfo | null = null): HTMLElement {
   const list = (value as { proposals: ProposalWire[] }).proposals;
   if (list.length === 0) return h('p', { class: 'muted' }, 'No spend proposals. An operator proposes one with "soberana spend propose".');
   const open = list.filter((p) => ['proposed', 'approved', 'signed', 'broadcast'].includes(p.state)).length;
-  return h('div', { id: 'op-proposals-list' }, h('p', {}, `${open} open, ${list.length - open} finished.`), ...list.map((p) => proposalCard(p, session, refresh, offered)));
+  return h('div', { id: 'op-proposals-list' }, h('p', {}, `${open} open, ${list.length - open} finished.`), ...list.map((p) => proposalCard(p, session, refresh, offered, myKey)));
 }
 
 interface PolicyWire {
   active: { version: number; name: string; activatedAt: string; policyChange: string; rules: Array<{ id: string; description: string | null; then: string }>; document: string } | null;
-  changes: Array<{ id: number; version: number; state: string; proposer: string; createdAt: string; approvals: Array<{ approverId: string }> }>;
+  changes: Array<{ id: number; version: number; state: string; proposer: string; createdAt: string; approvals: Array<{ approverId: string }>; document: string }>;
 }
 
-export function policyView(value: unknown): HTMLElement {
+/** A pending change in plain words: a policy version, or a member change (who, roles, which kind of approval key). */
+function changeWords(c: PolicyWire['changes'][number]): string {
+  let doc: { id?: unknown; rules?: unknown; roles?: unknown; publicKey?: unknown } = {};
+  try {
+    doc = JSON.parse(c.document) as typeof doc;
+  } catch {
+    /* shown as a policy version */
+  }
+  const n = c.approvals.length;
+  const approvals = `${n} approval${n === 1 ? '' : 's'}`;
+  if (typeof doc.id === 'string' && Array.isArray(doc.roles) && doc.rules === undefined) {
+    const key = typeof doc.publicKey === 'string' ? (doc.publicKey.startsWith('webauthn:v1:') ? 'a passkey' : 'a key file') : 'no key';
+    return `Change ${c.id}: member ${doc.id} — roles ${(doc.roles as unknown[]).join(', ')}, approval key: ${key} — proposed by ${c.proposer} (${approvals})`;
+  }
+  return `Change ${c.id}: policy version ${c.version} by ${c.proposer} (${approvals})`;
+}
+
+function pendingChange(c: PolicyWire['changes'][number], session: Session, refresh: () => void, offered: Set<string>, myKey: PasskeyInfo | null): HTMLElement {
+  const status = h('p', { class: 'op-status', role: 'status' });
+  const actions: HTMLElement[] = [];
+  if (session.permissions.includes('policy.approve')) {
+    if (myKey?.approvalKey === 'passkey' && offered.has('/api/v1/policy/changes/{id}/approval-statement')) {
+      actions.push(actionButton(status, refresh, 'Approve with passkey', () => approveWithPasskey(`/policy/changes/${c.id}/approval-statement`, `/policy/changes/${c.id}/approve`, myKey.userVerification), 'Approval signed with your passkey and recorded.'));
+    } else {
+      actions.push(actionButton(status, refresh, 'Approve', () => api(`/policy/changes/${c.id}/approve`, { method: 'POST', auth: true }), 'Approval recorded.'));
+    }
+  }
+  return h('li', { 'data-change': c.id }, changeWords(c), ' ', ...actions, status);
+}
+
+export function policyView(value: unknown, session?: Session, refresh: () => void = () => undefined, offered: Set<string> = new Set(), myKey: PasskeyInfo | null = null): HTMLElement {
   const p = value as PolicyWire;
   if (!p.active) return h('p', { class: 'muted' }, 'No spending policy yet: an admin proposes the first one ("soberana policy propose FILE"). Until then nothing can be spent.');
   const a = p.active;
@@ -163,7 +203,7 @@ export function policyView(value: unknown): HTMLElement {
     h('p', { class: 'muted' }, 'Rules are checked in order; the first that matches decides. The proposer’s own approval never counts.'),
     h('ol', { class: 'rules' }, ...a.rules.map((r) => h('li', {}, h('strong', {}, r.id), r.description ? `: ${r.description}` : '', h('br', {}), h('span', { class: 'muted' }, `→ ${r.then}`)))),
     h('p', {}, `Changing this policy needs ${a.policyChange}.`),
-    pending.length ? h('p', {}, `Proposed changes waiting: ${pending.map((c) => `version ${c.version} by ${c.proposer} (${c.approvals.length} approval${c.approvals.length === 1 ? '' : 's'})`).join('; ')}.`) : null,
+    pending.length ? h('div', { id: 'op-policy-pending' }, h('p', {}, 'Proposed changes waiting for the quorum:'), h('ul', {}, ...pending.map((c) => (session ? pendingChange(c, session, refresh, offered, myKey) : h('li', {}, changeWords(c)))))) : null,
     h('details', {}, h('summary', {}, 'The policy document'), h('pre', { class: 'code' }, a.document)),
   );
 }

@@ -1,8 +1,9 @@
 // Operator pages behind a token: the session, then whatever the API offers to this role.
 // Sections for endpoints the server does not offer yet say so instead of pretending.
 import { api, ApiError, getToken, setToken, type OpenApiDoc, type Session, type TokenInfo } from './api.ts';
-import { append, h, section, table } from './dom.ts';
+import { append, h, section, setText, table } from './dom.ts';
 import { auditView, policyView, proposalsView } from './governance-panels.ts';
+import { passkeyInfo, passkeyUnavailable, registerPasskey, type PasskeyInfo } from './passkey.ts';
 
 const AREAS: Array<{ title: string; id: string; paths: string[]; what: string }> = [
   { title: 'Vaults', id: 'op-vaults', paths: ['/api/v1/vaults'], what: 'the reserve’s wallets with their keys and balances' },
@@ -94,6 +95,44 @@ async function tokensPanel(): Promise<HTMLElement> {
   return box;
 }
 
+const KEY_WORDS: Record<string, string> = {
+  passkey: 'a passkey (approve from this dashboard with “Approve with passkey”)',
+  bip340: 'a key file on the command line (soberana … --key FILE)',
+};
+
+/** An approver's own approval key: which kind is registered, and registering a passkey (a change the quorum approves). */
+function approvalKeyPanel(info: PasskeyInfo): HTMLElement {
+  const status = h('p', { class: 'op-status', role: 'status', id: 'passkey-status' });
+  const unavailable = passkeyUnavailable(info);
+  const button = h('button', { type: 'button', class: 'secondary small', id: 'passkey-register', disabled: unavailable !== null }, info.approvalKey === 'passkey' ? 'Replace my passkey' : 'Register a passkey') as HTMLButtonElement;
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    setText(status, 'Follow your browser’s prompt to make a passkey…');
+    status.className = 'op-status';
+    registerPasskey(info).then(
+      (r) => {
+        // No re-render: this line is what the person needs to read (the change shows under the policy after a reload).
+        setText(status, `Proposed as member change ${r.changeId}: your passkey becomes your approval key once the quorum approves it (${r.requirement}; your own approval does not count).`);
+        status.setAttribute('data-change', String(r.changeId));
+      },
+      (e: unknown) => {
+        setText(status, e instanceof Error ? e.message : String(e));
+        status.className = 'op-status error';
+        button.disabled = false;
+      },
+    );
+  });
+  return section(
+    'Your approval key',
+    'op-approval-key',
+    h('p', { id: 'approval-key-kind', 'data-kind': info.approvalKey ?? 'none' }, info.approvalKey ? `You approve with ${KEY_WORDS[info.approvalKey] ?? info.approvalKey}.` : 'You have no approval key yet: outside the test network your approvals must be signed.'),
+    h('p', { class: 'muted' }, `A passkey is made and kept by your device (security key, phone or computer) for ${info.rpId}; Soberana stores only its public key. Binding it to you is a member change that the quorum approves, so nobody holding your token alone can replace your key.`),
+    unavailable ? h('p', { class: 'muted' }, unavailable) : null,
+    h('div', { class: 'actions' }, button),
+    status,
+  );
+}
+
 export async function renderOperator(root: HTMLElement): Promise<void> {
   if (!getToken()) return loginForm(root, null);
   let session: Session;
@@ -116,6 +155,15 @@ export async function renderOperator(root: HTMLElement): Promise<void> {
     h('p', { class: 'muted' }, `You may: ${session.permissions.join(', ')}.`),
   );
   const panels: HTMLElement[] = [];
+  let myKey: PasskeyInfo | null = null;
+  if (doc.paths['/api/v1/members/me/passkey'] && session.permissions.includes('proposals.approve')) {
+    try {
+      myKey = await passkeyInfo();
+      panels.push(approvalKeyPanel(myKey));
+    } catch (e) {
+      panels.push(section('Your approval key', 'op-approval-key', h('p', { class: 'error' }, e instanceof Error ? e.message : String(e))));
+    }
+  }
   for (const area of AREAS) {
     const offered = area.paths.filter((p) => doc.paths[p]);
     if (offered.length === 0) {
@@ -135,8 +183,8 @@ export async function renderOperator(root: HTMLElement): Promise<void> {
         const refresh = (): void => void renderOperator(root);
         panel.append(
           p === '/api/v1/vaults' ? vaultsTable(data)
-            : p === '/api/v1/proposals' ? proposalsView(data, session, refresh, paths)
-              : p === '/api/v1/policy' ? policyView(data)
+            : p === '/api/v1/proposals' ? proposalsView(data, session, refresh, paths, myKey)
+              : p === '/api/v1/policy' ? policyView(data, session, refresh, paths, myKey)
                 : p === '/api/v1/audit' ? await auditView(data)
                   : genericTable(data),
         );

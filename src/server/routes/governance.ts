@@ -47,7 +47,10 @@ const lines = { type: 'array', items: { type: 'string' }, description: 'plain-wo
 const approvalSchema = {
   type: 'object',
   required: ['approverId', 'groups', 'at'],
-  properties: { approverId: { type: 'string' }, groups: strArray, at: iso },
+  properties: {
+    approverId: { type: 'string' }, groups: strArray, at: iso,
+    signedWith: { type: ['string', 'null'], enum: ['bip340', 'passkey', null], description: 'the kind of signature stored with the approval (null: unsigned, regtest only); it counts only if it verifies, which export and broadcast check again' },
+  },
 } as const;
 
 const proposalSchema = {
@@ -167,7 +170,7 @@ const statusSchema = {
 
 const isoOf = (ms: number): string => new Date(ms).toISOString();
 const amountOf = (sats: bigint) => ({ sats: sats.toString(), btc: formatBtc(sats) });
-const approvalWire = (a: Approval) => ({ approverId: a.approverId, groups: [...a.groups], at: isoOf(a.atMs) });
+const approvalWire = (a: Approval) => ({ approverId: a.approverId, groups: [...a.groups], at: isoOf(a.atMs), signedWith: a.signature ? (isWebAuthnText(a.signature) ? 'passkey' : 'bip340') : null });
 const memberWire = (m: Member) => ({ id: m.id, name: m.name, roles: [...m.roles], groups: [...m.groups], createdAt: isoOf(m.createdAtMs), approvalKey: m.publicKey ? memberKeyKind(m.publicKey) : null });
 
 /** The statement a member signs, with its digest as hex (BIP340) and base64url (a WebAuthn challenge), and their passkey if that is their key. */
