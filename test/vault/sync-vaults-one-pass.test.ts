@@ -1,0 +1,317 @@
+// One walk over the chain for every vault (sync-vaults.ts) gives exactly what a separate sync of
+// each vault gives — balances, UTXOs (spent and unspent), history, addresses, checkpoints — with
+// the vaults starting at different heights, after a reorg, and after `soberana sync` is killed
+// with SIGKILL in the middle of the walk; on SQLite and PostgreSQL. The pipelined block feed gives
+// what the sequential one gives, over the Core RPC adapter and in-process. All on the embedded
+// regtest node; the history holds payments on both branches, past the first gap window, a
+// transaction touching two vaults in one block, and spends.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Psbt, networks } from 'bitcoinjs-lib';
+import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
+import { ECPairFactory } from 'ecpair';
+import * as ecc from '@bitcoinerlab/secp256k1';
+import { hex } from '@scure/base';
+import { forEachEngine } from '../helpers/engines.ts';
+import { useRegtestNode } from '../helpers/regtest.ts';
+import { runCli } from '../helpers/cli.ts';
+import { cosigner, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
+import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
+import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
+import { addVault } from '../../src/app/add-vault.ts';
+import { syncVault } from '../../src/app/sync-vault.ts';
+import { syncVaults } from '../../src/app/sync-vaults.ts';
+import type { ChainSource } from '../../src/core/chain/chain-source.ts';
+import type { Txo, Vault } from '../../src/core/vault/types.ts';
+import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
+
+const ECPair = ECPairFactory(ecc);
+const regtest = useRegtestNode();
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
+const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
+const GAP = 5;
+const signers = [cosigner(201, "m/84'/1'/0'"), cosigner(202, "m/84'/1'/0'"), cosigner(203, "m/84'/1'/0'")];
+const NAMES = ['Treasury A', 'Treasury B', 'Treasury C'];
+const descriptors = signers.map((s) => wpkhDescriptor(s));
+const scratchDir = mkdtempSync(join(tmpdir(), 'soberana-one-pass-'));
+/** Heights where the history's phases end (vaults are synced to them to start the walk at different heights). */
+const marks: number[] = [];
+
+/** The chain as it was at `height`: what a node that had not yet seen the later blocks would serve. */
+function asOf(chain: ChainSource, height: number): ChainSource {
+  return new Proxy(chain, {
+    get(target, prop, receiver) {
+      if (prop === 'tip') return async () => ({ height, hash: await target.blockHash(height) });
+      if (prop === 'mempool') return async () => [];
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+async function addAll(store: SqlVaultStore): Promise<Vault[]> {
+  const out: Vault[] = [];
+  for (let i = 0; i < 3; i++) out.push(await addVault({ store }, { name: NAMES[i] ?? '', network: 'regtest', descriptor: descriptors[i], birthday: { height: 430 }, gapLimit: GAP, now: '2026-01-01T00:00:00Z' }));
+  return out;
+}
+
+function addressOf(vault: number, branch: 0 | 1, index: number): string {
+  const [a] = deriveAddresses(descriptors[vault] ?? '', { network: 'regtest', start: index, count: 1, change: branch === 1 });
+  if (!a) throw new Error(`no address ${vault} ${branch}/${index}`);
+  return a.address;
+}
+
+/** Spend the given coins of vault `v` to `outputs`, signed here with the test key. */
+function signSpend(v: number, utxos: readonly Txo[], outputs: ReadonlyArray<{ address: string; value: bigint }>): Uint8Array {
+  const signer = signers[v] as TestCosigner;
+  const psbt = new Psbt({ network: networks.regtest });
+  for (const u of utxos) psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: hex.decode(u.script), value: u.value } });
+  for (const o of outputs) psbt.addOutput({ address: o.address, value: o.value });
+  utxos.forEach((u, i) => {
+    const child = signer.account.derive(u.branch).derive(u.index);
+    psbt.signInput(i, ECPair.fromPrivateKey(Uint8Array.from(child.privateKey ?? new Uint8Array()), { network: networks.regtest }));
+  });
+  psbt.finalizeAllInputs();
+  return Uint8Array.from(psbt.extractTransaction().toBuffer());
+}
+
+/** Each vault's unspent coins, from a scratch sync of the current chain. */
+async function coins(node: RegtestNode): Promise<Txo[][]> {
+  const db = await openDatabase({ url: join(scratchDir, `scratch-${node.height()}-${Math.random().toString(36).slice(2)}.db`) });
+  try {
+    const store = new SqlVaultStore(db);
+    const vaults = await addAll(store);
+    await syncVaults({ chain: node.chainSource(), store }, vaults);
+    return await Promise.all(vaults.map(async (v) => (await store.unspentTxos(v.id)).filter((t) => t.spentTxid === null && t.height !== null)));
+  } finally {
+    await db.close();
+  }
+}
+
+async function submit(node: RegtestNode, raw: Uint8Array): Promise<void> {
+  const r = await node.submitTx(raw);
+  assert.ok(r.accepted, r.accepted ? '' : r.reason);
+}
+
+/** The history, in three phases; `marks` records the height at the end of each. */
+before(async () => {
+  const node = await regtest.ready();
+  await node.activateSegwit(); // bcoin accepts witness spends from height 432
+  // Phase 1: receipts on both branches, one past the first gap window in the same block as the
+  // payment that opens it.
+  await node.fund(addressOf(0, 0, 0), 5_000_000n);
+  await node.fund(addressOf(0, 1, 2), 3_000_000n);
+  await node.fund(addressOf(1, 0, 1), 4_000_000n);
+  await node.fund(addressOf(2, 0, 4), 2_000_000n);
+  await node.fund(addressOf(2, 0, 8), 1_500_000n);
+  await node.mine(1);
+  await node.mine(4);
+  marks.push(node.height());
+  // Phase 2: A pays B and itself (change) in one transaction touching two vaults; C receives again.
+  let [a] = await coins(node);
+  await submit(node, signSpend(0, a ?? [], [{ address: addressOf(1, 0, 3), value: 6_000_000n }, { address: addressOf(0, 1, 5), value: 1_990_000n }]));
+  await node.fund(addressOf(2, 1, 0), 700_000n);
+  await node.mine(1);
+  await node.mine(3);
+  marks.push(node.height());
+  // Phase 3: B spends everything to a foreign address; A receives past its window; empty blocks.
+  const [, b] = await coins(node);
+  await submit(node, signSpend(1, b ?? [], [{ address: FOREIGN, value: 9_900_000n }]));
+  await node.fund(addressOf(0, 0, 4), 800_000n);
+  await node.mine(1);
+  await node.fund(addressOf(0, 0, 9), 900_000n);
+  await node.mine(6);
+  [a] = await coins(node);
+  assert.ok((a ?? []).length >= 3, 'vault A has coins from every phase');
+});
+
+interface Snapshot {
+  balance: { confirmed: bigint; unconfirmed: bigint };
+  txos: string[];
+  history: string[];
+  /** Addresses that received coins. */
+  used: string[];
+  /** Every address derived (a reorg may leave a longer lookahead behind: compared only without one). */
+  derived: string[];
+  tip: string;
+}
+
+async function snapshot(store: SqlVaultStore, v: Vault): Promise<Snapshot> {
+  const tip = await store.tipCheckpoint(v.id);
+  return {
+    balance: await store.balance(v.id),
+    txos: (await store.allTxos(v.id)).map((t) => `${t.txid}:${t.vout} ${t.value} h${t.height} ${t.branch}/${t.index} spent:${t.spentTxid}@${t.spentHeight}`).sort(),
+    history: (await store.transactions(v.id)).map((t) => `${t.txid} h${t.height} ${t.blockHash} +${t.received} -${t.spent} fee:${t.fee} ${t.category}`).sort(),
+    used: (await store.addresses(v.id)).filter((a) => a.used).map((a) => `${a.branch}/${a.index} ${a.address}`).sort(),
+    derived: (await store.addresses(v.id)).map((a) => `${a.branch}/${a.index} ${a.address}`).sort(),
+    tip: `${tip?.height}:${tip?.hash}`,
+  };
+}
+
+async function snapshots(db: Database): Promise<Record<string, Snapshot>> {
+  const store = new SqlVaultStore(db);
+  const out: Record<string, Snapshot> = {};
+  for (const v of await store.listVaults()) out[v.name] = await snapshot(store, v);
+  return out;
+}
+
+/** Three separate syncs, one vault at a time, into a fresh database: the reference. */
+async function separately(open: () => Promise<Database>, chain: ChainSource): Promise<Record<string, Snapshot>> {
+  const db = await open();
+  const store = new SqlVaultStore(db);
+  for (const v of await addAll(store)) await syncVault({ chain, store }, v);
+  const s = await snapshots(db);
+  assert.ok(Object.values(s).every((x) => x.txos.length > 0), 'every vault has coins');
+  return s;
+}
+
+function envFor(node: RegtestNode, url: string): NodeJS.ProcessEnv {
+  return { ...process.env, SOBERANA_RPC_URL: node.rpcUrl, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_DB: url, SOBERANA_NETWORK: 'regtest' };
+}
+
+/** Highest checkpoint any vault has committed (read only). */
+async function highestCheckpoint(url: string): Promise<number> {
+  const db = await openDatabase({ url, migrate: false });
+  try {
+    const store = new SqlVaultStore(db);
+    let best = -1;
+    for (const v of await store.listVaults()) best = Math.max(best, (await store.tipCheckpoint(v.id))?.height ?? -1);
+    return best;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Run `soberana sync` (all vaults) and SIGKILL it once a vault has committed past `killAt`. Resolves to whether it was killed. */
+function syncAndKill(env: NodeJS.ProcessEnv, url: string, killAt: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'sync', '--json'], { env, stdio: 'ignore' });
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    const poll = async (): Promise<void> => {
+      try {
+        for (;;) {
+          if (exited) return resolve(false);
+          if ((await highestCheckpoint(url)) >= killAt) {
+            child.kill('SIGKILL');
+            child.on('close', () => resolve(true));
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      } catch (e) {
+        child.kill('SIGKILL');
+        reject(e as Error);
+      }
+    };
+    void poll();
+  });
+}
+
+forEachEngine('one sync walk for all vaults', (t) => {
+  test('vaults at three different heights caught up in one walk equal three separate syncs; each block read once', async () => {
+    const node = regtest.node();
+    const chain = node.chainSource();
+    const db = await t.open();
+    const store = new SqlVaultStore(db);
+    const [a, b, c] = await addAll(store);
+    if (!a || !b || !c) throw new Error('vaults');
+    // A synced to the end of phase 1, B to the end of phase 2, C never: the walk starts at C's birthday.
+    await syncVault({ chain: asOf(chain, marks[0] ?? 0), store }, a);
+    await syncVault({ chain: asOf(chain, marks[1] ?? 0), store }, b);
+    const job = await syncVaults({ chain, store }, [a, b, c]);
+    assert.equal(job.fromHeight, 430);
+    assert.equal(job.blocksWalked, node.height() - 430 + 1, 'each height once');
+    const byName = Object.fromEntries(job.vaults.map((s) => [s.vault, s]));
+    assert.equal(byName[a.name]?.fromHeight, (marks[0] ?? 0) + 1, 'A joins after its checkpoint');
+    assert.equal(byName[b.name]?.fromHeight, (marks[1] ?? 0) + 1, 'B joins after its checkpoint');
+    assert.equal(byName[c.name]?.blocksProcessed, job.blocksWalked);
+    assert.ok(job.blocksDownloaded < byName[a.name]!.blocksDownloaded + byName[b.name]!.blocksDownloaded + byName[c.name]!.blocksDownloaded, 'blocks shared by vaults were downloaded once');
+    assert.deepEqual(await snapshots(db), await separately(() => t.open(), chain));
+  });
+
+  test('after a reorg that removes payments to two vaults (vaults at different heights), one walk equals separate syncs', async () => {
+    const node = regtest.node();
+    const chain = node.chainSource();
+    const db = await t.open();
+    const store = new SqlVaultStore(db);
+    const vaults = await addAll(store);
+    await syncVaults({ chain, store }, vaults.slice(0, 1));
+    const forkBase = node.height();
+    // The doomed block pays A and B; C is synced only below it, A and B through it.
+    await node.fund(addressOf(0, 0, 1), 1_111_000n);
+    await node.fund(addressOf(1, 1, 1), 2_222_000n);
+    const [doomed] = await node.mine(1);
+    await node.mine(1);
+    await syncVaults({ chain, store }, vaults.slice(0, 2));
+    await syncVault({ chain: asOf(chain, forkBase - 3), store }, vaults[2] as Vault);
+    await node.invalidateBlock(doomed ?? '', { resubmit: false });
+    await node.fund(addressOf(2, 0, 2), 3_333_000n);
+    await node.mine(3);
+    const job = await syncVaults({ chain, store }, vaults);
+    const byName = Object.fromEntries(job.vaults.map((s) => [s.vault, s]));
+    assert.equal(byName[NAMES[0] ?? '']?.reorg?.forkHeight, forkBase);
+    assert.equal(byName[NAMES[1] ?? '']?.reorg?.forkHeight, forkBase);
+    assert.equal(byName[NAMES[2] ?? '']?.reorg, null, 'C never saw the doomed block');
+    const expected = await separately(() => t.open(), chain);
+    const actual = await snapshots(db);
+    for (const name of NAMES) {
+      const { derived: got, ...rest } = actual[name] as Snapshot;
+      const { derived: want, ...wantRest } = expected[name] as Snapshot;
+      assert.deepEqual(rest, wantRest, name);
+      // Addresses derived for a block that was reorged out stay derived (a longer lookahead, unused).
+      assert.ok(want.every((a) => got.includes(a)), `${name}: every address of the reference is derived`);
+    }
+    assert.ok(!expected[NAMES[0] ?? '']?.history.some((h) => h.includes(' +1111000 ')), 'the reorged payment is gone');
+  });
+
+  test('soberana sync killed with SIGKILL mid-walk, then run again, equals separate syncs', { timeout: 600_000 }, async () => {
+    const node = regtest.node();
+    const url = await t.url();
+    const db = await openDatabase({ url });
+    const store = new SqlVaultStore(db);
+    const vaults = await addAll(store);
+    // A starts ahead of the others (its birthday from phase 1's end).
+    await syncVault({ chain: asOf(node.chainSource(), marks[0] ?? 0), store }, vaults[0] as Vault);
+    await db.close();
+    let midWalk = 0;
+    for (const killAt of [(marks[0] ?? 0) + 2, (marks[1] ?? 0) + 3]) {
+      const killed = await syncAndKill(envFor(node, url), url, killAt);
+      if (killed && (await highestCheckpoint(url)) < node.height()) midWalk++;
+    }
+    assert.ok(midWalk >= 1, 'at least one kill landed in the middle of the walk');
+    const again = await runCli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
+    assert.equal(again.code, 0, again.stderr);
+    const out = JSON.parse(again.stdout) as { vaults: Array<{ tipHeight: number }>; walk: { blocksWalked: number } };
+    assert.ok(out.vaults.every((v) => v.tipHeight === node.height()));
+    const reopened = await openDatabase({ url });
+    try {
+      assert.deepEqual(await snapshots(reopened), await separately(() => t.open(), node.chainSource()));
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+test('pipelined reading (batched RPC, blocks read ahead) gives what sequential reading gives, over RPC and in-process', async () => {
+  const node = regtest.node();
+  const results: Array<Record<string, Snapshot>> = [];
+  let n = 0;
+  for (const [chain, lookahead] of [[node.rpcChainSource(), 0], [node.rpcChainSource(), 6], [node.chainSource(), 0], [node.chainSource(), 3]] as const) {
+    const db = await openDatabase({ url: join(scratchDir, `pipe-${++n}.db`) });
+    try {
+      const store = new SqlVaultStore(db);
+      const job = await syncVaults({ chain, store, lookahead }, await addAll(store));
+      assert.equal(job.tipHeight, node.height());
+      results.push(await snapshots(db));
+    } finally {
+      await db.close();
+      await chain.close();
+    }
+  }
+  for (const r of results.slice(1)) assert.deepEqual(r, results[0]);
+});
