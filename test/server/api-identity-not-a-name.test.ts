@@ -1,8 +1,10 @@
 // Identity is not a name (issue #19 item 1), through the real server on both engines:
 // - the reviewer's attack: an admin creates a token NAMED "pedro" with the approver role and
 //   approves with it — now the token acts as no member and is refused;
-// - a token issued TO pedro (by id) acts as pedro, but outside regtest it cannot approve without
-//   pedro's own signature, so an admin who issues it still cannot approve in his name;
+// - an admin cannot bind a token to pedro at all (POST /tokens with member is refused): only pedro's
+//   own enrolment does (a one-time code the admin issues, pedro redeems);
+// - a token enrolled TO pedro (by id) acts as pedro, but outside regtest it cannot approve without
+//   pedro's own signature, so even an admin who redeems pedro's code cannot approve in his name;
 // - a token must carry a role its member holds;
 // - issuing and revoking tokens is in the audit log, and every audit row a request writes names the
 //   token it came with (details.via.token) as well as the member (actor).
@@ -45,12 +47,22 @@ forEachEngine('identity is not a name', (t) => {
         assert.match(refused.json().error.message, /not issued to a member/);
         assert.equal((await call(named.json().token as string, 'GET', '/members')).json().you, null);
 
-        // A role the member does not hold.
-        const wrongRole = await call(admin.token, 'POST', '/tokens', { name: 'pedro as admin', role: 'admin', member: 'pedro' });
+        // The admin cannot bind a token to pedro directly, whatever the role.
+        const before = await tokens.list();
+        for (const role of ['approver', 'admin']) {
+          const direct = await call(admin.token, 'POST', '/tokens', { name: `pedro ${role}`, role, member: 'pedro' });
+          assert.equal(direct.statusCode, 403, direct.body);
+          assert.match(direct.json().error.message, /enrolment/);
+        }
+        assert.deepEqual(await tokens.list(), before, 'no token bound to pedro');
+        // A role the member does not hold: not even an enrolment code.
+        const wrongRole = await call(admin.token, 'POST', '/tokens/enrolments', { member: 'pedro', role: 'admin' });
         assert.equal(wrongRole.statusCode, 403, wrongRole.body);
 
-        // Issued to pedro, by id: it is pedro — but outside regtest an approval is pedro's signature.
-        const issued = await call(admin.token, 'POST', '/tokens', { name: 'pedro laptop', role: 'approver', member: 'pedro' });
+        // Enrolled by pedro's code: the token is pedro — but outside regtest an approval is pedro's signature.
+        const code = await call(admin.token, 'POST', '/tokens/enrolments', { member: 'pedro', role: 'approver' });
+        assert.equal(code.statusCode, 201, code.body);
+        const issued = await app.inject({ method: 'POST', url: '/api/v1/enrol', payload: { code: code.json().code as string, name: 'pedro laptop' } });
         assert.equal(issued.statusCode, 201, issued.body);
         const pedro = issued.json().token as string;
         assert.equal((await call(pedro, 'GET', '/members')).json().you.id, 'pedro');
@@ -66,9 +78,10 @@ forEachEngine('identity is not a name', (t) => {
         assert.equal((await call(pedro, 'GET', '/members')).statusCode, 401);
 
         const log = await g.spends.auditLog();
-        const issues = log.filter((e) => e.action === 'token.issued');
-        assert.deepEqual(issues.map((e) => [e.actor, (e.details as { member: string | null }).member]), [['ana', null], ['ana', 'pedro']]);
-        for (const e of issues) assert.equal((e.details as { via?: { token?: string } }).via?.token, admin.id, 'names the admin token');
+        const issues = log.filter((e) => e.action === 'token.issued' || e.action === 'token.enrolment.issue' || e.action === 'token.enrolment.redeem');
+        assert.deepEqual(issues.map((e) => [e.action, e.actor, (e.details as { member: string | null }).member]), [['token.issued', 'ana', null], ['token.enrolment.issue', 'ana', 'pedro'], ['token.enrolment.redeem', 'pedro', 'pedro']]);
+        for (const e of issues.slice(0, 2)) assert.equal((e.details as { via?: { token?: string } }).via?.token, admin.id, 'names the admin token');
+        assert.equal((issues[2]?.details as { token?: string }).token, issued.json().id, 'the redemption names the token it made');
         assert.ok(log.some((e) => e.action === 'token.revoke' && e.object === `token:${issued.json().id as string}`));
         if (network === 'regtest') {
           const approval = log.find((e) => e.action === 'spend.approve');

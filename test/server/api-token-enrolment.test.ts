@@ -245,7 +245,7 @@ forEachEngine('token enrolment', (t) => {
     } else {
       const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(e.db.db);
       const parts: string[] = [];
-      for (const { table_name } of tables.rows) parts.push(JSON.stringify((await sql`select * from ${sql.table(table_name)}`.execute(e.db.db)).rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+      for (const { table_name } of tables.rows) parts.push(table_name, JSON.stringify((await sql`select * from ${sql.table(table_name)}`.execute(e.db.db)).rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
       dump = parts.join('\n');
     }
     assert.ok(dump.includes('maria laptop') && dump.includes('token_enrolments'), 'the dump holds what is stored in clear (a token name, the table)');
