@@ -28,7 +28,8 @@ import { checkAuditAnchors, assertAnchorsHold, proposalAnchor } from '../../src/
 import { anchorCommitsTo, auditAnchorScript, findAuditAnchors } from '../../src/core/audit/anchor.ts';
 import { auditEntryHash, canonicalJson, type AuditEntry } from '../../src/core/audit/hash-chain.ts';
 import { DomainError } from '../../src/core/errors.ts';
-import { FOREIGN, setupGovernance, signAndFinalize, type Governance } from './fixtures.ts';
+import { allowDestination } from '../../src/app/allow-destination.ts';
+import { FOREIGN, policyDoc, setupGovernance, signAndFinalize, type Governance } from './fixtures.ts';
 
 const regtest = useRegtestNode();
 
@@ -189,5 +190,26 @@ forEachEngine('audit anchor in governed spends', (t) => {
     assert.equal(anchorOfPsbt(plain.proposal.psbt, 'regtest'), null);
     assert.equal(((await g.spends.auditLog()).at(-1)?.details as { anchor: unknown }).anchor, null);
     assert.equal(await proposalAnchor(g.deps, plain.proposal, 'regtest'), null);
+  });
+
+  test('the anchor is not a payment: an allowlist-only policy allows a spend to a listed address, and an amount limit judges the payment alone', async () => {
+    const LISTED = 'bcrt1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qzf4jry';
+    const policy = policyDoc({
+      rules: [
+        { id: 'unlisted', when: { destinations: 'not-allowlisted' }, then: 'deny' },
+        { id: 'exactly-one-btc', when: { maxAmountSats: '100000000' }, then: 'allow' },
+        { id: 'above', when: {}, then: 'deny' },
+      ],
+    });
+    const g = await setupGovernance(regtest.node(), await t.open(), { policy, fund: [150_000_000n] });
+    await allowDestination(g.deps, { actor: 'ana', vault: g.vault.name, address: LISTED });
+    // The anchor output has no address: were it judged as a destination it would be "not
+    // allowlisted" and the spend denied. The amount judged is the payment alone, at the limit.
+    const r = await proposeSpend(g.deps, { actor: 'luis', vault: g.vault.name, payments: [{ address: LISTED, sats: 100_000_000n }], feeRateSatPerKvb: 1_000n });
+    assert.ok(anchorOfPsbt(r.proposal.psbt, 'regtest'), 'the transaction carries the anchor');
+    assert.equal(r.decision.outcome, 'allow');
+    assert.equal(r.decision.ruleId, 'exactly-one-btc');
+    assert.equal(r.proposal.amountSats, 100_000_000n);
+    assert.equal(r.proposal.state, 'approved');
   });
 });
