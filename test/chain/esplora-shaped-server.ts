@@ -15,6 +15,7 @@
  * paths, and can be told to lie (`tamper`) for the refusal tests.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { address as btcAddress, Block, networks, script as btcScript, Transaction } from 'bitcoinjs-lib';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -30,6 +31,8 @@ export interface EsploraShapedServer {
   readonly requests: readonly string[];
   /** Response body bytes sent since the last `resetStats`. */
   bytesSent(): number;
+  /** Bytes written to the sockets (HTTP heads included) since the last `resetStats`. */
+  wireBytesSent(): number;
   resetStats(): void;
   setTamper(t: Tamper | null): void;
   close(): Promise<void>;
@@ -57,6 +60,17 @@ export async function startEsploraShapedServer(source: ChainSource): Promise<Esp
       else send(500, 'text/plain', e instanceof Error ? e.message : String(e));
     });
   });
+  const sockets = new Set<Socket>();
+  let closedWire = 0;
+  let wireBase = 0;
+  const wire = () => closedWire + [...sockets].reduce((n, so) => n + so.bytesWritten, 0);
+  server.on('connection', (so: Socket) => {
+    sockets.add(so);
+    so.on('close', () => {
+      closedWire += so.bytesWritten;
+      sockets.delete(so);
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -64,9 +78,11 @@ export async function startEsploraShapedServer(source: ChainSource): Promise<Esp
     url: `http://127.0.0.1:${port}/api/`,
     requests,
     bytesSent: () => bytes,
+    wireBytesSent: () => wire() - wireBase,
     resetStats: () => {
       requests.length = 0;
       bytes = 0;
+      wireBase = wire();
     },
     setTamper: (t) => {
       tamper = t;
