@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action } from '../context.ts';
 import { addMember, changeMember, type AddMemberResult } from '../../app/add-member.ts';
 import { createMemberKeyFile } from '../../adapters/signers/member-key.ts';
+import { memberKeyKind } from '../../core/auth/approval-signature.ts';
 import { AS_HELP, actorOf, collect, withGovernance } from '../governance-deps.ts';
 
 export function register(program: Command): void {
@@ -13,7 +14,7 @@ export function register(program: Command): void {
     .option('--id <id>', 'short id used with --as (default: from the name)')
     .option('--role <role>', 'a role (repeat or comma-separate): admin, operator, approver, auditor, or one a policy names', collect, [])
     .option('--group <group>', 'an approver group (repeat or comma-separate), e.g. finance, central-bank', collect, [])
-    .option('--public-key <hex>', 'the member\'s approval key (BIP340, from "soberana member key new" on THEIR machine); needed to approve outside regtest')
+    .option('--public-key <key>', 'the member\'s approval key: BIP340 hex from "soberana member key new" on THEIR machine, or a passkey credential webauthn:v1:{…} (members register passkeys themselves in the dashboard); needed to approve outside regtest')
     .addHelpText('after', '\nOnce a policy is active, a member with approval powers (approver, admin, or a group) is added only when\nthe quorum the policy names for policy changes approves it: "soberana policy approve <change> --as … --key …".\n\nExamples:\n  $ soberana member add --name ana --role admin\n  $ soberana member add --as ana --name maria --role approver --group finance --public-key 79be…\n  $ soberana member add --as ana --name luis --role operator,treasury-operator')
     .action(action(async (ctx, o: { name: string; id?: string; role: string[]; group: string[]; publicKey?: string }) => {
       const r = await withGovernance(ctx, {}, (deps) => addMember(deps, { actor: actorOf(ctx), name: o.name, id: o.id, roles: o.role, groups: o.group, publicKey: o.publicKey }));
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .description('change a member\'s roles, groups or approval key (governed by quorum when they have approval powers)')
     .option('--role <role>', 'the new roles (repeat or comma-separate)', collect, [])
     .option('--group <group>', 'the new approver groups (repeat or comma-separate)', collect, [])
-    .option('--public-key <hex>', 'a new approval key (e.g. after a lost device)')
+    .option('--public-key <key>', 'a new approval key (e.g. after a lost device): BIP340 hex, or a passkey credential webauthn:v1:{…}')
     .addHelpText('after', '\nExamples:\n  $ soberana member change maria --as ana --public-key 79be…\n  $ soberana member change luis --as ana --role operator,auditor')
     .action(action(async (ctx, id: string, o: { role: string[]; group: string[]; publicKey?: string }) => {
       const r = await withGovernance(ctx, {}, (deps) => changeMember(deps, { actor: actorOf(ctx), id, roles: o.role, groups: o.group.length > 0 ? o.group : undefined, publicKey: o.publicKey }));
@@ -47,13 +48,18 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ soberana member list\n  $ soberana member list --json')
     .action(action(async (ctx) => {
       const list = await withGovernance(ctx, {}, (deps) => deps.spends.members());
-      ctx.out({ members: list }, () => (list.length === 0 ? 'no members yet (see "soberana member add --help")' : list.map((m) => `${m.id.padEnd(16)} ${m.name.padEnd(24)} roles: ${m.roles.join(', ')}${m.groups.length ? `  groups: ${m.groups.join(', ')}` : ''}`).join('\n')));
+      ctx.out({ members: list }, () => (list.length === 0 ? 'no members yet (see "soberana member add --help")' : list.map((m) => `${m.id.padEnd(16)} ${m.name.padEnd(24)} roles: ${m.roles.join(', ')}${m.groups.length ? `  groups: ${m.groups.join(', ')}` : ''}${m.publicKey ? `  key: ${keyWords(m.publicKey)}` : ''}`).join('\n')));
     }));
+}
+
+function keyWords(publicKey: string): string {
+  const kind = memberKeyKind(publicKey);
+  return kind === 'passkey' ? 'passkey' : kind === 'bip340' ? 'key file (BIP340)' : 'unreadable';
 }
 
 function memberText(r: AddMemberResult, verb: string): string {
   const m = r.member;
-  const what = `${m.id} (${m.name}): roles ${m.roles.join(', ')}${m.groups.length ? `; groups ${m.groups.join(', ')}` : ''}${m.publicKey ? '; approval key registered' : ''}`;
+  const what = `${m.id} (${m.name}): roles ${m.roles.join(', ')}${m.groups.length ? `; groups ${m.groups.join(', ')}` : ''}${m.publicKey ? `; approval key: ${keyWords(m.publicKey)}` : ''}`;
   if (r.pending === null) return `${verb} member ${what}`;
   return `proposed as change ${r.pending.changeId}: ${what}\nit needs ${r.pending.requirement}: approvers run "soberana policy approve ${r.pending.changeId} --as <approver> --key <their key file>"`;
 }
