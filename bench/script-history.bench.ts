@@ -87,6 +87,8 @@ const bench: Benchmark = {
       const lightReq = server.requests.length;
       const lightBytes = server.bytesSent();
       const lightWire = server.wireBytesSent();
+      const kinds = Object.entries(server.bytesByKind()).map(([k, v]) => `${k} ${v.requests}× ${(v.bytes / 1024).toFixed(1)} KB`).join('; ');
+      process.stderr.write(`bench: script-history path: ${kinds}\n`);
       const blockReads = server.requests.filter((p) => p.startsWith('block/') && !p.endsWith('/header')).length;
       await source.close();
 

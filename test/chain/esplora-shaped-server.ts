@@ -31,6 +31,8 @@ export interface EsploraShapedServer {
   readonly requests: readonly string[];
   /** Response body bytes sent since the last `resetStats`. */
   bytesSent(): number;
+  /** Body bytes per kind of request (the path with hashes and numbers replaced by `:x`). */
+  bytesByKind(): Record<string, { requests: number; bytes: number }>;
   /** Bytes written to the sockets (HTTP heads included) since the last `resetStats`. */
   wireBytesSent(): number;
   resetStats(): void;
@@ -45,13 +47,19 @@ export async function startEsploraShapedServer(source: ChainSource): Promise<Esp
   const index = new ScriptIndex(source);
   const requests: string[] = [];
   let bytes = 0;
+  let byKind: Record<string, { requests: number; bytes: number }> = {};
   let tamper: Tamper | null = null;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').replace(/^\/api\//, '');
     requests.push(path);
     const send: Send = (status, type, body) => {
       const out = tamper && status === 200 ? tamper(path, body) : body;
-      bytes += typeof out === 'string' ? Buffer.byteLength(out) : out.length;
+      const n = typeof out === 'string' ? Buffer.byteLength(out) : out.length;
+      bytes += n;
+      const kind = path.replace(/[0-9a-f]{64}/g, ':x').replace(/\/\d+$/, '/:n');
+      const k = (byKind[kind] ??= { requests: 0, bytes: 0 });
+      k.requests++;
+      k.bytes += n;
       res.writeHead(status, { 'content-type': type });
       res.end(out);
     };
@@ -78,10 +86,12 @@ export async function startEsploraShapedServer(source: ChainSource): Promise<Esp
     url: `http://127.0.0.1:${port}/api/`,
     requests,
     bytesSent: () => bytes,
+    bytesByKind: () => ({ ...byKind }),
     wireBytesSent: () => wire() - wireBase,
     resetStats: () => {
       requests.length = 0;
       bytes = 0;
+      byKind = {};
       wireBase = wire();
     },
     setTamper: (t) => {
