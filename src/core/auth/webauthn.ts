@@ -40,9 +40,9 @@ export interface WebAuthnExpectation {
   /** The challenge bytes (for an approval: the approval digest). */
   readonly challenge: Uint8Array;
   /**
-   * The origins the dashboard is served from (`webauthn.origins`). Absent: any origin on the
-   * credential's rpId (https, or http on localhost) — what a check without the server's
-   * configuration (`audit verify`, the readiness check) can know.
+   * The origins the dashboard is served from (`webauthn.origins`). The origin must always be on the
+   * credential's rpId (https, or http on localhost) — what a check without the server's configuration
+   * (`audit verify`, the readiness check) can know — and, when this list is given, in it.
    */
   readonly origins?: readonly string[] | undefined;
   /** Require the user-verified flag (PIN, biometrics), not only user presence. */
@@ -217,7 +217,8 @@ export function assertionProblem(assertion: PasskeyAssertion, credential: Passke
     if (c.type !== 'webauthn.get') return `clientDataJSON.type is ${JSON.stringify(c.type)}, not "webauthn.get"`;
     if (c.challenge !== base64urlnopad.encode(expected.challenge)) return 'the assertion signs another challenge than this approval\'s digest';
     if (typeof c.origin !== 'string') return 'clientDataJSON has no origin';
-    const originOk = expected.origins !== undefined ? expected.origins.includes(c.origin) : originOnRpId(c.origin, credential.rpId);
+    // Always on the rpId (what audit verify can check on its own), and in the configured list when there is one.
+    const originOk = originOnRpId(c.origin, credential.rpId) && (expected.origins === undefined || expected.origins.includes(c.origin));
     if (!originOk) return `the origin ${c.origin} is not one this server accepts passkeys from`;
     if (c.crossOrigin === true) return 'the assertion was made in a cross-origin frame';
     if (authData.length < 37) return 'authenticatorData is shorter than 37 bytes';

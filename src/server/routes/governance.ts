@@ -250,7 +250,12 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
    * and the one origin http://localhost:<the port this request came in on> (the loopback default;
    * WebAuthn refuses IP addresses, so open the dashboard at localhost).
    */
-  const webauthnOf = (req: FastifyRequest): WebAuthnSettings => deps.webauthn ?? { rpId: 'localhost', origins: [`http://localhost:${req.socket.localPort ?? 80}`] };
+  const webauthnOf = (req: FastifyRequest): WebAuthnSettings => {
+    if (deps.webauthn) return deps.webauthn;
+    const port = req.socket.localPort;
+    // as the browser writes it: the scheme's default port (80) is left out
+    return { rpId: 'localhost', origins: [new URL(`http://localhost${port ? `:${port}` : ''}`).origin] };
+  };
   // Every audit entry a request writes names the token it came with (and, as its actor, the member).
   const viaToken = (req: FastifyRequest): GovernanceDeps => ({ ...deps, webauthn: webauthnOf(req), spends: deps.spends.withAuditContext({ token: req.tokenId ?? 'none' }) });
   const proposalOut = { type: 'object', required: ['proposal'], properties: { proposal: proposalSchema } } as const;
