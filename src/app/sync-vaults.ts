@@ -20,10 +20,10 @@ import { parseBlockHeader, scanBlock } from '../core/bitcoin/block-scanner.ts';
 import { FilterMatcher } from '../core/bitcoin/bip158.ts';
 import { OutpointSet, ScriptSet } from '../core/bitcoin/byte-sets.ts';
 import { applyBlockScan, findForkPoint, matchMempool, scanToFixedPoint } from '../core/vault/apply-scan.ts';
-import { birthdayScanTime, firstHeightWithMedianTime, medianTimePast, MEDIAN_TIME_SPAN } from '../core/vault/birthday.ts';
 import type { Checkpoint, Vault } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
 import { outpointKey, WatchState } from '../core/vault/watch-state.ts';
+import { birthdayResolver, chainBlockTimes } from './birthday-height.ts';
 import { blockFeed } from './block-feed.ts';
 import { deriverFor } from './vault-deriver.ts';
 
@@ -126,7 +126,8 @@ export async function syncVaults(deps: SyncDeps, vaultsIn: readonly Vault[]): Pr
   }
 }
 
-async function loadState(store: VaultStore, vault: Vault): Promise<WatchState> {
+/** A vault's watch state as the store holds it: its addresses and its confirmed unspent outputs. */
+export async function loadWatchState(store: VaultStore, vault: Vault): Promise<WatchState> {
   const state = new WatchState({ gapLimit: vault.gapLimit, deriver: deriverFor(vault) });
   for (const a of await store.addresses(vault.id)) state.addAddress(a);
   // Confirmed unspent (and mempool-spent) outputs only: the mempool view is rebuilt at the end.
@@ -136,36 +137,20 @@ async function loadState(store: VaultStore, vault: Vault): Promise<WatchState> {
 
 /**
  * Vaults born on a date get their birthday height: the first block whose median-time-past is at
- * least a day before the date (core/vault/birthday.ts), found by binary search over headers read
- * in batches, and stored.
+ * least a day before the date (core/vault/birthday.ts, app/birthday-height.ts), found by binary
+ * search over headers read in batches, and stored.
  */
 async function resolveBirthdays(deps: SyncDeps, vaults: readonly Vault[]): Promise<Vault[]> {
   if (vaults.every((v) => v.birthdayTime === null)) return [...vaults];
   const tip = await deps.chain.tip();
-  const times = new Map<number, number>();
-  const medianTimeAt = async (height: number): Promise<number> => {
-    const first = Math.max(0, height - MEDIAN_TIME_SPAN + 1);
-    const missing: number[] = [];
-    for (let h = first; h <= height; h++) if (!times.has(h)) missing.push(h);
-    if (missing.length > 0) {
-      const start = missing[0] as number;
-      const count = height - start + 1;
-      const { chain } = deps;
-      const hashes = chain.blockHashes ? await chain.blockHashes(start, count) : await Promise.all(Array.from({ length: count }, (_, i) => chain.blockHash(start + i)));
-      const headers = chain.headers ? await chain.headers(hashes) : await Promise.all(hashes.map((h) => chain.header(h)));
-      headers.forEach((hd, i) => times.set(start + i, hd.time));
-    }
-    const window: number[] = [];
-    for (let h = first; h <= height; h++) window.push(times.get(h) as number);
-    return medianTimePast(window);
-  };
+  const heightOf = birthdayResolver(tip.height, chainBlockTimes(deps.chain));
   const out: Vault[] = [];
   for (const v of vaults) {
     if (v.birthdayTime === null) {
       out.push(v);
       continue;
     }
-    const h = await firstHeightWithMedianTime(birthdayScanTime(v.birthdayTime), tip.height, medianTimeAt);
+    const h = await heightOf(v.birthdayTime);
     await deps.store.resolveBirthday(v.id, h);
     out.push({ ...v, birthdayHeight: h, birthdayTime: null });
   }
@@ -239,7 +224,7 @@ async function syncOnce(deps: SyncDeps, vaults: readonly Vault[]): Promise<SyncJ
   const runs: Run[] = [];
   for (const vault of vaults) {
     const { reorg, resumeAfter } = await reconcile(deps, vault, tip.height);
-    const state = await loadState(store, vault);
+    const state = await loadWatchState(store, vault);
     const from = resumeAfter ? resumeAfter.height + 1 : vault.birthdayHeight;
     runs.push({ vault, state, from, reorg, prevHash: resumeAfter?.hash ?? null, pending: [], processed: 0, downloaded: 0, skipped: 0, bytes: 0, found: 0 });
   }
