@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parsePort } from '../options.ts';
 import { action } from '../context.ts';
+import { assertEmbeddedNodeInstalled } from './node.ts';
 import { DEMO_MEMBERS, startDemo } from '../demo/build-alliance.ts';
 import { startServer } from '../../server/app.ts';
 import { ensureWebBuilt } from '../../server/web-build.ts';
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .option('--no-serve', 'build and sync, print the balances, and exit')
     .addHelpText('after', '\nExamples:\n  $ npm start                       # the same as: soberana demo\n  $ npm start -- --reset            # start over\n  $ soberana demo --port 0 --no-serve --json')
     .action(action(async (ctx, o: { data: string; reset?: boolean; port: number; serve: boolean }) => {
+      assertEmbeddedNodeInstalled();
       const dataDir = resolve(o.data);
       if (o.reset) rmSync(dataDir, { recursive: true, force: true });
       const t0 = Date.now();

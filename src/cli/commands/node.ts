@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { action, type CliContext } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
@@ -31,12 +32,26 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * The embedded regtest node is bcoin, an optional dependency: npm skips it where its native
+ * parts do not build (an installed package gets bcoin's own leveldown, not the repository's
+ * override). Say so in one line instead of failing on a missing module.
+ */
+export function assertEmbeddedNodeInstalled(): void {
+  try {
+    createRequire(import.meta.url).resolve('bcoin');
+  } catch {
+    throw new DomainError('CHAIN_UNAVAILABLE', 'the embedded regtest node needs the optional package "bcoin", which is not installed here (npm skips it where it does not build); install it with "npm install bcoin", or configure a node of your own (docs/deployment.md)');
+  }
+}
+
 async function start(ctx: CliContext, opts: StartOptions): Promise<void> {
   if (ctx.globals.network !== undefined && ctx.config().network !== 'regtest') {
     throw new DomainError('INVALID_ARGUMENT', `the embedded node runs regtest only, not ${ctx.config().network}`);
   }
   const port = opts.port !== undefined ? parseCount('--port', opts.port, 1, 65535) : undefined;
   const blocks = opts.blocks !== undefined ? parseCount('--blocks', opts.blocks, 0, 100_000) : opts.mineTo !== undefined ? 101 : 0;
+  assertEmbeddedNodeInstalled();
   const { startRegtestNode } = await import('../../adapters/chain/regtest-node.ts'); // the embedded node loads only here
   const node = await startRegtestNode({ ...(port !== undefined ? { port } : {}), ...(opts.datadir !== undefined ? { dataDir: opts.datadir } : {}) });
   const stopped = untilSignal();
