@@ -3,7 +3,8 @@
 // - maria (finance approver) signs in at http://localhost:PORT (WebAuthn refuses IP addresses) and
 //   registers a passkey: it is only a pending member change; it binds once marta (finance) and pedro
 //   (central bank) approve it with their BIP340 key files' signatures;
-// - maria approves a spend with "Approve with passkey"; pedro's signed approval completes the quorum;
+// - maria approves a spend with "Approve with passkey" (and a policy change from the policy panel);
+//   pedro's signed approval completes the spend's quorum;
 //   the passkey approval counts before export, and audit verify reports the log intact with one
 //   passkey approval verified;
 // - one byte of the stored assertion changed in the database — in the approval row, and in the
@@ -30,6 +31,7 @@ import { changeMember } from '../../src/app/add-member.ts';
 import { approvePolicy, policyChangeSubject } from '../../src/app/approve-policy.ts';
 import { approveProposal } from '../../src/app/approve-proposal.ts';
 import { proposeSpend } from '../../src/app/propose-spend.ts';
+import { proposePolicy } from '../../src/app/propose-policy.ts';
 import { exportProposal } from '../../src/app/export-proposal.ts';
 import { testPolicy } from '../../src/app/test-policy.ts';
 import { spendStatement } from '../../src/app/governance.ts';
@@ -186,10 +188,18 @@ test('an approver registers a passkey in the dashboard, the quorum binds it, she
   await page.waitForSelector(`${card}[data-state="approved"]`);
   await page.screenshot({ path: join(OUT, 'dashboard-passkey-approved.png'), fullPage: true });
 
+  // a policy change, approved with the passkey from the policy panel
+  const { change: v2 } = await proposePolicy(g.deps, { actor: 'ana', document: policyDoc({ version: 2, policyChange: { all: [{ group: 'finance', count: 1 }, { group: 'central-bank', count: 1 }] } }) });
+  await page.reload();
+  const pending = `#op-policy-pending li[data-change="${v2.id}"]`;
+  await page.click(`${pending} [data-action="Approve with passkey"]`);
+  await page.locator(pending, { hasText: /\(1 approval\)/ }).waitFor({ timeout: 60_000 });
+  assert.equal((await g.spends.policyChange(v2.id))?.approvals[0]?.signature?.startsWith('webauthn:v1:'), true);
+
   const verdict = await verifyAuditLog({ spends: g.spends });
   assert.equal(verdict.ok, true, verdict.problems.map((p) => p.message).join('; '));
   const log = await g.spends.auditLog();
-  assert.equal(checkApprovalSignatures(log).passkeys, 1, 'audit verify verified maria\'s passkey approval');
+  assert.equal(checkApprovalSignatures(log).passkeys, 2, 'audit verify verified maria\'s two passkey approvals (the spend, the policy change)');
 
   // one byte of the stored assertion changed in the approval row: it no longer counts
   const badRow = tamper(storedSignature, 'authenticatorData', 33);
