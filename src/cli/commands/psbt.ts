@@ -27,6 +27,10 @@ function humanInspection(r: PsbtInspection, network: string): string {
   }
   lines.push(`outputs (${r.outputs.length}):`);
   for (const o of r.outputs) {
+    if (o.auditAnchor) {
+      lines.push(`  audit anchor seq ${o.auditAnchor.seq} commitment ${o.auditAnchor.commitment}  0 BTC  (not a payment)`);
+      continue;
+    }
     const tag = o.change ? '  (change)' : o.ours ? '  (to the vault)' : '';
     lines.push(`  ${o.address ?? '(no address)'}  ${formatBtc(o.value)} BTC${tag}`);
   }

@@ -6,6 +6,7 @@ import { address as bAddress, script as bScript } from 'bitcoinjs-lib';
 import { hex } from '@scure/base';
 import type { Network } from '../network.ts';
 import { isDomainError } from '../errors.ts';
+import { readAuditAnchor } from '../audit/anchor.ts';
 import { bitcoinjsNetwork, decodePsbt, ensureEcc, feeOf, finalScriptsVerify, inputValueOf, locateVaultInput, multisigOf, satisfiableWithDescriptor, spendingScriptOf, unsignedTransaction, verifyPsbtInputs } from './psbt.ts';
 
 export interface InspectedInput {
@@ -28,6 +29,8 @@ export interface InspectedOutput {
   ours: boolean;
   /** Pays the vault's change branch. */
   change: boolean;
+  /** A zero-value audit-log anchor (OP_RETURN `SBA1`…, see core/audit/anchor.ts), or null. */
+  auditAnchor: { seq: number; commitment: string } | null;
 }
 
 export interface PsbtInspection {
@@ -144,7 +147,7 @@ export function inspectPsbt(input: Uint8Array | string, opts: { network: Network
         change = found.branch === 1;
       }
     }
-    return { address: addr, value: o.value, ours, change };
+    return { address: addr, value: o.value, ours, change, auditAnchor: o.value === 0n ? readAuditAnchor(o.script) : null };
   });
 
   const fee = feeOf(psbt);
