@@ -12,6 +12,7 @@ import {
   type ScriptHistorySource,
 } from '../core/chain/script-history.ts';
 import type { ChainTip } from '../core/chain/chain-source.ts';
+import { GENESIS_HASH } from '../core/network.ts';
 import { applyBlockScan, matchMempool, scanToFixedPoint } from '../core/vault/apply-scan.ts';
 import type { Branch, Checkpoint, Vault } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
@@ -215,6 +216,8 @@ async function syncOnce(deps: ScriptHistorySyncDeps, vaultIn: Vault): Promise<Sc
     deps.onProgress?.({ vault: vaultIn.name, phase, scripts, requests: t.requests - start.requests, bytes: t.bytes - start.bytes });
   };
   let vault = vaultIn;
+  const genesis = await source.blockHash(0);
+  if (genesis !== GENESIS_HASH[vault.network]) throw new DomainError('NETWORK_MISMATCH', `the server at ${source.endpoint} does not serve the vault's network (${vault.network}): its genesis block is ${genesis}`);
   const tip = await source.tip();
   if (vault.birthdayTime !== null) {
     const h = await heightAtTime(source, vault.birthdayTime, tip.height);

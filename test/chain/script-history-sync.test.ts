@@ -14,6 +14,8 @@ import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { cosigner, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
+import { createServer } from 'node:http';
+import { EsploraChainSource } from '../../src/adapters/chain/esplora-chain-source.ts';
 import { EsploraScriptHistory } from '../../src/adapters/chain/esplora-script-history.ts';
 import { addVault } from '../../src/app/add-vault.ts';
 import { syncVault } from '../../src/app/sync-vault.ts';
@@ -78,7 +80,7 @@ forEachEngine('script-history sync', (t) => {
     };
     const walk = await make();
     const light = await make();
-    const source = new EsploraScriptHistory({ url: server.url, retries: 0 });
+    const source = new EsploraChainSource({ url: server.url, retries: 0 }).scriptHistorySource();
     const deriver = deriverFor(light.vault);
     assert.ok(deriver);
     const addr = (branch: 0 | 1, index: number) => deriver.derive(branch, index).address;
@@ -175,6 +177,12 @@ forEachEngine('script-history sync', (t) => {
     await assertSame('after the receive confirmed again');
   });
 
+  test('a server of another network is refused with NETWORK_MISMATCH before anything is written', async () => {
+    const { light, source } = await setup(5);
+    await assert.rejects(syncVaultByScriptHistory({ source, store: light.store }, { ...light.vault, network: 'test' }), (e: unknown) => isDomainError(e) && e.code === 'NETWORK_MISMATCH');
+    assert.equal(await light.store.tipCheckpoint(light.vault.id), null);
+  });
+
   test('a lying or malformed server is refused with CHAIN_BAD_RESPONSE and nothing is lost', async () => {
     const { node, light, addr, syncLight, assertSame } = await setup(5);
     await node.fund(addr(0, 0), 600_000n, { confirm: true });
@@ -213,3 +221,43 @@ async function voutOf(node: ReturnType<typeof regtest.node>, txid: string, addre
   assert.ok(i >= 0);
   return i;
 }
+
+test('the adapter maps failures to the ChainSource codes and keeps at most `concurrency` requests in flight', async () => {
+  let inflight = 0;
+  let peak = 0;
+  let mode: 'slow' | 'forbidden' | 'hang' = 'slow';
+  const http = createServer((_req, res) => {
+    if (mode === 'forbidden') return void res.writeHead(403).end('no');
+    if (mode === 'hang') return; // never answers
+    inflight++;
+    peak = Math.max(peak, inflight);
+    setTimeout(() => {
+      inflight--;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+    }, 20);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
+  try {
+    const src = new EsploraScriptHistory({ url: `http://127.0.0.1:${port}/api/`, concurrency: 3, timeoutMs: 300, retries: 0 });
+    const got = await Promise.all(Array.from({ length: 20 }, (_, i) => src.scriptHistory(new Uint8Array([0, 20, i]))));
+    assert.ok(got.every((h) => h.length === 0));
+    assert.equal(peak, 3, 'bounded concurrency');
+    assert.deepEqual(src.traffic(), { requests: 20, bytes: 40 });
+    mode = 'forbidden';
+    await assert.rejects(src.tip(), (e: unknown) => isDomainError(e) && e.code === 'CHAIN_AUTH_FAILED');
+    mode = 'hang';
+    await assert.rejects(src.blockHash(1), (e: unknown) => isDomainError(e) && e.code === 'CHAIN_UNAVAILABLE' && /did not answer within 300 ms/.test(e.message));
+    await src.close();
+  } finally {
+    http.closeAllConnections();
+    await new Promise<void>((r) => http.close(() => r()));
+  }
+  // A port nothing listens on (never used by this process's connection pool).
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const freePort = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const refused = new EsploraScriptHistory({ url: `http://127.0.0.1:${freePort}/api/`, retries: 0 });
+  await assert.rejects(refused.tip(), (e: unknown) => isDomainError(e) && e.code === 'CHAIN_UNAVAILABLE' && /connection refused/.test(e.message));
+});

@@ -14,6 +14,7 @@ import type { BlockHeader, BroadcastResult, ChainSource, ChainTip, MempoolTx } f
 import { DomainError } from '../../core/errors.ts';
 import type { Network } from '../../core/network.ts';
 import { assertHash, assertHeight, badResponse, HEX64, networkOfGenesis, redactEndpoint, sleep, transportError, type FetchLike, type FetchResponseLike } from './errors.ts';
+import { EsploraScriptHistory } from './esplora-script-history.ts';
 
 export interface EsploraChainSourceOptions {
   /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
@@ -43,9 +44,11 @@ export class EsploraChainSource implements ChainSource {
   readonly #maxRetryAfterMs: number;
   readonly #concurrency: number;
   readonly #inflight = new Set<AbortController>();
+  readonly #opts: EsploraChainSourceOptions;
   #genesis: string | undefined;
 
   constructor(opts: EsploraChainSourceOptions) {
+    this.#opts = opts;
     let u: URL;
     try {
       u = new URL(opts.url);
@@ -62,6 +65,14 @@ export class EsploraChainSource implements ChainSource {
     this.#retryDelayMs = opts.retryDelayMs ?? 250;
     this.#maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
     this.#concurrency = opts.concurrency ?? 8;
+  }
+
+  /**
+   * The same API read per script (`/scripthash`): the light sync path, which downloads no block.
+   * Same URL, transport, timeout and retry settings; its own connection limit and counters.
+   */
+  scriptHistorySource(): EsploraScriptHistory {
+    return new EsploraScriptHistory(this.#opts);
   }
 
   async genesisHash(): Promise<string> {
