@@ -7,7 +7,8 @@
 // transaction touching two vaults in one block, and spends.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,9 +54,9 @@ function asOf(chain: ChainSource, height: number): ChainSource {
   });
 }
 
-async function addAll(store: SqlVaultStore): Promise<Vault[]> {
+async function addAll(store: SqlVaultStore, birthday = 430): Promise<Vault[]> {
   const out: Vault[] = [];
-  for (let i = 0; i < 3; i++) out.push(await addVault({ store }, { name: NAMES[i] ?? '', network: 'regtest', descriptor: descriptors[i], birthday: { height: 430 }, gapLimit: GAP, now: '2026-01-01T00:00:00Z' }));
+  for (let i = 0; i < 3; i++) out.push(await addVault({ store }, { name: NAMES[i] ?? '', network: 'regtest', descriptor: descriptors[i], birthday: { height: birthday }, gapLimit: GAP, now: '2026-01-01T00:00:00Z' }));
   return out;
 }
 
@@ -160,10 +161,10 @@ async function snapshots(db: Database): Promise<Record<string, Snapshot>> {
 }
 
 /** Three separate syncs, one vault at a time, into a fresh database: the reference. */
-async function separately(open: () => Promise<Database>, chain: ChainSource): Promise<Record<string, Snapshot>> {
+async function separately(open: () => Promise<Database>, chain: ChainSource, birthday = 430): Promise<Record<string, Snapshot>> {
   const db = await open();
   const store = new SqlVaultStore(db);
-  for (const v of await addAll(store)) await syncVault({ chain, store }, v);
+  for (const v of await addAll(store, birthday)) await syncVault({ chain, store }, v);
   const s = await snapshots(db);
   assert.ok(Object.values(s).every((x) => x.txos.length > 0), 'every vault has coins');
   return s;
@@ -173,43 +174,59 @@ function envFor(node: RegtestNode, url: string): NodeJS.ProcessEnv {
   return { ...process.env, SOBERANA_RPC_URL: node.rpcUrl, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_DB: url, SOBERANA_NETWORK: 'regtest' };
 }
 
-/** Highest checkpoint any vault has committed (read only). */
-async function highestCheckpoint(url: string): Promise<number> {
+/** Lowest checkpoint of the vaults (read only): the walk is done when it is the tip. */
+async function lowestCheckpoint(url: string): Promise<number> {
   const db = await openDatabase({ url, migrate: false });
   try {
     const store = new SqlVaultStore(db);
-    let best = -1;
-    for (const v of await store.listVaults()) best = Math.max(best, (await store.tipCheckpoint(v.id))?.height ?? -1);
-    return best;
+    let low = Infinity;
+    for (const v of await store.listVaults()) low = Math.min(low, (await store.tipCheckpoint(v.id))?.height ?? -1);
+    return low;
   } finally {
     await db.close();
   }
 }
 
-/** Run `soberana sync` (all vaults) and SIGKILL it once a vault has committed past `killAt`. Resolves to whether it was killed. */
-function syncAndKill(env: NodeJS.ProcessEnv, url: string, killAt: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'sync', '--json'], { env, stdio: 'ignore' });
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    const poll = async (): Promise<void> => {
-      try {
-        for (;;) {
-          if (exited) return resolve(false);
-          if ((await highestCheckpoint(url)) >= killAt) {
-            child.kill('SIGKILL');
-            child.on('close', () => resolve(true));
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      } catch (e) {
-        child.kill('SIGKILL');
-        reject(e as Error);
-      }
-    };
-    void poll();
+/**
+ * Run `soberana sync` (all vaults) through an RPC relay that SIGKILLs it right after passing on
+ * the node's answer to its `killAfter`-th `getblock`: the process dies in the middle of the walk,
+ * wherever its scanning and committing are at that moment. Resolves to the signal it died of.
+ */
+async function syncAndKill(node: RegtestNode, url: string, killAfter: number): Promise<NodeJS.Signals | null> {
+  const target = new URL(node.rpcUrl);
+  let child: ChildProcess | undefined;
+  let blocks = 0;
+  const relay = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const fwd = request(target, { method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (up) => {
+        const back: Buffer[] = [];
+        up.on('data', (c: Buffer) => back.push(c));
+        up.on('end', () => {
+          res.writeHead(up.statusCode ?? 500, up.headers);
+          res.end(Buffer.concat(back));
+          const isBlock = body.includes('"getblock"') || (req.method === 'GET' && req.url?.startsWith('/rest/block/') === true && up.statusCode === 200);
+          if (isBlock && ++blocks === killAfter) child?.kill('SIGKILL');
+        });
+      });
+      fwd.on('error', () => res.destroy());
+      fwd.end(body);
+    });
   });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  try {
+    const addr = relay.address();
+    const env = { ...process.env, SOBERANA_RPC_URL: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_DB: url, SOBERANA_NETWORK: 'regtest' };
+    return await new Promise((resolve) => {
+      child = spawn(process.execPath, [BIN, 'sync', '--json'], { env, stdio: 'ignore' });
+      child.on('exit', (_code, signal) => resolve(signal));
+    });
+  } finally {
+    relay.closeAllConnections();
+    relay.close();
+  }
 }
 
 forEachEngine('one sync walk for all vaults', (t) => {
@@ -269,28 +286,32 @@ forEachEngine('one sync walk for all vaults', (t) => {
     assert.ok(!expected[NAMES[0] ?? '']?.history.some((h) => h.includes(' +1111000 ')), 'the reorged payment is gone');
   });
 
-  test('soberana sync killed with SIGKILL mid-walk, then run again, equals separate syncs', { timeout: 600_000 }, async () => {
+  test('soberana sync killed with SIGKILL mid-walk, again and again, then run to the end, equals separate syncs', { timeout: 600_000 }, async () => {
     const node = regtest.node();
     const url = await t.url();
     const db = await openDatabase({ url });
     const store = new SqlVaultStore(db);
-    const vaults = await addAll(store);
-    // A starts ahead of the others (its birthday from phase 1's end).
+    const vaults = await addAll(store, 0);
+    // A starts ahead of the others (synced to the end of phase 1): B and C walk from genesis.
     await syncVault({ chain: asOf(node.chainSource(), marks[0] ?? 0), store }, vaults[0] as Vault);
     await db.close();
-    let midWalk = 0;
-    for (const killAt of [(marks[0] ?? 0) + 2, (marks[1] ?? 0) + 3]) {
-      const killed = await syncAndKill(envFor(node, url), url, killAt);
-      if (killed && (await highestCheckpoint(url)) < node.height()) midWalk++;
+    // Killed while the walk is among the vaults' blocks (pipelined: a few blocks read ahead of the scan).
+    for (const height of [436, 445]) {
+      const before = await lowestCheckpoint(url);
+      const killAfter = height - before; // the walk starts after the lowest checkpoint
+      assert.ok(killAfter > 0 && height < node.height());
+      assert.equal(await syncAndKill(node, url, killAfter), 'SIGKILL', `killed at block ${height}`);
+      const after = await lowestCheckpoint(url);
+      assert.ok(after < node.height(), `the kill at block ${height} left the walk unfinished (lowest vault at ${after})`);
+      assert.ok(after >= before, 'a vault never goes back without a reorg');
     }
-    assert.ok(midWalk >= 1, 'at least one kill landed in the middle of the walk');
     const again = await runCli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
     assert.equal(again.code, 0, again.stderr);
-    const out = JSON.parse(again.stdout) as { vaults: Array<{ tipHeight: number }>; walk: { blocksWalked: number } };
-    assert.ok(out.vaults.every((v) => v.tipHeight === node.height()));
+    const out = JSON.parse(again.stdout) as { vaults: Array<{ tipHeight: number; reorg: unknown }> };
+    assert.ok(out.vaults.every((v) => v.tipHeight === node.height() && v.reorg === null));
     const reopened = await openDatabase({ url });
     try {
-      assert.deepEqual(await snapshots(reopened), await separately(() => t.open(), node.chainSource()));
+      assert.deepEqual(await snapshots(reopened), await separately(() => t.open(), node.chainSource(), 0));
     } finally {
       await reopened.close();
     }
