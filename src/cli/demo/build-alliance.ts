@@ -11,7 +11,8 @@
  * Then governance as a treasury would set it up (`setupGovernance`): members in approver groups,
  * a spending policy, and ONE pending proposal from El Salvador's reserve with one approval of two,
  * so the operator pages show a real proposal waiting for the central bank. Each demo API token is
- * named like the member it acts as (the API maps a token to the member of the same name).
+ * bound to the member it acts as by that member's enrolment (a one-time code, redeemed at once: the
+ * demo plays every member), the only way a token is bound to a member.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 import { addMember } from '../../app/add-member.ts';
+import { issueEnrolment, redeemEnrolment } from '../../app/enrol-member.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
 import { proposeSpend } from '../../app/propose-spend.ts';
 import { approveProposal } from '../../app/approve-proposal.ts';
@@ -165,9 +167,15 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
   // A last block now, so confirmations count up to today.
   await node.mineBlockAt(Math.max(Math.floor(Date.now() / 1000), utc('2026-06-29')));
 
+  // Each token is bound to the member it acts as the only way there is: the member's own enrolment
+  // (a one-time code issued for them, redeemed at once here since the demo plays every member).
+  const spends = new SqlSpendStore(db);
+  await addDemoMembers({ spends, vaults: store, now: () => Date.now(), network: 'regtest' });
   const tokens = new SqlApiTokenStore(db);
-  // each token is issued to the member it acts as, by id (members are added in setupGovernance)
-  const issue = async (m: { name: string }, role: 'admin' | 'operator' | 'approver' | 'auditor') => (await tokens.create({ name: m.name, role, memberId: vaultIdFromName(m.name) })).token;
+  const issue = async (m: { name: string }, role: 'admin' | 'operator' | 'approver' | 'auditor') => {
+    const code = await issueEnrolment({ tokens, spends, now: () => Date.now() }, { actor: 'demo', role: 'admin' }, { memberId: vaultIdFromName(m.name), role });
+    return (await redeemEnrolment({ tokens, now: () => Date.now() }, code.code, { name: m.name })).token;
+  };
   const made = {
     admin: await issue(DEMO_MEMBERS.admin, 'admin'),
     operator: await issue(DEMO_MEMBERS.operator, 'operator'),
@@ -220,18 +228,27 @@ export const DEMO_POLICY = {
 /** The pending proposal's memo (the dashboard test looks for it). */
 export const DEMO_PROPOSAL_MEMO = 'Move 100 BTC to a new cold-storage address of the same reserve (key rotation at the Bitcoin Office)';
 
+/** The demo's members, each added once (the first, the admin, adds the others): before the tokens, which they enrol for. */
+async function addDemoMembers(deps: GovernanceDeps): Promise<void> {
+  const existing = new Set((await deps.spends.members()).map((m) => m.id));
+  if (existing.size === 0) await addMember(deps, { actor: undefined, ...DEMO_MEMBERS.admin });
+  for (const m of [DEMO_MEMBERS.operator, DEMO_MEMBERS.finance, DEMO_MEMBERS.centralBank, DEMO_MEMBERS.auditor]) {
+    if (!existing.has(vaultIdFromName(m.name))) await addMember(deps, { actor: DEMO_MEMBERS.admin.name, ...m });
+  }
+}
+
 /**
- * Members, the policy, and one proposal waiting for its second approval. Run once, when the
- * governance tables are empty (a second `npm start` finds the members and leaves them alone).
+ * Members, the policy, and one proposal waiting for its second approval. Run once, while no policy
+ * has been proposed (a second `npm start` finds the policy and leaves governance alone); the members
+ * are there already when the first build enrolled their tokens.
  */
 async function setupGovernance(db: Database, store: SqlVaultStore, elSalvador: string, log: (l: string) => void): Promise<void> {
   const spends = new SqlSpendStore(db);
-  if ((await spends.members()).length > 0) return;
+  if ((await spends.policyChanges()).length > 0) return;
   log('setting up governance: members, the spending policy, one pending proposal…');
   const deps: GovernanceDeps = { spends, vaults: store, now: () => Date.now(), network: 'regtest' };
   const admin = DEMO_MEMBERS.admin.name;
-  await addMember(deps, { actor: undefined, ...DEMO_MEMBERS.admin });
-  for (const m of [DEMO_MEMBERS.operator, DEMO_MEMBERS.finance, DEMO_MEMBERS.centralBank, DEMO_MEMBERS.auditor]) await addMember(deps, { actor: admin, ...m });
+  await addDemoMembers(deps);
   await proposePolicy(deps, { actor: admin, document: JSON.stringify(DEMO_POLICY, null, 2) });
   const to = await store.reserveAddress(elSalvador, 0);
   if (!to) throw new RangeError('demo: El Salvador\'s vault has no unused address for the cold storage');
