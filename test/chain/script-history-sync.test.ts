@@ -177,6 +177,42 @@ forEachEngine('script-history sync', (t) => {
     await assertSame('after the receive confirmed again');
   });
 
+  test('a sync that dies between two blocks resumes where it stopped, and either path continues the other', async () => {
+    const { node, light, addr, syncLight, assertSame } = await setup(5);
+    for (const [i, sats] of [[0, 100_000n], [1, 200_000n], [2, 300_000n]] as const) {
+      await node.fund(addr(0, i), sats);
+      await node.mine(2);
+    }
+    // The store fails on the second block's commit, as a process killed there would stop.
+    let commits = 0;
+    const dying = new Proxy(light.store, {
+      get(target, prop, receiver) {
+        if (prop === 'applyBlock') {
+          return async (...args: Parameters<SqlVaultStore['applyBlock']>) => {
+            if (++commits === 2) throw new Error('killed');
+            return target.applyBlock(...args);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await assert.rejects(syncVaultByScriptHistory({ source: new EsploraScriptHistory({ url: server.url }), store: dying }, light.vault), /killed/);
+    assert.equal((await light.store.balance(light.vault.id)).confirmed, 100_000n, 'the first block is committed whole, nothing after it');
+    await syncLight();
+    await assertSame('after resuming');
+    // The block walk continues a vault the script history synced, and the other way round.
+    await node.fund(addr(0, 3), 400_000n);
+    await node.mine(1);
+    await syncVault({ chain: node.chainSource(), store: light.store }, light.vault);
+    await assertSame('after a block walk on the script-history vault');
+    await node.fund(addr(1, 0), 500_000n);
+    await node.mine(1);
+    await syncLight();
+    await assertSame('after script history again');
+    assert.equal((await light.store.balance(light.vault.id)).confirmed, 1_500_000n);
+  });
+
   test('a server of another network is refused with NETWORK_MISMATCH before anything is written', async () => {
     const { light, source } = await setup(5);
     await assert.rejects(syncVaultByScriptHistory({ source, store: light.store }, { ...light.vault, network: 'test' }), (e: unknown) => isDomainError(e) && e.code === 'NETWORK_MISMATCH');
