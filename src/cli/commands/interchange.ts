@@ -3,11 +3,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { action, type CliContext } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork } from '../../core/network.ts';
-import { addVault } from '../../app/add-vault.ts';
-import { exportWalletConfig, importWalletConfig, WALLET_FORMATS, type WalletFormat } from '../../core/vault/formats/detect.ts';
-import { walletConfigFromDescriptor, makeWalletConfig } from '../../core/vault/formats/wallet-config.ts';
-import { parseBip329, serializeBip329, type Bip329Label } from '../../core/labels/bip329.ts';
+import type { WalletFormat } from '../../core/vault/formats/detect.ts';
+import type { Bip329Label } from '../../core/labels/bip329.ts';
 import { parseBirthday, requireVault, vaultStore } from './vault.ts';
+
+// The wallet-format and label code (and the bitcoin libraries under it) load in the actions that
+// use them, so `vault list` and `vault show` stay fast. The format names are repeated here for
+// the help text; the type below fails to compile if they drift from WALLET_FORMATS.
+const WALLET_FORMATS = ['descriptor', 'caravan', 'coldcard', 'bsms'] as const;
+type SameFormats = [WalletFormat] extends [(typeof WALLET_FORMATS)[number]] ? ([(typeof WALLET_FORMATS)[number]] extends [WalletFormat] ? true : never) : never;
+const sameFormats: SameFormats = true;
+void sameFormats;
 
 function readText(path: string, what: string): string {
   try {
@@ -45,6 +51,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ soberana --network main vault import caravan-wallet.json\n  $ soberana --network test vault import coldcard-export.txt --name "Reserve (test)"')
     .action(action(async (ctx, file: string, o: { name?: string; format?: string; birthday?: string; gap: string }) => {
       const network = parseNetwork(ctx.config().network);
+      const [{ importWalletConfig }, { addVault }] = await Promise.all([import('../../core/vault/formats/detect.ts'), import('../../app/add-vault.ts')]);
       const { format, config } = importWalletConfig(readText(file, 'wallet file'), { network, format: parseFormat(o.format), ...(o.name ? { name: o.name } : {}) });
       const holders: Record<string, string> = {};
       for (const k of config.keys) if (k.name) holders[k.fingerprint] = k.name;
@@ -64,6 +71,7 @@ export function register(program: Command): void {
       const v = await requireVault(ctx, idOrName);
       const format = parseFormat(o.format) ?? 'descriptor';
       if (v.kind !== 'descriptor' || !v.descriptor) throw new DomainError('INVALID_STATE', `vault "${v.name}" is a published address list: there is no key configuration to export`);
+      const [{ exportWalletConfig }, { walletConfigFromDescriptor, makeWalletConfig }] = await Promise.all([import('../../core/vault/formats/detect.ts'), import('../../core/vault/formats/wallet-config.ts')]);
       const base = walletConfigFromDescriptor(v.descriptor, { network: v.network, name: v.name });
       const cfg = makeWalletConfig({
         name: base.name, network: base.network, scriptType: base.scriptType, threshold: base.threshold,
@@ -82,6 +90,7 @@ export function register(program: Command): void {
     .description('import labels (tx, addr, output, …); existing ones with the same ref are replaced')
     .addHelpText('after', '\nExamples:\n  $ soberana labels import auditor-labels.jsonl')
     .action(action(async (ctx, file: string) => {
+      const { parseBip329 } = await import('../../core/labels/bip329.ts');
       const doc = parseBip329(readText(file, 'labels file'), { network: parseNetwork(ctx.config().network) });
       const store = await vaultStore(ctx);
       const n = await store.upsertLabels(doc.labels.filter((l) => l.label !== undefined || l.spendable !== undefined).map((l) => ({
@@ -95,6 +104,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write to this file instead of standard output')
     .addHelpText('after', '\nExamples:\n  $ soberana labels export --out labels.jsonl')
     .action(action(async (ctx, o: { out?: string }) => {
+      const { serializeBip329 } = await import('../../core/labels/bip329.ts');
       const store = await vaultStore(ctx);
       const rows = await store.labels();
       const out: Bip329Label[] = rows.map((l) => ({
