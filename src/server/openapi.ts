@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, built from the same route definitions (and JSON schemas) that Fastify
  * validates and serializes with, so it cannot drift from the running API.
  */
-import { PERMISSION_MATRIX, PRINCIPALS, type Permission } from '../core/auth/roles.ts';
+import { can, PERMISSION_MATRIX, PRINCIPALS, type Permission } from '../core/auth/roles.ts';
 import { HTTP_STATUS_BY_ERROR } from './error-map.ts';
 import { API_PREFIX, type ApiRoute } from './registry.ts';
 import { errorBody, type JsonSchema } from './schemas.ts';
@@ -59,7 +59,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { version: strin
       tags: [r.tag],
       description: `Allowed for: ${rolesWith(r.permission).join(', ')} (permission "${r.permission}").`,
       'x-permission': r.permission,
-      security: r.permission === 'public.read' ? [{}, { bearerAuth: [] }] : [{ bearerAuth: [] }],
+      security: can('public', r.permission) ? [{}, { bearerAuth: [] }] : [{ bearerAuth: [] }],
       parameters: [...parameters(r.schema.params, 'path'), ...parameters(r.schema.querystring, 'query')],
       responses,
     };
@@ -78,7 +78,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { version: strin
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from "soberana token create"' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'a token from "soberana token enrol" (bound to its member) or "soberana token create" (bound to no one)' } },
       schemas: { Error: errorBody },
     },
     paths,
