@@ -5,3 +5,5 @@ export function compileStale(): boolean;
 export function compile(opts?: { force?: boolean; strict?: boolean }): Promise<boolean>;
 /** Build the dashboard into web/dist if it is missing or stale. */
 export function buildWeb(): Promise<void>;
+/** Environment variable: when "1", compile() assumes dist/ is current (set for the tests' processes). */
+export const SKIP_ENV: string;

@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { compile } from './build.mjs';
+import { compile, SKIP_ENV } from './build.mjs';
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -28,6 +28,7 @@ if (files.length === 0) {
   console.error('run-tests: no test files matched');
   process.exit(1);
 }
+delete process.env[SKIP_ENV]; // this run checks, whatever its caller said
 try {
   await compile();
 } catch (e) {
@@ -35,5 +36,7 @@ try {
   process.exit(1);
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { stdio: 'inherit' });
+// the tests (and every CLI they spawn) run this one build, even if a source is saved meanwhile
+const env = { ...process.env, [SKIP_ENV]: '1' };
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);
