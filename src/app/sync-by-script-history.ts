@@ -16,8 +16,9 @@ import { GENESIS_HASH } from '../core/network.ts';
 import { applyBlockScan, matchMempool, scanToFixedPoint } from '../core/vault/apply-scan.ts';
 import type { Branch, Checkpoint, Vault } from '../core/vault/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
-import { WatchState } from '../core/vault/watch-state.ts';
-import { deriverFor } from './vault-deriver.ts';
+import type { WatchState } from '../core/vault/watch-state.ts';
+import { birthdayResolver, type BlockTimes } from './birthday-height.ts';
+import { loadWatchState } from './sync-vaults.ts';
 
 export interface ScriptHistorySyncProgress {
   readonly vault: string;
@@ -78,14 +79,6 @@ export async function syncVaultByScriptHistory(deps: ScriptHistorySyncDeps, vaul
 
 class ChainMovedDuringSync extends Error {}
 
-/** Duplicated from sync-vault.ts (not exported there). */
-async function loadState(store: VaultStore, vault: Vault): Promise<WatchState> {
-  const state = new WatchState({ gapLimit: vault.gapLimit, deriver: deriverFor(vault) });
-  for (const a of await store.addresses(vault.id)) state.addAddress(a);
-  for (const t of await store.unspentTxos(vault.id)) if (t.height !== null) state.addUnspent(t);
-  return state;
-}
-
 /** Best-chain hash at a height, null above the tip; cached for one sync. */
 function chainHashes(source: ScriptHistorySource, tip: ChainTip): (height: number) => Promise<string | null> {
   const cache = new Map<number, Promise<string | null>>();
@@ -104,19 +97,17 @@ function chainHashes(source: ScriptHistorySource, tip: ChainTip): (height: numbe
   };
 }
 
-/** First block whose timestamp is at or after `time` (bisection over headers). Duplicated from sync-vault.ts. */
-async function heightAtTime(source: ScriptHistorySource, time: number, tipHeight: number): Promise<number> {
-  let lo = 0;
-  let hi = tipHeight + 1;
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const hash = await source.blockHash(mid);
-    const h = checkedHeader(await source.rawHeader(hash), hash);
-    if (!h) throw new DomainError('CHAIN_BAD_RESPONSE', `the server at ${source.endpoint} sent a header that does not hash to block ${hash}`);
-    if (h.time < time) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** Block times read through the script-history source (each header checked against its hash), for the birthday rule. */
+function sourceBlockTimes(source: ScriptHistorySource): BlockTimes {
+  return (start, count) =>
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const hash = await source.blockHash(start + i);
+        const h = checkedHeader(await source.rawHeader(hash), hash);
+        if (!h) throw new DomainError('CHAIN_BAD_RESPONSE', `the server at ${source.endpoint} sent a header that does not hash to block ${hash}`);
+        return h.time;
+      }),
+    );
 }
 
 /**
@@ -220,13 +211,14 @@ async function syncOnce(deps: ScriptHistorySyncDeps, vaultIn: Vault): Promise<Sc
   if (genesis !== GENESIS_HASH[vault.network]) throw new DomainError('NETWORK_MISMATCH', `the server at ${source.endpoint} does not serve the vault's network (${vault.network}): its genesis block is ${genesis}`);
   const tip = await source.tip();
   if (vault.birthdayTime !== null) {
-    const h = await heightAtTime(source, vault.birthdayTime, tip.height);
+    // The same rule as the block walk: first block whose median-time-past is a day before the date.
+    const h = await birthdayResolver(tip.height, sourceBlockTimes(source))(vault.birthdayTime);
     await store.resolveBirthday(vault.id, h);
     vault = { ...vault, birthdayHeight: h, birthdayTime: null };
   }
   const chainAt = chainHashes(source, tip);
   const { reorg, resumeAfter } = await reconcile(deps, vault, chainAt);
-  const state = await loadState(store, vault);
+  const state = await loadWatchState(store, vault);
   const afterHeight = resumeAfter ? resumeAfter.height : vault.birthdayHeight - 1;
 
   const fetched = await discover(deps, vault, state, (n) => progress('histories', n));

@@ -70,12 +70,12 @@ let seed = 60;
 
 forEachEngine('script-history sync', (t) => {
   /** The same vault in two databases: one synced by the block walk, one by script history. */
-  async function setup(gap: number) {
+  async function setup(gap: number, birthday?: { time: number }) {
     const node = regtest.node();
     const signer = cosigner(++seed, "m/84'/1'/0'");
     const make = async () => {
       const store = new SqlVaultStore(await t.open());
-      const vault = await addVault({ store }, { name: `sh${seed}`, network: 'regtest', descriptor: wpkhDescriptor(signer), birthday: { height: node.height() }, gapLimit: gap, now: '2026-01-01T00:00:00Z' });
+      const vault = await addVault({ store }, { name: `sh${seed}`, network: 'regtest', descriptor: wpkhDescriptor(signer), birthday: birthday ?? { height: node.height() }, gapLimit: gap, now: '2026-01-01T00:00:00Z' });
       return { store, vault };
     };
     const walk = await make();
@@ -213,6 +213,19 @@ forEachEngine('script-history sync', (t) => {
     assert.equal((await light.store.balance(light.vault.id)).confirmed, 1_500_000n);
   });
 
+  test('a birthday given as a date resolves to the same height on both paths (median-time-past, a day earlier)', async () => {
+    const node = regtest.node();
+    const tipTime = parseHeaderTime(await node.chainSource().rawBlock(await node.chainSource().blockHash(node.height())));
+    const { light, walk, addr, syncLight, assertSame } = await setup(5, { time: tipTime });
+    await node.fund(addr(0, 0), 123_000n, { confirm: true });
+    await syncLight();
+    await assertSame('with a birthday by date');
+    const [l, w] = [await light.store.findVault(light.vault.id), await walk.store.findVault(walk.vault.id)];
+    assert.ok(l && w && l.birthdayTime === null);
+    assert.equal(l.birthdayHeight, w.birthdayHeight);
+    assert.equal((await light.store.balance(light.vault.id)).confirmed, 123_000n);
+  });
+
   test('a server of another network is refused with NETWORK_MISMATCH before anything is written', async () => {
     const { light, source } = await setup(5);
     await assert.rejects(syncVaultByScriptHistory({ source, store: light.store }, { ...light.vault, network: 'test' }), (e: unknown) => isDomainError(e) && e.code === 'NETWORK_MISMATCH');
@@ -248,6 +261,10 @@ forEachEngine('script-history sync', (t) => {
     await assertSame('after the honest answer');
   });
 });
+
+function parseHeaderTime(rawBlock: Uint8Array): number {
+  return new DataView(rawBlock.buffer, rawBlock.byteOffset).getUint32(68, true);
+}
 
 async function voutOf(node: ReturnType<typeof regtest.node>, txid: string, address: string): Promise<number> {
   const { Transaction, address: addrLib } = await import('bitcoinjs-lib');
