@@ -4,10 +4,15 @@
  * changes and how it decides a proposal; the audit log and its verification; members.
  *
  * Identity: the token's ROLE decides which endpoints it may call (src/core/auth/roles.ts); the
- * governance use cases then want a MEMBER. A token acts as the member whose id or name equals the
- * token's name (`soberana token create --role operator --name luis` acts as member `luis`), and the
- * member's own roles and groups are checked by the use case as on the command line (`--as luis`).
- * A token whose name is no member's may read, but every action answers 403 FORBIDDEN.
+ * governance use cases then want a MEMBER: the one the token was issued to (by id, never by name),
+ * whose own roles and groups the use case checks as on the command line. A token issued to no member
+ * may read, but every action answers 403 FORBIDDEN.
+ *
+ * Approvals are signatures: a BIP340 signature (`signature`, a key file on the CLI) or a passkey's
+ * WebAuthn assertion (`assertion`, the dashboard) over the approval statement's digest. An approver
+ * proposes a passkey as their key with POST /members/me/passkey; it binds only when the quorum
+ * approves that member change. Passkey settings: `deps.webauthn`, else rpId "localhost" and the
+ * origin http://localhost:<port> the request came in on.
  *
  * Broadcast exists only when the server has a chain source; without one the route is left out.
  */
