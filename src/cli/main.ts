@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isDomainError } from '../core/errors.ts';
 import { toJson } from '../core/json.ts';
 import { displaySafe } from '../core/text/display-text.ts';
-import { COMMAND_GROUPS, registerCommands } from './commands/index.ts';
+import { registerCommands } from './commands/index.ts';
 import { EXIT, EXIT_CODE_BY_ERROR } from './exit-codes.ts';
 
 /**
@@ -32,8 +32,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
         '            7 access, 8 chain source, 9 database, 10 audit log tampered, 1 internal error.',
       ].join('\n'),
     );
-  if (argv === undefined) for (const m of await Promise.all(COMMAND_GROUPS.map((g) => g.load()))) m.register(program);
-  else await registerCommands(program, argv);
+  await registerCommands(program, argv);
   applyRecursively(program, (cmd) => {
     cmd.exitOverride();
     cmd.configureOutput({ writeErr: () => undefined, outputError: () => undefined });

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 export interface CommandGroup {
   /** Top-level names the group registers or extends (`interchange` adds `vault import/export`). */
   readonly names: readonly string[];
+  /** A command another group registers that this group adds subcommands to (loaded with it). */
+  readonly extends?: string;
   readonly load: () => Promise<{ register: (program: Command) => void }>;
 }
 
@@ -17,7 +19,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['status'], load: () => import('./status.ts') },
   { names: ['db'], load: () => import('./db.ts') },
   { names: ['vault'], load: () => import('./vault.ts') },
-  { names: ['vault', 'labels'], load: () => import('./interchange.ts') },
+  { names: ['vault', 'labels'], extends: 'vault', load: () => import('./interchange.ts') },
   { names: ['sync'], load: () => import('./sync.ts') },
   { names: ['balance', 'utxos', 'history', 'addresses', 'address', 'tx'], load: () => import('./queries.ts') },
   { names: ['serve'], load: () => import('./serve.ts') },
@@ -63,11 +65,20 @@ export function groupsFor(argv: readonly string[]): readonly CommandGroup[] {
   if (versionOnly(argv)) return [];
   const name = commandNameOf(argv);
   const named = name === undefined ? [] : COMMAND_GROUPS.filter((g) => g.names.includes(name));
-  return named.length > 0 ? named : COMMAND_GROUPS;
+  if (named.length === 0) return COMMAND_GROUPS;
+  const needed = new Set(named);
+  for (const g of named) {
+    const base = g.extends === undefined ? undefined : COMMAND_GROUPS.find((b) => b !== g && b.names.includes(g.extends as string));
+    if (base) needed.add(base);
+  }
+  return COMMAND_GROUPS.filter((g) => needed.has(g)); // in --help order: a base before its extension
 }
 
-/** Load and register, in `--help` order, the command groups a command line needs. */
-export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
-  const modules = await Promise.all(groupsFor(argv).map((g) => g.load()));
-  for (const m of modules) m.register(program);
+/**
+ * Load and register, in `--help` order, the command groups a command line needs (all of them
+ * without `argv`). One after the other: on Node 20, concurrent `import()`s that reach the same
+ * ES module through `require()` (the bitcoin libraries do) can fail with "not yet fully loaded".
+ */
+export async function registerCommands(program: Command, argv?: readonly string[]): Promise<void> {
+  for (const g of argv === undefined ? COMMAND_GROUPS : groupsFor(argv)) (await g.load()).register(program);
 }

@@ -51,7 +51,9 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ soberana --network main vault import caravan-wallet.json\n  $ soberana --network test vault import coldcard-export.txt --name "Reserve (test)"')
     .action(action(async (ctx, file: string, o: { name?: string; format?: string; birthday?: string; gap: string }) => {
       const network = parseNetwork(ctx.config().network);
-      const [{ importWalletConfig }, { addVault }] = await Promise.all([import('../../core/vault/formats/detect.ts'), import('../../app/add-vault.ts')]);
+      // one import at a time (see registerCommands in ./index.ts)
+      const { importWalletConfig } = await import('../../core/vault/formats/detect.ts');
+      const { addVault } = await import('../../app/add-vault.ts');
       const { format, config } = importWalletConfig(readText(file, 'wallet file'), { network, format: parseFormat(o.format), ...(o.name ? { name: o.name } : {}) });
       const holders: Record<string, string> = {};
       for (const k of config.keys) if (k.name) holders[k.fingerprint] = k.name;
@@ -71,7 +73,8 @@ export function register(program: Command): void {
       const v = await requireVault(ctx, idOrName);
       const format = parseFormat(o.format) ?? 'descriptor';
       if (v.kind !== 'descriptor' || !v.descriptor) throw new DomainError('INVALID_STATE', `vault "${v.name}" is a published address list: there is no key configuration to export`);
-      const [{ exportWalletConfig }, { walletConfigFromDescriptor, makeWalletConfig }] = await Promise.all([import('../../core/vault/formats/detect.ts'), import('../../core/vault/formats/wallet-config.ts')]);
+      const { exportWalletConfig } = await import('../../core/vault/formats/detect.ts');
+      const { walletConfigFromDescriptor, makeWalletConfig } = await import('../../core/vault/formats/wallet-config.ts');
       const base = walletConfigFromDescriptor(v.descriptor, { network: v.network, name: v.name });
       const cfg = makeWalletConfig({
         name: base.name, network: base.network, scriptType: base.scriptType, threshold: base.threshold,
