@@ -218,7 +218,8 @@ async function syncAndKill(node: RegtestNode, url: string, killAfter: number): P
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
   try {
     const addr = relay.address();
-    const env = { ...process.env, SOBERANA_RPC_URL: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_DB: url, SOBERANA_NETWORK: 'regtest' };
+    // SOBERANA_BUILD_CHECKED: runCli's import compiled dist/ once; a CLI killed while compiling would leave the build lock behind.
+    const env = { ...process.env, SOBERANA_BUILD_CHECKED: '1', SOBERANA_RPC_URL: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_DB: url, SOBERANA_NETWORK: 'regtest' };
     return await new Promise((resolve) => {
       child = spawn(process.execPath, [BIN, 'sync', '--json'], { env, stdio: 'ignore' });
       child.on('exit', (_code, signal) => resolve(signal));
