@@ -72,7 +72,7 @@ function fastifyTrustProxy(t: ServerDeps['trustProxy']): boolean | string[] | ((
 
 /** Every API route this server offers (the role-matrix and fuzz tests walk this list). */
 export function apiRoutes(deps: ServerDeps): ApiRoute[] {
-  const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : []), ...(deps.vaults && deps.governance ? governanceRoutes({ spends: deps.governance.spends, vaults: deps.vaults, now: () => deps.clock.now(), network: deps.governance.network, chain: deps.governance.chain ?? undefined, prices: deps.governance.prices, maxPriceAgeMs: deps.governance.maxPriceAgeMs }) : [])];
+  const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : []), ...(deps.vaults && deps.governance ? governanceRoutes({ spends: deps.governance.spends, vaults: deps.vaults, now: () => deps.clock.now(), network: deps.governance.network, chain: deps.governance.chain ?? undefined, prices: deps.governance.prices, maxPriceAgeMs: deps.governance.maxPriceAgeMs, webauthn: deps.governance.webauthn }) : [])];
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));
   return routes;

@@ -17,9 +17,10 @@ import { maxPriceAgeMs, openPriceSource } from '../adapters/prices/open-price-so
 import { DEFAULT_PRICE_CONFIG, type PriceConfig } from '../adapters/prices/price-config.ts';
 import type { Network } from '../core/network.ts';
 import type { ServerDeps } from './deps.ts';
+import type { WebAuthnSettings } from '../app/governance.ts';
 import { ensureWebBuilt } from './web-build.ts';
 
-export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string; prices?: PriceConfig } = {}): Promise<ServerDeps> {
+export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string; prices?: PriceConfig; webauthn?: WebAuthnSettings | undefined } = {}): Promise<ServerDeps> {
   const priceConfig = opts.prices ?? DEFAULT_PRICE_CONFIG;
   return {
     publicView: new SqlPublicView(db, network),
@@ -27,7 +28,7 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     vaults: new SqlVaultStore(db),
     // no chain source here: the API offers no broadcast (use "soberana spend broadcast")
     // USD-limited policy rules use the configured price source (prices.source), never the dashboard's history silently.
-    governance: { spends: new SqlSpendStore(db), network, prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig) },
+    governance: { spends: new SqlSpendStore(db), network, prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig), ...(opts.webauthn ? { webauthn: opts.webauthn } : {}) },
     prices: loadPriceHistory(),
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),

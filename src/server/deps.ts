@@ -6,6 +6,7 @@ import type { Network } from '../core/network.ts';
 import type { BtcPriceSource } from '../core/policy/price-source.ts';
 import type { PriceHistory, PublicReserveView } from '../core/transparency/public-view.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
+import type { WebAuthnSettings } from '../app/governance.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -18,7 +19,7 @@ export interface ServerDeps {
   /** Operator reads (vaults, balance, utxos, history, addresses); their routes exist only when given. */
   readonly vaults?: VaultStore;
   /** Spend governance (proposals, policy, audit, members); its routes exist only when given with `vaults`. Broadcast needs `chain`. */
-  readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number };
+  readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number; readonly webauthn?: WebAuthnSettings | undefined };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;

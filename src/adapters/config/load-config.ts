@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork, type Network } from '../../core/network.ts';
 import { priceConfig, type PriceConfig } from '../prices/price-config.ts';
+import { originOnRpId, parseRpId } from '../../core/auth/webauthn.ts';
 
 /** The settings of one Soberana installation. */
 export interface Config {
@@ -112,6 +113,12 @@ export interface ServerSettings {
   readonly trustProxy: TrustProxySetting;
   /** Allowances that replace the server's defaults, each optional; undefined keeps the defaults. */
   readonly rateLimit: RateLimitSettings | undefined;
+  /**
+   * Passkey (WebAuthn) settings for dashboard approvals: the relying party id (the domain people open
+   * the dashboard at), the exact origins allowed, and whether user verification is required.
+   * undefined: rpId "localhost" and http://localhost:<port> (loopback use only).
+   */
+  readonly webauthn: { readonly rpId: string; readonly origins: readonly string[]; readonly requireUserVerification: boolean } | undefined;
 }
 
 /** false, true (any peer), a hop count, or proxy addresses/CIDRs (`loopback`, `10.0.0.0/8`, …). */
@@ -168,7 +175,7 @@ function serverSettings(env: NodeJS.ProcessEnv, fromFile: unknown): ServerSettin
   }
   const f = (fromFile ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(f)) {
-    if (k !== 'trustProxy' && k !== 'rateLimit') throw new DomainError('INVALID_CONFIG', `config "server.${k}" is not a setting (use trustProxy, rateLimit)`);
+    if (k !== 'trustProxy' && k !== 'rateLimit' && k !== 'webauthn') throw new DomainError('INVALID_CONFIG', `config "server.${k}" is not a setting (use trustProxy, rateLimit, webauthn)`);
   }
   let trustProxy: TrustProxySetting = false;
   if (env.SOBERANA_TRUST_PROXY !== undefined && env.SOBERANA_TRUST_PROXY !== '') {
@@ -185,7 +192,34 @@ function serverSettings(env: NodeJS.ProcessEnv, fromFile: unknown): ServerSettin
   } else if (f.trustProxy !== undefined) {
     throw new DomainError('INVALID_CONFIG', 'config "server.trustProxy" must be true, false, a hop count, or proxy addresses');
   }
-  return { trustProxy, rateLimit: rateLimitSettings(f.rateLimit) };
+  return { trustProxy, rateLimit: rateLimitSettings(f.rateLimit), webauthn: webauthnSettings(f.webauthn) };
+}
+
+/** `server.webauthn`: `{ "rpId": "reserve.example.org", "origins": ["https://reserve.example.org"], "userVerification": "required" }`. */
+function webauthnSettings(v: unknown): ServerSettings['webauthn'] {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DomainError('INVALID_CONFIG', 'config "server.webauthn" must be an object');
+  const f = v as Record<string, unknown>;
+  for (const k of Object.keys(f)) {
+    if (k !== 'rpId' && k !== 'origins' && k !== 'userVerification') throw new DomainError('INVALID_CONFIG', `config "server.webauthn.${k}" is not a setting (use rpId, origins, userVerification)`);
+  }
+  if (typeof f.rpId !== 'string') throw new DomainError('INVALID_CONFIG', 'config "server.webauthn.rpId" must be the domain the dashboard is opened at, such as "reserve.example.org"');
+  let rpId: string;
+  try {
+    rpId = parseRpId(f.rpId);
+  } catch (e) {
+    throw new DomainError('INVALID_CONFIG', `config "server.webauthn.rpId": ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!Array.isArray(f.origins) || f.origins.length === 0 || !f.origins.every((o): o is string => typeof o === 'string')) {
+    throw new DomainError('INVALID_CONFIG', 'config "server.webauthn.origins" must list the dashboard\'s origins, such as ["https://reserve.example.org"]');
+  }
+  for (const o of f.origins) {
+    if (!originOnRpId(o, rpId)) throw new DomainError('INVALID_CONFIG', `config "server.webauthn.origins": "${o}" is not an https origin on ${rpId} (http only on localhost; no path or trailing slash)`);
+  }
+  if (f.userVerification !== undefined && f.userVerification !== 'required' && f.userVerification !== 'preferred') {
+    throw new DomainError('INVALID_CONFIG', 'config "server.webauthn.userVerification" must be "required" or "preferred"');
+  }
+  return { rpId, origins: [...f.origins], requireUserVerification: f.userVerification === 'required' };
 }
 
 function rateLimitSettings(v: unknown): RateLimitSettings | undefined {

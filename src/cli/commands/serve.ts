@@ -57,7 +57,7 @@ export function register(program: Command): void {
         const warning = exposureWarning(opts.host, trustProxy);
         if (warning) process.stderr.write(`soberana serve: ${warning.replace(/\n/g, '\nsoberana serve: ')}\n`);
         const db = await ctx.db();
-        const base = await serverDepsFor(db, cfg.network, { dashboard: opts.dashboard, logLevel: cfg.logLevel, prices: cfg.prices });
+        const base = await serverDepsFor(db, cfg.network, { dashboard: opts.dashboard, logLevel: cfg.logLevel, prices: cfg.prices, webauthn: cfg.server.webauthn });
         // rate limits are always on for `serve`: the defaults, or the config file's values over them
         const deps = { ...base, trustProxy, rateLimit: { ...DEFAULT_RATE_LIMITS, ...cfg.server.rateLimit } };
         const webRoot = deps.webRoot ?? null;
