@@ -1,5 +1,6 @@
 // `soberana sync` through the real binary against the embedded node's RPC: a summary in --json,
-// the balance it finds, and a vault of another network refused with a message saying which.
+// the balance it finds, one walk for two vaults at different heights, and a vault of another
+// network refused with a message saying which.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -37,6 +38,29 @@ test('sync --json reports what it did and balance shows the coins', async () => 
   assert.deepEqual(bal.total.confirmed, { sats: '123456789', btc: '1.23456789' });
   const again = JSON.parse((await runCli(['--db', db, 'sync', '--json'], { env: rpcEnv('regtest') })).stdout) as { vaults: Array<{ blocksProcessed: number }> };
   assert.equal(again.vaults[0]?.blocksProcessed, 0, 'a second sync has nothing to do');
+});
+
+test('sync walks the chain once for every vault: one vault at the tip, one from genesis, one summary of the walk', async () => {
+  const node = regtest.node();
+  const other = multisigDescriptor(2, [cosigner(94), cosigner(95), cosigner(96)]);
+  const [b0] = deriveAddresses(other, { network: 'regtest', start: 0, count: 1 });
+  await node.fund(b0?.address ?? '', 7_000_000n, { confirm: true });
+  const db = join(dir, 'two.db');
+  assert.equal((await runCli(['--db', db, 'vault', 'add', '--name', 'First', '--descriptor', descriptor, '--birthday', String(node.height())], { env: rpcEnv('regtest') })).code, 0);
+  assert.equal((await runCli(['--db', db, 'sync', '--vault', 'First', '--json'], { env: rpcEnv('regtest') })).code, 0);
+  await node.mine(2);
+  assert.equal((await runCli(['--db', db, 'vault', 'add', '--name', 'Second', '--descriptor', other], { env: rpcEnv('regtest') })).code, 0);
+  const r = await runCli(['--db', db, 'sync', '--json'], { env: rpcEnv('regtest') });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { vaults: Array<{ vault: string; fromHeight: number; blocksProcessed: number; transactionsFound: number }>; blocksProcessed: number; walk: { fromHeight: number; blocksWalked: number } };
+  assert.deepEqual(s.walk.fromHeight, 0, 'the walk starts at the lowest height a vault needs');
+  assert.equal(s.walk.blocksWalked, node.height() + 1, 'each block once, not once per vault');
+  assert.equal(s.blocksProcessed, s.walk.blocksWalked);
+  const first = s.vaults.find((v) => v.vault === 'First');
+  const second = s.vaults.find((v) => v.vault === 'Second');
+  assert.equal(first?.blocksProcessed, 2, 'the vault at the tip joins for the two new blocks');
+  assert.equal(second?.blocksProcessed, node.height() + 1);
+  assert.equal(second?.transactionsFound, 1);
 });
 
 test('a testnet vault pointed at a regtest node is refused, saying which network each is', async () => {
