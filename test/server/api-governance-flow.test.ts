@@ -54,6 +54,12 @@ forEachEngine('governance over HTTP', (t) => {
       assert.equal(created.statusCode, 201, created.body);
       const id = (created.json() as Wire).proposal.id;
       assert.equal((created.json() as Wire).proposal.state, 'proposed');
+      // the transaction commits the audit-log head read when it was proposed (the entry before its own)
+      const anchor = (created.json() as { proposal: { anchor: { vout: number; seq: number; commitment: string } | null } }).proposal.anchor;
+      assert.ok(anchor, 'a governed spend carries the audit anchor');
+      const logAtPropose = (await call(auditor, 'GET', '/audit')).json() as { entries: { seq: number; action: string }[] };
+      const proposeEntry = logAtPropose.entries.find((e) => e.action === 'spend.propose');
+      assert.equal(anchor.seq, (proposeEntry?.seq ?? 0) - 1, 'anchored head = the entry just before the proposal');
 
       const listed = (await call(luis, 'GET', '/proposals')).json() as { proposals: Wire['proposal'][] };
       assert.equal(listed.proposals.length, 1);

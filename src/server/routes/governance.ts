@@ -29,7 +29,8 @@ import { requireActor, requireProposal, spendStatement } from '../../app/governa
 import { approvalDigest, approvalStatement, memberKeyKind } from '../../core/auth/approval-signature.ts';
 import { encodePasskeyAssertion, encodePasskeyCredential, isWebAuthnText, parsePasskeyCredential, passkeyFromSpki, type PasskeyAssertion } from '../../core/auth/webauthn.ts';
 import { proposeOwnApprovalKey } from '../../app/add-member.ts';
-import { proposeSpend } from '../../app/propose-spend.ts';
+import { anchorOfPsbt, proposeSpend } from '../../app/propose-spend.ts';
+import type { Network } from '../../core/network.ts';
 import { approveProposal } from '../../app/approve-proposal.ts';
 import { exportProposal } from '../../app/export-proposal.ts';
 import { importPartialPsbt } from '../../app/import-partial-psbt.ts';
@@ -90,6 +91,12 @@ const proposalSchema = {
     createdAt: iso,
     updatedAt: iso,
     approvals: { type: 'array', items: approvalSchema },
+    anchor: {
+      type: ['object', 'null'],
+      required: ['vout', 'seq', 'commitment'],
+      description: 'the audit-log head this transaction commits to in its zero-value OP_RETURN output (not a payment); null when it carries none. Check it with "soberana audit anchors" once confirmed',
+      properties: { vout: { type: 'integer' }, seq: { type: 'integer' }, commitment: { type: 'string', pattern: '^[0-9a-f]+$' } },
+    },
     approval: {
       type: 'object',
       required: ['outcome', 'rule', 'required', 'satisfied', 'summary'],
@@ -206,7 +213,8 @@ export function approvalState(p: SpendProposal, approvals: readonly Approval[]):
   return { outcome: d.outcome, rule, required, satisfied: s.satisfied, summary };
 }
 
-function proposalWire(p: SpendProposal, approvals: readonly Approval[]): Record<string, unknown> {
+function proposalWire(p: SpendProposal, approvals: readonly Approval[], network: Network): Record<string, unknown> {
+  const anchor = anchorOfPsbt(p.psbt, network);
   return {
     id: p.id,
     vaultId: p.vaultId,
@@ -228,6 +236,7 @@ function proposalWire(p: SpendProposal, approvals: readonly Approval[]): Record<
     createdAt: isoOf(p.createdAtMs),
     updatedAt: isoOf(p.updatedAtMs),
     approvals: approvals.map(approvalWire),
+    anchor: anchor ? { vout: anchor.vout, seq: anchor.seq, commitment: anchor.commitment } : null,
     approval: approvalState(p, approvals),
   };
 }
@@ -243,7 +252,7 @@ function outcomeWords(o: RuleOutcome): string {
  * A token issued to no member cannot act in governance.
  */
 const actorOf = (req: FastifyRequest): string => {
-  if (req.tokenMemberId === null) throw new DomainError('FORBIDDEN', `token ${req.tokenId ?? ''} is not issued to a member, so it cannot act in governance: an admin issues one with "soberana token create --member <id>"`);
+  if (req.tokenMemberId === null) throw new DomainError('FORBIDDEN', `token ${req.tokenId ?? ''} is not issued to a member, so it cannot act in governance: the member gets one by redeeming an enrolment code ("soberana token enrol")`);
   return req.tokenMemberId;
 };
 const idOf = (req: FastifyRequest): number => (req.params as { id: number }).id;
@@ -266,7 +275,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
   const proposalOut = { type: 'object', required: ['proposal'], properties: { proposal: proposalSchema } } as const;
   const full = async (id: number) => {
     const p = await requireProposal(deps.spends, id);
-    return proposalWire(p, await deps.spends.approvals(p.id));
+    return proposalWire(p, await deps.spends.approvals(p.id), deps.network);
   };
   const routes: ApiRoute[] = [
     {
@@ -283,7 +292,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
         const { vault } = req.query as { vault?: string };
         const vaultId = vault === undefined ? undefined : (await deps.vaults.findVault(vault))?.id ?? vault;
         const list = await deps.spends.proposals(vaultId);
-        return { proposals: await Promise.all(list.map(async (p) => proposalWire(p, await deps.spends.approvals(p.id)))) };
+        return { proposals: await Promise.all(list.map(async (p) => proposalWire(p, await deps.spends.approvals(p.id), deps.network))) };
       },
     },
     {
@@ -303,7 +312,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
       path: '/proposals',
       permission: 'proposals.create',
       tag,
-      summary: 'Propose a spend from a vault (as "soberana spend propose"); the token acts as the member of the same name',
+      summary: 'Propose a spend from a vault (as "soberana spend propose"), as the member the token is bound to; the transaction commits the audit-log head in an OP_RETURN unless "auditAnchor": false',
       schema: {
         body: {
           type: 'object',
@@ -320,12 +329,13 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
             feeRateSatPerVb: { type: 'string', minLength: 1, maxLength: 12, description: 'sat/vB, e.g. "2" or "2.5"' },
             memo: { type: 'string', maxLength: 500 },
             force: { type: 'boolean', description: 'accept a fee above the cap' },
+            auditAnchor: { type: 'boolean', description: 'commit the audit-log head in a zero-value OP_RETURN output (default true; false leaves it out)' },
           },
         },
         response: { 201: { type: 'object', required: ['proposal', 'explanation'], properties: { proposal: proposalSchema, explanation: lines } } },
       },
       async handler(req: FastifyRequest, reply: FastifyReply) {
-        const b = req.body as { vault: string; payments: { address: string; sats: string }[]; feeRateSatPerVb: string; memo?: string; force?: boolean };
+        const b = req.body as { vault: string; payments: { address: string; sats: string }[]; feeRateSatPerVb: string; memo?: string; force?: boolean; auditAnchor?: boolean };
         const r = await proposeSpend(viaToken(req), {
           actor: actorOf(req),
           vault: b.vault,
@@ -333,6 +343,7 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
           feeRateSatPerKvb: parseFeeRate(b.feeRateSatPerVb),
           memo: b.memo,
           force: b.force === true,
+          auditAnchor: b.auditAnchor !== false,
         });
         void reply.code(201);
         return { proposal: await full(r.proposal.id), explanation: [...r.decision.explanation] };
@@ -445,14 +456,14 @@ export function governanceRoutes(deps: GovernanceDeps): ApiRoute[] {
         params: idParam,
         body: {
           type: ['object', 'null'], additionalProperties: false,
-          properties: { reason: { type: 'string', maxLength: 500 }, replace: { type: 'boolean' }, feeRateSatPerVb: { type: 'string', minLength: 1, maxLength: 12 }, force: { type: 'boolean' } },
+          properties: { reason: { type: 'string', maxLength: 500 }, replace: { type: 'boolean' }, feeRateSatPerVb: { type: 'string', minLength: 1, maxLength: 12 }, force: { type: 'boolean' }, auditAnchor: { type: 'boolean', description: 'with replace: commit the current audit-log head in an OP_RETURN (default true)' } },
         },
         response: { 200: proposalOut, 201: proposalOut },
       },
       async handler(req: FastifyRequest, reply: FastifyReply) {
-        const body = (req.body ?? {}) as { reason?: string; replace?: boolean; feeRateSatPerVb?: string; force?: boolean };
+        const body = (req.body ?? {}) as { reason?: string; replace?: boolean; feeRateSatPerVb?: string; force?: boolean; auditAnchor?: boolean };
         if (body.replace === true) {
-          const r = await cancelByReplacement(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), feeRateSatPerKvb: parseFeeRate(body.feeRateSatPerVb ?? '2'), reason: body.reason, force: body.force === true });
+          const r = await cancelByReplacement(viaToken(req), { actor: actorOf(req), proposalId: idOf(req), feeRateSatPerKvb: parseFeeRate(body.feeRateSatPerVb ?? '2'), reason: body.reason, force: body.force === true, auditAnchor: body.auditAnchor !== false });
           reply.code(201);
           return { proposal: await full(r.proposal.id) };
         }
