@@ -16,9 +16,11 @@ export type BlockTimes = (fromHeight: number, count: number) => Promise<number[]
 /** Block times from a `ChainSource`: hashes and headers in batches where the source batches. */
 export function chainBlockTimes(chain: ChainSource): BlockTimes {
   return async (start, count) => {
-    const hashes = chain.blockHashes ? await chain.blockHashes(start, count) : await Promise.all(Array.from({ length: count }, (_, i) => chain.blockHash(start + i)));
-    const headers = chain.headers ? await chain.headers(hashes) : await Promise.all(hashes.map((h) => chain.header(h)));
-    return headers.map((h) => h.time);
+    if (chain.blockHashes && chain.headers) return (await chain.headers(await chain.blockHashes(start, count))).map((h) => h.time);
+    // A source without batched reads: one block at a time (at most 11 per probe).
+    const times: number[] = [];
+    for (let h = start; h < start + count; h++) times.push((await chain.header(await chain.blockHash(h))).time);
+    return times;
   };
 }
 

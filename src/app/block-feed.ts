@@ -5,7 +5,8 @@
  *
  * - sequential (`lookahead: 0`): one request at a time, each after the previous block was scanned;
  * - pipelined (`lookahead: n`): hashes, filters and headers read in batches (one round trip per
- *   chunk where the source batches, e.g. Bitcoin Core's JSON-RPC), and the raw blocks of the next
+ *   chunk where the source batches, e.g. Bitcoin Core's JSON-RPC; a few at a time where it does
+ *   not), and the raw blocks of the next
  *   `n` wanted heights downloaded while the current one is scanned. At most n + 1 raw blocks are
  *   held at once.
  *
@@ -66,6 +67,23 @@ interface Slot {
   raw: Promise<Uint8Array> | null;
 }
 
+/** Requests at once to a source that has no batched reads (an HTTP API with rate limits). */
+const FALLBACK_CONCURRENCY = 4;
+
+/** `fn` over `items`, at most FALLBACK_CONCURRENCY at a time, results in order. */
+async function mapLimit<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FALLBACK_CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
 /** A promise whose rejection is reported where it is awaited, never as "unhandled" if it is not. */
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
@@ -76,10 +94,11 @@ async function* pipelinedFeed(chain: ChainSource, o: BlockFeedOptions): AsyncGen
   let filters = true;
   const readChunk = async (start: number): Promise<Slot[]> => {
     const count = Math.min(CHUNK, o.to - start + 1);
-    const hashes = chain.blockHashes ? await chain.blockHashes(start, count) : await Promise.all(Array.from({ length: count }, (_, i) => chain.blockHash(start + i)));
+    const heights = Array.from({ length: count }, (_, i) => start + i);
+    const hashes = chain.blockHashes ? await chain.blockHashes(start, count) : await mapLimit(heights, (h) => chain.blockHash(h));
     let fs: Array<Uint8Array | null> = hashes.map(() => null);
     if (filters) {
-      fs = chain.blockFilters ? await chain.blockFilters(hashes) : await Promise.all(hashes.map((h) => chain.blockFilter(h)));
+      fs = chain.blockFilters ? await chain.blockFilters(hashes) : await mapLimit(hashes, (h) => chain.blockFilter(h));
       if (fs.some((f) => f === null)) {
         filters = false;
         fs = hashes.map(() => null);
@@ -89,7 +108,7 @@ async function* pipelinedFeed(chain: ChainSource, o: BlockFeedOptions): AsyncGen
     // Headers of the blocks not wanted now, in one batch: the chain links are checked with them.
     const unwanted = slots.filter((s) => !o.wants(s.height, s.hash, s.filter));
     if (unwanted.length > 0) {
-      const hs = chain.headers ? await chain.headers(unwanted.map((s) => s.hash)) : await Promise.all(unwanted.map((s) => chain.header(s.hash)));
+      const hs = chain.headers ? await chain.headers(unwanted.map((s) => s.hash)) : await mapLimit(unwanted, (s) => chain.header(s.hash));
       unwanted.forEach((s, i) => (s.header = hs[i] ?? null));
     }
     return slots;
