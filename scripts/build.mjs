@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -80,11 +80,21 @@ export async function compile({ force = false, strict = false } = {}) {
     if (r.status !== 0 && (strict || r.status !== 2)) {
       throw new Error(`build: tsc failed${strict ? ' (see the errors above)' : `:\n${r.stdout ?? ''}${r.stderr ?? ''}`}`);
     }
+    removeOrphans(DIST);
     // the stamp's time is when compiling began: a source saved during the compile stays newer
     writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
     utimesSync(STAMP, new Date(started), new Date(started));
     return true;
   });
+}
+
+/** Delete compiled files whose source is gone (tsc never deletes), so dist/ and the package match src/. */
+function removeOrphans(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) removeOrphans(p);
+    else if (name.endsWith('.js') && !existsSync(join(ROOT, 'src', relative(DIST, p)).replace(/\.js$/, '.ts'))) rmSync(p);
+  }
 }
 
 /** Build the dashboard into web/dist if it is missing or stale (the server's own check). */
