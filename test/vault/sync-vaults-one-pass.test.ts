@@ -25,7 +25,7 @@ import { openDatabase, type Database } from '../../src/adapters/store/database.t
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { addVault } from '../../src/app/add-vault.ts';
 import { syncVault } from '../../src/app/sync-vault.ts';
-import { syncVaults } from '../../src/app/sync-vaults.ts';
+import { syncVaults, type SyncProgress } from '../../src/app/sync-vaults.ts';
 import type { ChainSource } from '../../src/core/chain/chain-source.ts';
 import type { Txo, Vault } from '../../src/core/vault/types.ts';
 import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
@@ -241,8 +241,14 @@ forEachEngine('one sync walk for all vaults', (t) => {
     // A synced to the end of phase 1, B to the end of phase 2, C never: the walk starts at C's birthday.
     await syncVault({ chain: asOf(chain, marks[0] ?? 0), store }, a);
     await syncVault({ chain: asOf(chain, marks[1] ?? 0), store }, b);
-    const job = await syncVaults({ chain, store }, [a, b, c]);
+    const progress: SyncProgress[] = [];
+    const job = await syncVaults({ chain, store, onProgress: (p) => progress.push(p) }, [a, b, c]);
     assert.equal(job.fromHeight, 430);
+    // One progress line for the whole job: every block once, the vaults joining as the walk reaches them.
+    assert.deepEqual(progress.map((p) => p.blocksDone), Array.from({ length: job.blocksWalked }, (_, i) => i + 1));
+    assert.ok(progress.every((p) => p.blocksTotal === job.blocksWalked && p.vaults === 3));
+    assert.deepEqual([...new Set(progress.map((p) => p.vaultsJoined))], [1, 2, 3]);
+    assert.equal(progress.find((p) => p.vaultsJoined === 2)?.height, (marks[0] ?? 0) + 1);
     assert.equal(job.blocksWalked, node.height() - 430 + 1, 'each height once');
     const byName = Object.fromEntries(job.vaults.map((s) => [s.vault, s]));
     assert.equal(byName[a.name]?.fromHeight, (marks[0] ?? 0) + 1, 'A joins after its checkpoint');
