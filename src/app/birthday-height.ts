@@ -1,6 +1,6 @@
 /**
- * Birthday dates to heights for any source that can tell block times: the first block whose
- * median-time-past is at least a day before the date (core/vault/birthday.ts), by binary search,
+ * Birthday dates to heights for any source that can tell block times: ten blocks before the first
+ * block whose median-time-past is at least a day before the date (core/vault/birthday.ts), by binary search,
  * reading each probe's 11 block times once (cached across the vaults of one job).
  *
  * @example
@@ -8,7 +8,7 @@
  *   const h = await heightOf(vault.birthdayTime); // then store.resolveBirthday(vault.id, h)
  */
 import type { ChainSource } from '../core/chain/chain-source.ts';
-import { birthdayScanTime, firstHeightWithMedianTime, medianTimePast, MEDIAN_TIME_SPAN } from '../core/vault/birthday.ts';
+import { birthdayScanStart, medianTimePast, MEDIAN_TIME_SPAN } from '../core/vault/birthday.ts';
 
 /** Timestamps of the blocks at `fromHeight` … `fromHeight + count - 1` on the best chain. */
 export type BlockTimes = (fromHeight: number, count: number) => Promise<number[]>;
@@ -43,5 +43,5 @@ export function birthdayResolver(tipHeight: number, blockTimes: BlockTimes): (bi
     }
     return medianTimePast(window);
   };
-  return (birthdayTime) => firstHeightWithMedianTime(birthdayScanTime(birthdayTime), tipHeight, medianTimeAt);
+  return (birthdayTime) => birthdayScanStart(birthdayTime, tipHeight, medianTimeAt);
 }

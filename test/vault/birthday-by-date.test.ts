@@ -6,7 +6,7 @@
 // vault's first coins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { birthdayScanTime, BIRTHDAY_MARGIN_SECONDS, firstHeightWithMedianTime, medianTimePast, MEDIAN_TIME_SPAN } from '../../src/core/vault/birthday.ts';
+import { BIRTHDAY_MARGIN_BLOCKS, birthdayScanStart, birthdayScanTime, BIRTHDAY_MARGIN_SECONDS, firstHeightWithMedianTime, medianTimePast, MEDIAN_TIME_SPAN } from '../../src/core/vault/birthday.ts';
 import { seededRandom } from '../../src/core/coinselect/seeded-random.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
@@ -80,7 +80,7 @@ test('no block mined on or after the birthday is before the scan start; raw bloc
     const tip = times.length - 1;
     for (let h = 50; h < tip; h += 7) {
       const birthday = real[h] as number; // a vault whose first coins are in block h
-      const start = await firstHeightWithMedianTime(birthdayScanTime(birthday), tip, async (x) => mtpAt(times, x));
+      const start = await birthdayScanStart(birthday, tip, async (x) => mtpAt(times, x));
       assert.ok(start <= h, `seed ${seed}: block ${h} mined at the birthday, scan starts at ${start}`);
       assert.ok(h - start < 400, 'the margin costs about a day of blocks, not more');
       // The old rule: binary search for the first block whose own time is at or after the birthday.
@@ -95,6 +95,21 @@ test('no block mined on or after the birthday is before the scan start; raw bloc
     }
   }
   assert.ok(missedByRawTimes > 0, 'a search over raw block times starts after some blocks mined on the birthday');
+});
+
+test('blocks far apart in time (a weekly replay): the block-count margin keeps the first dated block in the scan', async () => {
+  // 100 blocks stamped in 2011, then one block a week from 2021-09-06 on, times rising.
+  const week = 7 * 86_400;
+  const first2021 = Date.UTC(2021, 8, 6) / 1000;
+  const times = [...Array.from({ length: 100 }, (_, i) => 1_296_688_602 + i * 600), ...Array.from({ length: 60 }, (_, i) => first2021 + i * week)];
+  const tip = times.length - 1;
+  const at = async (x: number): Promise<number> => mtpAt(times, x);
+  const birthday = Date.UTC(2021, 8, 1) / 1000;
+  const byMedianOnly = await firstHeightWithMedianTime(birthdayScanTime(birthday), tip, at);
+  assert.ok(byMedianOnly > 100, `the median alone starts after the first 2021 block (at ${byMedianOnly}): weeks of blocks missed`);
+  const start = await birthdayScanStart(birthday, tip, at);
+  assert.ok(start <= 100, `the scan starts at ${start}, at or before block 100, the first stamped after the birthday`);
+  assert.ok(start >= 100 - BIRTHDAY_MARGIN_BLOCKS, 'and not much earlier');
 });
 
 test('--birthday takes a height or a calendar date; impossible dates are refused', () => {
@@ -138,6 +153,7 @@ test('a vault born on a date finds coins in a block whose clock ran slow, starti
   assert.ok(times.some((t, h) => h > 0 && t < (times[h - 1] as number)), 'block times go backwards on this chain');
   let expected = 0;
   while (mtpAt(times, expected) < birthday - BIRTHDAY_MARGIN_SECONDS) expected++;
+  expected = Math.max(0, expected - BIRTHDAY_MARGIN_BLOCKS);
   let byRawTime = 0;
   while ((times[byRawTime] as number) < birthday) byRawTime++;
   assert.ok(byRawTime > paidAt, 'starting at the first block stamped on the birthday would miss the payment');
@@ -154,7 +170,7 @@ test('a vault born on a date finds coins in a block whose clock ran slow, starti
       await source.close();
     }
     const stored = await store.findVault(v.id);
-    assert.equal(stored?.birthdayHeight, expected, 'first block whose median-time-past is at least a day before the date');
+    assert.equal(stored?.birthdayHeight, expected, 'ten blocks before the first block whose median-time-past is at least a day before the date');
     assert.equal(stored?.birthdayTime, null, 'resolved once, then kept as a height');
     assert.equal((await store.balance(v.id)).confirmed, 4_200_000n, 'the payment in the slow-clock block is found');
   } finally {

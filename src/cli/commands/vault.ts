@@ -24,7 +24,7 @@ export async function requireVault(ctx: CliContext, idOrName: string): Promise<V
 
 /**
  * `--birthday`: a block height, or a date YYYY-MM-DD (UTC midnight, kept as a time and resolved at
- * the first sync to the first block whose median-time-past is at least a day before it).
+ * the first sync to ten blocks before the first block whose median-time-past is at least a day before it).
  */
 export function parseBirthday(text: string | undefined): { height: number } | { time: number } | undefined {
   if (text === undefined) return undefined;
@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'vault name, e.g. "El Salvador reserve"')
     .option('--descriptor <descriptor>', 'multipath descriptor with #checksum, or addr(…)')
     .option('--addresses <file>', 'file of addresses (one per line, or CSV with an "address" column)')
-    .option('--birthday <height|YYYY-MM-DD>', 'first block that can hold the vault\'s coins (default 0), or the date (UTC) it was created: the first sync starts at the first block whose median-time-past is at least one day before that date')
+    .option('--birthday <height|YYYY-MM-DD>', 'first block that can hold the vault\'s coins (default 0), or the date (UTC) it was created: the first sync starts ten blocks before the first block whose median-time-past is at least one day before that date')
     .option('--gap <n>', 'gap limit for address discovery', '20')
     .option('--holder <fp=name...>', 'name the institution holding the key with this fingerprint (repeatable)')
     .addHelpText('after', [

@@ -5,10 +5,15 @@
  * next block may carry an earlier time, as long as it is later than the median of the 11 blocks
  * before it. That median (the median-time-past, BIP113) never decreases along the chain, so the
  * first block whose median-time-past reaches a time can be found by binary search. The scan starts
- * at the first block whose median-time-past is at least one day before the birthday. A block mined
- * on or after the birthday has a median-time-past about an hour behind the clock (the median of the
- * last 11 blocks); the day of margin covers that lag and miners' clocks running slow, so no block
- * that can hold the vault's coins lies before the start.
+ * ten blocks before the first block whose median-time-past is at least one day before the
+ * birthday. Two margins, because the median lags the clock in two ways:
+ * - in time: on a chain of ten-minute blocks it runs about an hour behind, and miners' clocks may
+ *   run slow — the day covers that;
+ * - in blocks: the median of 11 times is the 6th newest, so with rising times it reaches a date only
+ *   about five blocks after the first block stamped on that date. On a chain whose blocks are far
+ *   apart in time (a regtest replay, a stalled testnet) five blocks can be weeks — the ten blocks
+ *   (MEDIAN_TIME_SPAN − 1) cover that.
+ * So no block that can hold the vault's coins lies before the start.
  */
 
 /** The safety margin before a birthday date: one day. */
@@ -16,6 +21,19 @@ export const BIRTHDAY_MARGIN_SECONDS = 86_400;
 
 /** Blocks in the median-time-past window (the block and the 10 before it). */
 export const MEDIAN_TIME_SPAN = 11;
+
+/** The safety margin in blocks: the median's lag in blocks behind the first block stamped on a date. */
+export const BIRTHDAY_MARGIN_BLOCKS = MEDIAN_TIME_SPAN - 1;
+
+/**
+ * Where a birthday's scan starts: BIRTHDAY_MARGIN_BLOCKS before the first height whose
+ * median-time-past reaches the birthday minus a day (never below 0).
+ * @example await birthdayScanStart(Date.UTC(2021, 8, 7) / 1000, tip.height, mtpAt)
+ */
+export async function birthdayScanStart(birthdayTime: number, tipHeight: number, medianTimeAt: (height: number) => Promise<number>): Promise<number> {
+  const first = await firstHeightWithMedianTime(birthdayScanTime(birthdayTime), tipHeight, medianTimeAt);
+  return Math.max(0, first - BIRTHDAY_MARGIN_BLOCKS);
+}
 
 /**
  * Median of the timestamps of a block and the (up to) 10 blocks before it, as Bitcoin Core's
