@@ -8,6 +8,7 @@ import { GENESIS_HASH, type Network } from '../../core/network.ts';
 import type { ChainConfig } from '../config/load-config.ts';
 import { BitcoindChainSource } from './bitcoind-chain-source.ts';
 import { EsploraChainSource } from './esplora-chain-source.ts';
+import type { ScriptHistorySource } from '../../core/chain/script-history.ts';
 import { networkLabel, networkOfGenesis, type FetchLike } from './errors.ts';
 
 export interface OpenChainSourceOptions {
@@ -22,6 +23,19 @@ export function openChainSource(cfg: ChainConfig, opts: OpenChainSourceOptions =
       return new BitcoindChainSource({ url: cfg.url, user: cfg.user, password: cfg.password, cookieFile: cfg.cookieFile, ...opts });
     case 'esplora':
       return new EsploraChainSource({ url: cfg.url, ...opts });
+  }
+}
+
+/**
+ * The script-history source for the configured backend (light sync: each watched script's history,
+ * no block downloads), or null for a backend that only serves blocks (Bitcoin Core).
+ */
+export function openScriptHistorySource(cfg: ChainConfig, opts: OpenChainSourceOptions = {}): ScriptHistorySource | null {
+  switch (cfg.kind) {
+    case 'bitcoind':
+      return null;
+    case 'esplora':
+      return new EsploraChainSource({ url: cfg.url, ...opts }).scriptHistorySource();
   }
 }
 

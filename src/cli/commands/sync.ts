@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { action, type CliContext } from '../context.ts';
 import { syncVaults, type SyncJobSummary, type SyncSummary } from '../../app/sync-vaults.ts';
-import { openChainSource } from '../../adapters/chain/open-chain-source.ts';
-import { assertChainNetwork } from '../../adapters/chain/open-chain-source.ts';
+import { assertChainNetwork, openChainSource, openScriptHistorySource } from '../../adapters/chain/open-chain-source.ts';
+import { syncVaultByScriptHistory } from '../../app/sync-by-script-history.ts';
 import { DomainError } from '../../core/errors.ts';
 import { ProgressBar } from '../progress.ts';
 import { requireVault, vaultStore } from './vault.ts';
@@ -19,7 +19,7 @@ export async function openChain(ctx: CliContext): Promise<ChainSource> {
   return openChainSource(cfg.chain);
 }
 
-async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<{ job: SyncJobSummary; proposals: TrackedChange[] }> {
+async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; path: 'script-history' | 'block-walk' }> {
   const store = await vaultStore(ctx);
   const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
   if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
@@ -29,15 +29,40 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined): Promise<{
     // One walk over the chain for every vault, with one progress bar for the whole job.
     const bar = new ProgressBar(vaults.length === 1 ? `sync ${vaults[0]?.name ?? ''}` : `sync ${vaults.length} vaults`, { enabled: !ctx.json });
     let job: SyncJobSummary;
+    // Over Esplora, ask per watched script (its history and mempool entries) instead of walking
+    // every block: no block downloads (BDK's approach). Bitcoin Core serves blocks only.
+    const light = blockWalk ? null : openScriptHistorySource(ctx.config().chain!);
     try {
-      job = await syncVaults({ chain, store, onProgress: (p) => bar.update(p.blocksDone, p.blocksTotal, { bytes: p.bytes, unit: 'blocks' }) }, vaults);
+      if (light) {
+        try {
+          const done: SyncSummary[] = [];
+          for (const v of vaults) {
+            done.push(await syncVaultByScriptHistory({ source: light, store, onProgress: (p) => bar.update(done.length, vaults.length, { bytes: p.bytes, unit: 'vaults' }) }, v));
+            bar.update(done.length, vaults.length, { unit: 'vaults' });
+          }
+          const first = done[0];
+          job = {
+            vaults: done,
+            fromHeight: Math.min(...done.map((s) => s.fromHeight)),
+            tipHeight: first?.tipHeight ?? 0,
+            tipHash: first?.tipHash ?? '',
+            blocksWalked: 0,
+            blocksDownloaded: 0,
+            bytesDownloaded: done.reduce((n, s) => n + s.bytesDownloaded, 0),
+          };
+        } finally {
+          await light.close();
+        }
+      } else {
+        job = await syncVaults({ chain, store, onProgress: (p) => bar.update(p.blocksDone, p.blocksTotal, { bytes: p.bytes, unit: 'blocks' }) }, vaults);
+      }
     } finally {
       bar.done();
     }
     // Follow spend proposals on the chain (confirmed, reorged out, replaced, conflicted, a
     // broadcast that a crash left unrecorded): the only place their chain state is written.
     const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined, network: ctx.config().network }, vaultArg ? { vaultId: vaults[0]?.id } : {});
-    return { job, proposals };
+    return { job, proposals, path: light ? 'script-history' : 'block-walk' };
   } finally {
     await chain.close();
   }
@@ -55,23 +80,25 @@ export function register(program: Command): void {
     .description('bring vaults up to the chain tip in one walk over the chain (reorg-safe; safe to interrupt)')
     .option('--vault <vault>', 'only this vault')
     .option('--watch', 'keep following the tip')
+    .option('--block-walk', 'over Esplora: walk every block instead of asking for each watched script\'s history (the default there; Bitcoin Core always walks blocks)')
     .option('--interval <seconds>', 'with --watch: seconds between polls', '10')
     .addHelpText('after', '\nExamples:\n  $ SOBERANA_RPC_URL=http://user:pass@127.0.0.1:18443 soberana sync\n  $ soberana sync --vault el-salvador-reserve --json\n  $ soberana sync --watch --interval 30')
-    .action(action(async (ctx, o: { vault?: string; watch?: boolean; interval: string }) => {
+    .action(action(async (ctx, o: { vault?: string; watch?: boolean; interval: string; blockWalk?: boolean }) => {
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
       for (;;) {
-        const { job, proposals } = await syncAll(ctx, o.vault);
+        const { job, proposals, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
         const summaries = job.vaults;
         const alerts = proposals.flatMap((c) => (c.alert === null ? [] : [c.alert]));
         // Alerts also go to stderr, so a cron job's mail or a log watcher sees them with --json too.
         for (const a of alerts) process.stderr.write(`ALERT: ${a}\n`);
-        const walk = { fromHeight: job.fromHeight, tipHeight: job.tipHeight, blocksWalked: job.blocksWalked, blocksDownloaded: job.blocksDownloaded, bytesDownloaded: job.bytesDownloaded };
+        const walk = { path, fromHeight: job.fromHeight, tipHeight: job.tipHeight, blocksWalked: job.blocksWalked, blocksDownloaded: job.blocksDownloaded, bytesDownloaded: job.bytesDownloaded };
         ctx.out(
           { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts },
           () => [
             ...summaries.map(summaryText),
-            ...(summaries.length > 1 ? [`one walk for ${summaries.length} vaults: ${job.blocksWalked} blocks read once (${job.blocksDownloaded} downloaded, ${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
+            ...(path === 'script-history' ? [`light sync over Esplora: each watched script's history, no blocks downloaded (${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
+            ...(path === 'block-walk' && summaries.length > 1 ? [`one walk for ${summaries.length} vaults: ${job.blocksWalked} blocks read once (${job.blocksDownloaded} downloaded, ${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
             ...proposals.filter((c) => c.alert === null).map((c) => `proposal ${c.proposalId}: ${c.from} → ${c.to} (${c.txid})`),
           ].join('\n'),
         );
