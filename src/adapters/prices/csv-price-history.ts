@@ -47,6 +47,16 @@ export interface PriceParseOptions {
  * naming the line).
  */
 export function parsePriceCsv(text: string, opts: PriceParseOptions = {}): PriceHistory {
+  return historyFromRows(parsePriceCsvRows(text, opts), opts.currency ?? 'USD', opts.origin ?? 'price file');
+}
+
+/**
+ * The rows of a price CSV as parsed by `parsePriceCsv` (file order, not checked for duplicate days),
+ * for callers that need the whole series (valuation and risk).
+ * @example parsePriceCsvRows('Date,BTC_EUR\n2024-01-01,38000.5', { column: 'BTC_EUR' }) // [{ date: '2024-01-01', cents: 3800050n }]
+ * @throws DomainError MALFORMED_DATA
+ */
+export function parsePriceCsvRows(text: string, opts: PriceParseOptions = {}): DailyPrice[] {
   const column = opts.column ?? 'BTC_USD';
   const origin = opts.origin ?? 'price file';
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -63,7 +73,7 @@ export function parsePriceCsv(text: string, opts: PriceParseOptions = {}): Price
     if (!PRICE_RE.test(price.trim())) throw new DomainError('MALFORMED_DATA', `${origin} line ${i + 1}: not a price: "${oneLine(price)}"`);
     rows.push({ date, cents: priceToCents(price) });
   }
-  return historyFromRows(rows, opts.currency ?? 'USD', origin);
+  return rows;
 }
 
 /** A history from rows in any order; MALFORMED_DATA when there are none or two share a day. */
