@@ -56,8 +56,8 @@ test('psbt inspect --json: inputs, outputs (ours/change), fee as strings of sats
   assert.equal(j.txid, unsignedTransaction(decodePsbt(unsigned, 'regtest').psbt).getId());
   assert.deepEqual(j.inputs, [{ outpoint: `${prev.getId()}:0`, value: '500000', signatures: 0, required: 2, finalized: false }]);
   assert.deepEqual(j.outputs, [
-    { address: payee, value: '300000', ours: false, change: false },
-    { address: vaultOutput(descriptor, 'regtest', 1, 0).getAddress(), value: '199000', ours: true, change: true },
+    { address: payee, value: '300000', ours: false, change: false, auditAnchor: null },
+    { address: vaultOutput(descriptor, 'regtest', 1, 0).getAddress(), value: '199000', ours: true, change: true, auditAnchor: null },
   ]);
   assert.equal(j.fee, '1000');
   assert.equal(typeof j.feeRate, 'number');

@@ -11,6 +11,7 @@ export const WEB_DIST = join(WEB_DIR, 'dist');
 
 /** Newest modification time (ms) of the dashboard's sources: web/ without dist and node_modules. */
 function newestSource(dir = WEB_DIR): number {
+  if (!existsSync(dir)) return 0; // an installed package has no sources: its web/dist is what it ships
   let newest = 0;
   for (const name of readdirSync(dir)) {
     if (name === 'dist' || name === 'node_modules' || name.startsWith('.')) continue;

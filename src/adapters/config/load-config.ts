@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork, type Network } from '../../core/network.ts';
 import { priceConfig, type PriceConfig } from '../prices/price-config.ts';
-import { originOnRpId, parseRpId } from '../../core/auth/webauthn.ts';
+import { originOnRpId, parseRpId } from '../../core/auth/webauthn-origin.ts';
 
 /** The settings of one Soberana installation. */
 export interface Config {

@@ -15,6 +15,9 @@ import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64urlnopad, hex } from '@scure/base';
 import { DomainError } from '../errors.ts';
+import { originOnRpId, parseRpId } from './webauthn-origin.ts';
+
+export { originOnRpId, parseRpId };
 
 /** The prefix of a passkey credential (member key) and of a passkey assertion (approval signature). */
 export const WEBAUTHN_V1 = 'webauthn:v1:';
@@ -55,7 +58,6 @@ const MAX_FIELD = 8192; // base64url characters: generous for authenticatorData 
 const B64URL = /^[A-Za-z0-9_-]*$/;
 /** SubjectPublicKeyInfo of an EC P-256 key: SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (65 bytes) }. */
 const P256_SPKI_PREFIX = hex.decode('3059301306072a8648ce3d020106082a8648ce3d030107034200');
-const RP_ID = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function b64(text: string): Uint8Array | null {
   if (text.length > MAX_FIELD || !B64URL.test(text)) return null;
@@ -66,16 +68,6 @@ function b64(text: string): Uint8Array | null {
   }
 }
 
-/**
- * A relying party id as WebAuthn takes it: a lowercase domain name (no scheme, port or IP address).
- * @throws DomainError INVALID_ARGUMENT otherwise
- * @example parseRpId('Reserve.Example.org') === 'reserve.example.org'
- */
-export function parseRpId(text: string): string {
-  const id = text.trim().toLowerCase();
-  if (!RP_ID.test(id) || /^[0-9.]+$/.test(id)) throw new DomainError('INVALID_ARGUMENT', `"${text}" is not a WebAuthn relying party id: a domain name such as reserve.example.org or localhost (never an IP address)`);
-  return id;
-}
 
 /**
  * A passkey credential from what the browser hands over at registration: the credential id (base64url)
@@ -175,20 +167,6 @@ export function parsePasskeyAssertion(text: string): PasskeyAssertion | null {
   return { credentialId, authenticatorData, clientDataJSON, signature };
 }
 
-/** Is `origin` a web origin on `rpId` (its host or a subdomain), over https — or http on localhost? */
-export function originOnRpId(origin: string, rpId: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (u.origin !== origin) return false; // no path, query, credentials or trailing slash
-  const host = u.hostname;
-  const onRp = host === rpId || host.endsWith(`.${rpId}`);
-  const localhost = host === 'localhost' || host.endsWith('.localhost');
-  return onRp && (u.protocol === 'https:' || (u.protocol === 'http:' && localhost));
-}
 
 /**
  * Why `assertion` is not a valid WebAuthn approval by `credential` for `expected`, or null when it is
