@@ -13,8 +13,9 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { BlockHeader, BroadcastResult, ChainSource, ChainTip, MempoolTx } from '../../core/chain/chain-source.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { Network } from '../../core/network.ts';
-import { assertHash, assertHeight, badResponse, HEX64, networkOfGenesis, redactEndpoint, sleep, transportError, type FetchLike, type FetchResponseLike } from './errors.ts';
+import { assertHash, assertHeight, badResponse, HEX64, networkOfGenesis, type FetchLike, type FetchResponseLike } from './errors.ts';
 import { EsploraScriptHistory } from './esplora-script-history.ts';
+import { esploraHttp, esploraSend, type EsploraHttp } from './esplora-http.ts';
 
 export interface EsploraChainSourceOptions {
   /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
@@ -32,38 +33,18 @@ export interface EsploraChainSourceOptions {
   readonly concurrency?: number;
 }
 
-type Answer = { readonly status: number; readonly res: FetchResponseLike };
 
 export class EsploraChainSource implements ChainSource {
   readonly endpoint: string;
-  readonly #base: string;
-  readonly #fetch: FetchLike;
-  readonly #timeoutMs: number;
-  readonly #retries: number;
-  readonly #retryDelayMs: number;
-  readonly #maxRetryAfterMs: number;
   readonly #concurrency: number;
-  readonly #inflight = new Set<AbortController>();
+  readonly #http: EsploraHttp;
   readonly #opts: EsploraChainSourceOptions;
   #genesis: string | undefined;
 
   constructor(opts: EsploraChainSourceOptions) {
     this.#opts = opts;
-    let u: URL;
-    try {
-      u = new URL(opts.url);
-    } catch {
-      throw new DomainError('INVALID_CONFIG', `the Esplora URL "${opts.url}" is not a valid URL`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DomainError('INVALID_CONFIG', `the Esplora URL must be http:// or https://, got ${u.protocol}`);
-    if (!u.pathname.endsWith('/')) u.pathname += '/';
-    this.#base = u.toString();
-    this.endpoint = redactEndpoint(this.#base);
-    this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
-    this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#retries = opts.retries ?? 4;
-    this.#retryDelayMs = opts.retryDelayMs ?? 250;
-    this.#maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
+    this.#http = esploraHttp(opts);
+    this.endpoint = this.#http.endpoint;
     this.#concurrency = opts.concurrency ?? 8;
   }
 
@@ -141,7 +122,7 @@ export class EsploraChainSource implements ChainSource {
   }
 
   async broadcast(rawTx: Uint8Array): Promise<BroadcastResult> {
-    const { status, res } = await this.#send('POST', 'tx', bytesToHex(rawTx));
+    const { status, res } = await esploraSend(this.#http, 'POST', 'tx', bytesToHex(rawTx), async () => undefined);
     const text = (await res.text()).trim();
     if (status === 200) return { accepted: true, txid: this.#hash(text, 'POST tx') };
     if (status === 400) return { accepted: false, reason: rejectionReason(text) };
@@ -189,8 +170,8 @@ export class EsploraChainSource implements ChainSource {
   }
 
   async close(): Promise<void> {
-    for (const c of this.#inflight) c.abort();
-    this.#inflight.clear();
+    for (const c of this.#http.inflight) c.abort();
+    this.#http.inflight.clear();
   }
 
   async #text(path: string, what: string): Promise<string> {
@@ -211,7 +192,7 @@ export class EsploraChainSource implements ChainSource {
   }
 
   async #found(path: string, what: string): Promise<FetchResponseLike> {
-    const { status, res } = await this.#send('GET', path, undefined);
+    const { status, res } = await esploraSend(this.#http, 'GET', path, undefined, async () => undefined);
     if (status === 200) return res;
     if (status === 404) throw new DomainError('NOT_FOUND', `${what} not found at the Esplora API at ${this.endpoint}`);
     throw this.#unexpected(status, path);
@@ -220,46 +201,6 @@ export class EsploraChainSource implements ChainSource {
   #unexpected(status: number, path: string): DomainError {
     if (status === 401 || status === 403) return new DomainError('CHAIN_AUTH_FAILED', `the Esplora API at ${this.endpoint} refused access (HTTP ${status})`);
     return badResponse(this.endpoint, `${path} answered HTTP ${status}`);
-  }
-
-  /** One request with timeout and retries on 429, 5xx and connection failures. */
-  async #send(method: 'GET' | 'POST', path: string, body: string | undefined): Promise<Answer> {
-    const url = new URL(path, this.#base).toString();
-    for (let attempt = 0; ; attempt++) {
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(new DOMException('timeout', 'TimeoutError')), this.#timeoutMs);
-      this.#inflight.add(ctl);
-      let res: FetchResponseLike;
-      try {
-        res = await this.#fetch(url, { method, headers: body !== undefined ? { 'content-type': 'text/plain' } : {}, ...(body !== undefined ? { body } : {}), signal: ctl.signal });
-      } catch (e) {
-        if (attempt < this.#retries && !ctl.signal.aborted) {
-          await sleep(this.#retryDelayMs * 2 ** attempt);
-          continue;
-        }
-        throw transportError(this.endpoint, ctl.signal.aborted ? ctl.signal.reason : e, this.#timeoutMs);
-      } finally {
-        clearTimeout(timer);
-        this.#inflight.delete(ctl);
-      }
-      if (res.status === 429 || res.status >= 500) {
-        if (attempt < this.#retries) {
-          await sleep(this.#delay(res, attempt));
-          continue;
-        }
-        if (res.status === 429) throw new DomainError('CHAIN_UNAVAILABLE', `the Esplora API at ${this.endpoint} keeps rate-limiting us (HTTP 429 after ${attempt + 1} attempts)`);
-        throw new DomainError('CHAIN_UNAVAILABLE', `the Esplora API at ${this.endpoint} answered HTTP ${res.status} after ${attempt + 1} attempts`);
-      }
-      return { status: res.status, res };
-    }
-  }
-
-  #delay(res: FetchResponseLike, attempt: number): number {
-    const backoff = this.#retryDelayMs * 2 ** attempt;
-    const ra = res.headers.get('retry-after');
-    const secs = ra === null ? NaN : Number(ra);
-    if (Number.isFinite(secs) && secs >= 0) return Math.min(Math.max(secs * 1000, backoff), this.#maxRetryAfterMs);
-    return backoff;
   }
 
   #hash(v: unknown, what: string): string {

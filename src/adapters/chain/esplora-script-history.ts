@@ -17,7 +17,8 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { ChainTip } from '../../core/chain/chain-source.ts';
 import type { MerkleProof, ScriptHistoryEntry, ScriptHistorySource, Traffic } from '../../core/chain/script-history.ts';
 import { DomainError } from '../../core/errors.ts';
-import { assertHash, assertHeight, badResponse, HEX64, redactEndpoint, sleep, transportError, type FetchLike, type FetchResponseLike } from './errors.ts';
+import { assertHash, assertHeight, badResponse, HEX64, type FetchLike } from './errors.ts';
+import { esploraHttp, esploraSend, type EsploraHttp } from './esplora-http.ts';
 
 export interface EsploraScriptHistoryOptions {
   /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
@@ -42,14 +43,8 @@ const MAX_PAGES = 4000;
 
 export class EsploraScriptHistory implements ScriptHistorySource {
   readonly endpoint: string;
-  readonly #base: string;
-  readonly #fetch: FetchLike;
-  readonly #timeoutMs: number;
-  readonly #retries: number;
-  readonly #retryDelayMs: number;
-  readonly #maxRetryAfterMs: number;
   readonly #concurrency: number;
-  readonly #inflight = new Set<AbortController>();
+  readonly #http: EsploraHttp;
   readonly #waiting: Array<() => void> = [];
   #active = 0;
   #requests = 0;
@@ -57,21 +52,8 @@ export class EsploraScriptHistory implements ScriptHistorySource {
   #closed = false;
 
   constructor(opts: EsploraScriptHistoryOptions) {
-    let u: URL;
-    try {
-      u = new URL(opts.url);
-    } catch {
-      throw new DomainError('INVALID_CONFIG', `the Esplora URL "${opts.url}" is not a valid URL`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new DomainError('INVALID_CONFIG', `the Esplora URL must be http:// or https://, got ${u.protocol}`);
-    if (!u.pathname.endsWith('/')) u.pathname += '/';
-    this.#base = u.toString();
-    this.endpoint = redactEndpoint(this.#base);
-    this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
-    this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#retries = opts.retries ?? 4;
-    this.#retryDelayMs = opts.retryDelayMs ?? 250;
-    this.#maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
+    this.#http = esploraHttp(opts);
+    this.endpoint = this.#http.endpoint;
     const c = opts.concurrency ?? 8;
     if (!Number.isInteger(c) || c < 1 || c > 64) throw new RangeError(`EsploraScriptHistory: concurrency must be 1..64, got ${c}`);
     this.#concurrency = c;
@@ -140,8 +122,8 @@ export class EsploraScriptHistory implements ScriptHistorySource {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const c of this.#inflight) c.abort();
-    this.#inflight.clear();
+    for (const c of this.#http.inflight) c.abort();
+    this.#http.inflight.clear();
     for (const w of this.#waiting.splice(0)) w();
   }
 
@@ -202,7 +184,13 @@ export class EsploraScriptHistory implements ScriptHistorySource {
   async #get(path: string, what: string): Promise<string> {
     await this.#acquire();
     try {
-      const { status, body } = await this.#send(path);
+      this.#requests++;
+      const { status, value: body } = await esploraSend(this.#http, 'GET', path, undefined, async (res) => {
+        // The body is read under the same timeout as the answer's head.
+        const b = new Uint8Array(await res.arrayBuffer());
+        this.#bytes += b.length;
+        return b;
+      });
       if (status === 200) return new TextDecoder().decode(body);
       if (status === 404) throw new DomainError('NOT_FOUND', `${what} not found at the Esplora API at ${this.endpoint}`);
       if (status === 401 || status === 403) throw new DomainError('CHAIN_AUTH_FAILED', `the Esplora API at ${this.endpoint} refused access (HTTP ${status})`);
@@ -226,51 +214,6 @@ export class EsploraScriptHistory implements ScriptHistorySource {
   #release(): void {
     this.#active--;
     this.#waiting.shift()?.();
-  }
-
-  /** One GET with timeout and retries on 429, 5xx and connection failures. */
-  async #send(path: string): Promise<{ status: number; body: Uint8Array }> {
-    const url = new URL(path, this.#base).toString();
-    for (let attempt = 0; ; attempt++) {
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(new DOMException('timeout', 'TimeoutError')), this.#timeoutMs);
-      this.#inflight.add(ctl);
-      let res: FetchResponseLike;
-      let body: Uint8Array;
-      this.#requests++;
-      try {
-        // The body is read under the same timeout as the answer's head.
-        res = await this.#fetch(url, { method: 'GET', headers: {}, signal: ctl.signal });
-        body = new Uint8Array(await res.arrayBuffer());
-        this.#bytes += body.length;
-      } catch (e) {
-        if (attempt < this.#retries && !ctl.signal.aborted) {
-          await sleep(this.#retryDelayMs * 2 ** attempt);
-          continue;
-        }
-        throw transportError(this.endpoint, ctl.signal.aborted ? ctl.signal.reason : e, this.#timeoutMs);
-      } finally {
-        clearTimeout(timer);
-        this.#inflight.delete(ctl);
-      }
-      if (res.status === 429 || res.status >= 500) {
-        if (attempt < this.#retries) {
-          await sleep(this.#delay(res, attempt));
-          continue;
-        }
-        if (res.status === 429) throw new DomainError('CHAIN_UNAVAILABLE', `the Esplora API at ${this.endpoint} keeps rate-limiting us (HTTP 429 after ${attempt + 1} attempts)`);
-        throw new DomainError('CHAIN_UNAVAILABLE', `the Esplora API at ${this.endpoint} answered HTTP ${res.status} after ${attempt + 1} attempts`);
-      }
-      return { status: res.status, body };
-    }
-  }
-
-  #delay(res: FetchResponseLike, attempt: number): number {
-    const backoff = this.#retryDelayMs * 2 ** attempt;
-    const ra = res.headers.get('retry-after');
-    const secs = ra === null ? NaN : Number(ra);
-    if (Number.isFinite(secs) && secs >= 0) return Math.min(Math.max(secs * 1000, backoff), this.#maxRetryAfterMs);
-    return backoff;
   }
 
   #hash(v: unknown, what: string): string {
