@@ -8,7 +8,7 @@ import { DEFAULT_PRICE_FILE } from '../../src/adapters/prices/csv-price-history.
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { addDays, PriceSeries } from '../../src/core/accounting/reference-rate.ts';
 import {
-  drawdownFromPeak, formatMoney, largestDrawdown, pricePathScenario, replayDrawdown, returnsPathScenario, riskReport, riskSentences, shareOf, shockScenario,
+  drawdownFromPeak, formatMoney, largestDrawdown, pricePathScenario, replayDrawdown, returnsPathScenario, riskReport, riskSentences, shareOf, shockScenario, valueDrawdown,
 } from '../../src/core/accounting/risk.ts';
 import { isDomainError } from '../../src/core/errors.ts';
 
@@ -129,4 +129,19 @@ test('the risk report carries method and window on every figure and says it in p
   assert.ok(words.some((w) => w.startsWith('The scenario "three bad days" would cost $137,540,126.23 at its worst, 2 days in')));
   assert.equal(formatMoney({ currency: 'USD', minor: -123_456_789n }), '−$1,234,567.89');
   assert.equal(formatMoney({ currency: 'JPY', minor: 1_234n }, 0), 'JPY 1,234');
+});
+
+test('the reserve value\'s own drawdown includes purchases; names in sentences are display-safe', async () => {
+  const d = valueDrawdown([
+    { date: '2024-01-01', value: USD(100n) },
+    { date: '2024-01-02', value: USD(300n) },
+    { date: '2024-01-03', value: USD(240n) },
+  ]);
+  assert.deepEqual([d.peak.date, d.belowPeak, d.window.observations], ['2024-01-02', USD(60n), 3]);
+  assert.equal(d.fall, 1 - 240 / 300);
+  assert.throws(() => valueDrawdown([]), (e) => isDomainError(e) && e.code === 'INVALID_ARGUMENT');
+  const report = riskReport({ asOf: '2026-08-22', sats: 100_000_000n, usd: await shipped(), scenarios: [{ name: 'evil\u202eeman', prices: [2n, 1n] }] });
+  assert.ok(riskSentences(report).some((w) => w.includes('"evil\\u202eeman"')));
+  assert.equal(report.price.stale, false);
+  assert.deepEqual(report.notices, []);
 });

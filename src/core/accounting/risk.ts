@@ -26,6 +26,7 @@
  */
 import { assertNever, DomainError } from '../errors.ts';
 import { formatBtc } from '../money.ts';
+import { displaySafe } from '../text/display-text.ts';
 import { addDays, daysBetween, type PriceSeries } from './reference-rate.ts';
 import type { Fiat } from './types.ts';
 import { roundDiv, satsValue } from './valuation.ts';
@@ -362,6 +363,41 @@ export function drawdownFromPeak(series: PriceSeries, to: string, sats: bigint):
   };
 }
 
+export interface ValueDrawdown {
+  readonly method: string;
+  readonly window: RiskWindow;
+  readonly peak: { readonly date: string; readonly value: Fiat };
+  readonly current: { readonly date: string; readonly value: Fiat };
+  /** 1 − current / peak. */
+  readonly fall: number;
+  readonly belowPeak: Fiat;
+}
+
+/**
+ * How far the reserve's actual value (e.g. `dailyValuation(…).map((v) => ({ date: v.date, value: v.total.value }))`)
+ * is below its highest value. Unlike `drawdownFromPeak`, this includes purchases and spends: a
+ * reserve that kept buying can be at a value high while the price is not.
+ * @throws DomainError INVALID_ARGUMENT for an empty history or mixed currencies
+ */
+export function valueDrawdown(points: readonly { readonly date: string; readonly value: Fiat }[]): ValueDrawdown {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (first === undefined || last === undefined) throw new DomainError('INVALID_ARGUMENT', 'no value history to measure a drawdown on');
+  let peak = first;
+  for (const p of points) {
+    if (p.value.currency !== first.value.currency) throw new DomainError('INVALID_ARGUMENT', `value history mixes ${first.value.currency} and ${p.value.currency}`);
+    if (p.value.minor > peak.value.minor) peak = p; // the earliest of equal highs
+  }
+  return {
+    method: 'highest daily value of the reserve (holdings as they were each day, purchases and spends included) against the last day\'s value',
+    window: { from: first.date, to: last.date, days: daysBetween(first.date, last.date), observations: points.length },
+    peak: { date: peak.date, value: peak.value },
+    current: { date: last.date, value: last.value },
+    fall: peak.value.minor === 0n ? 0 : 1 - Number(last.value.minor) / Number(peak.value.minor),
+    belowPeak: { currency: last.value.currency, minor: peak.value.minor - last.value.minor },
+  };
+}
+
 /** A national figure the reserve is compared with (from the config). */
 export interface NationalFigure {
   /** 'GDP', 'public debt', 'foreign reserves', … */
@@ -490,7 +526,7 @@ const pct = (x: number, digits = 1): string => `${x < 0 ? '−' : ''}${Math.abs(
 
 /**
  * The report in plain words, one sentence per figure, for the dashboard and the CLI. Scenario and
- * figure names are the caller's text: pass the sentences through displaySafe before showing them.
+ * figure names are the caller's text and go through displaySafe.
  * @example riskSentences(report) // ['The reserve, 6274.00000000 BTC, is worth $491,210,000.00 at the BTC/USD price of 2026-08-22.', …, "A fall like 2022's (−76.7% from 2021-11-09 to 2022-11-22) would cost $376,633,000.00.", …]
  */
 export function riskSentences(r: RiskReport): string[] {
@@ -520,7 +556,7 @@ export function riskSentences(r: RiskReport): string[] {
         break;
       }
       case 'path':
-        out.push(`The scenario "${s.name}" would cost ${formatMoney(s.loss)} at its worst, ${s.worstDay} ${s.worstDay === 1 ? 'day' : 'days'} in (${pct(s.worstChange)}).`);
+        out.push(`The scenario "${displaySafe(s.name)}" would cost ${formatMoney(s.loss)} at its worst, ${s.worstDay} ${s.worstDay === 1 ? 'day' : 'days'} in (${pct(s.worstChange)}).`);
         break;
       default:
         assertNever(s.kind, 'riskSentences: stress kind');
@@ -533,7 +569,7 @@ export function riskSentences(r: RiskReport): string[] {
       : `Bitcoin is ${pct(d.fall)} below its peak of ${formatMoney({ currency: 'USD', minor: d.peak.minorPerBtc })} on ${d.peak.date}; at that price the reserve would be worth ${formatMoney(d.belowPeak)} more.`,
   );
   for (const s of r.shares) {
-    const of = `${s.figure.name}${s.figure.period ? ` (${s.figure.period})` : ''}`;
+    const of = displaySafe(`${s.figure.name}${s.figure.period ? ` (${s.figure.period})` : ''}`);
     out.push(`The reserve is ${s.percent}% of ${of}, ${formatMoney(s.figure.amount, s.figure.minorDigits ?? 2)}.`);
   }
   return out;
