@@ -246,7 +246,8 @@ export function reconcileLedger(previous: readonly LedgerEntry[], history: reado
     const t = wanted.get(e.txid);
     return t === undefined || t.height !== e.height || t.date !== e.date || !sameLines(linesOf(t), e.lines);
   });
-  stale.sort((a, b) => b.height - a.height || previous.indexOf(b) - previous.indexOf(a));
+  const position = new Map(previous.map((e, i) => [e.id, i]));
+  stale.sort((a, b) => b.height - a.height || (position.get(b.id) ?? 0) - (position.get(a.id) ?? 0));
   if (stale.length > 0 && observedAt === null) throw new RangeError('reconcileLedger: entries need reversing but "observedAt" is null');
   for (const e of stale) {
     const at = observedAt as { height: number; date: string };
