@@ -55,6 +55,11 @@ const EXPECTED: Expected = {
     redeemed_at_ms: 'integer null', token_id: 'text null', revoked_at_ms: 'integer null',
   },
   proposal_coins: { txid: 'text', vout: 'integer', vault_id: 'text', family_id: 'integer', proposal_id: 'integer' },
+  purchase_records: {
+    id: 'text', date: 'text', sats: 'integer', paid_minor: 'integer null', paid_currency: 'text null', counterparty: 'text null', source_url: 'text null',
+    vault_id: 'text null', imported_by: 'text', imported_at_ms: 'integer',
+  },
+  vault_cost_methods: { vault_id: 'text', method: 'text', set_by: 'text', set_at_ms: 'integer' },
 };
 
 /** The declared SQL type, as the introspector names it on either engine. */

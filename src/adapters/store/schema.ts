@@ -1,6 +1,6 @@
 /**
  * The database schema as Kysely types: one interface per table, with the columns exactly as the
- * migrations (0001…0008, plus the migrator's own `schema_migrations`) leave them. `Database.db`
+ * migrations (0001…0009, plus the migrator's own `schema_migrations`) leave them. `Database.db`
  * is a `Kysely<Tables>`, so every repository query is checked against these names.
  *
  * Column types are what the drivers hand back on BOTH engines (docs/adr/0002):
@@ -262,6 +262,30 @@ export interface ProposalCoinsTable {
   proposal_id: Int; // references spend_proposals.id
 }
 
+// ---- 0009 accounting ----
+
+/** Purchase records imported from CSV (accounting-store.ts); id derived from the content. */
+export interface PurchaseRecordsTable {
+  id: string; // primary key, pur_ + 16 hex (+ -n for the n-th identical row of one file)
+  date: string; // YYYY-MM-DD
+  sats: Int8;
+  paid_minor: IntOrNull; // null with paid_currency when no fiat amount is known
+  paid_currency: string | null;
+  counterparty: string | null;
+  source_url: string | null;
+  vault_id: string | null; // null: any vault
+  imported_by: string;
+  imported_at_ms: Int8;
+}
+
+/** Each vault's cost-basis method (fifo, specific, average) and who set it when. */
+export interface VaultCostMethodsTable {
+  vault_id: string; // primary key
+  method: string;
+  set_by: string;
+  set_at_ms: Int8;
+}
+
 /** Every table after the latest migration. */
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
@@ -286,4 +310,6 @@ export interface Tables {
   api_tokens: ApiTokensTable;
   token_enrolments: TokenEnrolmentsTable;
   proposal_coins: ProposalCoinsTable;
+  purchase_records: PurchaseRecordsTable;
+  vault_cost_methods: VaultCostMethodsTable;
 }
