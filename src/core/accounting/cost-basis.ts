@@ -73,7 +73,8 @@ export interface CostBasis {
 
 /**
  * The receipt outputs of a history (transactions with no input of the alliance), for matching
- * purchase records: id `${txid}:${vout}`, vault, date, sats, and the source class of the category.
+ * purchase records: id `${txid}:${vout}`, vault, date, sats, and the source class of the category
+ * (filter to `purchase` and `other` before matching, so a record never takes a mining receipt).
  */
 export function receiptOutputs(history: readonly AccountingTx[]): (PurchaseReceipt & { readonly source: AcquisitionSource; readonly txid: string; readonly vout: number })[] {
   return groupByTransaction(history).filter((t) => t.spent === 0n).flatMap((t) =>
