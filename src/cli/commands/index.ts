@@ -32,6 +32,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['policy'], load: () => import('./policy.ts') },
   { names: ['spend'], load: () => import('./spend.ts') },
   { names: ['audit'], load: () => import('./audit.ts') },
+  { names: ['purchases', 'accounting'], load: () => import('./purchases.ts') },
+  { names: ['report'], load: () => import('./report.ts') },
 ];
 
 /** Global options that take a value (`--db x`), so the command name is found after them. */

@@ -1,0 +1,175 @@
+/**
+ * The statements (issue #13, item 5): holdings, lots, P&L and risk of the alliance's vaults at a
+ * day, computed from the confirmed history (history.ts), the stored purchase records and methods,
+ * and a rate book (the shipped price files by default). Nothing here is stored: each report is the
+ * books recomputed (see history.ts for why, and what a reorg does).
+ *
+ * A vault with no recorded method is kept FIFO and the report says "fifo (default)".
+ */
+import { DomainError } from '../../core/errors.ts';
+import { assertBalanced, buildLedger, ledgerBalances, type AccountingTx } from '../../core/accounting/ledger.ts';
+import { computeCostBasis, realisedPnl, receiptOutputs, unrealisedPnl, type CostBasis, type PriceOnDay } from '../../core/accounting/cost-basis.ts';
+import { matchPurchases, type PurchaseMatching } from '../../core/accounting/purchases.ts';
+import type { RateBook } from '../../core/accounting/reference-rate.ts';
+import { riskReport, riskSentences, type NationalFigure, type RiskReport } from '../../core/accounting/risk.ts';
+import type { CostBasisMethod, Fiat, LedgerEntry } from '../../core/accounting/types.ts';
+import { valuationAt, type Valuation } from '../../core/accounting/valuation.ts';
+import type { StoredPurchase } from '../../core/accounting/ports.ts';
+import type { Vault } from '../../core/vault/types.ts';
+import { SATS_PER_BTC } from '../../core/money.ts';
+import { accountingHistory, balancesByDay } from './history.ts';
+import type { AccountingDeps } from './purchases.ts';
+
+export interface BooksOptions {
+  /** The books at the end of this UTC day (default: today). */
+  readonly at: string;
+  /** Only this vault in the statement (the books are still computed over every vault: transfers). */
+  readonly vault?: string | undefined;
+  /** Reporting currency (default USD). Purchase records paid in another currency are refused. */
+  readonly currency?: string | undefined;
+}
+
+export interface Books {
+  readonly at: string;
+  readonly currency: string;
+  readonly vaults: readonly { readonly id: string; readonly name: string; readonly method: CostBasisMethod; readonly methodRecorded: boolean }[];
+  readonly shown: readonly string[];
+  readonly history: readonly AccountingTx[];
+  readonly ledger: readonly LedgerEntry[];
+  readonly purchases: readonly StoredPurchase[];
+  readonly matching: PurchaseMatching;
+  readonly basis: CostBasis;
+  readonly valuation: Valuation;
+  readonly notices: readonly string[];
+  readonly book: RateBook;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The price of one BTC in `currency` on `date` (through USD and the rate when needed). A day the
+ * price files do not reach yet takes the latest earlier price, and `late` records it so the report
+ * says so (a receipt valued at an old price is flagged, never silently priced).
+ */
+function priceOnDay(book: RateBook, currency: string, late: Map<string, string>): PriceOnDay {
+  return (date) => {
+    try {
+      const v = valuationAt(book, [], date, currency);
+      if (v.price.date !== date) late.set(date, v.price.date);
+      return { date, currency, minorPerBtc: v.price.minorPerBtc };
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'PRICE_UNAVAILABLE') return null;
+      throw e;
+    }
+  };
+}
+
+/**
+ * Compute the books at `opts.at`.
+ * @throws INVALID_ARGUMENT (bad day, record in another currency), VAULT_NOT_FOUND, PRICE_UNAVAILABLE
+ */
+export async function computeBooks(deps: AccountingDeps & { readonly book: RateBook }, opts: BooksOptions): Promise<Books> {
+  if (!DAY_RE.test(opts.at) || Number.isNaN(Date.parse(`${opts.at}T00:00:00Z`))) throw new DomainError('INVALID_ARGUMENT', `--at must be a day YYYY-MM-DD, got "${opts.at}"`);
+  const currency = (opts.currency ?? 'USD').toUpperCase();
+  const all: Vault[] = await deps.vaults.listVaults();
+  let shown = all.map((v) => v.id);
+  if (opts.vault !== undefined) {
+    const v = await deps.vaults.findVault(opts.vault);
+    if (!v) throw new DomainError('VAULT_NOT_FOUND', `no vault "${opts.vault}" (see "soberana vault list")`);
+    shown = [v.id];
+  }
+  const recorded = new Map((await deps.accounting.costMethods()).map((m) => [m.vaultId, m.method]));
+  const vaults = all.map((v) => ({ id: v.id, name: v.name, method: recorded.get(v.id) ?? 'fifo', methodRecorded: recorded.has(v.id) }));
+  const fullHistory = await accountingHistory(deps.vaults, all);
+  const history = fullHistory.filter((t) => t.date <= opts.at);
+  const ledger = buildLedger(history);
+  assertBalanced(ledger);
+  const purchases = (await deps.accounting.purchases()).filter((p) => p.date <= opts.at);
+  const matching = matchPurchases(purchases, receiptOutputs(history));
+  const late = new Map<string, string>();
+  const basis = computeCostBasis({
+    history, methods: Object.fromEntries(vaults.map((v) => [v.id, v.method])), price: priceOnDay(deps.book, currency, late), currency,
+    purchases: { records: purchases, matches: matching.matches }, until: opts.at,
+  });
+  const valuation = valuationAt(deps.book, balancesByDay(history, shown), opts.at, currency);
+  const notices = [...valuation.notices];
+  for (const [day, used] of [...late.entries()].sort()) notices.push(`the movements of ${day} are valued at the ${currency} price of ${used}, the latest the price files have`);
+  return { at: opts.at, currency, vaults, shown, history, ledger, purchases, matching, basis, valuation, notices, book: deps.book };
+}
+
+/** Average cost of one BTC (minor units), or null for no holdings. */
+export function averageCost(cost: Fiat, sats: bigint): Fiat | null {
+  return sats === 0n ? null : { currency: cost.currency, minor: (2n * cost.minor * SATS_PER_BTC + sats) / (2n * sats) };
+}
+
+/** Per shown vault and in total: sats, cost, value, unrealised P&L, average cost, method, purchase coverage. */
+export function holdingsStatement(b: Books) {
+  const price = { date: b.valuation.price.date, currency: b.currency, minorPerBtc: b.valuation.price.minorPerBtc };
+  const u = unrealisedPnl({ ...b.basis, vaults: b.basis.vaults.filter((v) => b.shown.includes(v.vaultId)) }, price);
+  const names = new Map(b.vaults.map((v) => [v.id, v]));
+  const shownLots = b.basis.open.filter((o) => b.shown.includes(o.lot.vaultId));
+  const vaults = b.shown.map((id) => {
+    const v = u.vaults.find((x) => x.vaultId === id);
+    const meta = names.get(id);
+    const sats = v?.sats ?? 0n;
+    const cost = v?.cost ?? { currency: b.currency, minor: 0n };
+    const value = v?.value ?? { currency: b.currency, minor: 0n };
+    const lots = shownLots.filter((o) => o.lot.vaultId === id);
+    return {
+      vault: id, name: meta?.name ?? id, method: meta?.method ?? 'fifo', methodRecorded: meta?.methodRecorded ?? false,
+      sats, cost, value, unrealisedPnl: { currency: b.currency, minor: value.minor - cost.minor }, averageCost: averageCost(cost, sats),
+      openLots: lots.length, lotsAtMarketPrice: lots.filter((o) => o.lot.costOrigin.kind === 'market-price').length,
+    };
+  });
+  const sats = vaults.reduce((a, v) => a + v.sats, 0n);
+  const cost = { currency: b.currency, minor: vaults.reduce((a, v) => a + v.cost.minor, 0n) };
+  const value = { currency: b.currency, minor: vaults.reduce((a, v) => a + v.value.minor, 0n) };
+  const ledgerSats = ledgerBalances(b.ledger).filter((x) => x.account.kind === 'asset' && b.shown.includes((x.account as { vaultId: string }).vaultId)).reduce((a, x) => a + x.sats, 0n);
+  if (ledgerSats !== sats) throw new RangeError(`holdings: the ledger's asset accounts hold ${ledgerSats} sats, the lots ${sats}`);
+  return {
+    at: b.at, currency: b.currency, vaults,
+    total: { sats, cost, value, unrealisedPnl: { currency: b.currency, minor: value.minor - cost.minor }, averageCost: averageCost(cost, sats) },
+    price: b.valuation.price, stale: b.valuation.stale, notices: b.notices, method: b.valuation.method,
+    purchases: {
+      records: b.purchases.length, matched: b.matching.matches.length, unmatchedRecords: b.matching.unmatchedRecords.map((r) => r.id),
+      receiptsWithoutRecord: b.matching.unmatchedReceipts.filter((r) => b.shown.includes(r.vaultId)).length,
+    },
+    ledger: { entries: b.ledger.length, balanced: true },
+  };
+}
+
+/** Every lot of the shown vaults with what is left of it and how its cost was established. */
+export function lotsStatement(b: Books) {
+  const open = new Map(b.basis.open.map((o) => [o.lot.id, o]));
+  const lots = b.basis.lots.filter((l) => b.shown.includes(l.vaultId)).map((l) => {
+    const o = open.get(l.id);
+    return {
+      id: l.id, vault: l.vaultId, txid: l.txid, vout: l.vout, height: l.height, date: l.date, source: l.source, sats: l.sats, cost: l.cost,
+      costOrigin: l.costOrigin, atMarketPrice: l.costOrigin.kind === 'market-price',
+      remainingSats: o?.remainingSats ?? 0n, remainingCost: o?.remainingCost ?? { currency: b.currency, minor: 0n },
+    };
+  });
+  const disposals = b.basis.disposals.filter((d) => b.shown.includes(d.vaultId));
+  return { at: b.at, currency: b.currency, lots, disposals, notices: b.notices };
+}
+
+/** Realised P&L (payments out, fees apart) over [from, at] and unrealised P&L at `at`. */
+export function pnlStatement(b: Books, from?: string) {
+  const h = holdingsStatement(b);
+  const period = from === undefined ? { to: b.at } : { from, to: b.at };
+  const r = realisedPnl(b.basis.disposals.filter((d) => b.shown.includes(d.vaultId)), b.currency, period);
+  return {
+    at: b.at, from: from ?? null, currency: b.currency,
+    realised: r,
+    unrealised: { sats: h.total.sats, cost: h.total.cost, value: h.total.value, pnl: h.total.unrealisedPnl },
+    vaults: h.vaults.map((v) => ({ vault: v.vault, method: v.method, sats: v.sats, cost: v.cost, value: v.value, unrealisedPnl: v.unrealisedPnl })),
+    price: h.price, notices: b.notices,
+  };
+}
+
+/** The risk report of the shown vaults' holdings at `at` (always in USD), and its sentences. */
+export function riskStatement(b: Books, figures: readonly NationalFigure[] = []): { report: RiskReport; sentences: string[]; notices: readonly string[] } {
+  const sats = b.valuation.total.sats;
+  const report = riskReport({ asOf: b.at, sats, usd: b.book.usd, figures });
+  return { report, sentences: riskSentences(report), notices: [...new Set([...b.notices, ...report.notices])] };
+}
