@@ -45,7 +45,7 @@ export const ERROR_CODES = [
   'CHAIN_SYNCING',
   'CHAIN_BAD_RESPONSE',
   'STORE_UNAVAILABLE',
-  // no BTC/USD price recent enough for a USD-limited policy rule the engine reached
+  // no price for what was asked: a USD-limited policy rule the engine reached, a valuation or a cost basis day
   'PRICE_UNAVAILABLE',
   'MALFORMED_DATA',
 ] as const;

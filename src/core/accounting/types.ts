@@ -94,7 +94,7 @@ export interface LedgerLine {
  * caused it. A reorg appends a reversing entry (`reverses` set); entries are never edited.
  */
 export interface LedgerEntry {
-  /** `${txid}` for the original entry; `${txid}~reversal@${height}` for its reversal. */
+  /** `${txid}` for the original entry; `${txid}~reversal@${height}` for its reversal; `${txid}#2`, `#3`… when it is posted again after a reversal. */
   readonly id: string;
   readonly txid: string;
   readonly height: number;
