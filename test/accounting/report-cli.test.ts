@@ -1,0 +1,133 @@
+// `soberana purchases|accounting|report` through the real binary on a small regtest history mined on
+// real 2024 dates: a purchase record gives its lot the fiat paid, a receipt without one is valued at
+// its day's price and flagged, holdings/lots/pnl/risk come out in --json (amounts as strings) and
+// CSV, an import is idempotent and a bad row is one plain line, and valuing today (past the end of
+// the shipped prices) says the price is old. Expected figures are computed here from the price file.
+// The receipts carry no category, so their source class is "other" (a purchase record sets the
+// cost, not the class).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+import { useRegtestNode } from '../helpers/regtest.ts';
+import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
+import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
+import { EXIT_CODE_BY_ERROR } from '../../src/cli/exit-codes.ts';
+
+const regtest = useRegtestNode();
+const dir = mkdtempSync(join(tmpdir(), 'soberana-report-cli-'));
+const db = join(dir, 'books.db');
+const descriptor = multisigDescriptor(2, [cosigner(81), cosigner(82), cosigner(83)]);
+const utc = (day: string): number => Date.parse(`${day}T12:00:00Z`) / 1000;
+
+/** The shipped BTC/USD close of a day, in cents, read straight from the file. */
+function usdCents(day: string): bigint {
+  const pricesDir = join(import.meta.dirname, '..', '..', 'data', 'prices');
+  const file = readdirSync(pricesDir).find((f) => f.endsWith('.csv')) as string;
+  const row = readFileSync(join(pricesDir, file), 'utf8').split('\n').find((l) => l.startsWith(`${day},`)) as string;
+  const [whole, frac = ''] = (row.split(',')[1] as string).split('.');
+  return BigInt(whole as string) * 100n + BigInt(frac.padEnd(2, '0'));
+}
+
+let env: NodeJS.ProcessEnv = {};
+const cli = (...args: string[]) => runCli(['--db', db, ...args], { env });
+async function json<T>(...args: string[]): Promise<T> {
+  const r = await cli(...args, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as T;
+}
+
+interface Money { currency: string; minor: string }
+
+test('setup: a vault receives 1.5 BTC on 2024-03-01 (a recorded purchase) and 0.5 BTC on 2024-06-03 (no record)', async () => {
+  const node = await regtest.ready();
+  env = { SOBERANA_NETWORK: 'regtest', SOBERANA_RPC_URL: node.rpcUrl, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword };
+  let t = utc('2024-01-01');
+  for (let i = node.height(); i < 440; i++) await node.mineBlockAt((t += 600));
+  const [a0, a1] = deriveAddresses(descriptor, { network: 'regtest', start: 0, count: 2 });
+  await node.fund(a0?.address ?? '', 150_000_000n, { confirm: false });
+  await node.mineBlockAt(utc('2024-03-01'));
+  await node.fund(a1?.address ?? '', 50_000_000n, { confirm: false });
+  await node.mineBlockAt(utc('2024-06-03'));
+  assert.equal((await cli('vault', 'add', '--name', 'Reserve', '--descriptor', descriptor, '--birthday', '0')).code, 0);
+  const s = await cli('sync');
+  assert.equal(s.code, 0, s.stderr);
+});
+
+test('purchases import is idempotent; a malformed row is refused with one line naming it and nothing is imported', async () => {
+  const file = join(dir, 'purchases.csv');
+  writeFileSync(file, 'date,btc,paid,currency,counterparty,source_url\n2024-03-01,1.5,90000.00,USD,Broker S.A.,https://example.org/press/1\n');
+  assert.deepEqual(await json('purchases', 'import', file, '--vault', 'Reserve'), { file: 'purchases.csv', added: 1, already: 0, records: 1 });
+  assert.deepEqual(await json('purchases', 'import', file, '--vault', 'Reserve'), { file: 'purchases.csv', added: 0, already: 1, records: 1 });
+  const bad = join(dir, 'bad.csv');
+  writeFileSync(bad, 'date,btc,paid,currency,counterparty,source_url\n2024-03-02,2,1.00,USD,,\n2024-13-01,1,1.00,USD,,\n');
+  const r = await cli('purchases', 'import', bad);
+  assert.equal(r.code, EXIT_CODE_BY_ERROR.MALFORMED_DATA);
+  assert.equal(r.stderr.trim(), 'error: bad.csv row 3: "date" must be a day YYYY-MM-DD, got "2024-13-01"');
+  const list = await json<{ purchases: Array<{ date: string; sats: string; paid: Money | null; vaultId: string; sourceUrl: string }> }>('purchases', 'list');
+  assert.deepEqual(list.purchases.map((p) => [p.date, p.sats, p.paid, p.vaultId, p.sourceUrl]), [['2024-03-01', '150000000', { currency: 'USD', minor: '9000000' }, 'reserve', 'https://example.org/press/1']]);
+});
+
+test('report holdings --json: cost from the purchase record plus the unrecorded receipt at its day\'s price, value at the day, average cost', async () => {
+  const h = await json<{ vaults: Array<{ vault: string; method: string; methodRecorded: boolean; sats: string; cost: Money; value: Money; averageCost: Money; lotsAtMarketPrice: number }>; total: { sats: string; cost: Money; value: Money; unrealisedPnl: Money }; stale: boolean; notices: string[]; purchases: { matched: number } }>('report', 'holdings', '--at', '2024-12-31');
+  const cost = 9_000_000n + (usdCents('2024-06-03') * 50_000_000n) / 100_000_000n;
+  const value = usdCents('2024-12-31') * 2n;
+  assert.equal(h.total.sats, '200000000');
+  assert.deepEqual(h.total.cost, { currency: 'USD', minor: String(cost) });
+  assert.deepEqual(h.total.value, { currency: 'USD', minor: String(value) });
+  assert.deepEqual(h.total.unrealisedPnl, { currency: 'USD', minor: String(value - cost) });
+  assert.deepEqual(h.vaults[0]?.averageCost, { currency: 'USD', minor: String(cost / 2n) });
+  assert.equal(h.vaults[0]?.method, 'fifo');
+  assert.equal(h.vaults[0]?.methodRecorded, false);
+  assert.equal(h.vaults[0]?.lotsAtMarketPrice, 1);
+  assert.equal(h.purchases.matched, 1);
+  assert.equal(h.stale, false);
+  assert.deepEqual(h.notices, []);
+  const before = await json<{ total: { sats: string; cost: Money } }>('report', 'holdings', '--at', '2024-04-30');
+  assert.deepEqual([before.total.sats, before.total.cost.minor], ['150000000', '9000000'], 'the books at a day see only what was confirmed by then');
+});
+
+test('report lots: the recorded lot names its record, the other is flagged at market price — in JSON and in CSV', async () => {
+  const l = await json<{ lots: Array<{ date: string; sats: string; costOrigin: { kind: string; recordId?: string; priceDate?: string }; atMarketPrice: boolean }> }>('report', 'lots', '--at', '2024-12-31');
+  assert.deepEqual(l.lots.map((x) => [x.date, x.sats, x.costOrigin.kind, x.atMarketPrice]), [['2024-03-01', '150000000', 'purchase-record', false], ['2024-06-03', '50000000', 'market-price', true]]);
+  const r = await cli('report', 'lots', '--at', '2024-12-31', '--format', 'csv');
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n');
+  assert.equal(rows[0], 'lot,vault,txid,vout,height,date,source,btc,sats,currency,cost,cost_origin,remaining_sats,remaining_cost');
+  assert.equal(rows.length, 3);
+  assert.match(rows[1] as string, /,2024-03-01,other,1\.50000000,150000000,USD,90000\.00,record pur_[0-9a-f]{16},150000000,90000\.00$/);
+  assert.match(rows[2] as string, /,2024-06-03,other,0\.50000000,50000000,USD,[\d.]+,market price 2024-06-03,50000000,[\d.]+$/);
+});
+
+test('accounting method is recorded and the reports use it; a method that does not exist is one plain line', async () => {
+  const m = await json<{ vaultId: string; method: string; setBy: string }>('accounting', 'method', '--vault', 'Reserve', 'average', '--as', 'rosa');
+  assert.deepEqual([m.vaultId, m.method, m.setBy], ['reserve', 'average', 'rosa']);
+  const p = await json<{ vaults: Array<{ method: string }>; realised: { pnl: Money }; unrealised: { sats: string } }>('report', 'pnl', '--at', '2024-12-31');
+  assert.equal(p.vaults[0]?.method, 'average');
+  assert.deepEqual(p.realised.pnl, { currency: 'USD', minor: '0' }, 'nothing was spent');
+  assert.equal(p.unrealised.sats, '200000000');
+  const bad = await cli('accounting', 'method', '--vault', 'Reserve', 'lifo');
+  assert.equal(bad.code, EXIT_CODE_BY_ERROR.INVALID_ARGUMENT);
+  assert.equal(bad.stderr.trim(), 'error: unknown cost-basis method "lifo": use fifo, specific, average');
+});
+
+test('report risk --json gives the figures with their method and the plain-words sentences, including the 2022 replay', async () => {
+  const r = await json<{ sats: string; value: Money; sentences: string[]; volatility: Array<{ method: string }>; valueAtRisk: unknown[] }>('report', 'risk', '--at', '2024-12-31', '--figure', 'GDP=34015000000');
+  assert.equal(r.sats, '200000000');
+  assert.deepEqual(r.value, { currency: 'USD', minor: String(usdCents('2024-12-31') * 2n) });
+  assert.equal(r.valueAtRisk.length, 4);
+  assert.ok(r.volatility.every((v) => v.method.length > 0));
+  assert.ok(r.sentences.some((s) => s.startsWith("A fall like 2022's")), r.sentences.join('\n'));
+  assert.ok(r.sentences.some((s) => s.includes('GDP')), 'the national figure is compared');
+});
+
+test('valuing today, past the last shipped price, says the price is old — in the text and in --json', async () => {
+  const text = await cli('report', 'holdings');
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Notice: valued at the BTC\/USD price of \d{4}-\d{2}-\d{2}, \d+ days old\.$/m);
+  const h = await json<{ stale: boolean; notices: string[] }>('report', 'holdings');
+  assert.equal(h.stale, true);
+  assert.match(h.notices[0] ?? '', /^valued at the BTC\/USD price of/);
+});
