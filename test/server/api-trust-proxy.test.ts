@@ -116,7 +116,7 @@ test('parseTrustProxy: true, false, hop counts, addresses, CIDRs and names; nons
   }
 });
 
-test('loadConfig: server.trustProxy and server.rateLimit from the file, SOBERANA_TRUST_PROXY over the file, off by default', () => {
+test('loadConfig: server.trustProxy, server.rateLimit and server.webauthn from the file, SOBERANA_TRUST_PROXY over the file, off by default', () => {
   const dir = mkdtempSync(join(tmpdir(), 'soberana-trust-'));
   try {
     const file = (server: unknown): string => {
@@ -124,13 +124,28 @@ test('loadConfig: server.trustProxy and server.rateLimit from the file, SOBERANA
       writeFileSync(p, JSON.stringify({ server }));
       return p;
     };
-    assert.deepEqual(loadConfig({ config: file(undefined) }, {}).server, { trustProxy: false, rateLimit: undefined });
-    assert.deepEqual(loadConfig({ config: file({ trustProxy: ['127.0.0.1'], rateLimit: { max: 100, authFailureMax: 5 } }) }, {}).server, { trustProxy: ['127.0.0.1'], rateLimit: { max: 100, authFailureMax: 5 } });
+    assert.deepEqual(loadConfig({ config: file(undefined) }, {}).server, { trustProxy: false, rateLimit: undefined, webauthn: undefined });
+    assert.deepEqual(loadConfig({ config: file({ trustProxy: ['127.0.0.1'], rateLimit: { max: 100, authFailureMax: 5 } }) }, {}).server, { trustProxy: ['127.0.0.1'], rateLimit: { max: 100, authFailureMax: 5 }, webauthn: undefined });
     assert.equal(loadConfig({ config: file({ trustProxy: 1 }) }, {}).server.trustProxy, 1);
     assert.equal(loadConfig({ config: file({ trustProxy: true }) }, {}).server.trustProxy, true);
     assert.deepEqual(loadConfig({ config: file({ trustProxy: '127.0.0.1,::1' }) }, {}).server.trustProxy, ['127.0.0.1', '::1']);
     assert.deepEqual(loadConfig({ config: file({ trustProxy: true }) }, { SOBERANA_TRUST_PROXY: '10.1.2.3' }).server.trustProxy, ['10.1.2.3']);
-    for (const bad of [{ trustProxy: 'nope' }, { trustProxy: -1 }, { trustProxy: [1] }, { trustProxy: {} }, { rateLimit: { max: 0 } }, { rateLimit: { max: '10' } }, { rateLimit: { perMinute: 10 } }, { trustproxy: true }, []]) {
+    // passkey settings: the relying party and its exact origins
+    assert.deepEqual(loadConfig({ config: file({ webauthn: { rpId: 'Reserve.Example.org', origins: ['https://reserve.example.org', 'https://dash.reserve.example.org'], userVerification: 'required' } }) }, {}).server.webauthn, {
+      rpId: 'reserve.example.org', origins: ['https://reserve.example.org', 'https://dash.reserve.example.org'], requireUserVerification: true,
+    });
+    assert.deepEqual(loadConfig({ config: file({ webauthn: { rpId: 'localhost', origins: ['http://localhost:8080'] } }) }, {}).server.webauthn, { rpId: 'localhost', origins: ['http://localhost:8080'], requireUserVerification: false });
+    const badWebauthn = [
+      { webauthn: { rpId: '10.0.0.1', origins: ['https://10.0.0.1'] } }, // an IP is no relying party
+      { webauthn: { rpId: 'reserve.example.org', origins: ['http://reserve.example.org'] } }, // http off localhost
+      { webauthn: { rpId: 'reserve.example.org', origins: ['https://evil.example.com'] } }, // not on the rp
+      { webauthn: { rpId: 'reserve.example.org', origins: ['https://reserve.example.org/'] } }, // trailing slash
+      { webauthn: { rpId: 'reserve.example.org', origins: [] } },
+      { webauthn: { rpId: 'reserve.example.org', origins: ['https://reserve.example.org'], userVerification: 'maybe' } },
+      { webauthn: { origins: ['https://reserve.example.org'] } },
+      { webauthn: { rpId: 'reserve.example.org', origins: ['https://reserve.example.org'], extra: 1 } },
+    ];
+    for (const bad of [...badWebauthn, { trustProxy: 'nope' }, { trustProxy: -1 }, { trustProxy: [1] }, { trustProxy: {} }, { rateLimit: { max: 0 } }, { rateLimit: { max: '10' } }, { rateLimit: { perMinute: 10 } }, { trustproxy: true }, []]) {
       assert.throws(() => loadConfig({ config: file(bad) }, {}), (e: unknown) => isDomainError(e) && e.code === 'INVALID_CONFIG', JSON.stringify(bad));
     }
   } finally {
