@@ -81,7 +81,7 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
     const h = holdingsStatement(books);
     print({ report: 'holdings', ...h }, () => withNotices(h.notices, [
       `Holdings at the end of ${h.at}, valued at the ${currency} price of ${h.price.date}:`,
-      ...h.vaults.map((v) => `  ${v.name}: ${formatBtc(v.sats)} BTC, cost ${money(v.cost)}${v.lotsAtMarketPrice > 0 ? ` (${v.lotsAtMarketPrice} lot${v.lotsAtMarketPrice === 1 ? '' : 's'} at market price: no purchase record)` : ''}, worth ${money(v.value)}, unrealised ${money(v.unrealisedPnl)}, average cost ${money(v.averageCost)} per BTC, method ${v.method}${v.methodRecorded ? '' : ' (default)'}`),
+      ...h.vaults.map((v) => `  ${v.name}: ${formatBtc(v.sats)} BTC, cost ${money(v.cost)}${v.lotsAtMarketPrice > 0 ? ` (${v.lotsAtMarketPrice} lot${v.lotsAtMarketPrice === 1 ? '' : 's'} at the day's market price: no fiat amount on record)` : ''}, worth ${money(v.value)}, unrealised ${money(v.unrealisedPnl)}, average cost ${money(v.averageCost)} per BTC, method ${v.method}${v.methodRecorded ? '' : ' (default)'}`),
       `  Total: ${formatBtc(h.total.sats)} BTC, cost ${money(h.total.cost)}, worth ${money(h.total.value)}, unrealised ${money(h.total.unrealisedPnl)}, average cost ${money(h.total.averageCost)} per BTC`,
       `Purchase records: ${h.purchases.records}, ${h.purchases.matched} matched to receipts; ${h.purchases.receiptsWithoutRecord} receipt${h.purchases.receiptsWithoutRecord === 1 ? '' : 's'} without a record.`,
     ].join('\n')), () => csv(

@@ -38,7 +38,10 @@ import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
 import { parseDescriptor } from '../../core/bitcoin/descriptor.ts';
 import { formatBtc, parseBtc, type Sats } from '../../core/money.ts';
 import { vaultIdFromName, type TxCategory, type Vault } from '../../core/vault/types.ts';
-import { loadPurchases } from './purchases.ts';
+import { loadPurchases, PURCHASES_CSV } from './purchases.ts';
+import { splitCsvLine } from '../address-file.ts';
+import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
+import { importPurchases, setCostMethod } from '../../app/accounting/purchases.ts';
 
 const bip32 = BIP32Factory(ecc);
 
@@ -164,6 +167,7 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
     await node.mineBlockAt(utc(date));
   }
   await store.upsertLabels(labels);
+  await recordPurchases(db, store, esVault.id, pkVault.id, log);
   // A last block now, so confirmations count up to today.
   await node.mineBlockAt(Math.max(Math.floor(Date.now() / 1000), utc('2026-06-29')));
 
@@ -183,6 +187,34 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
     auditor: await issue(DEMO_MEMBERS.auditor, 'auditor'),
   };
   return { elSalvador: esVault.id, pakistan: pkVault.id, tokens: made };
+}
+
+/**
+ * El Salvador's announced purchases as purchase records (what the books match to the receipts and
+ * take the cost from): the fiat paid is the reported cost, or the amount × the reported average
+ * price, or unknown (those lots, and the weekly 1 BTC/day blocks, are valued at the day's price and
+ * flagged). El Salvador's books are kept at average cost (the figure it is judged by), Pakistan's FIFO.
+ */
+async function recordPurchases(db: Database, store: SqlVaultStore, elSalvador: string, pakistan: string, log: (l: string) => void): Promise<void> {
+  const lines = readFileSync(PURCHASES_CSV, 'utf8').split(/\r?\n/).filter((l) => l.trim());
+  const header = splitCsvLine(lines[0] ?? '');
+  const at = (cells: string[], name: string): string => cells[header.indexOf(name)] ?? '';
+  const rows = ['date,btc,paid,currency,counterparty,source_url'];
+  for (const line of lines.slice(1)) {
+    const c = splitCsvLine(line);
+    if (at(c, 'event') !== 'purchase') continue;
+    const btc = at(c, 'btc_amount');
+    const cost = at(c, 'reported_cost_usd');
+    const avg = at(c, 'avg_price_usd');
+    const cents = avg === '' ? 0n : (parseBtc(btc) * parseBtc(avg)) / 10n ** 14n; // amount × average price, to the cent
+    const paid = cost !== '' ? `${cost}.00` : avg !== '' ? `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}` : '';
+    rows.push([at(c, 'date_announced'), btc, paid, paid === '' ? '' : 'USD', 'reported by the Government of El Salvador', at(c, 'source_url')].map((v) => (/[",]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(','));
+  }
+  const deps = { accounting: new SqlAccountingStore(db), vaults: store, now: () => Date.now() };
+  const r = await importPurchases(deps, { actor: 'demo', role: 'admin' }, rows.join('\n'), { origin: 'el_salvador_btc_purchases.csv', minorDigits: () => 2, vault: elSalvador });
+  await setCostMethod(deps, { actor: 'demo', role: 'admin' }, elSalvador, 'average');
+  await setCostMethod(deps, { actor: 'demo', role: 'admin' }, pakistan, 'fifo');
+  log(`recorded ${r.added} announced purchases of El Salvador as purchase records (cost basis: average)`);
 }
 
 /** The demo's people: who administers, operates, approves (by group) and audits. */
