@@ -4,7 +4,7 @@
 // First compiles src/ to dist/ if any source changed (scripts/build.mjs): the CLI tests run the
 // compiled `bin/soberana.js`, as users do, so they must never run stale code.
 // Usage: node scripts/run-tests.mjs [substring…]   (filters test files by path)
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { compile, SKIP_ENV } from './build.mjs';
@@ -35,7 +35,9 @@ try {
   console.error(e instanceof Error ? e.message : String(e));
   process.exit(1);
 }
-const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
+// the usual report on stdout (spec in CI, tap otherwise), and the time each file took in test-output/
+mkdirSync('test-output', { recursive: true });
+const reporter = [`--test-reporter=${process.env.CI ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout', '--test-reporter=./scripts/test-file-times.mjs', '--test-reporter-destination=test-output/test-times.txt'];
 // the tests (and every CLI they spawn) run this one build, even if a source is saved meanwhile
 const env = { ...process.env, [SKIP_ENV]: '1' };
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { stdio: 'inherit', env });
