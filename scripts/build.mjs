@@ -6,7 +6,7 @@
 //   node scripts/build.mjs            compile if stale, then build the dashboard if stale
 //   node scripts/build.mjs --no-web   compile only
 //   node scripts/build.mjs --force    compile even if nothing changed
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
@@ -38,17 +38,36 @@ export function compileStale() {
   return INPUTS.some((p) => newest(p) > built);
 }
 
+/** Is the process that took the lock still running? (unknown holder: assume so until it ages out) */
+function holderAlive() {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+  } catch {
+    return true; // just created, pid not written yet
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
 /** One build at a time across processes (test runs and test files may start together). */
 async function withLock(fn) {
   const deadline = Date.now() + 300_000;
   for (;;) {
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
-      // a lock left by a killed build is stale after five minutes
-      if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      // a lock left by a killed build (kill -9, Ctrl-C mid-compile): its holder is gone, or it is
+      // older than five minutes
+      if (!holderAlive() || Date.now() - statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`build: ${LOCK} held for five minutes; remove it if no build is running`, { cause: e });
       await sleep(100);
     }
