@@ -22,13 +22,14 @@ const db = join(dir, 'books.db');
 const descriptor = multisigDescriptor(2, [cosigner(81), cosigner(82), cosigner(83)]);
 const utc = (day: string): number => Date.parse(`${day}T12:00:00Z`) / 1000;
 
-/** The shipped BTC/USD close of a day, in cents, read straight from the file. */
-function usdCents(day: string): bigint {
+/** The shipped BTC price of a day in a currency (USD by default), in cents, read straight from the file. */
+function usdCents(day: string, currency = 'USD'): bigint {
   const pricesDir = join(import.meta.dirname, '..', '..', 'data', 'prices');
-  const file = readdirSync(pricesDir).find((f) => f.endsWith('.csv')) as string;
-  const row = readFileSync(join(pricesDir, file), 'utf8').split('\n').find((l) => l.startsWith(`${day},`)) as string;
-  const [whole, frac = ''] = (row.split(',')[1] as string).split('.');
-  return BigInt(whole as string) * 100n + BigInt(frac.padEnd(2, '0'));
+  const lines = readFileSync(join(pricesDir, readdirSync(pricesDir).find((f) => f.endsWith('.csv')) as string), 'utf8').split('\n');
+  const col = (lines[0] as string).split(',').indexOf(`BTC_${currency}`);
+  const row = lines.find((l) => l.startsWith(`${day},`)) as string;
+  const [whole, frac = ''] = (row.split(',')[col] as string).split('.');
+  return BigInt(whole as string) * 100n + BigInt(frac.padEnd(2, '0').slice(0, 2));
 }
 
 let env: NodeJS.ProcessEnv = {};
@@ -87,6 +88,16 @@ test('report holdings --json: cost from the purchase record plus the unrecorded 
   assert.deepEqual(h.notices, []);
   const before = await json<{ total: { sats: string; cost: Money } }>('report', 'holdings', '--at', '2024-04-30');
   assert.deepEqual([before.total.sats, before.total.cost.minor], ['150000000', '9000000'], 'the books at a day see only what was confirmed by then');
+});
+
+test('report holdings --currency EUR converts a purchase paid in USD at the ratio of its day\'s BTC prices, and says so', async () => {
+  const h = await json<{ total: { cost: Money; value: Money }; notices: string[] }>('report', 'holdings', '--at', '2024-12-31', '--currency', 'EUR');
+  const half = (n: bigint, d: bigint): bigint => (2n * n + d) / (2n * d);
+  const recorded = half(9_000_000n * usdCents('2024-03-01', 'EUR'), usdCents('2024-03-01'));
+  const market = half(usdCents('2024-06-03', 'EUR') * 50_000_000n, 100_000_000n);
+  assert.deepEqual(h.total.cost, { currency: 'EUR', minor: String(recorded + market) });
+  assert.deepEqual(h.total.value, { currency: 'EUR', minor: String(usdCents('2024-12-31', 'EUR') * 2n) });
+  assert.deepEqual(h.notices, ["purchase records paid in USD are converted to EUR at the ratio of their day's BTC prices (BTC/EUR ÷ BTC/USD)"]);
 });
 
 test('report lots: the recorded lot names its record, the other is flagged at market price — in JSON and in CSV', async () => {

@@ -13,7 +13,7 @@ import { matchPurchases, type PurchaseMatching } from '../../core/accounting/pur
 import type { RateBook } from '../../core/accounting/reference-rate.ts';
 import { riskReport, riskSentences, type NationalFigure, type RiskReport } from '../../core/accounting/risk.ts';
 import type { CostBasisMethod, Fiat, LedgerEntry } from '../../core/accounting/types.ts';
-import { valuationAt, type Valuation } from '../../core/accounting/valuation.ts';
+import { roundDiv, valuationAt, type Valuation } from '../../core/accounting/valuation.ts';
 import type { StoredPurchase } from '../../core/accounting/ports.ts';
 import type { Vault } from '../../core/vault/types.ts';
 import { SATS_PER_BTC } from '../../core/money.ts';
@@ -56,6 +56,7 @@ function priceOnDay(book: RateBook, currency: string, late: Map<string, string>)
     try {
       const v = valuationAt(book, [], date, currency);
       if (v.price.date !== date) late.set(date, v.price.date);
+      else if (v.price.fx?.stale) late.set(date, `${v.price.date} through the US dollar rate of ${v.price.fx.date}`);
       return { date, currency, minorPerBtc: v.price.minorPerBtc };
     } catch (e) {
       if (e instanceof DomainError && e.code === 'PRICE_UNAVAILABLE') return null;
@@ -84,16 +85,27 @@ export async function computeBooks(deps: AccountingDeps & { readonly book: RateB
   const history = fullHistory.filter((t) => t.date <= opts.at);
   const ledger = buildLedger(history);
   assertBalanced(ledger);
-  const purchases = (await deps.accounting.purchases()).filter((p) => p.date <= opts.at);
-  const matching = matchPurchases(purchases, receiptOutputs(history));
   const late = new Map<string, string>();
+  const converted = new Set<string>();
+  const purchases = (await deps.accounting.purchases()).filter((p) => p.date <= opts.at).map((p) => {
+    // A record paid in another currency the rate book has (USD always): converted at the ratio of
+    // the day's BTC prices in the two currencies (the historical rate of the purchase day).
+    if (p.paid === null || p.paid.currency === currency || (p.paid.currency !== 'USD' && !deps.book.btc.has(p.paid.currency) && !deps.book.fx.has(p.paid.currency))) return p;
+    const to = priceOnDay(deps.book, currency, late)(p.date);
+    const from = priceOnDay(deps.book, p.paid.currency, new Map())(p.date);
+    if (to === null || from === null) throw new DomainError('PRICE_UNAVAILABLE', `no ${currency} and ${p.paid.currency} prices for ${p.date} to convert purchase record ${p.id}`);
+    converted.add(p.paid.currency);
+    return { ...p, paid: { currency, minor: roundDiv(p.paid.minor * to.minorPerBtc, from.minorPerBtc) } };
+  });
+  const matching = matchPurchases(purchases, receiptOutputs(history));
   const basis = computeCostBasis({
     history, methods: Object.fromEntries(vaults.map((v) => [v.id, v.method])), price: priceOnDay(deps.book, currency, late), currency,
     purchases: { records: purchases, matches: matching.matches }, until: opts.at,
   });
   const valuation = valuationAt(deps.book, balancesByDay(history, shown), opts.at, currency);
   const notices = [...valuation.notices];
-  for (const [day, used] of [...late.entries()].sort()) notices.push(`the movements of ${day} are valued at the ${currency} price of ${used}, the latest the price files have`);
+  for (const c of [...converted].sort()) notices.push(`purchase records paid in ${c} are converted to ${currency} at the ratio of their day's BTC prices (BTC/${currency} ÷ BTC/${c})`);
+  for (const [day, used] of [...late.entries()].sort()) notices.push(`the movements of ${day} are valued at the ${currency} price of ${used}, the latest the price and rate files have`);
   return { at: opts.at, currency, vaults, shown, history, ledger, purchases, matching, basis, valuation, notices, book: deps.book };
 }
 
