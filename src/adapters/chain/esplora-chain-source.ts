@@ -13,22 +13,11 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { BlockHeader, BroadcastResult, ChainSource, ChainTip, MempoolTx } from '../../core/chain/chain-source.ts';
 import { DomainError } from '../../core/errors.ts';
 import type { Network } from '../../core/network.ts';
-import { assertHash, assertHeight, badResponse, HEX64, networkOfGenesis, type FetchLike, type FetchResponseLike } from './errors.ts';
+import { assertHash, assertHeight, badResponse, HEX64, networkOfGenesis, type FetchResponseLike } from './errors.ts';
 import { EsploraScriptHistory } from './esplora-script-history.ts';
-import { esploraHttp, esploraSend, type EsploraHttp } from './esplora-http.ts';
+import { esploraHttp, esploraSend, type EsploraHttp, type EsploraHttpOptions } from './esplora-http.ts';
 
-export interface EsploraChainSourceOptions {
-  /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
-  readonly url: string;
-  readonly fetch?: FetchLike;
-  /** Per-request timeout. Default 30 s. */
-  readonly timeoutMs?: number;
-  /** Retries after 429, 5xx or a connection failure. Default 4. */
-  readonly retries?: number;
-  /** First backoff delay, doubled each retry. Default 250 ms. */
-  readonly retryDelayMs?: number;
-  /** Cap on a server's Retry-After. Default 10 s. */
-  readonly maxRetryAfterMs?: number;
+export interface EsploraChainSourceOptions extends EsploraHttpOptions {
   /** Parallel requests when reading the mempool. Default 8. */
   readonly concurrency?: number;
 }

@@ -73,11 +73,16 @@ function retryDelay(http: EsploraHttp, res: FetchResponseLike, attempt: number):
 
 /** Connection settings both Esplora sources take. */
 export interface EsploraHttpOptions {
+  /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
   readonly url: string;
   readonly fetch?: FetchLike | undefined;
+  /** Per-request timeout. Default 30 s. */
   readonly timeoutMs?: number | undefined;
+  /** Retries after 429, 5xx or a connection failure. Default 4. */
   readonly retries?: number | undefined;
+  /** First backoff delay, doubled each retry. Default 250 ms. */
   readonly retryDelayMs?: number | undefined;
+  /** Cap on a server's Retry-After. Default 10 s. */
   readonly maxRetryAfterMs?: number | undefined;
 }
 

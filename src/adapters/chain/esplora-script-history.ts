@@ -17,21 +17,10 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { ChainTip } from '../../core/chain/chain-source.ts';
 import type { MerkleProof, ScriptHistoryEntry, ScriptHistorySource, Traffic } from '../../core/chain/script-history.ts';
 import { DomainError } from '../../core/errors.ts';
-import { assertHash, assertHeight, badResponse, HEX64, type FetchLike } from './errors.ts';
-import { esploraHttp, esploraSend, type EsploraHttp } from './esplora-http.ts';
+import { assertHash, assertHeight, badResponse, HEX64 } from './errors.ts';
+import { esploraHttp, esploraSend, type EsploraHttp, type EsploraHttpOptions } from './esplora-http.ts';
 
-export interface EsploraScriptHistoryOptions {
-  /** Base URL of the API, e.g. https://mempool.space/api/ (a trailing slash is added if missing). */
-  readonly url: string;
-  readonly fetch?: FetchLike;
-  /** Per-request timeout. Default 30 s. */
-  readonly timeoutMs?: number;
-  /** Retries after 429, 5xx or a connection failure. Default 4. */
-  readonly retries?: number;
-  /** First backoff delay, doubled each retry. Default 250 ms. */
-  readonly retryDelayMs?: number;
-  /** Cap on a server's Retry-After. Default 10 s. */
-  readonly maxRetryAfterMs?: number;
+export interface EsploraScriptHistoryOptions extends EsploraHttpOptions {
   /** Requests in flight at most. Default 8. */
   readonly concurrency?: number;
 }
