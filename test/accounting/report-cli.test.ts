@@ -7,7 +7,7 @@
 // cost, not the class).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
@@ -67,6 +67,13 @@ test('purchases import is idempotent; a malformed row is refused with one line n
   const r = await cli('purchases', 'import', bad);
   assert.equal(r.code, EXIT_CODE_BY_ERROR.MALFORMED_DATA);
   assert.equal(r.stderr.trim(), 'error: bad.csv row 3: "date" must be a day YYYY-MM-DD, got "2024-13-01"');
+  // a file far bigger than any purchase list is refused before it is read, in one line
+  const huge = join(dir, 'huge.csv');
+  writeFileSync(huge, 'date,btc,paid,currency,counterparty,source_url\n');
+  truncateSync(huge, 17 * 1024 * 1024);
+  const h = await cli('purchases', 'import', huge);
+  assert.equal(h.code, EXIT_CODE_BY_ERROR.INVALID_ARGUMENT, h.stderr);
+  assert.match(h.stderr.trim(), /^error: the purchases file \S+huge\.csv is 17825792 bytes: more than the 16777216 a purchases file may be$/);
   const list = await json<{ purchases: Array<{ date: string; sats: string; paid: Money | null; vaultId: string; sourceUrl: string }> }>('purchases', 'list');
   assert.deepEqual(list.purchases.map((p) => [p.date, p.sats, p.paid, p.vaultId, p.sourceUrl]), [['2024-03-01', '150000000', { currency: 'USD', minor: '9000000' }, 'reserve', 'https://example.org/press/1']]);
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { action } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
@@ -18,11 +18,17 @@ function deps(db: Database): AccountingDeps {
   return { accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => Date.now() };
 }
 
-/** A file's text, or one plain line saying why it cannot be read. */
+/** Purchase files are a few thousand rows at most; anything past this is refused before it is read. */
+export const MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024;
+
+/** A file's text, or one plain line saying why it cannot be read (including: far too big). */
 export function readInputFile(file: string, what: string): string {
   try {
+    const size = statSync(file).size;
+    if (size > MAX_INPUT_FILE_BYTES) throw new DomainError('INVALID_ARGUMENT', `the ${what} ${file} is ${size} bytes: more than the ${MAX_INPUT_FILE_BYTES} a ${what} may be`);
     return readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof DomainError) throw e;
     const why = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : String(e);
     throw new DomainError('INVALID_ARGUMENT', `cannot read the ${what} ${file} (${why})`);
   }
