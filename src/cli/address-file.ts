@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './input-file.ts';
 import { DomainError } from '../core/errors.ts';
 
 /**
@@ -6,12 +6,7 @@ import { DomainError } from '../core/errors.ts';
  * header has an `address` column (e.g. a government's published reserve list).
  */
 export function readAddressFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new DomainError('INVALID_ARGUMENT', `cannot read address file ${path}`);
-  }
+  const text = readInputFile(path, 'address file');
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const header = lines[0]?.split(',').map((c) => c.trim().toLowerCase());
   const col = header?.indexOf('address') ?? -1;

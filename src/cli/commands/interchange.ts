@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { action, type CliContext } from '../context.ts';
+import { readInputFile } from '../input-file.ts';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork } from '../../core/network.ts';
 import type { WalletFormat } from '../../core/vault/formats/detect.ts';
@@ -16,11 +17,7 @@ const sameFormats: SameFormats = true;
 void sameFormats;
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new DomainError('INVALID_ARGUMENT', `cannot read ${what} ${path}`);
-  }
+  return readInputFile(path, what);
 }
 
 function writeOrPrint(ctx: CliContext, out: string | undefined, text: string, json: unknown): void {

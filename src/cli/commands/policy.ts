@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action } from '../context.ts';
+import { readInputFile } from '../input-file.ts';
 import { DomainError } from '../../core/errors.ts';
 import { describeRequirement } from '../../core/policy/approvals.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
@@ -43,12 +43,7 @@ export function register(program: Command): void {
     .description('propose a new policy version (needs role admin); with no policy yet, version 1 is accepted at once (bootstrap)')
     .addHelpText('after', EX(['soberana policy propose --as ana docs/examples/policy.json', 'soberana policy propose --as ana policy-v2.json']))
     .action(action(async (ctx, file: string) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        throw new DomainError('NOT_FOUND', `cannot read policy file ${file}`);
-      }
+      const text = readInputFile(file, 'policy file', 1024 * 1024);
       const r = await withGovernance(ctx, {}, (deps) => proposePolicy(deps, { actor: actorOf(ctx), document: text }));
       const { document: _d, ...change } = r.change;
       ctx.out({ change, active: r.active, status: r.status }, r.active ? `policy version ${r.change.version} is active (first policy)` : `policy change ${r.change.id} (version ${r.change.version}) proposed; it needs ${r.status?.requirementText ?? ''}: approvers run "soberana policy approve ${r.change.id} --as <approver>"`);

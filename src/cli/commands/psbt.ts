@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action } from '../context.ts';
+import { readInputBytes } from '../input-file.ts';
+import { MAX_PSBT_BYTES } from '../../core/bitcoin/psbt-limits.ts';
 import { DomainError } from '../../core/errors.ts';
 import { formatBtc } from '../../core/money.ts';
 import { inspectPsbt, type PsbtInspection } from '../../core/bitcoin/psbt-inspect.ts';
@@ -8,11 +10,7 @@ import { inspectPsbt, type PsbtInspection } from '../../core/bitcoin/psbt-inspec
 /** A PSBT given on the command line: a file (binary or base64 text), or base64/hex itself. */
 export function readPsbtArgument(arg: string): Uint8Array | string {
   if (existsSync(arg) && statSync(arg).isFile()) {
-    try {
-      return readFileSync(arg);
-    } catch {
-      throw new DomainError('NOT_FOUND', `cannot read PSBT file ${arg}`);
-    }
+    return readInputBytes(arg, 'PSBT file', 2 * MAX_PSBT_BYTES) // base64 text of the largest PSBT accepted fits;
   }
   if (/\.(psbt|txt|b64|base64)$/i.test(arg)) throw new DomainError('NOT_FOUND', `no PSBT file ${arg}`);
   return arg;
