@@ -35,6 +35,9 @@ export const ERROR_CODES = [
   'PSBT_INCOMPLETE',
   'BROADCAST_REJECTED',
   'AUDIT_TAMPERED',
+  // proof of reserves: an auditor's challenge past its expiry (stale), or answered / held already (replayed)
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_USED',
   // access
   'UNAUTHENTICATED',
   'FORBIDDEN',

@@ -41,4 +41,7 @@ export const HTTP_STATUS_BY_ERROR: Record<ErrorCode, number> = {
   PRICE_UNAVAILABLE: 503,
   // the stored log no longer verifies: the server refuses to serve it as if it were sound
   AUDIT_TAMPERED: 500,
+  // proof of reserves: a stale or replayed challenge
+  CHALLENGE_EXPIRED: 409,
+  CHALLENGE_USED: 409,
 };
