@@ -4,10 +4,11 @@
 // First compiles src/ to dist/ if any source changed (scripts/build.mjs): the CLI tests run the
 // compiled `bin/soberana.js`, as users do, so they must never run stale code.
 // Usage: node scripts/run-tests.mjs [substring…]   (filters test files by path)
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { compile, SKIP_ENV } from './build.mjs';
+import { TIMES_JSON } from './test-file-times.mjs';
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -37,8 +38,20 @@ try {
 }
 // the usual report on stdout (spec in CI, tap otherwise), and the time each file took in test-output/
 mkdirSync('test-output', { recursive: true });
-const reporter = [`--test-reporter=${process.env.CI ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout', '--test-reporter=./scripts/test-file-times.mjs', '--test-reporter-destination=test-output/test-times.txt'];
+// the slowest files first (wall times of earlier runs, test-output/test-times.json): two run at
+// once, and a long file started last would run alone at the end; unknown files keep name order
+const known = readTimes();
+const order = [...files].sort((a, b) => (known[b] ?? 0) - (known[a] ?? 0));
 // the tests (and every CLI they spawn) run this one build, even if a source is saved meanwhile
 const env = { ...process.env, [SKIP_ENV]: '1' };
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...files], { stdio: 'inherit', env });
+const runner = join(import.meta.dirname, 'run-test-files.mjs');
+const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...order], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);
+
+function readTimes() {
+  try {
+    return JSON.parse(readFileSync(TIMES_JSON, 'utf8'));
+  } catch {
+    return {};
+  }
+}
