@@ -60,6 +60,14 @@ const EXPECTED: Expected = {
     vault_id: 'text null', imported_by: 'text', imported_at_ms: 'integer',
   },
   vault_cost_methods: { vault_id: 'text', method: 'text', set_by: 'text', set_at_ms: 'integer' },
+  compliance_register: {
+    vault_id: 'text', version: 'integer', owner: 'text', legal_basis: 'text', purpose: 'text', joined_on: 'text', left_on: 'text null', recorded_by: 'text', recorded_at_ms: 'integer',
+  },
+  compliance_overrides: { txid: 'text', class: 'text', reason: 'text', set_by: 'text', set_at_ms: 'integer' },
+  compliance_commitments: { id: 'text', version: 'integer', document: 'text', added_by: 'text', added_at_ms: 'integer' },
+  compliance_alerts: {
+    commitment_id: 'text', commitment_version: 'integer', txid: 'text', message: 'text', raised_at_ms: 'integer', resolved_at_ms: 'integer null', resolution: 'text null',
+  },
 };
 
 /** The declared SQL type, as the introspector names it on either engine. */
