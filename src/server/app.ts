@@ -17,6 +17,7 @@ import { accessRoutes } from './routes/access.ts';
 import { publicRoutes } from './routes/public.ts';
 import { vaultRoutes } from './routes/vaults.ts';
 import { governanceRoutes } from './routes/governance.ts';
+import { accountingRoutes } from './routes/accounting.ts';
 import { plainTextReplies } from './plain-text.ts';
 
 export type { RateLimits, ServerDeps, TrustProxy } from './deps.ts';
@@ -73,6 +74,7 @@ function fastifyTrustProxy(t: ServerDeps['trustProxy']): boolean | string[] | ((
 /** Every API route this server offers (the role-matrix and fuzz tests walk this list). */
 export function apiRoutes(deps: ServerDeps): ApiRoute[] {
   const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : []), ...(deps.vaults && deps.governance ? governanceRoutes({ spends: deps.governance.spends, vaults: deps.vaults, now: () => deps.clock.now(), network: deps.governance.network, chain: deps.governance.chain ?? undefined, prices: deps.governance.prices, maxPriceAgeMs: deps.governance.maxPriceAgeMs, webauthn: deps.governance.webauthn }) : [])];
+  if (deps.vaults && deps.accounting) routes.push(...accountingRoutes({ accounting: deps.accounting.store, rates: deps.accounting.rates, vaults: deps.vaults, publicView: deps.publicView, clock: deps.clock, publicCacheMs: deps.publicCacheMs }));
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));
   return routes;

@@ -7,6 +7,8 @@ import type { BtcPriceSource } from '../core/policy/price-source.ts';
 import type { PriceHistory, PublicReserveView } from '../core/transparency/public-view.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
 import type { WebAuthnSettings } from '../app/governance.ts';
+import type { AccountingStore } from '../core/accounting/ports.ts';
+import type { ReferenceRateSource } from '../core/accounting/reference-rate.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -20,6 +22,8 @@ export interface ServerDeps {
   readonly vaults?: VaultStore;
   /** Spend governance (proposals, policy, audit, members); its routes exist only when given with `vaults`. Broadcast needs `chain`. */
   readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number; readonly webauthn?: WebAuthnSettings | undefined };
+  /** The books (purchase records, cost methods) and the rates they are valued with; the accounting routes exist only when given with `vaults`. */
+  readonly accounting?: { readonly store: AccountingStore; readonly rates: ReferenceRateSource };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;
