@@ -15,6 +15,8 @@ export const EXIT = {
   TAMPERED: 10,
   /** The price source has no recent enough BTC/USD price (PRICE_UNAVAILABLE). */
   PRICE: 11,
+  /** A proof of reserves does not verify (PROOF_FAILED): a signature, an amount, a UTXO named. */
+  PROOF_FAILED: 12,
 } as const;
 
 /**
@@ -57,4 +59,6 @@ export const EXIT_CODE_BY_ERROR: Record<ErrorCode, number> = {
   AUDIT_TAMPERED: EXIT.TAMPERED,
   CHALLENGE_EXPIRED: EXIT.REFUSED,
   CHALLENGE_USED: EXIT.CONFLICT,
+  INVALID_PROOF: EXIT.INVALID_INPUT,
+  PROOF_FAILED: EXIT.PROOF_FAILED,
 };

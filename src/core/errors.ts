@@ -51,6 +51,9 @@ export const ERROR_CODES = [
   // no price for what was asked: a USD-limited policy rule the engine reached, a valuation or a cost basis day
   'PRICE_UNAVAILABLE',
   'MALFORMED_DATA',
+  // proof of reserves: a proof file that is malformed; a proof that does not verify (field and input named)
+  'INVALID_PROOF',
+  'PROOF_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -44,4 +44,7 @@ export const HTTP_STATUS_BY_ERROR: Record<ErrorCode, number> = {
   // proof of reserves: a stale or replayed challenge
   CHALLENGE_EXPIRED: 409,
   CHALLENGE_USED: 409,
+  // proof of reserves: a malformed proof file; a proof that does not verify
+  INVALID_PROOF: 400,
+  PROOF_FAILED: 422,
 };
