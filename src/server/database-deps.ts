@@ -12,6 +12,8 @@ import { SqlPublicView } from '../adapters/store/public-view-sql.ts';
 import { SqlApiTokenStore } from '../adapters/store/token-store.ts';
 import { SqlVaultStore } from '../adapters/store/vault-store.ts';
 import { SqlSpendStore } from '../adapters/store/spend-store.ts';
+import { SqlAccountingStore } from '../adapters/store/accounting-store.ts';
+import { shippedReferenceRates } from '../adapters/prices/csv-reference-rates.ts';
 import { loadPriceHistory } from '../adapters/prices/csv-price-history.ts';
 import { maxPriceAgeMs, openPriceSource } from '../adapters/prices/open-price-source.ts';
 import { DEFAULT_PRICE_CONFIG, type PriceConfig } from '../adapters/prices/price-config.ts';
@@ -30,6 +32,8 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     // USD-limited policy rules use the configured price source (prices.source), never the dashboard's history silently.
     governance: { spends: new SqlSpendStore(db), network, prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig), ...(opts.webauthn ? { webauthn: opts.webauthn } : {}) },
     prices: loadPriceHistory(),
+    // the books (purchase records, cost methods), valued with the shipped price and rate files, as "soberana report" does
+    accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),

@@ -11,6 +11,8 @@ import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
+import { shippedReferenceRates } from '../../adapters/prices/csv-reference-rates.ts';
+import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { formatBtc } from '../../core/money.ts';
 
 
@@ -45,6 +47,7 @@ export function register(program: Command): void {
                 vaults: env.store,
                 governance: { spends: new SqlSpendStore(env.db), network: 'regtest', chain: env.node.chainSource() },
                 prices: loadPriceHistory(),
+                accounting: { store: new SqlAccountingStore(env.db), rates: shippedReferenceRates() },
                 clock: { now: () => Date.now() },
                 webRoot,
                 logLevel: ctx.config().logLevel,
