@@ -60,6 +60,13 @@ const EXPECTED: Expected = {
     vault_id: 'text null', imported_by: 'text', imported_at_ms: 'integer',
   },
   vault_cost_methods: { vault_id: 'text', method: 'text', set_by: 'text', set_at_ms: 'integer' },
+  proof_rounds: {
+    id: 'integer', vault_ids: 'text', message: 'text', challenge_id: 'text null', height: 'integer', block_hash: 'text', coins: 'text', total_sats: 'integer', state: 'text', psbt: 'text',
+    unsigned_txid: 'text', proposer: 'text', policy_version: 'integer', requirement: 'text', exported_at_ms: 'integer null', proof_file: 'text null', published_at_ms: 'integer null', created_at_ms: 'integer', updated_at_ms: 'integer',
+  },
+  proof_approvals: { round_id: 'integer', approver: 'text', groups: 'text', at_ms: 'integer', signature: 'text null', public_key: 'text null' },
+  proof_partials: { round_id: 'integer', seq: 'integer', imported_by: 'text', signatures: 'integer', psbt: 'text', at_ms: 'integer' },
+  proof_challenges: { id: 'text', nonce: 'text', requested_by: 'text', note: 'text null', created_at_ms: 'integer', expires_at_ms: 'integer', round_id: 'integer null', answered_at_ms: 'integer null' },
   compliance_register: {
     vault_id: 'text', version: 'integer', owner: 'text', legal_basis: 'text', purpose: 'text', joined_on: 'text', left_on: 'text null', recorded_by: 'text', recorded_at_ms: 'integer',
   },

@@ -286,51 +286,60 @@ export interface VaultCostMethodsTable {
   set_at_ms: Int8;
 }
 
-// ---- 0011 compliance ----
-
-/** The register of public wallets: every version of every entry (compliance-store.ts). */
-export interface ComplianceRegisterTable {
-  vault_id: string; // primary key (vault_id, version)
-  version: Int;
-  owner: string;
-  legal_basis: string;
-  purpose: string;
-  joined_on: string; // YYYY-MM-DD
-  left_on: string | null;
-  recorded_by: string;
-  recorded_at_ms: Int8;
-}
-
-/** A person's classification of a transaction, keyed by txid (survives reorgs). */
-export interface ComplianceOverridesTable {
-  txid: string; // primary key
-  class: string;
-  reason: string;
-  set_by: string;
-  set_at_ms: Int8;
-}
-
-/** Programme commitments: every version (canonical JSON document). */
-export interface ComplianceCommitmentsTable {
-  id: string; // primary key (id, version)
-  version: Int;
-  document: string;
-  added_by: string;
-  added_at_ms: Int8;
-}
-
-/** Breaches monitoring raised, per commitment version and transaction. */
-export interface ComplianceAlertsTable {
-  commitment_id: string; // primary key (commitment_id, commitment_version, txid)
-  commitment_version: Int;
-  txid: string;
-  message: string;
-  raised_at_ms: Int8;
-  resolved_at_ms: IntOrNull;
-  resolution: string | null;
-}
-
 /** Every table after the latest migration. */
+// ---- 0010 proof of reserves ----
+
+export interface ProofRoundsTable {
+  id: IntDefault; // integer primary key (PostgreSQL: a sequence; SQLite: the rowid)
+  vault_ids: string; // JSON array
+  message: string;
+  challenge_id: string | null;
+  height: Int;
+  block_hash: string;
+  coins: string; // JSON
+  total_sats: Int8;
+  state: string;
+  psbt: string;
+  unsigned_txid: string;
+  proposer: string;
+  policy_version: Int;
+  requirement: string; // JSON
+  exported_at_ms: IntOrNull;
+  proof_file: string | null;
+  published_at_ms: IntOrNull;
+  created_at_ms: Int8;
+  updated_at_ms: Int8;
+}
+
+export interface ProofApprovalsTable {
+  round_id: Int; // primary key (round_id, approver)
+  approver: string;
+  groups: string;
+  at_ms: Int8;
+  signature: string | null;
+  public_key: string | null;
+}
+
+export interface ProofPartialsTable {
+  round_id: Int; // primary key (round_id, seq)
+  seq: Int;
+  imported_by: string;
+  signatures: Int;
+  psbt: string;
+  at_ms: Int8;
+}
+
+export interface ProofChallengesTable {
+  id: string; // primary key
+  nonce: string;
+  requested_by: string;
+  note: string | null;
+  created_at_ms: Int8;
+  expires_at_ms: Int8;
+  round_id: IntOrNull;
+  answered_at_ms: IntOrNull;
+}
+
 export interface Tables {
   schema_migrations: SchemaMigrationsTable;
   settings: SettingsTable;
@@ -356,8 +365,8 @@ export interface Tables {
   proposal_coins: ProposalCoinsTable;
   purchase_records: PurchaseRecordsTable;
   vault_cost_methods: VaultCostMethodsTable;
-  compliance_register: ComplianceRegisterTable;
-  compliance_overrides: ComplianceOverridesTable;
-  compliance_commitments: ComplianceCommitmentsTable;
-  compliance_alerts: ComplianceAlertsTable;
+  proof_rounds: ProofRoundsTable;
+  proof_approvals: ProofApprovalsTable;
+  proof_partials: ProofPartialsTable;
+  proof_challenges: ProofChallengesTable;
 }
