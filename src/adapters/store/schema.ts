@@ -286,6 +286,50 @@ export interface VaultCostMethodsTable {
   set_at_ms: Int8;
 }
 
+// ---- 0011 compliance ----
+
+/** The register of public wallets: every version of every entry (compliance-store.ts). */
+export interface ComplianceRegisterTable {
+  vault_id: string; // primary key (vault_id, version)
+  version: Int;
+  owner: string;
+  legal_basis: string;
+  purpose: string;
+  joined_on: string; // YYYY-MM-DD
+  left_on: string | null;
+  recorded_by: string;
+  recorded_at_ms: Int8;
+}
+
+/** A person's classification of a transaction, keyed by txid (survives reorgs). */
+export interface ComplianceOverridesTable {
+  txid: string; // primary key
+  class: string;
+  reason: string;
+  set_by: string;
+  set_at_ms: Int8;
+}
+
+/** Programme commitments: every version (canonical JSON document). */
+export interface ComplianceCommitmentsTable {
+  id: string; // primary key (id, version)
+  version: Int;
+  document: string;
+  added_by: string;
+  added_at_ms: Int8;
+}
+
+/** Breaches monitoring raised, per commitment version and transaction. */
+export interface ComplianceAlertsTable {
+  commitment_id: string; // primary key (commitment_id, commitment_version, txid)
+  commitment_version: Int;
+  txid: string;
+  message: string;
+  raised_at_ms: Int8;
+  resolved_at_ms: IntOrNull;
+  resolution: string | null;
+}
+
 /** Every table after the latest migration. */
 // ---- 0010 proof of reserves ----
 
@@ -369,4 +413,8 @@ export interface Tables {
   proof_approvals: ProofApprovalsTable;
   proof_partials: ProofPartialsTable;
   proof_challenges: ProofChallengesTable;
+  compliance_register: ComplianceRegisterTable;
+  compliance_overrides: ComplianceOverridesTable;
+  compliance_commitments: ComplianceCommitmentsTable;
+  compliance_alerts: ComplianceAlertsTable;
 }
