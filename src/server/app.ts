@@ -19,6 +19,7 @@ import { vaultRoutes } from './routes/vaults.ts';
 import { governanceRoutes } from './routes/governance.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import { plainTextReplies } from './plain-text.ts';
+import { openDataHeaders } from './open-data.ts';
 
 export type { RateLimits, ServerDeps, TrustProxy } from './deps.ts';
 
@@ -227,9 +228,14 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     );
   }
 
+  const routes = apiRoutes(deps);
+  openDataHeaders(app, {
+    publicUrls: new Set(routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => API_PREFIX + r.path)),
+    maxAgeSeconds: Math.floor((given.publicCacheMs ?? 5000) / 1000),
+  });
   await app.register(
     async (api) => {
-      registerRoutes(api, apiRoutes(deps), null);
+      registerRoutes(api, routes, null);
     },
   );
 
