@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   // business rules
   'INSUFFICIENT_FUNDS',
   'POLICY_DENIED',
+  // a spend that would breach a programme commitment in force (compliance, issue #15)
+  'COMMITMENT_BREACH',
   'APPROVAL_REQUIRED',
   'INVALID_STATE',
   'FEE_TOO_HIGH',
