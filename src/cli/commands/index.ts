@@ -34,6 +34,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['audit'], load: () => import('./audit.ts') },
   { names: ['purchases', 'accounting'], load: () => import('./purchases.ts') },
   { names: ['report'], load: () => import('./report.ts') },
+  { names: ['por'], load: () => import('./por.ts') },
 ];
 
 /** Global options that take a value (`--db x`), so the command name is found after them. */
