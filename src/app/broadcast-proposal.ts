@@ -39,7 +39,7 @@ export async function broadcastProposal(deps: GovernanceDeps, input: { actor: st
     if (!readiness.ready) {
       throw new AuditedRefusal(
         auditOf(actor, 'operator', 'spend.broadcast.refused', object, { reason: readiness.reason, policyVersion: decision.policyVersion, rule: decision.ruleId, explanation: decision.explanation }, nowMs),
-        new DomainError(decision.outcome === 'deny' ? 'POLICY_DENIED' : 'APPROVAL_REQUIRED', `proposal ${p.id} cannot be broadcast: ${readiness.reason}`),
+        new DomainError(decision.outcome === 'deny' ? (decision.commitment ? 'COMMITMENT_BREACH' : 'POLICY_DENIED') : 'APPROVAL_REQUIRED', `proposal ${p.id} cannot be broadcast: ${readiness.reason}`),
       );
     }
     await tx.spends.updateProposal(p.id, 'signed', { state: 'broadcasting' }, auditOf(actor, 'operator', 'spend.broadcast.start', object, { txid: p.txid, policyVersion: decision.policyVersion, rule: decision.ruleId, readiness: readiness.reason }, nowMs), nowMs);

@@ -29,7 +29,7 @@ export async function exportProposal(deps: GovernanceDeps, input: { actor: strin
       if (!readiness.ready) {
         throw new AuditedRefusal(
           auditOf(actor, 'operator', 'spend.export.refused', object, { reason: readiness.reason, policyVersion: decision.policyVersion, rule: decision.ruleId }, nowMs),
-          new DomainError(decision.outcome === 'deny' ? 'POLICY_DENIED' : 'APPROVAL_REQUIRED', `proposal ${p.id} cannot go out for signing yet: ${readiness.reason}`),
+          new DomainError(decision.outcome === 'deny' ? (decision.commitment ? 'COMMITMENT_BREACH' : 'POLICY_DENIED') : 'APPROVAL_REQUIRED', `proposal ${p.id} cannot go out for signing yet: ${readiness.reason}`),
         );
       }
       const details = { unsignedTxid: p.unsignedTxid, to: input.destination, policyVersion: decision.policyVersion, readiness: readiness.reason };

@@ -16,6 +16,7 @@ import type { Network } from '../core/network.ts';
 import { approvalSignatureProblem, approvalStatement, normalizeApprovalSignature, verifyApprovalSignature, type ApprovalStatement, type ApprovalSubject } from '../core/auth/approval-signature.ts';
 import type { Approval } from '../core/policy/types.ts';
 import type { VaultStore } from '../core/vault/vault-store.ts';
+import type { SpendComplianceGate } from '../core/compliance/ports.ts';
 
 export interface GovernanceDeps {
   readonly spends: SpendStore;
@@ -40,6 +41,11 @@ export interface GovernanceDeps {
    * localhost) — what `audit verify` and the checks before export also accept.
    */
   readonly webauthn?: WebAuthnSettings | undefined;
+  /**
+   * Programme commitments (compliance, issue #15): a spend the policy would allow is refused when it
+   * would breach a commitment in force. Pinned by `atomically` before its transaction opens.
+   */
+  readonly compliance?: SpendComplianceGate | undefined;
 }
 
 /** The server's passkey settings (`webauthn.rpId`, `webauthn.origins`, `webauthn.userVerification`). */
@@ -67,7 +73,9 @@ export async function priceAt(deps: GovernanceDeps, nowMs: number): Promise<Pric
  */
 export async function atomically<T>(deps: GovernanceDeps, fn: (tx: GovernanceDeps) => Promise<T>): Promise<T> {
   try {
-    return await deps.spends.atomically((tx: GovernanceTx) => fn({ ...deps, spends: tx.spends, vaults: tx.vaults }));
+    // The compliance gate reads through the pool: it reads now, before the transaction opens.
+    const compliance = deps.compliance ? await deps.compliance.pin() : undefined;
+    return await deps.spends.atomically((tx: GovernanceTx) => fn({ ...deps, spends: tx.spends, vaults: tx.vaults, compliance }));
   } catch (e) {
     if (e instanceof AuditedRefusal) {
       await deps.spends.appendAudit(e.audit);
@@ -130,6 +138,25 @@ export async function requireProposal(spends: SpendStore, id: number): Promise<S
  * (the proposal itself and the one a bump replaces).
  */
 export async function decideSpend(
+  deps: GovernanceDeps,
+  policy: Policy,
+  spend: { vaultId: string; proposer: Member; outputs: readonly { address: string; sats: bigint }[]; totalSats: bigint; exclude: readonly number[]; memo?: string | null | undefined },
+  nowMs: number,
+  price: PriceForDecision,
+): Promise<PolicyDecision> {
+  const decision = await decideByPolicy(deps, policy, spend, nowMs, price);
+  if (decision.outcome === 'deny' || !deps.compliance) return decision;
+  // A programme commitment in force outranks the policy: a spend that would breach it is refused.
+  const breach = await deps.compliance.check({ vaultId: spend.vaultId, outputs: spend.outputs, memo: spend.memo ?? null, nowMs });
+  if (breach === null) return decision;
+  return {
+    outcome: 'deny', ruleId: `commitment:${breach.commitmentId}`, policyVersion: decision.policyVersion, price: decision.price,
+    explanation: [...decision.explanation, `refused by ${breach.message}`],
+    commitment: { id: breach.commitmentId, version: breach.commitmentVersion, message: breach.message },
+  };
+}
+
+async function decideByPolicy(
   deps: GovernanceDeps,
   policy: Policy,
   spend: { vaultId: string; proposer: Member; outputs: readonly { address: string; sats: bigint }[]; totalSats: bigint; exclude: readonly number[] },
@@ -227,7 +254,7 @@ export async function readinessNow(deps: GovernanceDeps, p: SpendProposal, nowMs
   const policy = await requirePolicy(deps.spends);
   const proposer = await proposerOf(deps.spends, p);
   const exclude = [p.id, ...(p.replaces === null ? [] : [p.replaces])];
-  const decision = await decideSpend(deps, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude }, nowMs, price);
+  const decision = await decideSpend(deps, policy, { vaultId: p.vaultId, proposer, outputs: p.outputs, totalSats: p.amountSats, exclude, memo: p.memo }, nowMs, price);
   const counted = countedApprovals(deps, await deps.spends.approvals(p.id), await membersById(deps.spends), spendSubject(p));
   return { decision, readiness: spendReadiness(decision, counted, p.proposer, nowMs) };
 }

@@ -193,6 +193,10 @@ export async function recordProposal(
     policyVersion: decision.policyVersion, rule: decision.ruleId, outcome: decision.outcome,
     ...(fields.anchor === undefined ? {} : { anchor: fields.anchor === null ? null : { seq: fields.anchor.seq, hash: fields.anchor.hash } }),
   };
+  if (decision.outcome === 'deny' && decision.commitment) {
+    // Refused before signing by a programme commitment in force, named in the refusal.
+    throw new AuditedRefusal(auditOf(actor, 'operator', 'spend.propose.denied', `vault:${vault.id}`, { ...summary, commitment: decision.commitment, explanation: decision.explanation }, atMs), new DomainError('COMMITMENT_BREACH', `refused before signing by ${decision.commitment.message}`));
+  }
   if (decision.outcome === 'deny') {
     throw new AuditedRefusal(auditOf(actor, 'operator', 'spend.propose.denied', `vault:${vault.id}`, { ...summary, explanation: decision.explanation }, atMs), new DomainError('POLICY_DENIED', `denied by policy version ${decision.policyVersion} (${decision.ruleId === null ? 'no rule matched' : `rule '${decision.ruleId}'`}): ${decision.explanation[decision.explanation.length - 1] ?? ''}`));
   }
@@ -250,7 +254,7 @@ export async function proposeSpend(deps: GovernanceDeps, input: ProposeSpendInpu
     const amount = outputs.reduce((s, o) => s + o.sats, 0n);
     assertFeeWithinCap(selection.fee, amount, input.force === true);
 
-    const decision = await decideSpend(tx, policy, { vaultId: vault.id, proposer: actor, outputs, totalSats: amount, exclude: [] }, nowMs, price);
+    const decision = await decideSpend(tx, policy, { vaultId: vault.id, proposer: actor, outputs, totalSats: amount, exclude: [], memo }, nowMs, price);
     const inputs: ProposalInput[] = selection.inputs.map((s) => {
       const t = byKey.get(`${s.txid}:${s.vout}`);
       if (!t) throw new TypeError(`proposeSpend: selected coin ${s.txid}:${s.vout} is not a vault coin`);

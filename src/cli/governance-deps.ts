@@ -11,6 +11,8 @@ import type { GovernanceDeps } from '../app/governance.ts';
 import type { CliContext } from './context.ts';
 import { openChain } from './commands/sync.ts';
 import { maxPriceAgeMs, openPriceSource } from '../adapters/prices/open-price-source.ts';
+import { SqlComplianceStore } from '../adapters/store/compliance-store.ts';
+import { complianceGate } from '../app/compliance/spend-gate.ts';
 
 /** Run `fn` with the governance dependencies; the chain source (if asked for) is closed after. */
 export async function withGovernance<T>(ctx: CliContext, opts: { chain?: boolean }, fn: (deps: GovernanceDeps) => Promise<T>): Promise<T> {
@@ -18,7 +20,7 @@ export async function withGovernance<T>(ctx: CliContext, opts: { chain?: boolean
   const chain = opts.chain ? await openChain(ctx) : undefined;
   try {
     const prices = openPriceSource(ctx.config().prices);
-    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain, network: ctx.config().network, prices, maxPriceAgeMs: maxPriceAgeMs(ctx.config().prices) });
+    return await fn({ spends: new SqlSpendStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), chain, network: ctx.config().network, prices, maxPriceAgeMs: maxPriceAgeMs(ctx.config().prices), compliance: complianceGate({ compliance: new SqlComplianceStore(db), vaults: new SqlVaultStore(db) }) });
   } finally {
     await chain?.close();
   }

@@ -23,6 +23,7 @@ export function spendReadiness(decision: PolicyDecision, approvals: readonly App
   const rule = decision.ruleId === null ? 'no rule matched' : `rule '${decision.ruleId}'`;
   switch (decision.outcome) {
     case 'deny':
+      if (decision.commitment) return { ready: false, reason: `refused by ${decision.commitment.message}`, signableAtMs: null };
       return { ready: false, reason: `denied by policy version ${decision.policyVersion} (${rule})`, signableAtMs: null };
     case 'allow':
       return { ready: true, reason: `allowed by policy version ${decision.policyVersion} (${rule})`, signableAtMs: nowMs };

@@ -123,8 +123,10 @@ export type PolicyDecision =
     })
   | (DecisionCommon & {
       readonly outcome: 'deny';
-      /** The rule that denied it; null when no rule matched. */
+      /** The rule that denied it; null when no rule matched. `commitment:<id>` when a programme commitment refused it. */
       readonly ruleId: string | null;
+      /** Set when a programme commitment in force refused the spend (compliance, issue #15), not the policy. */
+      readonly commitment?: { readonly id: string; readonly version: number; readonly message: string } | undefined;
     })
   | (DecisionCommon & {
       readonly outcome: 'approval';
