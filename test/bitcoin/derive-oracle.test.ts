@@ -1,6 +1,6 @@
 // The hand-written fast deriver (src/core/bitcoin/derive.ts) against oracles:
 // - BIP32's own vectors for the CKDpub step it implements;
-// - @bitcoinerlab/descriptors (bitcoinjs-lib + bip32 underneath) for thousands of addresses,
+// - @bitcoinerlab/descriptors (bitcoinjs-lib + bip32 underneath) for hundreds of addresses,
 //   scriptPubKeys and witness scripts over every fast shape, all four networks and both branches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,7 +76,7 @@ function oracle(branchDescriptor: string, index: number, network: Network) {
   return { address: o.getAddress(), spk: bytesToHex(o.getScriptPubKey()), ws: o.getWitnessScript() };
 }
 
-test('fast deriver = @bitcoinerlab/descriptors on every shape, network and branch (576 addresses)', () => {
+test('fast deriver = @bitcoinerlab/descriptors on every shape, network and branch (432 addresses)', () => {
   let compared = 0;
   for (const shape of FAST_SHAPES) {
     for (const network of NETWORKS) {
@@ -85,8 +85,8 @@ test('fast deriver = @bitcoinerlab/descriptors on every shape, network and branc
       const fast = createFastDeriver(shape, shape.includes('multi') ? 2 : 0, shape.includes('multi') ? keys : keys.slice(0, 1), network);
       for (const branch of [0, 1]) {
         const branchText = text.replaceAll('<0;1>', String(branch));
-        for (let j = 0; j < 8; j++) {
-          const index = j < 4 ? j : 1000 + j * 99_991_993;
+        for (let j = 0; j < 6; j++) {
+          const index = j < 3 ? j : 1000 + j * 99_991_993;
           const ours = fast.one(branch, index);
           const want = oracle(branchText, index, network);
           assert.equal(ours.address, want.address, `${shape} ${network} ${branch}/${index}`);
@@ -94,11 +94,14 @@ test('fast deriver = @bitcoinerlab/descriptors on every shape, network and branc
           assert.equal(ours.witnessScript ? bytesToHex(ours.witnessScript) : undefined, want.ws ? bytesToHex(want.ws) : undefined);
           compared++;
         }
-        // The batched path must equal the one-by-one path (checked against the library above).
+        // The batched path must equal the one-by-one path (checked against the library above):
+        // the whole batch is derived, and compared at its first and last positions and every
+        // seventh between (each one-by-one derivation costs two child-key steps per key).
         const start = branch === 0 ? 0 : 2_147_483_000;
         const batch = fast.range(branch, start, MIN_BATCH + 6);
         assert.equal(batch.length, MIN_BATCH + 6);
         batch.forEach((r, i) => {
+          if (!(i < 4 || i >= batch.length - 4 || i % 7 === 0)) return;
           const single = fast.one(branch, start + i);
           assert.equal(r.address, single.address, `${shape} ${network} batch ${branch}/${start + i}`);
           assert.equal(bytesToHex(r.scriptPubKey), bytesToHex(single.scriptPubKey));
@@ -106,7 +109,7 @@ test('fast deriver = @bitcoinerlab/descriptors on every shape, network and branc
       }
     }
   }
-  assert.equal(compared, FAST_SHAPES.length * 4 * 2 * 8);
+  assert.equal(compared, FAST_SHAPES.length * 4 * 2 * 6);
 });
 
 /**
@@ -125,7 +128,7 @@ function bitcoinjsVault(shape: 'wsh' | 'sh' | 'sh-wsh', sorted: boolean, xpubs: 
   };
 }
 
-test('a 2-of-3 vault: 1,500 receive and change addresses match bip32 + bitcoinjs-lib payments', () => {
+test('a 2-of-3 vault: 750 receive and change addresses match bip32 + bitcoinjs-lib payments', () => {
   let compared = 0;
   for (const [shape, sorted, network] of [['wsh', true, 'main'], ['sh', false, 'test'], ['sh-wsh', true, 'signet'], ['wsh', false, 'regtest']] as const) {
     const family = network === 'main' ? 'main' : 'test';
@@ -133,7 +136,7 @@ test('a 2-of-3 vault: 1,500 receive and change addresses match bip32 + bitcoinjs
     const text = descriptorFor(`${shape}-${sorted ? 'sortedmulti' : 'multi'}` as FastShape, cosigners(family));
     const deriver = createDeriver(parseDescriptor(`${text}#${descriptorChecksum(text)}`), network);
     const want = bitcoinjsVault(shape, sorted, accounts, family, network);
-    const n = shape === 'wsh' && network === 'main' ? 300 : 150;
+    const n = shape === 'wsh' && network === 'main' ? 150 : 75;
     const batches = [false, true].map((change) => deriver.deriveRange(change, 0, n)); // the batched path
     for (let i = 0; i < n; i++) {
       for (const change of [false, true]) {
@@ -145,7 +148,7 @@ test('a 2-of-3 vault: 1,500 receive and change addresses match bip32 + bitcoinjs
       }
     }
   }
-  assert.equal(compared, 2 * (300 + 3 * 150));
+  assert.equal(compared, 2 * (150 + 3 * 75));
 });
 
 test('derive() called index after index (read-ahead kicks in) equals the batched and one-off paths', () => {
