@@ -69,6 +69,26 @@ const priceSchema = {
     source: { type: 'string' },
   },
 } as const;
+/** The price a statement used (PriceUsed), with the exchange rate when through the US dollar. */
+const priceUsedSchema = {
+  ...priceSchema,
+  required: [...priceSchema.required, 'route', 'usdMinorPerBtc', 'fx'],
+  properties: {
+    ...priceSchema.properties,
+    route: { type: 'string', enum: ['direct', 'via-usd'] },
+    usdMinorPerBtc: { ...centsString, type: ['string', 'null'] },
+    fx: {
+      type: ['object', 'null'],
+      required: ['currency', 'perUsd', 'date', 'ageDays', 'stale', 'frequency', 'source'],
+      properties: { currency: { type: 'string' }, perUsd: { type: 'string' }, date: isoDate, ageDays: { type: 'integer' }, stale: { type: 'boolean' }, frequency: { type: 'string' }, source: { type: 'string' } },
+    },
+  },
+} as const;
+const realisedSchema = {
+  type: 'object',
+  required: ['currency', 'proceeds', 'cost', 'pnl', 'feesCost', 'feesValue'],
+  properties: { currency: { type: 'string' }, proceeds: money, cost: money, pnl: money, feesCost: money, feesValue: money },
+} as const;
 const riskLine = {
   type: 'object',
   required: ['kind', 'text', 'method', 'window'],
@@ -381,7 +401,7 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
                 },
               },
               total: { type: 'object', required: ['sats', 'cost', 'value', 'unrealisedPnl', 'averageCost'], properties: { sats: satsString, cost: money, value: money, unrealisedPnl: money, averageCost: moneyOrNull } },
-              price: { ...priceSchema, properties: { ...priceSchema.properties, route: { type: 'string' } } },
+              price: priceUsedSchema,
               stale: { type: 'boolean' },
               notices,
               method: { type: 'string' },
@@ -464,17 +484,17 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
               at: isoDate,
               from: { ...isoDate, type: ['string', 'null'] },
               currency: { type: 'string' },
-              realised: {
-                type: 'object',
-                required: ['proceeds', 'cost', 'pnl', 'feesCost', 'feesValue'],
-                properties: { proceeds: money, cost: money, pnl: money, feesCost: money, feesValue: money },
-              },
+              realised: realisedSchema,
               unrealised: { type: 'object', required: ['sats', 'cost', 'value', 'pnl'], properties: { sats: satsString, cost: money, value: money, pnl: money } },
               vaults: {
                 type: 'array',
-                items: { type: 'object', required: ['vault', 'method', 'sats', 'cost', 'value', 'unrealisedPnl'], properties: { vault: { type: 'string' }, method: { type: 'string' }, sats: satsString, cost: money, value: money, unrealisedPnl: money } },
+                items: {
+                  type: 'object',
+                  required: ['vault', 'method', 'sats', 'cost', 'value', 'unrealisedPnl'],
+                  properties: { vault: { type: 'string' }, method: { type: 'string' }, sats: satsString, cost: money, value: money, unrealisedPnl: money, realised: { ...realisedSchema, description: 'the vault\'s realised P&L over the period' } },
+                },
               },
-              price: priceSchema,
+              price: priceUsedSchema,
               notices,
             },
           },
