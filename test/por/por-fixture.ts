@@ -8,7 +8,7 @@ import { checksum } from '@bitcoinerlab/descriptors';
 import { hex } from '@scure/base';
 import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
 import { JsonRpcClient } from '../../src/adapters/chain/rpc-client.ts';
-import { vaultOutput } from '../../src/core/bitcoin/psbt.ts';
+import { ensureEcc, vaultOutput } from '../../src/core/bitcoin/psbt.ts';
 import { NUMS_INTERNAL_KEY } from '../../src/core/vault/formats/wallet-config.ts';
 import { buildProofPsbt, type ProofInputSpec, type ProofPsbt } from '../../src/core/por/build.ts';
 import { combineProofPsbts, finalizeProofPsbt } from '../../src/core/por/finalize.ts';
@@ -43,6 +43,7 @@ export interface FundedUtxo extends ProofInputSpec {
 
 /** Pay `value` to the vault at (change, index) and confirm it; returns the UTXO. */
 export async function fundVault(node: RegtestNode, rpc: JsonRpcClient, descriptor: string, change: boolean, index: number, value: bigint): Promise<FundedUtxo> {
+  ensureEcc(); // bitcoinjs needs its secp256k1 backend to read a taproot address (the harness wallet decodes it)
   const out = vaultOutput(descriptor, 'regtest', change ? 1 : 0, index);
   const txid = await node.fund(out.getAddress(), value, { confirm: true });
   const tx = Transaction.fromHex((await rpc.call('getrawtransaction', [txid, false])) as string);
