@@ -35,6 +35,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['purchases', 'accounting'], load: () => import('./purchases.ts') },
   { names: ['report'], load: () => import('./report.ts') },
   { names: ['por'], load: () => import('./por.ts') },
+  { names: ['compliance'], load: () => import('./compliance.ts') },
 ];
 
 /** Global options that take a value (`--db x`), so the command name is found after them. */

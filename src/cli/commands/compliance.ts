@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { action } from '../context.ts';
+import { formatBtc } from '../../core/money.ts';
+import { displaySafe } from '../../core/text/display-text.ts';
+import { FLOW_CLASSES } from '../../core/compliance/types.ts';
+import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
+import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
+import type { Database } from '../../adapters/store/database.ts';
+import { registerHistory, type ComplianceDeps } from '../../app/compliance/flows.ts';
+import { addRegisterEntry, listRegister, showRegisterEntry } from '../../app/compliance/register.ts';
+import { overrideFlow } from '../../app/compliance/override.ts';
+import { addCommitment, checkCommitments, listCommitments } from '../../app/compliance/commitments.ts';
+import { readInputFile } from './purchases.ts';
+
+const actorOf = (as: string | undefined): string => as ?? process.env.SOBERANA_ACTOR ?? 'cli';
+
+function deps(db: Database): ComplianceDeps {
+  return { compliance: new SqlComplianceStore(db), vaults: new SqlVaultStore(db), now: () => Date.now() };
+}
+
+const signed = (s: bigint): string => `${s > 0n ? '+' : s < 0n ? '-' : ''}${formatBtc(s < 0n ? -s : s)}`;
+
+export function register(program: Command): void {
+  const compliance = program
+    .command('compliance')
+    .description('IMF-programme compliance: the register of public wallets, every flow classified, commitments checked')
+    .addHelpText(
+      'after',
+      `\nFlow classes: ${FLOW_CLASSES.join(', ')}.\n\nExamples:\n  $ soberana compliance register add --vault "El Salvador Reserve" --owner "Central Reserve Bank" --legal-basis "Bitcoin Law, Decree 57 (2021)" --purpose "national reserve" --joined 2021-09-07\n  $ soberana compliance classify --json\n  $ soberana compliance override TXID seizure --reason "Court order 123/2025"\n  $ soberana compliance commitment add imf-2025.json\n  $ soberana compliance check --json\n\nSee docs/compliance.md.`,
+    );
+
+  const reg = compliance.command('register').description('the register of public wallets (our vaults and watch-only published address lists)');
+  reg
+    .command('add')
+    .description('register a vault as a public wallet, or record a new version of its entry (fields not given keep their value); audited')
+    .requiredOption('--vault <vault>', 'vault id or name (a watch-only list: "vault add --addresses FILE" first)')
+    .option('--owner <body>', 'the public body holding it')
+    .option('--legal-basis <text>', 'the law or decree it is held under')
+    .option('--purpose <text>', 'what it is for')
+    .option('--joined <date>', 'the day it joined the public sector, YYYY-MM-DD')
+    .option('--left <date>', 'the day it left the public sector, YYYY-MM-DD ("" to clear)')
+    .option('--as <name>', 'who records it (audit log; default: $SOBERANA_ACTOR or cli)')
+    .action(
+      action(async (ctx, o: { vault: string; owner?: string; legalBasis?: string; purpose?: string; joined?: string; left?: string; as?: string }) => {
+        const r = await addRegisterEntry(deps(await ctx.db()), { actor: actorOf(o.as), role: 'admin' }, { vault: o.vault, owner: o.owner, legalBasis: o.legalBasis, purpose: o.purpose, joinedOn: o.joined, leftOn: o.left });
+        ctx.out({ entry: r.entry, previousVersion: r.previous?.version ?? null, watchOnly: r.vault.kind === 'addresses' }, () =>
+          `${displaySafe(r.vault.name)} (${r.vault.id}) ${r.previous ? `register entry changed: version ${r.entry.version}` : 'registered as a public wallet'}${r.vault.kind === 'addresses' ? ' (watch-only)' : ''}: ${displaySafe(r.entry.owner)}, joined ${r.entry.joinedOn}.`);
+      }),
+    );
+  reg
+    .command('list')
+    .description('the register as it stands')
+    .action(
+      action(async (ctx) => {
+        const rows = await listRegister(deps(await ctx.db()));
+        ctx.out({ register: rows }, () => rows.length === 0 ? 'The register is empty. Add a vault with "soberana compliance register add --help".' : rows.map((r) =>
+          [r.entry.vaultId, displaySafe(r.name), r.watchOnly ? 'watch-only' : 'our vault', displaySafe(r.entry.owner), `joined ${r.entry.joinedOn}${r.entry.leftOn ? `, left ${r.entry.leftOn}` : ''}`, `v${r.entry.version}`].join('  ')).join('\n'));
+      }),
+    );
+  reg
+    .command('show <vault>')
+    .description('one register entry with every version it has had')
+    .action(
+      action(async (ctx, vault: string) => {
+        const r = await showRegisterEntry(deps(await ctx.db()), vault);
+        ctx.out(r, () => [
+          `${displaySafe(r.current.name)} (${r.current.entry.vaultId})${r.current.watchOnly ? ', watch-only' : ''}`,
+          ...r.versions.map((v) => `  v${v.version} ${new Date(v.recordedAtMs).toISOString()} by ${displaySafe(v.recordedBy)}: ${displaySafe(v.owner)}; legal basis: ${displaySafe(v.legalBasis)}; purpose: ${displaySafe(v.purpose)}; joined ${v.joinedOn}${v.leftOn ? `; left ${v.leftOn}` : ''}`),
+        ].join('\n'));
+      }),
+    );
+
+  compliance
+    .command('classify')
+    .description('every flow touching a registered wallet, with its class and the reason')
+    .option('--vault <vault>', 'only flows touching this registered wallet')
+    .action(
+      action(async (ctx, o: { vault?: string }) => {
+        const { flows } = await registerHistory(deps(await ctx.db()), { vault: o.vault });
+        ctx.out({ flows }, () => flows.length === 0 ? 'No flows touch a registered wallet (register vaults, then "soberana sync").' : flows.map((f) =>
+          `${f.date ?? 'unconfirmed'}  ${f.txid}  ${f.class}${f.classified ? ' (override)' : ''}  stock ${signed(f.stockDelta)} BTC${f.feeSats !== null ? `, fee ${f.feeSats} sats` : ''}\n    ${displaySafe(f.reason)}`).join('\n'));
+      }),
+    );
+
+  compliance
+    .command('override <txid> <class>')
+    .description('classify a transaction yourself, with a reason (audited; kept by txid, it survives reorgs)')
+    .option('--reason <text>', 'why (required): it goes to the programme reviewers')
+    .option('--as <name>', 'who decides (audit log; default: $SOBERANA_ACTOR or cli)')
+    .action(
+      action(async (ctx, txid: string, cls: string, o: { reason?: string; as?: string }) => {
+        const r = await overrideFlow(deps(await ctx.db()), { actor: actorOf(o.as), role: 'auditor' }, txid, cls, o.reason);
+        ctx.out(r, () => `${r.override.txid}: ${r.override.class}${r.previous ? ` (was overridden as ${r.previous.class})` : ''} — ${displaySafe(r.override.reason)}`);
+      }),
+    );
+
+  const commitment = compliance.command('commitment').description('programme commitments as machine-checked rules (docs/compliance.md)');
+  commitment
+    .command('add <file>')
+    .description('record a commitment (a JSON document; a new text of one is its next version); audited')
+    .option('--as <name>', 'who records it (audit log; default: $SOBERANA_ACTOR or cli)')
+    .action(
+      action(async (ctx, file: string, o: { as?: string }) => {
+        const text = readInputFile(file, 'commitment file');
+        const c = await addCommitment(deps(await ctx.db()), { actor: actorOf(o.as), role: 'admin' }, text);
+        ctx.out(c, () => `commitment '${c.commitment.id}' version ${c.commitment.version} recorded: ${displaySafe(c.commitment.title)} (${c.commitment.rule.kind}, from ${c.commitment.effectiveFrom}).`);
+      }),
+    );
+  commitment
+    .command('list')
+    .description('every commitment version; the latest of each is in force')
+    .action(
+      action(async (ctx) => {
+        const r = await listCommitments(deps(await ctx.db()));
+        const inForce = new Set(r.inForce.map((c) => `${c.id}#${c.version}`));
+        ctx.out({ commitments: r.all.map((c) => ({ ...c, inForce: inForce.has(`${c.commitment.id}#${c.commitment.version}`) })) }, () => r.all.length === 0 ? 'No commitments recorded (see "soberana compliance commitment add --help").' : r.all.map((c) =>
+          `${c.commitment.id} v${c.commitment.version}${inForce.has(`${c.commitment.id}#${c.commitment.version}`) ? ' (in force)' : ''}  ${c.commitment.rule.kind}  from ${c.commitment.effectiveFrom}${c.commitment.effectiveTo ? ` to ${c.commitment.effectiveTo}` : ''}  ${displaySafe(c.commitment.title)}`).join('\n'));
+      }),
+    );
+
+  compliance
+    .command('check')
+    .description('the register\'s confirmed history against every commitment in force (read only; alerts are raised by "soberana sync")')
+    .action(
+      action(async (ctx) => {
+        const r = await checkCommitments(deps(await ctx.db()));
+        ctx.out(r, () => r.statuses.length === 0 ? 'No commitments in force.' : r.statuses.map((s) =>
+          [`${s.commitment.id} v${s.commitment.version}: ${s.status === 'kept' ? 'kept' : `BREACHED (${s.breaches.length})`} — ${displaySafe(s.commitment.title)}`, ...s.breaches.map((b) => `  ${displaySafe(b.message)}`)].join('\n')).join('\n'));
+      }),
+    );
+}
