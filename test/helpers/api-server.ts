@@ -18,6 +18,8 @@ import type { PublicReserveView } from '../../src/core/transparency/public-view.
 import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
+import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts';
+import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { loadReserveTables } from './load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './memory-public-view.ts';
 
@@ -50,6 +52,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     tokens,
     vaults: new SqlVaultStore(db),
     governance: { spends: new SqlSpendStore(db), network: 'regtest' },
+    accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
     clock: { now: () => TEST_NOW },
     webRoot: null,
     rateLimit: opts.rateLimit === undefined ? null : opts.rateLimit,

@@ -28,6 +28,8 @@ import { buildServer } from '../../src/server/app.ts';
 import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
 import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
+import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
+import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts';
 import { addMember } from '../../src/app/add-member.ts';
 import { proposeSpend } from '../../src/app/propose-spend.ts';
 import { approveProposal } from '../../src/app/approve-proposal.ts';
@@ -86,6 +88,11 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
   'GET /audit/verify': ['admin', 'auditor'],
   'GET /members': TOKEN_HOLDERS,
   'POST /proposals/{id}/broadcast': ['operator'], // offered when the server has a chain source (it has here)
+  'GET /public/books': ALL,
+  'GET /books/holdings': TOKEN_HOLDERS,
+  'GET /books/lots': TOKEN_HOLDERS,
+  'GET /books/pnl': TOKEN_HOLDERS,
+  'GET /books/risk': TOKEN_HOLDERS,
   'GET /openapi.json': ALL,
 };
 
@@ -212,6 +219,7 @@ forEachEngine('role × endpoint matrix from the OpenAPI document', (t) => {
     const app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: g.vaults,
       governance: { spends: g.spends, chain: g.deps.chain, network: 'regtest' }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
+      accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
     });
     // enrolment codes, issued by the admin over the API: one per principal that may redeem one, one to revoke
     const enrol = async () => {

@@ -3,6 +3,7 @@
 import { api, ApiError, getToken, setToken, type OpenApiDoc, type Session, type TokenInfo } from './api.ts';
 import { append, h, section, setText, table } from './dom.ts';
 import { auditView, policyView, proposalsView } from './governance-panels.ts';
+import { lotsPanel } from './accounting-panels.ts';
 import { passkeyInfo, passkeyUnavailable, registerPasskey, type PasskeyInfo } from './passkey.ts';
 
 const AREAS: Array<{ title: string; id: string; paths: string[]; what: string }> = [
@@ -194,6 +195,7 @@ export async function renderOperator(root: HTMLElement): Promise<void> {
     }
     panels.push(panel);
   }
+  if (doc.paths['/api/v1/books/lots'] && session.permissions.includes(doc.paths['/api/v1/books/lots']?.get?.['x-permission'] ?? '')) panels.push(await lotsPanel());
   if (session.permissions.includes('tokens.manage')) panels.push(await tokensPanel());
   const offeredOps = Object.entries(doc.paths).flatMap(([p, ops]) =>
     Object.entries(ops).filter(([, op]) => session.permissions.includes(op['x-permission'] ?? '')).map(([m, op]) => [m.toUpperCase(), p, op.summary ?? '']),

@@ -2,6 +2,7 @@
 // transactions and how to verify it all yourself.
 import { api, type AddressRow, type AuditHead, type Holdings, type Summary, type TxPage, type TxRow, type Verify } from './api.ts';
 import { holdingsChart } from './chart.ts';
+import { booksSection } from './accounting-panels.ts';
 import { h, section, setText, table } from './dom.ts';
 import { btc, dateTime, longDate, money, sats, shortId } from './format.ts';
 
@@ -63,6 +64,7 @@ function auditHeadBlock(head: AuditHead | null): HTMLElement | null {
 }
 
 export async function renderPublic(root: HTMLElement): Promise<void> {
+  const booksPending = booksSection(); // the books (cost, value, risk), fetched alongside; null when the server keeps none
   const [summary, holdings, addresses, txs, verify, auditHead] = await Promise.all([
     api<Summary>('/public/summary'),
     api<Holdings>('/public/holdings'),
@@ -153,5 +155,6 @@ export async function renderPublic(root: HTMLElement): Promise<void> {
     auditHeadBlock(auditHead),
   );
 
-  root.replaceChildren(h('h1', {}, 'What the reserve holds'), cards, chart, vaults, transactions, addr, howTo);
+  const books = await booksPending;
+  root.replaceChildren(h('h1', {}, 'What the reserve holds'), cards, chart, ...(books ? [books] : []), vaults, transactions, addr, howTo);
 }

@@ -1,0 +1,268 @@
+// The books on the dashboard (issue #13): what the reserve cost, what it is worth, what it could
+// lose. Public: cost basis and average cost, value at a dated price (saying when the price is old),
+// the announced purchases with the price paid and their source, value over time in BTC and USD,
+// and the risk in plain words with the method and window of each figure. Operators: every lot.
+// Amounts arrive as strings of integers and are formatted exactly (format.ts); every text and
+// attribute goes through dom.ts (displaySafe), links only to http(s) sources.
+import { api, type Holdings } from './api.ts';
+import { holdingsChart } from './chart.ts';
+import { h, s, section, setText, table } from './dom.ts';
+import { btc, compactMoney, longDate, money } from './format.ts';
+
+interface Money { currency: string; minor: string }
+interface RiskLine { kind: string; text: string; method: string; window: { from?: string; to?: string; days: number; observations: number } | null }
+export interface PublicBooks {
+  at: string;
+  currency: string;
+  price: { currency: string; minorPerBtc: string; date: string; ageDays: number; stale: boolean; source: string };
+  notices: string[];
+  valuationMethod: string;
+  total: { sats: string; btc: string; cost: Money; value: Money; unrealisedPnl: Money; averageCost: Money | null };
+  vaults: Array<{ id: string; name: string; method: string; sats: string; cost: Money; value: Money; unrealisedPnl: Money; averageCost: Money | null; lotsAtMarketPrice: number }>;
+  purchases: {
+    listed: Array<{ date: string; sats: string; paid: Money | null; pricePerBtc: Money | null; counterparty: string | null; sourceUrl: string; vault: string; matched: boolean }>;
+    withheld: number;
+    receiptsWithoutRecord: number;
+  };
+  series: { step: number; points: Array<{ date: string; sats: string; value: string | null; priceDate: string | null }> };
+  risk: { asOf: string; priceDate: string; lines: RiskLine[] } | null;
+}
+
+const METHOD_WORDS: Record<string, string> = { fifo: 'first in, first out', average: 'weighted average cost', specific: 'specific identification' };
+
+const m = (f: Money | null): string => (f === null ? '—' : money(f.minor, f.currency));
+const signed = (f: Money): HTMLElement => h('span', { class: BigInt(f.minor) < 0n ? 'neg' : 'pos', 'data-minor': f.minor }, `${BigInt(f.minor) > 0n ? '+' : ''}${m(f)}`);
+const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+function card(label: string, value: Node, sub: Node | string | null, id: string): HTMLElement {
+  return h('div', { class: 'card', id }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value), sub ? h('div', { class: 'card-sub muted' }, sub) : null);
+}
+
+/** A link to a public source, only for http(s) addresses; anything else is shown as text. */
+function sourceLink(url: string): HTMLElement {
+  if (!/^https?:\/\//i.test(url)) return h('span', { class: 'muted' }, url);
+  let host = url;
+  try {
+    host = new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    /* shown as given */
+  }
+  return h('a', { href: url, rel: 'noopener noreferrer nofollow', target: '_blank', class: 'source-link', title: url }, host);
+}
+
+/** The BTC chart is the page's holdings chart; its ids are renamed so the page keeps unique ids. */
+function btcChart(b: PublicBooks): HTMLElement {
+  const data: Holdings = { currency: b.currency, points: b.series.points.map((p) => ({ date: p.date, sats: p.sats, usdCents: p.value })) };
+  const fig = holdingsChart(data, b.at);
+  for (const el of Array.from(fig.querySelectorAll('[id]'))) el.id = `books-${el.id}`;
+  fig.querySelector('svg')?.setAttribute('aria-labelledby', 'books-chart-title books-chart-desc');
+  const title = fig.querySelector('#books-chart-title');
+  if (title) setText(title, 'Bitcoin held over time');
+  fig.id = 'books-chart-btc';
+  return fig;
+}
+
+/** The value in US dollars over time: a line through the (sampled) daily values, axis in $. */
+function valueChart(b: PublicBooks): HTMLElement {
+  const pts = b.series.points.filter((p) => p.value !== null) as Array<{ date: string; sats: string; value: string; priceDate: string | null }>;
+  const first = pts[0];
+  const last = pts[pts.length - 1];
+  if (!first || !last) return h('p', { class: 'muted', id: 'books-chart-usd' }, 'No value history: no price for these days.');
+  const W = 720;
+  const H = 260;
+  const M = { top: 16, right: 16, bottom: 36, left: 72 };
+  const t = (d: string): number => Date.parse(`${d}T00:00:00Z`);
+  const t0 = t(first.date);
+  const t1 = Math.max(t(last.date), t0 + 86_400_000);
+  const maxCents = pts.reduce((a, p) => (BigInt(p.value) > a ? BigInt(p.value) : a), 1n);
+  const maxD = Number(maxCents) / 100;
+  const raw = maxD / 4;
+  const p10 = 10 ** Math.floor(Math.log10(raw));
+  const step = (raw / p10 <= 1 ? 1 : raw / p10 <= 2 ? 2 : raw / p10 <= 5 ? 5 : 10) * p10;
+  const yMax = Math.ceil((maxD * 1.05) / step) * step;
+  const x = (ms: number): number => M.left + ((ms - t0) / (t1 - t0)) * (W - M.left - M.right);
+  const y = (d: number): number => H - M.bottom - (d / yMax) * (H - M.top - M.bottom);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart books-value', role: 'img', 'aria-labelledby': 'books-usd-title books-usd-desc' });
+  svg.append(s('title', { id: 'books-usd-title' }, `Value in ${b.currency} over time`));
+  svg.append(s('desc', { id: 'books-usd-desc' }, `From ${longDate(first.date)} to ${longDate(last.date)}: from ${money(first.value, b.currency)} to ${money(last.value, b.currency)}.`));
+  const axis = s('g', { class: 'axis y' });
+  for (let v = 0; v <= yMax + 1e-6; v += step) {
+    axis.append(s('line', { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v), class: 'grid' }));
+    axis.append(s('text', { x: M.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, compactMoney(BigInt(Math.round(v * 100)))));
+  }
+  svg.append(axis);
+  const xAxis = s('g', { class: 'axis x' });
+  xAxis.append(s('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'base' }));
+  const y0 = new Date(t0).getUTCFullYear();
+  const y1 = new Date(t1).getUTCFullYear();
+  const every = Math.max(1, Math.ceil((y1 - y0 + 1) / 8));
+  for (let yr = y0 + 1; yr <= y1; yr += every) {
+    const xx = x(Date.UTC(yr, 0, 1));
+    xAxis.append(s('line', { x1: xx, x2: xx, y1: H - M.bottom, y2: H - M.bottom + 5, class: 'tick' }));
+    xAxis.append(s('text', { x: xx, y: H - M.bottom + 20, 'text-anchor': 'middle' }, String(yr)));
+  }
+  svg.append(xAxis);
+  const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'} ${x(t(p.date)).toFixed(1)} ${y(Number(BigInt(p.value)) / 100).toFixed(1)}`).join(' ');
+  svg.append(s('path', { d, class: 'line' }));
+  const readout = h('p', { class: 'readout', id: 'books-usd-readout' }, `${longDate(last.date)}: ${money(last.value, b.currency)} (${btc(last.sats)} BTC)`);
+  const marker = s('circle', { r: 5, class: 'marker', cx: -10, cy: -10 });
+  svg.append(marker);
+  svg.addEventListener('pointermove', (ev: PointerEvent) => {
+    const box = svg.getBoundingClientRect();
+    const at = t0 + ((((ev.clientX - box.left) / box.width) * W - M.left) / (W - M.left - M.right)) * (t1 - t0);
+    let cur: (typeof pts)[number] | null = null;
+    for (const p of pts) if (t(p.date) <= at) cur = p;
+    if (!cur) return;
+    marker.setAttribute('cx', String(x(t(cur.date))));
+    marker.setAttribute('cy', String(y(Number(BigInt(cur.value)) / 100)));
+    setText(readout, `${longDate(cur.date)}: ${money(cur.value, b.currency)} (${btc(cur.sats)} BTC${cur.priceDate && cur.priceDate !== cur.date ? `, price of ${longDate(cur.priceDate)}` : ''})`);
+  });
+  return h('figure', { class: 'chart-box', id: 'books-chart-usd' }, svg, readout);
+}
+
+function windowWords(w: RiskLine['window']): string {
+  if (w === null) return '';
+  return w.from && w.to ? ` Window: ${w.from} to ${w.to} (${plural(w.observations, 'observation', 'observations')}).` : ` Window: ${plural(w.days, 'day', 'days')}.`;
+}
+
+function riskPanel(b: PublicBooks): HTMLElement {
+  if (!b.risk) return h('div', { id: 'books-risk' }, h('h3', {}, 'What it could lose'), h('p', { class: 'muted' }, 'No risk figures: the price history does not cover these days.'));
+  const lines = b.risk.lines;
+  // the 2022 replay first: the figure people ask about
+  const key = lines.find((l) => l.kind === 'stress' && /2022/.test(l.text));
+  return h(
+    'div',
+    { id: 'books-risk' },
+    h('h3', {}, 'What it could lose'),
+    key ? h('p', { class: 'risk-key', id: 'books-risk-2022' }, key.text) : null,
+    h(
+      'ul',
+      { class: 'risk-lines' },
+      ...lines.map((l) => h('li', { 'data-kind': l.kind }, h('span', {}, l.text), h('span', { class: 'risk-method muted' }, ` Method: ${l.method}.${windowWords(l.window)}`))),
+    ),
+    h('p', { class: 'muted' }, `Risk measured on the BTC/USD prices up to ${longDate(b.risk.priceDate)}. Past prices do not promise future ones.`),
+  );
+}
+
+function booksBody(b: PublicBooks): HTMLElement[] {
+  const t = b.total;
+  const cards = h(
+    'div',
+    { class: 'cards' },
+    card('What it cost', h('span', { id: 'books-cost', 'data-minor': t.cost.minor }, m(t.cost)), h('span', { id: 'books-avg', 'data-minor': t.averageCost?.minor ?? '' }, t.averageCost ? `${m(t.averageCost)} per bitcoin on average` : 'nothing held'), 'books-card-cost'),
+    card(
+      'What it is worth',
+      h('span', { id: 'books-value', 'data-minor': t.value.minor }, m(t.value)),
+      `${btc(t.sats)} BTC at ${money(b.price.minorPerBtc, b.price.currency)} per bitcoin, the price of ${longDate(b.price.date)}${b.price.stale ? ` (${plural(b.price.ageDays, 'day', 'days')} old)` : ''}`,
+      'books-card-value',
+    ),
+    card('Gain or loss, not realised', signed(t.unrealisedPnl), 'what it is worth minus what it cost', 'books-card-pnl'),
+  );
+  const notices = b.notices.length > 0 ? h('div', { class: 'notice', role: 'note', id: 'books-notices' }, ...b.notices.map((n) => h('p', {}, `${n.charAt(0).toUpperCase()}${n.slice(1)}.`))) : null;
+  const vaults = table(
+    ['Wallet', 'Bitcoin', 'Cost', 'Average cost', 'Worth', 'Gain or loss', 'Method'],
+    b.vaults.map((v) => [v.name, `${btc(v.sats)} BTC`, m(v.cost), m(v.averageCost), m(v.value), signed(v.unrealisedPnl), METHOD_WORDS[v.method] ?? v.method]),
+    { id: 'books-vaults-table', numeric: [1, 2, 3, 4, 5] },
+  );
+  const p = b.purchases;
+  const names = new Map(b.vaults.map((v) => [v.id, v.name]));
+  const purchases = p.listed.length === 0
+    ? h('p', { class: 'muted' }, 'No purchase announced with a public source.')
+    : table(
+      ['Date', 'Bitcoin', 'Paid', 'Price per bitcoin', 'Reported by', 'Source', 'On the chain'],
+      p.listed.map((x) => [
+        longDate(x.date), `${btc(x.sats)} BTC`, x.paid ? m(x.paid) : h('span', { class: 'muted' }, 'not announced'), m(x.pricePerBtc), x.counterparty ?? '—', sourceLink(x.sourceUrl),
+        x.matched ? `received${names.size > 1 ? ` by ${names.get(x.vault) ?? x.vault}` : ''}` : h('span', { class: 'muted' }, 'not matched yet'),
+      ]),
+      { id: 'books-purchases-table', numeric: [1, 2, 3] },
+    );
+  const coverage = [
+    p.withheld > 0 ? `${plural(p.withheld, 'purchase record', 'purchase records')} without a public source ${p.withheld === 1 ? 'is' : 'are'} in the totals but not listed.` : '',
+    p.receiptsWithoutRecord > 0 ? `${plural(p.receiptsWithoutRecord, 'receipt has', 'receipts have')} no purchase record: ${p.receiptsWithoutRecord === 1 ? 'it is' : 'they are'} costed at the bitcoin price of ${p.receiptsWithoutRecord === 1 ? 'its' : 'their'} day.` : '',
+  ].filter(Boolean).join(' ');
+  return [
+    cards,
+    ...(notices ? [notices] : []),
+    ...(b.vaults.length > 1 ? [vaults] : []),
+    h('h3', {}, 'Purchases'),
+    purchases,
+    ...(coverage ? [h('p', { class: 'muted', id: 'books-coverage' }, coverage)] : []),
+    h('h3', {}, 'Value over time'),
+    h('div', { class: 'books-charts' }, btcChart(b), valueChart(b)),
+    h('p', { class: 'muted' }, b.series.step > 1 ? `One point every ${b.series.step} days. ` : '', `Valuation: ${b.valuationMethod}.`),
+    riskPanel(b),
+  ];
+}
+
+/**
+ * The public books section, or null when the server does not keep books. Several published wallets:
+ * a chooser, starting with the one worth most; "all wallets" adds them up.
+ */
+export async function booksSection(): Promise<HTMLElement | null> {
+  const all = await api<PublicBooks>('/public/books').catch(() => null);
+  if (!all) return null;
+  const body = h('div', { id: 'books-body' });
+  const box = section('What the reserve cost, what it is worth, what it could lose', 'books');
+  if (all.vaults.length > 1) {
+    const largest = [...all.vaults].sort((a, b) => (BigInt(b.value.minor) > BigInt(a.value.minor) ? 1 : BigInt(b.value.minor) < BigInt(a.value.minor) ? -1 : 0))[0];
+    const select = h('select', { id: 'books-vault', 'aria-label': 'Which wallet' }, h('option', { value: '' }, 'All published wallets'), ...all.vaults.map((v) => h('option', { value: v.id }, v.name))) as HTMLSelectElement;
+    const show = (id: string): void => {
+      body.setAttribute('aria-busy', 'true');
+      const load = id === '' ? Promise.resolve(all) : api<PublicBooks>(`/public/books?vault=${encodeURIComponent(id)}`);
+      void load.then(
+        (b) => {
+          body.replaceChildren(...booksBody(b));
+          body.dataset.vault = id;
+          body.removeAttribute('aria-busy');
+        },
+        (e: unknown) => {
+          body.replaceChildren(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
+          body.removeAttribute('aria-busy');
+        },
+      );
+    };
+    select.addEventListener('change', () => show(select.value));
+    box.append(h('p', { class: 'books-choose' }, h('label', { for: 'books-vault' }, 'Wallet: '), select));
+    if (largest) {
+      select.value = largest.id;
+      const first = await api<PublicBooks>(`/public/books?vault=${encodeURIComponent(largest.id)}`).catch(() => all);
+      body.replaceChildren(...booksBody(first));
+      body.dataset.vault = first === all ? '' : largest.id;
+    }
+  } else {
+    body.replaceChildren(...booksBody(all));
+    body.dataset.vault = all.vaults[0]?.id ?? '';
+  }
+  box.append(body);
+  return box;
+}
+
+interface LotRow {
+  id: string; vault: string; txid: string; vout: number; date: string; source: string; sats: string; cost: Money;
+  costOrigin: { kind: string; recordId?: string; priceDate?: string; fromVaultId?: string }; remainingSats: string; remainingCost: Money;
+}
+
+const ORIGIN_WORDS = (o: LotRow['costOrigin']): string =>
+  o.kind === 'purchase-record' ? `purchase record ${o.recordId ?? ''}` : o.kind === 'market-price' ? `market price of ${o.priceDate ?? '?'} (no purchase record)` : `moved from ${o.fromVaultId ?? '?'}`;
+
+/** Operators: every acquisition lot, its cost and where the cost comes from, what is left of it. */
+export async function lotsPanel(): Promise<HTMLElement> {
+  const box = section('Books: acquisition lots', 'op-lots');
+  try {
+    const l = await api<{ at: string; currency: string; lots: LotRow[]; notices: string[] }>('/books/lots', { auth: true });
+    box.append(
+      h('p', { class: 'muted' }, `At the end of ${longDate(l.at)}, in ${l.currency}. The same as "soberana report lots --json".`),
+      ...l.notices.map((n) => h('p', { class: 'notice' }, n)),
+      l.lots.length === 0
+        ? h('p', { class: 'muted' }, 'No lots yet: nothing has been received.')
+        : table(
+          ['Date', 'Wallet', 'Bitcoin', 'Source', 'Cost', 'Cost from', 'Left', 'Left at cost', 'Output'],
+          l.lots.map((x) => [longDate(x.date), x.vault, `${btc(x.sats)} BTC`, x.source, m(x.cost), h('span', { class: x.costOrigin.kind === 'market-price' ? 'chip chip-wait' : 'chip' }, ORIGIN_WORDS(x.costOrigin)), `${btc(x.remainingSats)} BTC`, m(x.remainingCost), h('code', { class: 'txid', title: `${x.txid}:${x.vout}` }, `${x.txid.slice(0, 10)}…:${x.vout}`)]),
+          { id: 'op-lots-table', numeric: [2, 4, 6, 7] },
+        ),
+    );
+  } catch (e) {
+    box.append(h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
+  }
+  return box;
+}
