@@ -20,6 +20,7 @@ import { governanceRoutes } from './routes/governance.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import { plainTextReplies } from './plain-text.ts';
 import { openDataHeaders } from './open-data.ts';
+import { registerLiveEvents } from './live-events.ts';
 
 export type { RateLimits, ServerDeps, TrustProxy } from './deps.ts';
 
@@ -107,7 +108,8 @@ function codeForFastifyError(e: FastifyError): ErrorCode {
 }
 
 export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
-  const deps: ServerDeps = { ...given, publicView: cachedPublicView(given.publicView, given.publicCacheMs ?? 5000, given.clock) };
+  const cached = cachedPublicView(given.publicView, given.publicCacheMs ?? 5000, given.clock);
+  const deps: ServerDeps = { ...given, publicView: cached };
   const limits = effectiveRateLimits(given.rateLimit);
   const app = Fastify({
     trustProxy: fastifyTrustProxy(deps.trustProxy),
@@ -228,6 +230,11 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     );
   }
 
+  if (deps.live) {
+    const stop = deps.live.subscribe(() => cached.invalidate(), { internal: true });
+    app.addHook('onClose', async () => stop());
+    registerLiveEvents(app, deps.live);
+  }
   const routes = apiRoutes(deps);
   openDataHeaders(app, {
     publicUrls: new Set(routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => API_PREFIX + r.path)),

@@ -9,8 +9,11 @@ import type { PublicReserveView, TransactionQuery } from '../core/transparency/p
 
 const MAX_ENTRIES = 1000;
 
-export function cachedPublicView(view: PublicReserveView, ttlMs: number, clock: Clock): PublicReserveView {
-  if (ttlMs <= 0) return view;
+/** The view with `invalidate()`: drop every cached answer (the chain moved; see live-events.ts). */
+export type CachedPublicView = PublicReserveView & { invalidate(): void };
+
+export function cachedPublicView(view: PublicReserveView, ttlMs: number, clock: Clock): CachedPublicView {
+  if (ttlMs <= 0) return { ...bind(view), invalidate: () => undefined };
   const entries = new Map<string, { at: number; value: Promise<unknown> }>();
   function get<T>(key: string, load: () => Promise<T>): Promise<T> {
     const now = clock.now();
@@ -28,10 +31,21 @@ export function cachedPublicView(view: PublicReserveView, ttlMs: number, clock: 
     return value;
   }
   return {
+    invalidate: () => entries.clear(),
     summary: () => get('summary', () => view.summary()),
     holdings: () => get('holdings', () => view.holdings()),
     addresses: () => get('addresses', () => view.addresses()),
     transactions: (q: TransactionQuery) => get(`tx:${q.limit}:${q.before ?? ''}`, () => view.transactions(q)),
     verification: () => get('verification', () => view.verification()),
+  };
+}
+
+function bind(view: PublicReserveView): PublicReserveView {
+  return {
+    summary: () => view.summary(),
+    holdings: () => view.holdings(),
+    addresses: () => view.addresses(),
+    transactions: (q: TransactionQuery) => view.transactions(q),
+    verification: () => view.verification(),
   };
 }

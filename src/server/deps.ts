@@ -9,6 +9,7 @@ import type { VaultStore } from '../core/vault/vault-store.ts';
 import type { WebAuthnSettings } from '../app/governance.ts';
 import type { AccountingStore } from '../core/accounting/ports.ts';
 import type { ReferenceRateSource } from '../core/accounting/reference-rate.ts';
+import type { LiveHub } from './live-events.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -41,6 +42,8 @@ export interface ServerDeps {
   readonly trustProxy?: TrustProxy;
   /** How long a public answer is reused (ms); default 5000, 0 turns the cache off. */
   readonly publicCacheMs?: number;
+  /** Live updates: the `/public/events` stream exists only when given; each event also empties the public cache. */
+  readonly live?: LiveHub;
   /** Fastify/pino logging; off by default. */
   readonly logLevel?: string;
 }

@@ -14,6 +14,8 @@ import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
 import { shippedReferenceRates } from '../../adapters/prices/csv-reference-rates.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { formatBtc } from '../../core/money.ts';
+import { LiveHub } from '../../server/live-events.ts';
+import { startLiveSync } from '../live-sync.ts';
 
 
 export function register(program: Command): void {
@@ -39,13 +41,17 @@ export function register(program: Command): void {
         const balances = await Promise.all((await env.store.listVaults()).map(async (v) => ({ id: v.id, name: v.name, ...(await env.store.balance(v.id)) })));
         const total = balances.reduce((s, b) => s + b.confirmed, 0n);
         const webRoot = o.serve ? await ensureWebBuilt() : null;
+        // The demo follows its own node every 2 s: a block mined with "soberana node mine" shows on the page at once.
+        const live = new LiveHub();
+        const spends = new SqlSpendStore(env.db);
         const server = o.serve
           ? await startServer(
               {
                 publicView: new SqlPublicView(env.db, 'regtest'),
                 tokens: new SqlApiTokenStore(env.db),
                 vaults: env.store,
-                governance: { spends: new SqlSpendStore(env.db), network: 'regtest', chain: env.node.chainSource() },
+                governance: { spends, network: 'regtest', chain: env.node.chainSource() },
+                live,
                 prices: loadPriceHistory(),
                 accounting: { store: new SqlAccountingStore(env.db), rates: shippedReferenceRates() },
                 clock: { now: () => Date.now() },
@@ -55,6 +61,7 @@ export function register(program: Command): void {
               { port: o.port, host: '127.0.0.1' },
             )
           : null;
+        const follower = server ? startLiveSync({ chain: env.node.chainSource(), store: env.store, spends, network: 'regtest', hub: live, intervalMs: 2000, log }) : null;
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);
         const result = {
           dataDir, built: env.built, seconds: Number(seconds), url: server?.url ?? null,
@@ -87,7 +94,7 @@ export function register(program: Command): void {
           const stop = (): void => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
-            void server.app.close().then(done, done);
+            void (follower?.stop() ?? Promise.resolve()).then(() => server.app.close()).then(done, done);
           };
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);

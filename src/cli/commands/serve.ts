@@ -4,7 +4,10 @@ import { parsePort } from '../options.ts';
 import { action } from '../context.ts';
 import { DEFAULT_RATE_LIMITS, startServer } from '../../server/app.ts';
 import { serverDepsFor } from '../../server/database-deps.ts';
-import { isDomainError } from '../../core/errors.ts';
+import { DomainError, isDomainError } from '../../core/errors.ts';
+import { openChainSource } from '../../adapters/chain/open-chain-source.ts';
+import { LiveHub } from '../../server/live-events.ts';
+import { startLiveSync } from '../live-sync.ts';
 import { parseTrustProxy, type TrustProxySetting } from '../../adapters/config/load-config.ts';
 
 /** Whether `host` is a loopback address (only this machine can connect). */
@@ -41,6 +44,14 @@ function trustProxyOption(v: string): TrustProxySetting {
   }
 }
 
+/** `--follow` seconds, or null for `--no-follow`. */
+export function followSeconds(v: string | false): number | null {
+  if (v === false) return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new DomainError('INVALID_ARGUMENT', `--follow must be a whole number of seconds from 1 to 86400, got "${v}"`);
+  return n;
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -49,9 +60,11 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on; keep 127.0.0.1 unless a TLS proxy is in front', '127.0.0.1')
     .option('--trust-proxy <proxies>', 'take the client address from X-Forwarded-For set by: the proxy\'s address(es)/CIDRs (127.0.0.1), a hop count (1) or true; off by default (also SOBERANA_TRUST_PROXY, config "server.trustProxy")', trustProxyOption)
     .option('--no-dashboard', 'serve the API only')
+    .option('--follow <seconds>', 'sync with the configured chain source every so many seconds in the background, and push live updates to the dashboard', '10')
+    .option('--no-follow', 'do not sync in the background (then run "soberana sync" from cron)')
     .addHelpText('after', '\nExamples:\n  $ soberana serve\n  $ soberana serve --port 9000 --db ./reserve.db\n  $ soberana serve --trust-proxy 127.0.0.1      # behind nginx or Caddy on this machine\n  $ curl http://127.0.0.1:8080/api/v1/public/summary\n\nBehind a TLS reverse proxy: see docs/deployment.md.')
     .action(
-      action(async (ctx, opts: { port: number; host: string; dashboard: boolean; trustProxy?: TrustProxySetting }) => {
+      action(async (ctx, opts: { port: number; host: string; dashboard: boolean; trustProxy?: TrustProxySetting; follow: string | false }) => {
         const cfg = ctx.config();
         const trustProxy = opts.trustProxy ?? cfg.server.trustProxy;
         const warning = exposureWarning(opts.host, trustProxy);
@@ -59,17 +72,24 @@ export function register(program: Command): void {
         const db = await ctx.db();
         const base = await serverDepsFor(db, cfg.network, { dashboard: opts.dashboard, logLevel: cfg.logLevel, prices: cfg.prices, webauthn: cfg.server.webauthn });
         // rate limits are always on for `serve`: the defaults, or the config file's values over them
-        const deps = { ...base, trustProxy, rateLimit: { ...DEFAULT_RATE_LIMITS, ...cfg.server.rateLimit } };
+        const follow = followSeconds(opts.follow);
+        const chain = follow !== null && cfg.chain ? await openChainSource(cfg.chain) : null;
+        const live = chain ? new LiveHub() : undefined;
+        const deps = { ...base, trustProxy, rateLimit: { ...DEFAULT_RATE_LIMITS, ...cfg.server.rateLimit }, ...(live ? { live } : {}) };
         const webRoot = deps.webRoot ?? null;
         const { app, url } = await startServer(deps, { port: opts.port, host: opts.host });
+        const follower = chain && live && follow !== null && deps.vaults ? startLiveSync({ chain, store: deps.vaults, ...(deps.governance ? { spends: deps.governance.spends } : {}), network: cfg.network, hub: live, intervalMs: follow * 1000, log: (l) => process.stderr.write(`soberana serve: ${l}\n`) }) : null;
         ctx.out({ url, api: `${url}api/v1/`, openapi: `${url}api/v1/openapi.json`, dashboard: webRoot ? url : null }, () =>
-          [`Soberana is serving ${webRoot ? `the dashboard at ${url}` : 'the API'}`, `API: ${url}api/v1/  (OpenAPI: ${url}api/v1/openapi.json)`, 'Press Ctrl+C to stop.'].join('\n'),
+          [`Soberana is serving ${webRoot ? `the dashboard at ${url}` : 'the API'}`, `API: ${url}api/v1/  (OpenAPI: ${url}api/v1/openapi.json)`, follower ? `Following the chain every ${follow} s (live updates at ${url}api/v1/public/events).` : 'Not following the chain: run "soberana sync" to bring the vaults up to date.', 'Press Ctrl+C to stop.'].join('\n'),
         );
         await new Promise<void>((resolve) => {
           const stop = (): void => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
-            void app.close().then(resolve, resolve);
+            void (follower?.stop() ?? Promise.resolve())
+              .then(() => app.close())
+              .then(() => chain?.close())
+              .then(resolve, resolve);
           };
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
