@@ -201,6 +201,12 @@ test('the proof transaction cannot be broadcast: the node rejects it', async () 
   const node = regtest.node();
   const r = await node.submitTx(hex.decode(proof.txHex));
   assert.equal(r.accepted, false);
+  assert.match(r.reason ?? '', /version|missingorspent/, `refused for its version 0 or its missing input 0, not for another reason: ${r.reason ?? ''}`);
+  // even made standard (version 2), input 0 spends an output that does not exist
+  const v2 = Transaction.fromHex(proof.txHex);
+  v2.version = 2;
+  const r2 = await node.submitTx(v2.toBuffer());
+  assert.deepEqual(r2, { accepted: false, reason: 'bad-txns-inputs-missingorspent' });
   await assert.rejects(rpc.call('sendrawtransaction', [proof.txHex]), (e: unknown) => e instanceof RpcError && e.code < 0);
   const txid = Transaction.fromHex(proof.txHex).getId();
   await assert.rejects(rpc.call('getrawtransaction', [txid, false]), RpcError, 'the node does not hold it');
