@@ -138,7 +138,7 @@ function riskPanel(b: PublicBooks): HTMLElement {
     h(
       'ul',
       { class: 'risk-lines' },
-      ...lines.map((l) => h('li', { 'data-kind': l.kind }, h('span', {}, l.text), h('span', { class: 'risk-method muted' }, ` Method: ${l.method}.${windowWords(l.window)}`))),
+      ...lines.map((l) => h('li', { 'data-kind': l.kind }, h('span', {}, l.text), h('details', { class: 'risk-method muted' }, h('summary', {}, 'How this is computed'), ` Method: ${l.method}.${windowWords(l.window)}`))),
     ),
     h('p', { class: 'muted' }, `Risk measured on the BTC/USD prices up to ${longDate(b.risk.priceDate)}. Past prices do not promise future ones.`),
   );
