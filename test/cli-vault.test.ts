@@ -1,4 +1,4 @@
-// The vault commands through the real binary: register, list, show, export to every format and
+// The vault commands through the CLI's main() (in-process: see cliInProcess): register, list, show, export to every format and
 // import back (refused while the same descriptor is registered: its coins would count twice),
 // published address lists checked against the network, BIP-329 labels round-trip.
 import { test } from 'node:test';
@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 import { cosigner, multisigDescriptor } from './helpers/vault-keys.ts';
 import { EXIT_CODE_BY_ERROR } from '../src/cli/exit-codes.ts';
 
+const runCli = cliInProcess();
 const dir = mkdtempSync(join(tmpdir(), 'soberana-cli-vault-'));
 const signers = [cosigner(11), cosigner(12), cosigner(13)];
 const descriptor = multisigDescriptor(2, signers);
