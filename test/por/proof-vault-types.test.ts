@@ -19,7 +19,7 @@ import { bip322ToSpend, verifyMessage } from '../../src/core/bitcoin/bip322.ts';
 import { assertProofCannotMoveCoins, buildProofPsbt, committedMessage, proofToSpend } from '../../src/core/por/build.ts';
 import { combineProofPsbts, finalizeProofPsbt } from '../../src/core/por/finalize.ts';
 import { verifyProof, type ProofVerification } from '../../src/core/por/verify.ts';
-import type { ProofFile } from '../../src/core/por/proof-file.ts';
+import { makeProofFile, type ProofFile } from '../../src/core/por/proof-file.ts';
 import { A, B, C, MINISCRIPT, TR_MULTI_A, WSH_2OF3, blockAt, fundVault, rpcOf, signedProof, type FundedUtxo } from './por-fixture.ts';
 
 const regtest = useRegtestNode();
@@ -147,4 +147,27 @@ test('a signer\'s PSBT keeps the shape hardware signers recognise as a BIP-322 p
   assert.deepEqual(p.txOutputs.map((o) => [hex.encode(o.script), o.value]), [['6a', 0n]]);
   assert.equal((p.data.globalMap.globalXpub ?? []).length, 3);
   assert.ok(p.txInputs.every((i) => i.sequence === 0));
+});
+
+test('a proof split into two transactions (one per vault, each with its own message script) verifies as one file; a UTXO signed by neither is named', async () => {
+  const message = 'Reserves, one transaction per vault';
+  const tr = signedProof({ message, block: H, utxos: funded.tr, signers: [A, C], descriptors: [TR_MULTI_A] });
+  const wsh = signedProof({ message, block: H, utxos: funded.wsh, signers: [B, C], descriptors: [WSH_2OF3] });
+  const file = makeProofFile({
+    network: 'regtest',
+    message,
+    block: H,
+    utxos: [...tr.file.utxos, ...wsh.file.utxos],
+    transactions: [...tr.file.transactions, ...wsh.file.transactions],
+    descriptors: [TR_MULTI_A, WSH_2OF3],
+  });
+  assert.notEqual(file.transactions[0]?.messageScript, file.transactions[1]?.messageScript);
+  const r = await verify(file);
+  assert.deepEqual(r.failures, []);
+  assert.equal(r.provenTotal, 49_000_000n);
+  const onlyTr = makeProofFile({ network: 'regtest', message, block: H, utxos: file.utxos, transactions: tr.file.transactions });
+  const bad = await verify(onlyTr);
+  const w = funded.wsh[0] as FundedUtxo;
+  assert.ok(bad.failures.some((f) => f.field === 'outpoint' && f.outpoint === `${w.txid}:${w.vout}` && /not an input of any proof transaction/.test(f.message)), JSON.stringify(bad.failures));
+  assert.equal(bad.provenTotal, 42_000_000n);
 });

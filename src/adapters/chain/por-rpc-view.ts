@@ -18,8 +18,11 @@ import { hex } from '@scure/base';
 import { DomainError } from '../../core/errors.ts';
 import type { Sats } from '../../core/money.ts';
 import type { ChainOutput, Outpoint, ProofChainView } from '../../core/por/verify.ts';
-import { JsonRpcClient, RpcError, RPC_CODE, type RpcClientOptions } from './rpc-client.ts';
+import { JsonRpcClient, RpcError, RPC_CODE, type RpcCall, type RpcClientOptions, type RpcOutcome } from './rpc-client.ts';
 import { HEX64 } from './errors.ts';
+
+/** Calls per JSON-RPC batch request. */
+const BATCH = 100;
 
 function bad(endpoint: string, what: string): DomainError {
   return new DomainError('CHAIN_BAD_RESPONSE', `the node at ${endpoint} answered ${what}`);
@@ -71,45 +74,60 @@ export function rpcProofChainView(opts: RpcClientOptions): RpcProofChainView {
     return h;
   }
 
+  /** Run calls in batches of BATCH; a node error for one call is its outcome, not a throw. */
+  async function batched(calls: readonly RpcCall[]): Promise<RpcOutcome[]> {
+    const out: RpcOutcome[] = [];
+    for (let i = 0; i < calls.length; i += BATCH) out.push(...(await rpc.batch(calls.slice(i, i + BATCH))));
+    return out;
+  }
+
   async function outputs(outpoints: readonly Outpoint[], height: number): Promise<readonly (ChainOutput | null)[]> {
+    for (const op of outpoints) if (!HEX64.test(op.txid)) throw new RangeError(`"txid" expected 64 lowercase hex characters, got ${op.txid.slice(0, 70)}`);
+    // the creating transactions, each once
+    const txids = [...new Set(outpoints.map((o) => o.txid))];
+    const raws = await batched(txids.map((t) => ({ method: 'getrawtransaction', params: [t, true] })));
+    const created = new Map<string, { tx: Transaction; blockhash: string } | null>();
+    raws.forEach((r, k) => {
+      const txid = txids[k] as string;
+      if (!r.ok) {
+        if (!isNotFound(r.error)) throw r.error;
+        created.set(txid, null);
+        return;
+      }
+      const raw = r.result as { hex?: unknown; blockhash?: unknown } | null;
+      if (!raw || typeof raw.hex !== 'string' || typeof raw.blockhash !== 'string' || !HEX64.test(raw.blockhash)) {
+        created.set(txid, null); // unknown or unconfirmed
+        return;
+      }
+      let tx: Transaction;
+      try {
+        tx = Transaction.fromHex(raw.hex);
+      } catch {
+        throw bad(endpoint, `getrawtransaction ${txid} with a transaction that does not parse`);
+      }
+      if (tx.getId() !== txid) throw bad(endpoint, `getrawtransaction ${txid} with another transaction`);
+      created.set(txid, { tx, blockhash: raw.blockhash });
+    });
+    for (const c of created.values()) if (c) await heightOf(c.blockhash);
+    // which are unspent on the best chain now
+    const utxoAnswers = await batched(outpoints.map((o) => ({ method: 'gettxout', params: [o.txid, o.vout, false] })));
     const result: (ChainOutput | null)[] = [];
     const spentKeys = new Map<string, number>();
-    const txCache = new Map<string, { tx: Transaction; height: number } | null>();
-    for (const op of outpoints) {
-      if (!HEX64.test(op.txid)) throw new RangeError(`"txid" expected 64 lowercase hex characters, got ${op.txid.slice(0, 70)}`);
-      let found = txCache.get(op.txid);
-      if (found === undefined) {
-        let raw: { hex?: unknown; blockhash?: unknown } | null;
-        try {
-          raw = (await rpc.call('getrawtransaction', [op.txid, true])) as { hex?: unknown; blockhash?: unknown } | null;
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          raw = null;
-        }
-        if (!raw || typeof raw.hex !== 'string' || typeof raw.blockhash !== 'string' || !HEX64.test(raw.blockhash)) found = null; // unknown or unconfirmed
-        else {
-          let tx: Transaction;
-          try {
-            tx = Transaction.fromHex(raw.hex);
-          } catch {
-            throw bad(endpoint, `getrawtransaction ${op.txid} with a transaction that does not parse`);
-          }
-          if (tx.getId() !== op.txid) throw bad(endpoint, `getrawtransaction ${op.txid} with another transaction`);
-          const h = await heightOf(raw.blockhash);
-          found = h < 0 ? null : { tx, height: h };
-        }
-        txCache.set(op.txid, found);
-      }
-      const out = found?.tx.outs[op.vout];
-      if (!found || !out) {
+    outpoints.forEach((op, k) => {
+      const c = created.get(op.txid);
+      const h = c ? (heightOfBlock.get(c.blockhash) ?? -1) : -1;
+      const out = c?.tx.outs[op.vout];
+      if (!c || !out || h < 0) {
         result.push(null);
-        continue;
+        return;
       }
-      const utxo = await rpc.call('gettxout', [op.txid, op.vout, false]);
-      const spentNow = utxo === null;
+      const a = utxoAnswers[k];
+      if (!a) throw bad(endpoint, 'a batch without every gettxout answer');
+      if (!a.ok) throw a.error;
+      const spentNow = a.result === null;
       if (spentNow) spentKeys.set(`${op.txid}:${op.vout}`, result.length);
-      result.push({ amount: out.value as Sats, script: hex.encode(out.script), createdHeight: found.height, spentNow, spentHeight: null });
-    }
+      result.push({ amount: out.value as Sats, script: hex.encode(out.script), createdHeight: h, spentNow, spentHeight: null });
+    });
     if (spentKeys.size > 0) {
       // find each spend among the blocks above the proof's height
       const tip = await tipHeight();
