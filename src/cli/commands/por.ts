@@ -12,10 +12,12 @@ import { DomainError } from '../../core/errors.ts';
 import { formatBtc } from '../../core/money.ts';
 import { MAX_PROOF_FILE_BYTES, parseProofFile } from '../../core/por/proof-file.ts';
 import { verifyProof, type ProofChainView, type ProofVerification } from '../../core/por/verify.ts';
+import { registerRound } from './por-round.ts';
 
 export function register(program: Command): void {
   const por = program.command('por').description('proof of reserves: prove the reserve controls its coins; verify a proof against your own node');
   registerVerify(por);
+  registerRound(por);
 }
 
 interface VerifyOptions {
