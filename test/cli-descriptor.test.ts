@@ -1,4 +1,4 @@
-// The `soberana descriptor` CLI contract, through the real binary: info and derive with --json,
+// The `soberana descriptor` CLI contract, through its compiled main(): info and derive with --json,
 // human output, --change, --network (own option and global fallback), --no-checksum, and errors
 // as one stderr line / {error:{code,message}} with the mapped exit code.
 import { test } from 'node:test';
@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { Output } from '@bitcoinerlab/descriptors';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { networks } from 'bitcoinjs-lib';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 import { descriptorChecksum } from '../src/core/bitcoin/descriptor.ts';
 import { EXIT_CODE_BY_ERROR } from '../src/cli/exit-codes.ts';
+
+/** The CLI's main(), run in-process (see cliInProcess): this file tests what the commands do, not the process. */
+const runCli = cliInProcess();
 
 const X1 = 'xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL';
 const X2 = 'xpub68NZiKmJWnxxS6aaHmn81bvJeTESw724CRDs6HbuccFQN9Ku14VQrADWgqbhhTHBaohPX4CjNLf9fq9MYo6oDaPPLPxSb7gwQN3ih19Zm4Y';

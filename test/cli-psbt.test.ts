@@ -1,4 +1,4 @@
-// `soberana psbt inspect` and `soberana signer sign` through the real binary: JSON contract
+// `soberana psbt inspect` and `soberana signer sign` through the CLI's compiled main(): JSON contract
 // (amounts as strings of sats), base64 and binary .psbt input, human summary, and bad input
 // as one INVALID_PSBT line with a non-zero exit.
 import { test } from 'node:test';
@@ -11,9 +11,12 @@ import * as ecc from '@bitcoinerlab/secp256k1';
 import { checksum } from '@bitcoinerlab/descriptors';
 import { Transaction, networks, payments } from 'bitcoinjs-lib';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 import { EXIT_CODE_BY_ERROR } from '../src/cli/exit-codes.ts';
 import { createPsbt, decodePsbt, unsignedTransaction, vaultOutput } from '../src/core/bitcoin/psbt.ts';
+
+/** The CLI's main(), run in-process (see cliInProcess): this file tests what the commands do, not the process. */
+const runCli = cliInProcess();
 
 const BIP32 = BIP32Factory(ecc);
 const dir = mkdtempSync(join(tmpdir(), 'soberana-psbt-cli-'));

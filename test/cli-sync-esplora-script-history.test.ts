@@ -1,18 +1,21 @@
 // `soberana sync` over an Esplora source takes the script-history path (each watched script's
 // history, no block downloads) and leaves the same balance and history as `--block-walk`, through
-// the real binary against the Esplora-shaped server over the embedded regtest node.
+// the CLI's compiled main() against the Esplora-shaped server over the embedded regtest node.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useRegtestNode } from './helpers/regtest.ts';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 import { cosigner, wpkhDescriptor } from './helpers/vault-keys.ts';
 import { startEsploraShapedServer, type EsploraShapedServer } from './chain/esplora-shaped-server.ts';
 import { openDatabase } from '../src/adapters/store/database.ts';
 import { SqlVaultStore } from '../src/adapters/store/vault-store.ts';
 import { deriverFor } from '../src/app/vault-deriver.ts';
+
+/** The CLI's main(), run in-process (see cliInProcess): this file tests what the commands do, not the process. */
+const runCli = cliInProcess();
 
 const regtest = useRegtestNode();
 let server: EsploraShapedServer;

@@ -1,4 +1,4 @@
-// `soberana sync` through the real binary against the embedded node's RPC: a summary in --json,
+// `soberana sync` (the CLI's compiled main()) against the embedded node's RPC: a summary in --json,
 // the balance it finds, one walk for two vaults at different heights, and a vault of another
 // network refused with a message saying which.
 import { test } from 'node:test';
@@ -6,11 +6,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 import { useRegtestNode } from './helpers/regtest.ts';
 import { cosigner, multisigDescriptor } from './helpers/vault-keys.ts';
 import { deriveAddresses } from '../src/core/bitcoin/descriptor.ts';
 import { EXIT_CODE_BY_ERROR } from '../src/cli/exit-codes.ts';
+
+/** The CLI's main(), run in-process (see cliInProcess): this file tests what the commands do, not the process. */
+const runCli = cliInProcess();
 
 const regtest = useRegtestNode();
 const dir = mkdtempSync(join(tmpdir(), 'soberana-cli-sync-'));
