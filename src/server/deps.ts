@@ -9,6 +9,7 @@ import type { VaultStore } from '../core/vault/vault-store.ts';
 import type { WebAuthnSettings } from '../app/governance.ts';
 import type { AccountingStore } from '../core/accounting/ports.ts';
 import type { ReferenceRateSource } from '../core/accounting/reference-rate.ts';
+import type { ProofStore } from '../core/por/round.ts';
 import type { LiveHub } from './live-events.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface ServerDeps {
   readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number; readonly webauthn?: WebAuthnSettings | undefined };
   /** The books (purchase records, cost methods) and the rates they are valued with; the accounting routes exist only when given with `vaults`. */
   readonly accounting?: { readonly store: AccountingStore; readonly rates: ReferenceRateSource };
+  /** Proof of reserves: the published proof (public) and auditors' challenges; `verifyNodeUrl` is the node the printed verify command names. */
+  readonly proofs?: { readonly store: ProofStore; readonly verifyNodeUrl?: string | null };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;
