@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { FOREIGN, setupGovernance } from '../spend/fixtures.ts';
+import type { GovernanceDeps } from '../../src/app/governance.ts';
 import { SqlComplianceStore } from '../../src/adapters/store/compliance-store.ts';
 import { readAuditLog } from '../../src/adapters/store/audit-store.ts';
 import { addVault } from '../../src/app/add-vault.ts';
@@ -39,7 +40,7 @@ forEachEngine('commitments enforced before signing', (t) => {
     await addRegisterEntry(cdeps, by, { vault: g.vault.name, owner: 'Central Reserve Bank', legalBasis: 'Bitcoin Law (2021)', purpose: 'national reserve', joinedOn: '2021-09-07' });
     await addRegisterEntry(cdeps, by, { vault: 'Bitcoin Office (published)', owner: 'Bitcoin Office', legalBasis: 'Decree 2022-11', purpose: 'purchases and sales', joinedOn: '2022-11-17' });
     await addCommitment(cdeps, by, commitment('sales-office-only', 'Sales only by the Bitcoin Office', ['sale']));
-    const deps = { ...g.deps, compliance: complianceGate({ compliance, vaults: g.vaults }) };
+    const deps: GovernanceDeps = { ...g.deps, compliance: complianceGate({ compliance, vaults: g.vaults }) };
     const propose = (memo: string, address = FOREIGN, d = deps) => proposeSpend(d, { actor: 'luis', vault: g.vault.name, payments: [{ address, sats: 50_000_000n }], feeRateSatPerKvb: 2_000n, memo });
 
     const before = (await g.spends.proposals(g.vault.id)).length;

@@ -10,6 +10,8 @@ import { requireVault, vaultStore } from './vault.ts';
 import type { ChainSource } from '../../core/chain/chain-source.ts';
 import { trackProposals, type TrackedChange } from '../../app/track-proposals.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
+import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
+import { monitorCommitments, type MonitorResult } from '../../app/compliance/commitments.ts';
 
 export async function openChain(ctx: CliContext): Promise<ChainSource> {
   const cfg = ctx.config();
@@ -19,7 +21,7 @@ export async function openChain(ctx: CliContext): Promise<ChainSource> {
   return openChainSource(cfg.chain);
 }
 
-async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; path: 'script-history' | 'block-walk' }> {
+async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; compliance: MonitorResult; path: 'script-history' | 'block-walk' }> {
   const store = await vaultStore(ctx);
   const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
   if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
@@ -62,7 +64,9 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk:
     // Follow spend proposals on the chain (confirmed, reorged out, replaced, conflicted, a
     // broadcast that a crash left unrecorded): the only place their chain state is written.
     const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined, network: ctx.config().network }, vaultArg ? { vaultId: vaults[0]?.id } : {});
-    return { job, proposals, path: light ? 'script-history' : 'block-walk' };
+    // Programme commitments (docs/compliance.md): a breach by any registered wallet, watch-only ones included, is an alert.
+    const compliance = await monitorCommitments({ compliance: new SqlComplianceStore(await ctx.db()), vaults: store, now: () => Date.now() });
+    return { job, proposals, compliance, path: light ? 'script-history' : 'block-walk' };
   } finally {
     await chain.close();
   }
@@ -87,14 +91,14 @@ export function register(program: Command): void {
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
       for (;;) {
-        const { job, proposals, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
+        const { job, proposals, compliance, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
         const summaries = job.vaults;
-        const alerts = proposals.flatMap((c) => (c.alert === null ? [] : [c.alert]));
+        const alerts = [...proposals.flatMap((c) => (c.alert === null ? [] : [c.alert])), ...compliance.alerts];
         // Alerts also go to stderr, so a cron job's mail or a log watcher sees them with --json too.
         for (const a of alerts) process.stderr.write(`ALERT: ${a}\n`);
         const walk = { path, fromHeight: job.fromHeight, tipHeight: job.tipHeight, blocksWalked: job.blocksWalked, blocksDownloaded: job.blocksDownloaded, bytesDownloaded: job.bytesDownloaded };
         ctx.out(
-          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts },
+          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts, compliance: { raised: compliance.raised, resolved: compliance.resolved, open: compliance.open } },
           () => [
             ...summaries.map(summaryText),
             ...(path === 'script-history' ? [`light sync over Esplora: each watched script's history, no blocks downloaded (${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),

@@ -1,0 +1,80 @@
+// `soberana compliance …` and the alert `soberana sync` raises (issue #15), through the CLI against
+// the embedded node's RPC (SQLite): a watch-only list of published addresses registered as a public
+// wallet; a purchase from outside breaches the 2025 commitment and the next sync prints ONE
+// `ALERT:` line on stderr and lists it in --json; a second sync does not repeat it; an override
+// (with a reason) reclassifies it as a seizure and the next sync reports the alert resolved. Every
+// mistake is one line with its exit code.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliInProcess } from '../helpers/cli.ts';
+import { useRegtestNode } from '../helpers/regtest.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+
+const runCli = cliInProcess();
+const regtest = useRegtestNode();
+const dir = mkdtempSync(join(tmpdir(), 'soberana-compliance-cli-'));
+const PUBLISHED = 'miB6ARJk6MhME5DduTdjAaeXYPLcADWZYD';
+
+test('register, commitment, an alert after sync (once), override, resolved after the next sync', async () => {
+  const node = regtest.node();
+  await node.mine(101);
+  const db = join(dir, 'c.db');
+  const env = { SOBERANA_NETWORK: 'regtest', SOBERANA_RPC_URL: node.rpcUrl, SOBERANA_RPC_USER: node.rpcUser, SOBERANA_RPC_PASSWORD: node.rpcPassword, SOBERANA_ACTOR: 'rosa' };
+  const cli = (...args: string[]) => runCli(['--db', db, ...args], { env });
+  const addresses = join(dir, 'published.txt');
+  writeFileSync(addresses, `# published by the government\n${PUBLISHED}\n`);
+  assert.equal((await cli('vault', 'add', '--name', 'El Salvador (published)', '--addresses', addresses, '--birthday', String(node.height()))).code, 0);
+
+  const missing = await cli('compliance', 'register', 'add', '--vault', 'El Salvador (published)', '--owner', 'Central Reserve Bank');
+  assert.equal(missing.code, EXIT.INVALID_INPUT);
+  assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+  assert.match(missing.stderr, /a new register entry needs --legal-basis, --purpose, --joined/);
+  assert.equal((await cli('compliance', 'register', 'add', '--vault', 'nowhere', '--owner', 'x')).code, EXIT.NOT_FOUND);
+  const add = await cli('compliance', 'register', 'add', '--vault', 'El Salvador (published)', '--owner', 'Central Reserve Bank', '--legal-basis', 'Bitcoin Law (2021)', '--purpose', 'national reserve', '--joined', '2021-09-07');
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stdout, /registered as a public wallet \(watch-only\)/);
+  assert.equal((await cli('compliance', 'register', 'add', '--vault', 'El Salvador (published)', '--purpose', 'national reserve and sales desk')).code, 0);
+  const show = JSON.parse((await cli('--json', 'compliance', 'register', 'show', 'El Salvador (published)')).stdout) as { versions: Array<{ version: number; purpose: string }> };
+  assert.deepEqual(show.versions.map((v) => [v.version, v.purpose]), [[1, 'national reserve'], [2, 'national reserve and sales desk']]);
+  const list = JSON.parse((await cli('--json', 'compliance', 'register', 'list')).stdout) as { register: Array<{ watchOnly: boolean; entry: { version: number } }> };
+  assert.deepEqual(list.register.map((r) => [r.watchOnly, r.entry.version]), [[true, 2]]);
+
+  const file = join(dir, 'imf-2025.json');
+  writeFileSync(file, JSON.stringify({ id: 'imf-2025-no-accumulation', version: 1, title: 'No voluntary accumulation', effectiveFrom: '2025-02-26', rule: { kind: 'no-increase' } }));
+  assert.equal((await cli('compliance', 'commitment', 'add', file)).code, 0);
+  const twice = await cli('compliance', 'commitment', 'add', file);
+  assert.equal(twice.code, EXIT.CONFLICT);
+  assert.match(twice.stderr, /already recorded: give the new text version 2/);
+
+  const purchase = await node.fund(PUBLISHED, 21_000_000n);
+  await node.mineBlockAt(Math.floor(Date.UTC(2025, 8, 7, 15) / 1000)); // 2025-09-07, under the commitment (the node's own blocks are dated 2012)
+  const s1 = await cli('--json', 'sync');
+  assert.equal(s1.code, 0, s1.stderr);
+  const alertLines = s1.stderr.split('\n').filter((l) => l.startsWith('ALERT: '));
+  assert.equal(alertLines.length, 1, s1.stderr + s1.stdout);
+  assert.match(alertLines[0] ?? '', new RegExp(`^ALERT: commitment breach: commitment 'imf-2025-no-accumulation' version 1 .*transaction ${purchase}`));
+  const j1 = JSON.parse(s1.stdout) as { alerts: string[]; compliance: { raised: Array<{ txid: string }>; open: unknown[] } };
+  assert.deepEqual(j1.compliance.raised.map((a) => a.txid), [purchase]);
+  assert.equal(j1.alerts.length, 1);
+  const s2 = await cli('--json', 'sync');
+  assert.equal(s2.stderr.includes('ALERT:'), false, 'not raised twice');
+  assert.equal((JSON.parse(s2.stdout) as { compliance: { open: unknown[] } }).compliance.open.length, 1);
+
+  const flows = JSON.parse((await cli('--json', 'compliance', 'classify')).stdout) as { flows: Array<{ txid: string; class: string; reason: string }> };
+  assert.deepEqual(flows.flows.map((f) => [f.txid, f.class]), [[purchase, 'external-acquisition']]);
+  const check = JSON.parse((await cli('--json', 'compliance', 'check')).stdout) as { statuses: Array<{ status: string }> };
+  assert.deepEqual(check.statuses.map((s) => s.status), ['breached']);
+
+  const noReason = await cli('compliance', 'override', purchase, 'seizure');
+  assert.equal(noReason.code, EXIT.INVALID_INPUT);
+  assert.match(noReason.stderr, /an override needs a reason/);
+  assert.equal((await cli('compliance', 'override', purchase, 'confiscated', '--reason', 'x y z')).code, EXIT.INVALID_INPUT);
+  assert.equal((await cli('compliance', 'override', purchase, 'seizure', '--reason', 'Court order 123/2025')).code, 0);
+  const s3 = await cli('sync');
+  assert.match(s3.stderr, /ALERT: commitment breach resolved: .*no longer breaches/);
+  const after = JSON.parse((await cli('--json', 'compliance', 'check')).stdout) as { statuses: Array<{ status: string }> };
+  assert.deepEqual(after.statuses.map((s) => s.status), ['kept']);
+});
