@@ -77,7 +77,7 @@ function fastifyTrustProxy(t: ServerDeps['trustProxy']): boolean | string[] | ((
 /** Every API route this server offers (the role-matrix and fuzz tests walk this list). */
 export function apiRoutes(deps: ServerDeps): ApiRoute[] {
   const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : []), ...(deps.vaults && deps.governance ? governanceRoutes({ spends: deps.governance.spends, vaults: deps.vaults, now: () => deps.clock.now(), network: deps.governance.network, chain: deps.governance.chain ?? undefined, prices: deps.governance.prices, maxPriceAgeMs: deps.governance.maxPriceAgeMs, webauthn: deps.governance.webauthn }) : [])];
-  if (deps.vaults && deps.accounting) routes.push(...accountingRoutes({ accounting: deps.accounting.store, rates: deps.accounting.rates, vaults: deps.vaults, publicView: deps.publicView, clock: deps.clock, publicCacheMs: deps.publicCacheMs }));
+  routes.push(...accountingRoutes({ books: deps.vaults && deps.accounting ? { accounting: deps.accounting.store, rates: deps.accounting.rates, vaults: deps.vaults } : null, publicView: deps.publicView, clock: deps.clock }));
   if (deps.proofs) routes.push(...porRoutes({ proofs: deps.proofs.store, publicView: deps.publicView, verifyNodeUrl: deps.proofs.verifyNodeUrl, governance: deps.vaults && deps.governance ? { proofs: deps.proofs.store, spends: deps.governance.spends, vaults: deps.vaults, network: deps.governance.network, now: () => deps.clock.now() } : undefined }, () => deps.clock.now()));
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));

@@ -174,6 +174,19 @@ forEachEngine('the books over HTTP', (t) => {
     assert.equal((await get<unknown>(app, '/books/lots?vault=nowhere', true)).status, 404);
   });
 
+  test('a server that keeps no books answers null on the public route and offers no operator books routes', async () => {
+    const { accounting: _none, ...without } = deps;
+    const bare = await buildServer(without);
+    try {
+      const pub = await bare.inject({ url: '/api/v1/public/books' });
+      assert.deepEqual([pub.statusCode, pub.body], [200, 'null']);
+      const op = await bare.inject({ url: '/api/v1/books/lots', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(op.statusCode, 404);
+    } finally {
+      await bare.close();
+    }
+  });
+
   test('the value is dated; valuing months after the last price says how old it is, in the notices and the risk sentence', async () => {
     const { json: b } = await get<PublicBooks>(later, '/public/books');
     assert.equal(b.at, '2026-12-01');

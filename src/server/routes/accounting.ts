@@ -32,12 +32,10 @@ import type { ApiRoute } from '../registry.ts';
 import { centsString, isoDate, satsString, txid } from '../schemas.ts';
 
 export interface AccountingRouteDeps {
-  readonly accounting: AccountingStore;
-  readonly rates: ReferenceRateSource;
-  readonly vaults: VaultStore;
+  /** The books' stores and rates; null for a server that keeps no books (the public route then answers null). */
+  readonly books: { readonly accounting: AccountingStore; readonly rates: ReferenceRateSource; readonly vaults: VaultStore } | null;
   readonly publicView: PublicReserveView;
   readonly clock: Clock;
-  readonly publicCacheMs?: number | undefined;
 }
 
 /** Most points of the public value-over-time series; longer ranges are sampled every k days. */
@@ -224,12 +222,31 @@ function keyedCache<T>(ttlMs: number, now: () => number): (key: string, load: ()
 
 // ---- routes -----------------------------------------------------------------------------------
 
+/**
+ * The books routes. Without books (`deps.books` null) only `GET /public/books` is offered and
+ * answers null, so the dashboard can ask without an error on a server that keeps none.
+ */
 export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
+  const kept = deps.books;
   const books = keyedCache<RateBook>(Number.MAX_SAFE_INTEGER, () => 0); // the rate files, loaded once per currency
-  const rateBook = (currency: string): Promise<RateBook> => books(currency, () => loadRateBook(deps.rates, [currency]));
-  const publicCache = keyedCache<unknown>(deps.publicCacheMs ?? 5000, () => deps.clock.now());
-  const compute = async (opts: { at: string; vault?: string | undefined; currency: string }): Promise<Books> =>
-    computeBooks({ accounting: deps.accounting, vaults: deps.vaults, now: () => deps.clock.now(), book: await rateBook(opts.currency) }, opts);
+  // One answer per public-view summary: the cached view hands back the same summary object until its
+  // TTL ends or a new block empties it, so the books are recomputed exactly when the public data may have moved.
+  const publicAnswers = new WeakMap<object, Map<string, Promise<unknown>>>();
+  const publicCache = (summary: object, key: string, load: () => Promise<unknown>): Promise<unknown> => {
+    let forSummary = publicAnswers.get(summary);
+    if (!forSummary) publicAnswers.set(summary, (forSummary = new Map()));
+    const hit = forSummary.get(key);
+    if (hit) return hit;
+    const value = load();
+    forSummary.set(key, value);
+    value.catch(() => forSummary.delete(key));
+    return value;
+  };
+  const compute = async (opts: { at: string; vault?: string | undefined; currency: string }): Promise<Books> => {
+    if (kept === null) throw new TypeError('accountingRoutes: no books to compute');
+    const book = await books(opts.currency, () => loadRateBook(kept.rates, [opts.currency]));
+    return computeBooks({ accounting: kept.accounting, vaults: kept.vaults, now: () => deps.clock.now(), book }, opts);
+  };
 
   /** The operator routes' common query: the vault resolved (404 in API words), the day checked. */
   const operatorBooks = async (req: FastifyRequest): Promise<Books> => {
@@ -239,7 +256,7 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
     if (q.from !== undefined) checkDay(q.from, 'from');
     let vault: string | undefined;
     if (q.vault !== undefined) {
-      const v = await deps.vaults.findVault(q.vault);
+      const v = await kept?.vaults.findVault(q.vault);
       if (!v) throw new DomainError('VAULT_NOT_FOUND', `no vault "${q.vault}"`);
       vault = v.id;
     }
@@ -248,7 +265,8 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
 
   const publicBooks = async (vaultArg: string | undefined): Promise<unknown> => {
     const at = today(deps.clock);
-    const published = (await deps.publicView.summary()).vaults;
+    const summary = await deps.publicView.summary();
+    const published = summary.vaults;
     let ids = published.map((v) => v.id);
     if (vaultArg !== undefined) {
       const v = published.find((x) => x.id === vaultArg) ?? published.find((x) => x.name === vaultArg);
@@ -256,7 +274,7 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
       ids = [v.id];
     }
     const key = `${ids.join('\u001f')}|${at}`;
-    return publicCache(key, async () => {
+    return publicCache(summary, key, async () => {
       const b = restrictTo(await compute({ at, currency: 'USD' }), ids);
       const h = holdingsStatement(b);
       const names = new Map(published.map((v) => [v.id, v.name]));
@@ -303,7 +321,7 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
   };
 
   const tag = 'books';
-  return [
+  const routes: ApiRoute[] = [
     {
       method: 'GET',
       path: '/public/books',
@@ -315,7 +333,8 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
         querystring: { type: 'object', additionalProperties: false, properties: { vault: { ...vaultQuery, description: 'a published vault\'s id or name (default: every published vault)' } } },
         response: {
           200: {
-            type: 'object',
+            type: ['object', 'null'],
+            description: 'null when this server keeps no books',
             required: ['at', 'currency', 'price', 'notices', 'valuationMethod', 'total', 'vaults', 'purchases', 'series', 'risk'],
             properties: {
               at: { ...isoDate, description: 'the books at the end of this UTC day (today)' },
@@ -371,7 +390,7 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
         },
       },
       async handler(req: FastifyRequest) {
-        return publicBooks((req.query as { vault?: string }).vault);
+        return kept === null ? null : publicBooks((req.query as { vault?: string }).vault);
       },
     },
     {
@@ -564,4 +583,5 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
       },
     },
   ];
+  return kept === null ? routes.slice(0, 1) : routes;
 }
