@@ -2,7 +2,7 @@
  * Proof of reserves over HTTP (issue #14):
  * - `GET /public/proof`: the newest published proof — date, block, proven total vs the holdings
  *   reported now, the gap in plain words, and the exact `soberana por verify` command;
- * - `GET /public/proof/file`: its proof file (JSON), as a download;
+ * - `GET /public/proof?format=file`: its proof file (JSON), as a download;
  * - `POST /por/challenges`: an auditor (a token with `audit.read`: auditor or admin, bound to a
  *   member) asks for a challenge, a random nonce the next proof must sign before it expires;
  * - `GET /por/challenges/:id`: the challenge and whether a proof has answered it.
@@ -15,7 +15,7 @@ import type { ProofChallenge, ProofStore } from '../../core/por/round.ts';
 import { latestPublishedProof } from '../../app/por/published-proof.ts';
 import { requestChallenge, type ProofDeps } from '../../app/por/proof-round.ts';
 import type { PublicReserveView } from '../../core/transparency/public-view.ts';
-import type { ApiRoute } from '../registry.ts';
+import { API_PREFIX, type ApiRoute } from '../registry.ts';
 import { satsString } from '../schemas.ts';
 
 export interface PorRouteDeps {
@@ -89,10 +89,18 @@ export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
       permission: 'public.read',
       tag,
       rateLimited: true,
-      summary: 'The newest published proof of reserves: block, proven total against the holdings reported now, the gap in plain words, and the command that verifies it',
-      schema: { response: { 200: { type: 'object', required: ['proof'], properties: { proof: proofSchema } } } },
-      async handler() {
+      summary: 'The newest published proof of reserves: block, proven total against the holdings reported now, the gap in plain words, and the command that verifies it; ?format=file downloads its proof file',
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['summary', 'file'], default: 'summary' } } },
+        response: { 200: { type: 'object', required: ['proof'], description: 'with ?format=file the body is the proof file itself (application/json, an attachment; 404 when none is published)', properties: { proof: proofSchema } } },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
         const l = await latest();
+        if ((req.query as { format?: string }).format === 'file') {
+          if (l === null || l.round.proofFile === null) throw new DomainError('NOT_FOUND', 'no proof of reserves has been published yet');
+          void reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${l.proof.fileName}"`);
+          return Buffer.from(l.round.proofFile, 'utf8');
+        }
         if (l === null) return { proof: null };
         const p = l.proof;
         return {
@@ -101,24 +109,9 @@ export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
             challengeId: p.challengeId, challengeNonce: p.challengeNonce,
             vaults: p.vaults.map((v) => ({ id: v.vaultId, name: v.name, provenSats: v.provenSats.toString(), coins: v.coins })),
             provenSats: p.provenSats.toString(), provenBtc: formatBtc(p.provenSats), reportedSats: p.reportedSats.toString(), reportedBtc: formatBtc(p.reportedSats),
-            gapSats: p.gapSats.toString(), coversAll: p.coversAll, explanation: p.explanation, fileName: p.fileName, fileUrl: '/api/v1/public/proof/file', verifyCommand: p.verifyCommand,
+            gapSats: p.gapSats.toString(), coversAll: p.coversAll, explanation: p.explanation, fileName: p.fileName, fileUrl: `${API_PREFIX}/public/proof?format=file`, verifyCommand: p.verifyCommand,
           },
         };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/public/proof/file',
-      permission: 'public.read',
-      tag,
-      rateLimited: true,
-      summary: 'The newest published proof file (JSON, see docs/proof-of-reserves.md), as a download for "soberana por verify"',
-      schema: { response: { 200: { type: 'object', description: 'the proof file (application/json, served as an attachment)', additionalProperties: true } } },
-      async handler(_req: FastifyRequest, reply: FastifyReply) {
-        const l = await latest();
-        if (l === null || l.round.proofFile === null) throw new DomainError('NOT_FOUND', 'no proof of reserves has been published yet');
-        void reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="${l.proof.fileName}"`);
-        return Buffer.from(l.round.proofFile, 'utf8');
       },
     },
   ];
