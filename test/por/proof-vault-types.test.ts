@@ -171,3 +171,17 @@ test('a proof split into two transactions (one per vault, each with its own mess
   assert.ok(bad.failures.some((f) => f.field === 'outpoint' && f.outpoint === `${w.txid}:${w.vout}` && /not an input of any proof transaction/.test(f.message)), JSON.stringify(bad.failures));
   assert.equal(bad.provenTotal, 42_000_000n);
 });
+
+test('finalizing refuses a proof with too few signatures (PSBT_INCOMPLETE) or an input of a vault not given (PSBT_MISMATCH), and combining refuses another proof\'s PSBT', () => {
+  const utxos = [...funded.tr, ...funded.wsh];
+  const built = buildProofPsbt({ network: 'regtest', message: 'Finalize', messageOutput: { descriptor: WSH_2OF3, change: false, index: 0 }, inputs: utxos });
+  const sign = (psbt: string, s: typeof A): string => signPsbtWithKey(psbt, parseExtendedPrivateKey(s.root.toBase58(), 'k')).psbt;
+  const one = sign(built.psbt, A);
+  const commitment = { message: 'Finalize' };
+  assert.throws(() => finalizeProofPsbt(one, { network: 'regtest', descriptors: [WSH_2OF3, TR_MULTI_A], commitment }), { code: 'PSBT_INCOMPLETE' });
+  const two = combineProofPsbts([one, sign(built.psbt, B)], commitment);
+  assert.throws(() => finalizeProofPsbt(two, { network: 'regtest', descriptors: [WSH_2OF3], commitment }), { code: 'PSBT_MISMATCH', message: /input 1 belongs to none of the given vault descriptors/ });
+  assert.doesNotThrow(() => finalizeProofPsbt(two, { network: 'regtest', descriptors: [WSH_2OF3, TR_MULTI_A], commitment }));
+  const other = buildProofPsbt({ network: 'regtest', message: 'Another', messageOutput: { descriptor: WSH_2OF3, change: false, index: 0 }, inputs: utxos });
+  assert.throws(() => combineProofPsbts([one, sign(other.psbt, B)], commitment), { code: 'INVALID_PSBT', message: /input 0 is not the commitment/ });
+});

@@ -210,21 +210,17 @@ export function assertProofCannotMoveCoins(input: string | Uint8Array | Psbt | T
   }
 }
 
-/** Any valid address on `network`, for the placeholder output `createPsbt` needs (never used). */
-function placeholderAddress(opts: BuildProofOptions): { descriptor: string; change: boolean; index: number } {
-  return opts.messageOutput;
-}
-
 type InputFields = Parameters<Psbt['addInput']>[0];
 
 /** The input fields `createPsbt` prepares (scripts, derivations, taproot leaves) for one vault UTXO. */
-function preparedInputs(network: Network, descriptor: string, specs: readonly { txid: string; vout: number; value: bigint; change: boolean; index: number; nonWitnessUtxo?: Uint8Array }[], payTo: { descriptor: string; change: boolean; index: number }): { inputs: InputFields[]; xpubs: NonNullable<Psbt['data']['globalMap']['globalXpub']> } {
-  const payScript = vaultOutput(payTo.descriptor, network, payTo.change ? 1 : 0, payTo.index).getAddress();
+function preparedInputs(network: Network, descriptor: string, specs: readonly { txid: string; vout: number; value: bigint; change: boolean; index: number; nonWitnessUtxo?: Uint8Array }[], payTo: ProofMessageOutput): { inputs: InputFields[]; xpubs: NonNullable<Psbt['data']['globalMap']['globalXpub']> } {
+  // createPsbt needs an output; a 1-sat payment to the message address, thrown away with its transaction
+  const payAddress = vaultOutput(payTo.descriptor, network, payTo.change ? 1 : 0, payTo.index).getAddress();
   const b64 = createPsbt({
     network,
     descriptor,
     inputs: specs.map((s) => ({ txid: s.txid, vout: s.vout, value: s.value, change: s.change, index: s.index, ...(s.nonWitnessUtxo ? { nonWitnessUtxo: s.nonWitnessUtxo } : {}) })),
-    outputs: [{ address: payScript, value: 1n }],
+    outputs: [{ address: payAddress, value: 1n }],
     rbf: true,
   });
   const { psbt } = decodePsbt(b64, network);
@@ -305,7 +301,7 @@ export function buildProofPsbt(opts: BuildProofOptions): ProofPsbt {
   for (const x of commitPrepared.xpubs) xpubs.set(hex.encode(x.extendedPubkey), x);
   for (const [descriptor, idx] of byVault) {
     const specs = idx.map((n) => opts.inputs[n] as ProofInputSpec);
-    const r = preparedInputs(network, descriptor, specs, placeholderAddress(opts));
+    const r = preparedInputs(network, descriptor, specs, opts.messageOutput);
     idx.forEach((n, k) => {
       const f = r.inputs[k];
       if (!f) throw new RangeError('buildProofPsbt: input not prepared');

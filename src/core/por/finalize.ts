@@ -60,6 +60,12 @@ export function finalizeProofPsbt(input: string | Uint8Array, opts: { network: N
   assertProofCannotMoveCoins(input, opts.commitment);
   let current = decodePsbt(input, network).psbt;
   const owner: (string | undefined)[] = current.data.inputs.map((inp) => opts.descriptors.find((d) => locateVaultInput({ ...inp, witnessUtxo: inp.witnessUtxo }, d, network) !== undefined));
+  if (opts.descriptors.length > 0) {
+    owner.forEach((d, i) => {
+      const inp = current.data.inputs[i];
+      if (d === undefined && inp && !inp.finalScriptSig && !inp.finalScriptWitness) throw new DomainError('PSBT_MISMATCH', `input ${i} belongs to none of the given vault descriptors`);
+    });
+  }
   const groups = [...new Set(owner.filter((d): d is string => d !== undefined))];
   if (groups.length === 0) groups.push(''); // plain multisig without a descriptor: finalize as is
   for (const d of groups) {
