@@ -7,7 +7,7 @@
  * A vault with no recorded method is kept FIFO and the report says "fifo (default)".
  */
 import { DomainError } from '../../core/errors.ts';
-import { assertBalanced, buildLedger, ledgerBalances, type AccountingTx } from '../../core/accounting/ledger.ts';
+import { accountKey, assertBalanced, buildLedger, ledgerBalances, type AccountingTx } from '../../core/accounting/ledger.ts';
 import { computeCostBasis, realisedPnl, receiptOutputs, unrealisedPnl, type CostBasis, type PriceOnDay } from '../../core/accounting/cost-basis.ts';
 import { matchPurchases, type PurchaseMatching } from '../../core/accounting/purchases.ts';
 import type { RateBook } from '../../core/accounting/reference-rate.ts';
@@ -174,7 +174,7 @@ export function pnlStatement(b: Books, from?: string) {
     at: b.at, from: from ?? null, currency: b.currency,
     realised: r,
     unrealised: { sats: h.total.sats, cost: h.total.cost, value: h.total.value, pnl: h.total.unrealisedPnl },
-    vaults: h.vaults.map((v) => ({ vault: v.vault, method: v.method, sats: v.sats, cost: v.cost, value: v.value, unrealisedPnl: v.unrealisedPnl })),
+    vaults: h.vaults.map((v) => ({ vault: v.vault, method: v.method, sats: v.sats, cost: v.cost, value: v.value, unrealisedPnl: v.unrealisedPnl, realised: realisedPnl(b.basis.disposals.filter((d) => d.vaultId === v.vault), b.currency, period) })),
     price: h.price, notices: b.notices,
   };
 }
@@ -184,4 +184,105 @@ export function riskStatement(b: Books, figures: readonly NationalFigure[] = [])
   const sats = b.valuation.total.sats;
   const report = riskReport({ asOf: b.at, sats, usd: b.book.usd, figures });
   return { report, sentences: riskSentences(report), notices: [...new Set([...b.notices, ...report.notices])] };
+}
+
+/** The BTC price of `date` in the books' currency (the latest earlier one), or null when there is none. */
+function dayPrice(b: Books, date: string): { date: string; currency: string; minorPerBtc: bigint } | null {
+  try {
+    const v = valuationAt(b.book, [], date, b.currency);
+    return { date: v.price.date, currency: b.currency, minorPerBtc: v.price.minorPerBtc };
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'PRICE_UNAVAILABLE') return null;
+    throw e;
+  }
+}
+
+/** Signed sats at a price, rounded half away from zero (the valuation rule). */
+function signedValue(sats: bigint, price: { currency: string; minorPerBtc: bigint }): Fiat {
+  return { currency: price.currency, minor: roundDiv(sats * price.minorPerBtc, SATS_PER_BTC) };
+}
+
+const isShownAsset = (shown: readonly string[]) => (l: LedgerEntry['lines'][number]): boolean => l.account.kind === 'asset' && shown.includes(l.account.vaultId);
+
+/**
+ * The balance sheet at the end of `b.at`: each shown vault's asset account in sats, at cost and at
+ * value (the dated price), the unrealised difference, and the ledger's counter-accounts (what was
+ * acquired by source class, paid out, expensed as fees — for the whole alliance, in sats). The
+ * ledger balances: the asset accounts of every vault plus the counter-accounts sum to zero.
+ */
+export function balanceSheetStatement(b: Books) {
+  const h = holdingsStatement(b);
+  const balances = ledgerBalances(b.ledger);
+  const total = balances.reduce((a, x) => a + x.sats, 0n);
+  if (total !== 0n) throw new RangeError(`balance sheet: the ledger's accounts sum to ${total} sats`);
+  return {
+    at: b.at, currency: b.currency,
+    assets: h.vaults.map((v) => ({
+      account: `asset:${v.vault}`, vault: v.vault, name: v.name, method: v.method, methodRecorded: v.methodRecorded,
+      sats: v.sats, cost: v.cost, value: v.value, unrealisedPnl: v.unrealisedPnl, lotsAtMarketPrice: v.lotsAtMarketPrice,
+    })),
+    totalAssets: h.total,
+    /** Every account of the alliance's ledger at the day (debit > 0), in sats: assets, acquisitions, payments out, fees. */
+    accounts: balances.map((x) => ({ account: x.key, kind: x.account.kind, sats: x.sats })),
+    ledger: { entries: b.ledger.length, balanced: true, scope: 'alliance' as const },
+    price: h.price, stale: h.stale, method: h.method, notices: b.notices,
+  };
+}
+
+/** A ledger entry as `movementsStatement` reads it: the recomputed ledger, or the stored one (with when it was recorded). */
+export type MovementSourceEntry = LedgerEntry & { readonly recordedAtMs?: number | null };
+
+/** What kind of movement an entry is, from its lines. */
+function movementKind(e: LedgerEntry): 'reversal' | 'receipt' | 'payment' | 'transfer' {
+  if (e.reverses !== null) return 'reversal';
+  if (e.lines.some((l) => l.account.kind === 'acquisitions')) return 'receipt';
+  if (e.lines.some((l) => l.account.kind === 'payments-out')) return 'payment';
+  return 'transfer';
+}
+
+/**
+ * Every ledger entry dated within [from, at] that touches a shown vault — with its txid, kind,
+ * source class (for an acquisition), every line (account, sats) and what the shown vaults' asset
+ * accounts moved, valued at the day's price — plus the opening balances (before `from`) and closing
+ * balances (at `at`) of the shown asset accounts: opening + movements = closing.
+ * `opts.ledger` replaces the recomputed ledger (the stored one keeps reorg reversals: the auditor sees
+ * the entry that was reversed and its reversal).
+ */
+export function movementsStatement(b: Books, opts: { readonly from?: string | undefined; readonly ledger?: readonly MovementSourceEntry[] | undefined } = {}) {
+  const from = opts.from ?? null;
+  if (from !== null && (!DAY_RE.test(from) || Number.isNaN(Date.parse(`${from}T00:00:00Z`)))) throw new DomainError('INVALID_ARGUMENT', `--from must be a day YYYY-MM-DD, got "${from}"`);
+  if (from !== null && from > b.at) throw new DomainError('INVALID_ARGUMENT', `--from ${from} is after the end of the period ${b.at}`);
+  const source: readonly MovementSourceEntry[] = (opts.ledger ?? b.ledger).filter((e) => e.date <= b.at);
+  const shownAsset = isShownAsset(b.shown);
+  const before = source.filter((e) => from !== null && e.date < from);
+  const within = source.filter((e) => (from === null || e.date >= from) && e.lines.some(shownAsset));
+  const assetBalances = (entries: readonly LedgerEntry[]) => {
+    const by = new Map(b.shown.map((id) => [id, 0n]));
+    for (const e of entries) for (const l of e.lines) if (l.account.kind === 'asset' && by.has(l.account.vaultId)) by.set(l.account.vaultId, (by.get(l.account.vaultId) as bigint) + l.sats);
+    return b.shown.map((id) => ({ vault: id, account: `asset:${id}`, sats: by.get(id) as bigint }));
+  };
+  const movements = within.map((e) => {
+    const assetChange = e.lines.filter(shownAsset).reduce((a, l) => a + l.sats, 0n);
+    const p = dayPrice(b, e.date);
+    const acq = e.lines.find((l) => l.account.kind === 'acquisitions')?.account;
+    return {
+      id: e.id, txid: e.txid, height: e.height, date: e.date, kind: movementKind(e),
+      source: acq !== undefined && acq.kind === 'acquisitions' ? acq.source : null,
+      reverses: e.reverses, memo: e.memo,
+      lines: e.lines.map((l) => ({ account: accountKey(l.account), sats: l.sats })),
+      assetChange, valueOnDay: p === null ? null : signedValue(assetChange, p), priceDate: p?.date ?? null,
+      recordedAtMs: e.recordedAtMs ?? null,
+    };
+  });
+  const opening = assetBalances(before);
+  const closing = assetBalances(source);
+  const change = movements.reduce((a, m) => a + m.assetChange, 0n);
+  const sumOf = (xs: readonly { sats: bigint }[]) => xs.reduce((a, x) => a + x.sats, 0n);
+  if (sumOf(opening) + change !== sumOf(closing)) throw new RangeError(`movements: opening ${sumOf(opening)} + movements ${change} ≠ closing ${sumOf(closing)} sats`);
+  return {
+    from, to: b.at, currency: b.currency, vaults: b.shown, stored: opts.ledger !== undefined,
+    opening, movements, closing,
+    totals: { entries: movements.length, reversals: movements.filter((m) => m.kind === 'reversal').length, assetChange: change },
+    notices: b.notices,
+  };
 }

@@ -11,14 +11,20 @@ import { csvReferenceRateSource, shippedReferenceRates } from '../../adapters/pr
 import { minorDigitsOf } from '../../adapters/prices/fx-csv.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
-import { computeBooks, holdingsStatement, lotsStatement, pnlStatement, riskStatement } from '../../app/accounting/reports.ts';
+import { balanceSheetStatement, computeBooks, holdingsStatement, lotsStatement, movementsStatement, pnlStatement, riskStatement } from '../../app/accounting/reports.ts';
+import { balanceSheetDocument, holdingsDocument, lotsDocument, movementsDocument, pnlDocument, riskDocument } from '../../app/accounting/statement-documents.ts';
+import type { StatementDocument } from '../../core/accounting/statement-document.ts';
+import { renderStatementPdf } from '../../adapters/report/pdf-statement.ts';
+import { writeFileSync } from 'node:fs';
 
-const KINDS = ['holdings', 'lots', 'pnl', 'risk'] as const;
+const KINDS = ['holdings', 'balance', 'lots', 'pnl', 'movements', 'risk'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface ReportOptions {
   at?: string;
+  to?: string;
   from?: string;
+  out?: string;
   vault?: string;
   currency: string;
   format?: string;
@@ -60,15 +66,22 @@ function today(): string {
 
 async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<void> {
   const format = opts.format ?? (ctx.json ? 'json' : 'text');
-  if (!['json', 'csv', 'text'].includes(format)) throw new DomainError('INVALID_ARGUMENT', `--format must be json or csv (text without it), got "${opts.format}"`);
+  if (!['json', 'csv', 'text', 'pdf'].includes(format)) throw new DomainError('INVALID_ARGUMENT', `--format must be json, csv or pdf (text without it), got "${opts.format}"`);
+  if (format === 'pdf' && opts.out === undefined) throw new DomainError('INVALID_ARGUMENT', '--format pdf needs --out FILE (a PDF is not printed on the terminal)');
+  if (opts.to !== undefined && opts.at !== undefined && opts.to !== opts.at) throw new DomainError('INVALID_ARGUMENT', `--to ${opts.to} and --at ${opts.at} name two different days: give one`);
+  const at = opts.to ?? opts.at ?? today();
   const currency = opts.currency.toUpperCase();
   const figures = (opts.figure ?? []).map(parseFigure);
   const source = opts.prices ? csvReferenceRateSource({ btcFile: opts.prices }) : shippedReferenceRates();
   const book = await loadRateBook(source, [currency]);
   const db = await ctx.db();
-  const books = await computeBooks({ accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), book }, { at: opts.at ?? today(), vault: opts.vault, currency });
+  const books = await computeBooks({ accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), book }, { at, vault: opts.vault, currency });
   const json = format === 'json';
+  const digits = (c: string): number => minorDigitsOf(c);
+  const shownVaults = books.vaults.filter((v) => books.shown.includes(v.id)).map((v) => ({ vault: v.id, name: v.name, method: v.method, methodRecorded: v.methodRecorded }));
+  let document: (() => StatementDocument) | undefined;
   const print = (data: unknown, human: () => string, rows: () => string): void => {
+    if (format === 'pdf') return;
     if (format === 'csv') ctx.outDocument(rows());
     else if (json) process.stdout.write(toJson(displaySafeDeep(data), 2) + '\n');
     else ctx.out(data, human);
@@ -79,6 +92,7 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
 
   if (kind === 'holdings') {
     const h = holdingsStatement(books);
+    document = () => holdingsDocument(h, digits);
     print({ report: 'holdings', ...h }, () => withNotices(h.notices, [
       `Holdings at the end of ${h.at}, valued at the ${currency} price of ${h.price.date}:`,
       ...h.vaults.map((v) => `  ${v.name}: ${formatBtc(v.sats)} BTC, cost ${money(v.cost)}${v.lotsAtMarketPrice > 0 ? ` (${v.lotsAtMarketPrice} lot${v.lotsAtMarketPrice === 1 ? '' : 's'} at the day's market price: no fiat amount on record)` : ''}, worth ${money(v.value)}, unrealised ${money(v.unrealisedPnl)}, average cost ${money(v.averageCost)} per BTC, method ${v.method}${v.methodRecorded ? '' : ' (default)'}`),
@@ -91,6 +105,7 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
     ));
   } else if (kind === 'lots') {
     const l = lotsStatement(books);
+    document = () => lotsDocument(l, digits, shownVaults);
     print({ report: 'lots', ...l }, () => withNotices(l.notices, l.lots.length === 0 ? `No lots at the end of ${l.at}.` : [
       `Lots at the end of ${l.at} (${currency}):`,
       ...l.lots.map((x) => `  ${x.date} ${x.vault} ${x.id}: ${formatBtc(x.sats)} BTC ${x.source}, cost ${money(x.cost)} (${x.costOrigin.kind === 'purchase-record' ? `purchase record ${x.costOrigin.recordId}` : x.costOrigin.kind === 'market-price' ? `market price of ${x.costOrigin.priceDate}: no purchase record` : `moved from ${x.costOrigin.fromVaultId}`}), left ${formatBtc(x.remainingSats)} BTC costing ${money(x.remainingCost)}`),
@@ -100,6 +115,7 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
     ));
   } else if (kind === 'pnl') {
     const p = pnlStatement(books, opts.from);
+    document = () => pnlDocument(p, digits, shownVaults);
     print({ report: 'pnl', ...p }, () => withNotices(p.notices, [
       `Profit and loss ${p.from === null ? 'to' : `from ${p.from} to`} the end of ${p.at} (${currency}):`,
       `  Realised on payments out: proceeds ${money(p.realised.proceeds)}, cost ${money(p.realised.cost)}, P&L ${money(p.realised.pnl)}`,
@@ -110,8 +126,39 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
       [...p.vaults.map((v) => [p.from ?? '', p.at, v.vault, v.method, currency, '', '', '', '', v.sats, decimal(v.cost), decimal(v.value), decimal(v.unrealisedPnl)]),
         [p.from ?? '', p.at, 'TOTAL', '', currency, decimal(p.realised.proceeds), decimal(p.realised.cost), decimal(p.realised.pnl), decimal(p.realised.feesCost), p.unrealised.sats, decimal(p.unrealised.cost), decimal(p.unrealised.value), decimal(p.unrealised.pnl)]],
     ));
+  } else if (kind === 'balance') {
+    const s = balanceSheetStatement(books);
+    document = () => balanceSheetDocument(s, digits);
+    print({ report: 'balance', ...s }, () => withNotices(s.notices, [
+      `Balance sheet at the end of ${s.at}, valued at the ${currency} price of ${s.price.date}:`,
+      'Assets (bitcoin held), at cost and at value:',
+      ...s.assets.map((a) => `  ${a.name} (${a.account}): ${formatBtc(a.sats)} BTC, cost ${money(a.cost)}, value ${money(a.value)}, value − cost ${money(a.unrealisedPnl)}, method ${a.method}${a.methodRecorded ? '' : ' (default)'}`),
+      `  Total assets: ${formatBtc(s.totalAssets.sats)} BTC, cost ${money(s.totalAssets.cost)}, value ${money(s.totalAssets.value)}, value − cost ${money(s.totalAssets.unrealisedPnl)}`,
+      `The ledger's accounts (whole alliance, ${s.ledger.entries} entries, balanced; debit +, credit −):`,
+      ...s.accounts.map((a) => `  ${a.account}: ${formatBtc(a.sats)} BTC`),
+    ].join('\n')), () => csv(
+      ['date', 'section', 'account', 'name', 'method', 'btc', 'sats', 'currency', 'cost', 'value', 'value_minus_cost', 'price_date', 'stale'],
+      [
+        ...s.assets.map((a) => [s.at, 'assets', a.account, a.name, a.method, formatBtc(a.sats), a.sats, currency, decimal(a.cost), decimal(a.value), decimal(a.unrealisedPnl), s.price.date, s.stale]),
+        [s.at, 'assets', 'TOTAL', '', '', formatBtc(s.totalAssets.sats), s.totalAssets.sats, currency, decimal(s.totalAssets.cost), decimal(s.totalAssets.value), decimal(s.totalAssets.unrealisedPnl), s.price.date, s.stale],
+        ...s.accounts.map((a) => [s.at, 'ledger', a.account, '', '', formatBtc(a.sats), a.sats, '', '', '', '', '', '']),
+      ],
+    ));
+  } else if (kind === 'movements') {
+    const m = movementsStatement(books, { from: opts.from });
+    document = () => movementsDocument(m, digits, shownVaults);
+    print({ report: 'movements', ...m }, () => withNotices(m.notices, m.movements.length === 0 ? `No movements ${m.from === null ? 'to' : `from ${m.from} to`} the end of ${m.to}.` : [
+      `Movements ${m.from === null ? 'to' : `from ${m.from} to`} the end of ${m.to} (${m.stored ? 'stored ledger' : 'recomputed from the chain'}):`,
+      ...m.opening.map((o) => `  opening ${o.account}: ${formatBtc(o.sats)} BTC`),
+      ...m.movements.map((x) => `  ${x.date} #${x.height} ${x.id} ${x.kind}${x.source === null ? '' : ` (${x.source})`}${x.reverses === null ? '' : ` reverses ${x.reverses}`}: ${x.lines.map((l) => `${l.account} ${formatBtc(l.sats)}`).join(', ')}; assets ${formatBtc(x.assetChange)} BTC${x.valueOnDay === null ? '' : ` = ${money(x.valueOnDay)} on the day`}`),
+      ...m.closing.map((o) => `  closing ${o.account}: ${formatBtc(o.sats)} BTC`),
+    ].join('\n')), () => csv(
+      ['entry', 'txid', 'height', 'date', 'kind', 'source', 'reverses', 'account', 'btc', 'sats', 'asset_change_sats', 'currency', 'value_on_day', 'price_date', 'memo'],
+      m.movements.flatMap((x) => x.lines.map((l) => [x.id, x.txid, x.height, x.date, x.kind, x.source ?? '', x.reverses ?? '', l.account, formatBtc(l.sats), l.sats, x.assetChange, currency, x.valueOnDay === null ? '' : decimal(x.valueOnDay), x.priceDate ?? '', x.memo])),
+    ));
   } else {
     const r = riskStatement(books, figures);
+    document = () => riskDocument(r, digits, shownVaults);
     const report = { ...r.report, stress: r.report.stress.map((s) => ({ ...s, path: undefined, pathDays: s.path.length })) };
     print({ report: 'risk', vaults: books.shown, ...report, sentences: r.sentences, notices: r.notices }, () => withNotices(r.notices, r.sentences.join('\n')), () => csv(
       ['as_of', 'figure', 'name', 'window_from', 'window_to', 'currency', 'amount', 'fraction', 'method'],
@@ -126,23 +173,50 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
       ],
     ));
   }
+  if (format === 'pdf' && document !== undefined) {
+    const pdf = await renderStatementPdf(document(), { generatedAt: generatedAt() });
+    const out = opts.out as string;
+    try {
+      writeFileSync(out, pdf);
+    } catch (e) {
+      const why = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : String(e);
+      throw new DomainError('INVALID_ARGUMENT', `cannot write the PDF to ${out} (${why})`);
+    }
+    ctx.out({ report: kind, file: out, bytes: pdf.length }, () => `${kind} statement written to ${out} (${pdf.length} bytes).`);
+  }
+}
+
+/**
+ * When the PDF says it was generated: now, or SOURCE_DATE_EPOCH (seconds) for a reproducible file
+ * (the reproducible-builds convention).
+ */
+function generatedAt(): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && epoch !== '') {
+    if (!/^\d{1,12}$/.test(epoch)) throw new DomainError('INVALID_ARGUMENT', `SOURCE_DATE_EPOCH must be seconds since 1970, got "${epoch}"`);
+    return new Date(Number(epoch) * 1000);
+  }
+  return new Date();
 }
 
 export function register(program: Command): void {
   const report = program
     .command('report')
-    .description('statements from the books kept from the chain: holdings, lots, P&L, risk (recomputed from the confirmed history each time)')
-    .addHelpText('after', '\nAmounts in --json are strings of sats and of minor units (cents). Valuing at an old price says so.\nPDF output is not available yet: print the text or open the CSV.\n\nExamples:\n  $ soberana report holdings --at 2025-12-31 --json\n  $ soberana report lots --vault "El Salvador Reserve" --format csv > lots.csv\n  $ soberana report pnl --from 2025-01-01 --at 2025-12-31\n  $ soberana report risk --figure GDP=34015000000');
+    .description('statements from the books kept from the chain: holdings, balance sheet, lots, P&L, movements, risk')
+    .addHelpText('after', '\nAmounts in --json are strings of sats and of minor units (cents). Valuing at an old price says so.\nEvery report prints as text, --json, --format csv, or a PDF for officials with --format pdf --out FILE.\n\nExamples:\n  $ soberana report holdings --at 2025-12-31 --json\n  $ soberana report balance --at 2025-12-31 --format pdf --out balance-2025.pdf\n  $ soberana report movements --from 2025-01-01 --to 2025-12-31 --format csv > movements.csv\n  $ soberana report lots --vault "El Salvador Reserve" --format csv > lots.csv\n  $ soberana report pnl --from 2025-01-01 --at 2025-12-31\n  $ soberana report risk --figure GDP=34015000000');
   for (const kind of KINDS) {
     const c = report
       .command(kind)
-      .description({ holdings: 'what each vault holds, what it cost and what it is worth', lots: 'every acquisition lot, its cost and where the cost comes from', pnl: 'realised and unrealised profit and loss', risk: 'volatility, value at risk, stress scenarios and drawdown, in plain words' }[kind])
+      .description({ holdings: 'what each vault holds, what it cost and what it is worth', balance: 'the balance sheet: each vault\'s bitcoin at cost and at value, and the ledger\'s accounts', movements: 'every ledger entry of a period: txid, kind, source class, accounts; opening and closing balances', lots: 'every acquisition lot, its cost and where the cost comes from', pnl: 'realised and unrealised profit and loss', risk: 'volatility, value at risk, stress scenarios and drawdown, in plain words' }[kind])
       .option('--at <day>', 'the books at the end of this day, YYYY-MM-DD (default: today, UTC)')
+      .option('--to <day>', 'the same as --at: the end of the period')
       .option('--vault <vault>', 'only this vault (id or name)')
       .option('--currency <code>', 'reporting currency (risk is always in USD)', 'USD')
-      .option('--format <format>', 'json or csv (default: text, or json with --json)')
+      .option('--format <format>', 'json, csv or pdf (default: text, or json with --json)')
+      .option('--out <file>', 'with --format pdf: the file to write')
       .option('--prices <file>', 'a BTC price CSV to value with instead of the shipped data/prices file');
     if (kind === 'pnl') c.option('--from <day>', 'realised P&L from this day (default: since the start)');
+    if (kind === 'movements') c.option('--from <day>', 'entries from this day (default: since the first)');
     if (kind === 'risk') c.option('--figure <name=amount>', 'compare with a national figure, e.g. GDP=34015000000 or debt=30000000000:USD (repeatable)', (v: string, prev: string[] = []) => [...prev, v]);
     c.action(action(async (ctx, opts: ReportOptions) => run(ctx, kind, opts)));
   }
