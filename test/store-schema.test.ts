@@ -75,6 +75,8 @@ const EXPECTED: Expected = {
   compliance_alerts: {
     commitment_id: 'text', commitment_version: 'integer', txid: 'text', message: 'text', raised_at_ms: 'integer', resolved_at_ms: 'integer null', resolution: 'text null',
   },
+  ledger_entries: { seq: 'integer', id: 'text', txid: 'text', height: 'integer', date: 'text', lines: 'text', reverses: 'text null', memo: 'text', recorded_by: 'text', recorded_at_ms: 'integer' },
+  vault_cost_method_changes: { seq: 'integer', vault_id: 'text', method: 'text', effective_from: 'text', set_by: 'text', set_at_ms: 'integer' },
 };
 
 /** The declared SQL type, as the introspector names it on either engine. */

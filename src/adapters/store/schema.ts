@@ -286,6 +286,32 @@ export interface VaultCostMethodsTable {
   set_at_ms: Int8;
 }
 
+// ---- 0012 accounting ledger ----
+
+/** The stored double-entry ledger, append-only (accounting-store.ts): a reorg appends reversals. */
+export interface LedgerEntriesTable {
+  seq: Int; // primary key, order of appending
+  id: string; // unique: txid, txid#n, id~reversal@height
+  txid: string;
+  height: Int;
+  date: string; // YYYY-MM-DD
+  lines: string; // JSON [{ account, sats (string) }]
+  reverses: string | null; // the id of the entry this one negates
+  memo: string;
+  recorded_by: string;
+  recorded_at_ms: Int8;
+}
+
+/** Every cost-basis method recorded for a vault, with the day it applies from. */
+export interface VaultCostMethodChangesTable {
+  seq: Int; // primary key
+  vault_id: string;
+  method: string;
+  effective_from: string; // YYYY-MM-DD
+  set_by: string;
+  set_at_ms: Int8;
+}
+
 // ---- 0011 compliance ----
 
 /** The register of public wallets: every version of every entry (compliance-store.ts). */
@@ -417,4 +443,6 @@ export interface Tables {
   compliance_overrides: ComplianceOverridesTable;
   compliance_commitments: ComplianceCommitmentsTable;
   compliance_alerts: ComplianceAlertsTable;
+  ledger_entries: LedgerEntriesTable;
+  vault_cost_method_changes: VaultCostMethodChangesTable;
 }
