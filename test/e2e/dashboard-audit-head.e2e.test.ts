@@ -3,10 +3,11 @@
 // copying it as SEQ:HASH — the same head /api/v1/public/audit-head publishes. In Debian's chromium.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.ts';
 import type { FastifyInstance } from 'fastify';
 import { startServer } from '../../src/server/app.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
@@ -19,8 +20,7 @@ import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { loadReserveTables } from '../helpers/load-reserve-tables.ts';
 import { sampleReserve } from '../helpers/memory-public-view.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 const NOW = Date.parse('2026-08-21T12:00:00Z');
 
 let dir = '';
@@ -41,11 +41,7 @@ before(async () => {
     { publicView: new SqlPublicView(db, 'regtest'), vaults: new SqlVaultStore(db), governance: { spends, network: 'regtest' }, tokens: new SqlApiTokenStore(db), prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null },
     { port: 0, host: '127.0.0.1' },
   ));
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium(join(dir, 'profile'));
 });
 
 after(async () => {

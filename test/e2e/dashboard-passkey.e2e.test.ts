@@ -12,10 +12,11 @@
 //   and audit verify names it. Screenshots go to test-output/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.ts';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { base64urlnopad } from '@scure/base';
@@ -43,8 +44,7 @@ import { parsePasskeyCredential } from '../../src/core/auth/webauthn.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { FOREIGN, policyDoc, setupGovernance, type Governance } from '../spend/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 const regtest = useRegtestNode();
 
@@ -101,11 +101,7 @@ before(async () => {
   const addr = app.server.address();
   assert.ok(addr && typeof addr === 'object');
   url = `http://localhost:${addr.port}/`; // the default relying party: localhost, origin http://localhost:<port>
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium(join(dir, 'profile'));
 });
 
 after(async () => {

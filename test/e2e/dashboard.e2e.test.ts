@@ -3,10 +3,11 @@
 // the Content-Security-Policy, fits a phone screen, and an operator signs in with a token.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.ts';
 import type { FastifyInstance } from 'fastify';
 import { startServer } from '../../src/server/app.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
@@ -19,8 +20,7 @@ import { runCli } from '../helpers/cli.ts';
 import { loadReserveTables } from '../helpers/load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from '../helpers/memory-public-view.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 const NOW = Date.parse('2026-08-21T12:00:00Z');
 
@@ -45,11 +45,7 @@ before(async () => {
   adminToken = (await tokens.create({ name: 'Bitcoin Office admin', role: 'admin' })).token;
   const webRoot = await ensureWebBuilt();
   ({ app, url } = await startServer({ publicView: new SqlPublicView(db, 'regtest'), vaults: new SqlVaultStore(db), tokens, prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null }, { port: 0, host: '127.0.0.1' }));
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium(join(dir, 'profile'));
 });
 
 after(async () => {

@@ -6,10 +6,11 @@
 // separately, the operator uploads both files and finalizes. Screenshots go to test-output/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.ts';
 import type { FastifyInstance } from 'fastify';
 import { startServer } from '../../src/server/app.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
@@ -20,8 +21,7 @@ import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts
 import { parseExtendedPrivateKey, signPsbtWithKey } from '../../src/adapters/signers/software-signer.ts';
 import { DEMO_MEMBERS, DEMO_PROPOSAL_MEMO, startDemo, type DemoEnvironment } from '../../src/cli/demo/build-alliance.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 
 let dir = '';
@@ -45,12 +45,7 @@ before(async () => {
     },
     { port: 0, host: '127.0.0.1' },
   ));
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  context = await launchChromium(join(dir, 'profile'), { acceptDownloads: true });
 });
 
 after(async () => {
