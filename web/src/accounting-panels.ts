@@ -59,6 +59,10 @@ function btcChart(b: PublicBooks): HTMLElement {
   const title = fig.querySelector('#books-chart-title');
   if (title) setText(title, 'Bitcoin held over time');
   fig.id = 'books-chart-btc';
+  // the readout of the last point says which day's price it is at (the price files may end before today)
+  const last = b.series.points[b.series.points.length - 1];
+  const readout = fig.querySelector('#books-chart-readout');
+  if (readout && last) setText(readout, `Now: ${btc(last.sats)} BTC${last.value !== null ? ` · ${compactMoney(BigInt(last.value))} at the price of ${longDate(last.priceDate ?? last.date)}` : ''}`);
   return fig;
 }
 
@@ -169,9 +173,10 @@ function booksBody(b: PublicBooks): HTMLElement[] {
   const purchases = p.listed.length === 0
     ? h('p', { class: 'muted' }, 'No purchase announced with a public source.')
     : table(
-      ['Date', 'Bitcoin', 'Paid', 'Price per bitcoin', 'Reported by', 'Source', 'On the chain'],
+      ['Date', 'Bitcoin', 'Paid', 'Price per bitcoin', 'Source', 'On the chain'],
       p.listed.map((x) => [
-        longDate(x.date), `${btc(x.sats)} BTC`, x.paid ? m(x.paid) : h('span', { class: 'muted' }, 'not announced'), m(x.pricePerBtc), x.counterparty ?? '—', sourceLink(x.sourceUrl),
+        longDate(x.date), `${btc(x.sats)} BTC`, x.paid ? m(x.paid) : h('span', { class: 'muted' }, 'not announced'), m(x.pricePerBtc),
+        h('span', { class: 'purchase-source' }, sourceLink(x.sourceUrl), x.counterparty ? h('span', { class: 'muted counterparty' }, x.counterparty) : null),
         x.matched ? `received${names.size > 1 ? ` by ${names.get(x.vault) ?? x.vault}` : ''}` : h('span', { class: 'muted' }, 'not matched yet'),
       ]),
       { id: 'books-purchases-table', numeric: [1, 2, 3] },

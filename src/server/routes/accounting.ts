@@ -201,21 +201,15 @@ function valueSeries(b: Books): { step: number; points: { date: string; sats: st
   };
 }
 
-/** A small per-key cache: one shared computation per key for `ttlMs`; failures are not kept. */
-function keyedCache<T>(ttlMs: number, now: () => number): (key: string, load: () => Promise<T>) => Promise<T> {
-  const entries = new Map<string, { at: number; value: Promise<T> }>();
+/** One shared load per key, kept for the server's life; a failed load is forgotten (the next request retries). */
+function onceByKey<T>(): (key: string, load: () => Promise<T>) => Promise<T> {
+  const entries = new Map<string, Promise<T>>();
   return (key, load) => {
-    const t = now();
     const hit = entries.get(key);
-    if (ttlMs > 0 && hit && t - hit.at < ttlMs) return hit.value;
-    if (entries.size >= 100) for (const [k, e] of entries) if (t - e.at >= ttlMs) entries.delete(k);
-    if (entries.size >= 100) entries.clear();
+    if (hit) return hit;
     const value = load();
-    const entry = { at: t, value };
-    if (ttlMs > 0) entries.set(key, entry);
-    value.catch(() => {
-      if (entries.get(key) === entry) entries.delete(key);
-    });
+    entries.set(key, value);
+    value.catch(() => entries.delete(key));
     return value;
   };
 }
@@ -228,7 +222,7 @@ function keyedCache<T>(ttlMs: number, now: () => number): (key: string, load: ()
  */
 export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
   const kept = deps.books;
-  const books = keyedCache<RateBook>(Number.MAX_SAFE_INTEGER, () => 0); // the rate files, loaded once per currency
+  const books = onceByKey<RateBook>(); // the rate files, loaded once per currency (as the server loads its price history once)
   // One answer per public-view summary: the cached view hands back the same summary object until its
   // TTL ends or a new block empties it, so the books are recomputed exactly when the public data may have moved.
   const publicAnswers = new WeakMap<object, Map<string, Promise<unknown>>>();
