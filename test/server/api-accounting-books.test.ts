@@ -24,6 +24,7 @@ import { loadRateBook } from '../../src/core/accounting/reference-rate.ts';
 import { toJson } from '../../src/core/json.ts';
 import { computeBooks, holdingsStatement, lotsStatement, pnlStatement } from '../../src/app/accounting/reports.ts';
 import { MAX_SERIES_POINTS } from '../../src/server/routes/accounting.ts';
+import { importPurchases } from '../../src/app/accounting/purchases.ts';
 import { forEachEngine } from '../helpers/engines.ts';
 import { runCli } from '../helpers/cli.ts';
 import { loadBooksFixture, PRIVATE_PURCHASE } from '../helpers/books-fixture.ts';
@@ -206,6 +207,22 @@ forEachEngine('the books over HTTP', (t) => {
     assert.ok(fall.window?.from && fall.window.to && fall.window.from >= '2021-01-01' && fall.window.to <= '2022-12-31', JSON.stringify(fall.window));
     const year = lines.find((l) => l.kind === 'volatility' && l.window?.days === 365);
     assert.deepEqual([year?.window?.from, year?.window?.to, year?.window?.observations], ['2025-08-21', '2026-08-21', 365]);
+  });
+
+  test('the public answer is cached like the other public routes: reused while the public view is, recomputed after', async () => {
+    let now = NOW;
+    const cached = await buildServer({ ...deps, publicCacheMs: 60_000, clock: { now: () => now } });
+    try {
+      const ask = async (): Promise<PublicBooks> => (await cached.inject({ url: '/api/v1/public/books?vault=pakistan' })).json() as PublicBooks;
+      assert.deepEqual((await ask()).purchases.listed, []);
+      const csv = 'date,btc,paid,currency,counterparty,source_url,vault\n2025-07-15,25,2900000.00,USD,Federal Investigation Agency,https://example.org/pk/seized,pakistan\n';
+      await importPurchases({ accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => NOW }, { actor: 'rosa', role: 'admin' }, csv, { origin: 'pk.csv', minorDigits: () => 2 });
+      assert.deepEqual((await ask()).purchases.listed, [], 'the same answer while the cached view is');
+      now += 60_000;
+      assert.deepEqual((await ask()).purchases.listed.map((p) => [p.date, p.sourceUrl]), [['2025-07-15', 'https://example.org/pk/seized']]);
+    } finally {
+      await cached.close();
+    }
   });
 
   test('value over time: sampled to at most MAX_SERIES_POINTS, from the first receipt to the day, ending at the books\' total', async () => {
