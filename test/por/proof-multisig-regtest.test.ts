@@ -164,6 +164,8 @@ test('a tampered total or a file that is not a proof is refused by the parser (I
   assert.throws(() => parseProofFile(JSON.stringify({ ...j, message: 'line one\nforged line' })), { code: 'INVALID_PROOF', message: /message: .*control, line-break or invisible/ });
   assert.throws(() => parseProofFile('x'.repeat(8 * 1024 * 1024 + 1)), { code: 'INVALID_PROOF', message: /larger than 8 MiB/ });
   assert.throws(() => parseProofFile('[1,2]'), { code: 'INVALID_PROOF', message: /expected a JSON object/ });
+  const oneUtxo = (j.utxos as { amount: string }[]).slice(0, 1);
+  assert.throws(() => parseProofFile(JSON.stringify({ ...j, utxos: oneUtxo, total: oneUtxo[0]?.amount })), { code: 'INVALID_PROOF', message: /transactions\[0\]\.hex: the transactions have more inputs than the UTXO list/ }, 'the verifier\'s work is bounded by the list');
 });
 
 test('a UTXO created after the stated block, or spent at or before it, fails naming the UTXO; a spend after the block still proves it, and is not counted as unspent now', async () => {

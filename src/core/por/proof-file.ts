@@ -194,6 +194,7 @@ export function parseProofFile(input: string | Uint8Array): ProofFile {
   if (!Array.isArray(raw.transactions)) bad('transactions', 'expected an array');
   if (raw.transactions.length === 0) bad('transactions', 'a proof carries at least one signed transaction');
   if (raw.transactions.length > MAX_PROOF_TRANSACTIONS) bad('transactions', `more than ${MAX_PROOF_TRANSACTIONS}`);
+  let inputs = 0;
   const transactions: ProofFileTransaction[] = raw.transactions.map((t: unknown, n: number) => {
     const f = `transactions[${n}]`;
     if (!isRecord(t)) bad(f, 'expected an object with hex and messageScript');
@@ -202,9 +203,12 @@ export function parseProofFile(input: string | Uint8Array): ProofFile {
     try {
       const tx = Transaction.fromHex(txHex);
       if (tx.toHex() !== txHex) throw new Error('not canonical');
+      inputs += tx.ins.length;
     } catch {
       bad(`${f}.hex`, 'not a transaction (or trailing bytes)');
     }
+    // each transaction's inputs are its commitment and UTXOs of the list: bound the verifier's work
+    if (inputs > utxos.length + n + 1) bad(`${f}.hex`, 'the transactions have more inputs than the UTXO list and their commitments');
     const messageScript = hexStr(t.messageScript, `${f}.messageScript`, MAX_SCRIPT_BYTES);
     if (messageScript.length === 0) bad(`${f}.messageScript`, 'empty');
     return { hex: txHex, messageScript };
