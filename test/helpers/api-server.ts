@@ -19,6 +19,7 @@ import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
 import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts';
+import { SqlProofStore } from '../../src/adapters/store/proof-store.ts';
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { loadReserveTables } from './load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './memory-public-view.ts';
@@ -53,6 +54,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     vaults: new SqlVaultStore(db),
     governance: { spends: new SqlSpendStore(db), network: 'regtest' },
     accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
+    proofs: { store: new SqlProofStore(db) },
     clock: { now: () => TEST_NOW },
     webRoot: null,
     rateLimit: opts.rateLimit === undefined ? null : opts.rateLimit,

@@ -30,6 +30,7 @@ import { SqlPublicView } from '../../src/adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts';
+import { SqlProofStore } from '../../src/adapters/store/proof-store.ts';
 import { addMember } from '../../src/app/add-member.ts';
 import { proposeSpend } from '../../src/app/propose-spend.ts';
 import { approveProposal } from '../../src/app/approve-proposal.ts';
@@ -93,6 +94,9 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
   'GET /books/lots': TOKEN_HOLDERS,
   'GET /books/pnl': TOKEN_HOLDERS,
   'GET /books/risk': TOKEN_HOLDERS,
+  'GET /public/proof': ALL,
+  'POST /por/challenges': ['admin', 'auditor'],
+  'GET /por/challenges/{id}': ['admin', 'auditor'],
   'GET /openapi.json': ALL,
 };
 
@@ -155,6 +159,7 @@ const CALLS: Readonly<Record<string, (f: Fixtures, who: Principal) => Call>> = {
   'POST /policy': () => ({ body: { document: policyDoc({ version: 3 }) } }),
   'POST /policy/changes/{id}/approve': (f) => ({ params: { id: String(f.pendingChange) } }),
   'GET /policy/changes/{id}/approval-statement': (f) => ({ params: { id: String(f.pendingChange) } }),
+  'GET /por/challenges/{id}': () => ({ params: { id: 'ch_1111111111111111' } }), // made in before() with a fixed random source
   'POST /members/me/passkey': () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     return { body: { credentialId: base64urlnopad.encode(randomBytes(32)), publicKey: base64urlnopad.encode(publicKey.export({ type: 'spki', format: 'der' })), publicKeyAlgorithm: -7 } };
@@ -216,10 +221,12 @@ forEachEngine('role × endpoint matrix from the OpenAPI document', (t) => {
     await signAndFinalize(g, finalized);
     const change = await proposePolicy(g.deps, { actor: 'ana', document: policyDoc({ version: 2 }) });
 
+    await new SqlProofStore(db, { random: { bytes: (n) => new Uint8Array(n).fill(0x11) } }).createChallenge({ requestedBy: 'audrey', note: null, createdAtMs: g.clock.now(), expiresAtMs: g.clock.now() + 86_400_000 }, { actor: 'audrey', role: 'auditor', action: 'proof.challenge', object: 'challenge:new', details: {}, atMs: g.clock.now() });
     const app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: g.vaults,
       governance: { spends: g.spends, chain: g.deps.chain, network: 'regtest' }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
       accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
+      proofs: { store: new SqlProofStore(db) },
     });
     // enrolment codes, issued by the admin over the API: one per principal that may redeem one, one to revoke
     const enrol = async () => {

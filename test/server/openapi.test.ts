@@ -103,6 +103,7 @@ test('real responses conform to the documented schemas', async () => {
     ['get', '/api/v1/books/lots', 200],
     ['get', '/api/v1/books/pnl', 200],
     ['get', '/api/v1/books/risk', 200],
+    ['get', '/api/v1/public/proof', 200],
   ];
   for (const [m, p, status] of calls) {
     const res = await api.app.inject({ method: 'GET', url: p.replace('{vault}', 'el-salvador'), headers: { authorization: `Bearer ${api.token.admin}` } });
