@@ -6,13 +6,10 @@
 // listing downloaded on this path.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Psbt, networks } from 'bitcoinjs-lib';
-import { ECPairFactory } from 'ecpair';
-import * as ecc from '@bitcoinerlab/secp256k1';
-import { hex } from '@scure/base';
+import { networks } from 'bitcoinjs-lib';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
-import { cosigner, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
+import { cosigner, signSpend, wpkhDescriptor } from '../helpers/vault-keys.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { createServer } from 'node:http';
 import { EsploraChainSource } from '../../src/adapters/chain/esplora-chain-source.ts';
@@ -25,7 +22,6 @@ import { isDomainError } from '../../src/core/errors.ts';
 import type { Vault } from '../../src/core/vault/types.ts';
 import { startEsploraShapedServer, type EsploraShapedServer } from './esplora-shaped-server.ts';
 
-const ECPair = ECPairFactory(ecc);
 const regtest = useRegtestNode();
 const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 let server: EsploraShapedServer;
@@ -38,20 +34,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-type Utxo = { txid: string; vout: number; value: bigint; branch: number; index: number; script: string };
-
-function signSpend(signer: TestCosigner, utxos: readonly Utxo[], outputs: Array<{ address: string; value: bigint }>): Uint8Array {
-  const psbt = new Psbt({ network: networks.regtest });
-  for (const u of utxos) psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: hex.decode(u.script), value: u.value } });
-  for (const o of outputs) psbt.addOutput({ address: o.address, value: o.value });
-  utxos.forEach((u, i) => {
-    const child = signer.account.derive(u.branch).derive(u.index);
-    psbt.signInput(i, ECPair.fromPrivateKey(Uint8Array.from(child.privateKey ?? new Uint8Array()), { network: networks.regtest }));
-  });
-  psbt.finalizeAllInputs();
-  return Uint8Array.from(psbt.extractTransaction().toBuffer());
-}
 
 /** Everything a person reads from a vault, in a stable order. */
 async function view(store: SqlVaultStore, vault: Vault) {

@@ -4,11 +4,13 @@
  */
 import { BIP32Factory, type BIP32Interface } from 'bip32';
 import * as ecc from '@bitcoinerlab/secp256k1';
-import { networks } from 'bitcoinjs-lib';
+import { ECPairFactory } from 'ecpair';
+import { Psbt, networks } from 'bitcoinjs-lib';
 import { hex } from '@scure/base';
 import { parseDescriptor } from '../../src/core/bitcoin/descriptor.ts';
 
 const bip32 = BIP32Factory(ecc);
+const ECPair = ECPairFactory(ecc);
 
 export interface TestCosigner {
   readonly root: BIP32Interface;
@@ -33,4 +35,31 @@ export function multisigDescriptor(m: number, signers: readonly TestCosigner[]):
 /** A single-key `wpkh(…/<0;1>/*)` descriptor (simple to sign in tests); make the cosigner with path m/84'/1'/0'. */
 export function wpkhDescriptor(signer: TestCosigner): string {
   return parseDescriptor(`wpkh(${signer.keyExpr})`, { requireChecksum: false }).descriptor;
+}
+
+/** A coin of a single-key (wpkh) test vault: where it is, its value, and which key owns it. */
+export interface TestCoin {
+  readonly txid: string;
+  readonly vout: number;
+  readonly value: bigint;
+  readonly branch: number;
+  readonly index: number;
+  /** Its scriptPubKey, hex. */
+  readonly script: string;
+}
+
+/**
+ * Spend coins of a `wpkhDescriptor` vault to `outputs` (RBF-signalling), signed with the
+ * cosigner's test keys: the raw transaction, ready to submit to the regtest node.
+ */
+export function signSpend(signer: TestCosigner, utxos: readonly TestCoin[], outputs: ReadonlyArray<{ address: string; value: bigint }>): Uint8Array {
+  const psbt = new Psbt({ network: networks.regtest });
+  for (const u of utxos) psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: hex.decode(u.script), value: u.value } });
+  for (const o of outputs) psbt.addOutput({ address: o.address, value: o.value });
+  utxos.forEach((u, i) => {
+    const child = signer.account.derive(u.branch).derive(u.index);
+    psbt.signInput(i, ECPair.fromPrivateKey(Uint8Array.from(child.privateKey ?? new Uint8Array()), { network: networks.regtest }));
+  });
+  psbt.finalizeAllInputs();
+  return Uint8Array.from(psbt.extractTransaction().toBuffer());
 }

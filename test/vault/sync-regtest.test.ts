@@ -3,20 +3,16 @@
 // reorgs of depth 1 to 6 (one removing a receive, one swapping a spend for a conflicting one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Psbt, Transaction, networks } from 'bitcoinjs-lib';
-import { ECPairFactory } from 'ecpair';
-import * as ecc from '@bitcoinerlab/secp256k1';
-import { hex } from '@scure/base';
+import { Transaction } from 'bitcoinjs-lib';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
-import { cosigner, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
+import { cosigner, signSpend, wpkhDescriptor } from '../helpers/vault-keys.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { addVault } from '../../src/app/add-vault.ts';
 import { syncVault } from '../../src/app/sync-vault.ts';
 import type { Vault } from '../../src/core/vault/types.ts';
 import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
 
-const ECPair = ECPairFactory(ecc);
 const regtest = useRegtestNode();
 const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 
@@ -39,19 +35,6 @@ async function nodeBalance(node: RegtestNode, store: SqlVaultStore, vault: Vault
     if (r) sum += t.value;
   }
   return sum;
-}
-
-/** Spend every given utxo of a wpkh test vault to `outputs` (signed here, in the test). */
-function signSpend(signer: TestCosigner, utxos: Array<{ txid: string; vout: number; value: bigint; branch: number; index: number; script: string }>, outputs: Array<{ address: string; value: bigint }>): Uint8Array {
-  const psbt = new Psbt({ network: networks.regtest });
-  for (const u of utxos) psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: hex.decode(u.script), value: u.value } });
-  for (const o of outputs) psbt.addOutput({ address: o.address, value: o.value });
-  utxos.forEach((u, i) => {
-    const child = signer.account.derive(u.branch).derive(u.index);
-    psbt.signInput(i, ECPair.fromPrivateKey(Uint8Array.from(child.privateKey ?? new Uint8Array()), { network: networks.regtest }));
-  });
-  psbt.finalizeAllInputs();
-  return Uint8Array.from(psbt.extractTransaction().toBuffer());
 }
 
 let seed = 40;

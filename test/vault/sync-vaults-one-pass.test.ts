@@ -12,15 +12,11 @@ import { createServer, request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Psbt, networks } from 'bitcoinjs-lib';
 import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
-import { ECPairFactory } from 'ecpair';
-import * as ecc from '@bitcoinerlab/secp256k1';
-import { hex } from '@scure/base';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { runCli } from '../helpers/cli.ts';
-import { cosigner, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
+import { cosigner, signSpend, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
 import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { addVault } from '../../src/app/add-vault.ts';
@@ -30,7 +26,6 @@ import type { ChainSource } from '../../src/core/chain/chain-source.ts';
 import type { Txo, Vault } from '../../src/core/vault/types.ts';
 import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
 
-const ECPair = ECPairFactory(ecc);
 const regtest = useRegtestNode();
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
 const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
@@ -64,20 +59,6 @@ function addressOf(vault: number, branch: 0 | 1, index: number): string {
   const [a] = deriveAddresses(descriptors[vault] ?? '', { network: 'regtest', start: index, count: 1, change: branch === 1 });
   if (!a) throw new Error(`no address ${vault} ${branch}/${index}`);
   return a.address;
-}
-
-/** Spend the given coins of vault `v` to `outputs`, signed here with the test key. */
-function signSpend(v: number, utxos: readonly Txo[], outputs: ReadonlyArray<{ address: string; value: bigint }>): Uint8Array {
-  const signer = signers[v] as TestCosigner;
-  const psbt = new Psbt({ network: networks.regtest });
-  for (const u of utxos) psbt.addInput({ hash: u.txid, index: u.vout, sequence: 0xfffffffd, witnessUtxo: { script: hex.decode(u.script), value: u.value } });
-  for (const o of outputs) psbt.addOutput({ address: o.address, value: o.value });
-  utxos.forEach((u, i) => {
-    const child = signer.account.derive(u.branch).derive(u.index);
-    psbt.signInput(i, ECPair.fromPrivateKey(Uint8Array.from(child.privateKey ?? new Uint8Array()), { network: networks.regtest }));
-  });
-  psbt.finalizeAllInputs();
-  return Uint8Array.from(psbt.extractTransaction().toBuffer());
 }
 
 /** Each vault's unspent coins, from a scratch sync of the current chain. */
@@ -114,14 +95,14 @@ before(async () => {
   marks.push(node.height());
   // Phase 2: A pays B and itself (change) in one transaction touching two vaults; C receives again.
   let [a] = await coins(node);
-  await submit(node, signSpend(0, a ?? [], [{ address: addressOf(1, 0, 3), value: 6_000_000n }, { address: addressOf(0, 1, 5), value: 1_990_000n }]));
+  await submit(node, signSpend(signers[0] as TestCosigner, a ?? [], [{ address: addressOf(1, 0, 3), value: 6_000_000n }, { address: addressOf(0, 1, 5), value: 1_990_000n }]));
   await node.fund(addressOf(2, 1, 0), 700_000n);
   await node.mine(1);
   await node.mine(3);
   marks.push(node.height());
   // Phase 3: B spends everything to a foreign address; A receives past its window; empty blocks.
   const [, b] = await coins(node);
-  await submit(node, signSpend(1, b ?? [], [{ address: FOREIGN, value: 9_900_000n }]));
+  await submit(node, signSpend(signers[1] as TestCosigner, b ?? [], [{ address: FOREIGN, value: 9_900_000n }]));
   await node.fund(addressOf(0, 0, 4), 800_000n);
   await node.mine(1);
   await node.fund(addressOf(0, 0, 9), 900_000n);
