@@ -3,6 +3,7 @@
 import { api, type AddressRow, type AuditHead, type Holdings, type Summary, type TxPage, type TxRow, type Verify } from './api.ts';
 import { holdingsChart } from './chart.ts';
 import { booksSection } from './accounting-panels.ts';
+import { proofSection } from './proof-panel.ts';
 import { h, section, setText, table } from './dom.ts';
 import { btc, dateTime, longDate, money, sats, shortId } from './format.ts';
 
@@ -65,6 +66,7 @@ function auditHeadBlock(head: AuditHead | null): HTMLElement | null {
 
 export async function renderPublic(root: HTMLElement): Promise<void> {
   const booksPending = booksSection(); // the books (cost, value, risk), fetched alongside; null when the server keeps none
+  const proofPending = proofSection(); // the newest published proof of reserves; null when the server offers none
   const [summary, holdings, addresses, txs, verify, auditHead] = await Promise.all([
     api<Summary>('/public/summary'),
     api<Holdings>('/public/holdings'),
@@ -156,5 +158,6 @@ export async function renderPublic(root: HTMLElement): Promise<void> {
   );
 
   const books = await booksPending;
-  root.replaceChildren(h('h1', {}, 'What the reserve holds'), cards, chart, ...(books ? [books] : []), vaults, transactions, addr, howTo);
+  const proof = await proofPending;
+  root.replaceChildren(h('h1', {}, 'What the reserve holds'), cards, ...(proof ? [proof] : []), chart, ...(books ? [books] : []), vaults, transactions, addr, howTo);
 }
