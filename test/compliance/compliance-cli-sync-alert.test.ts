@@ -3,10 +3,11 @@
 // wallet; a purchase from outside breaches the 2025 commitment and the next sync prints ONE
 // `ALERT:` line on stderr and lists it in --json; a second sync does not repeat it; an override
 // (with a reason) reclassifies it as a seizure and the next sync reports the alert resolved. Every
-// mistake is one line with its exit code.
+// mistake is one line with its exit code. `compliance statement --quarter 2025Q3 --json` (plus CSV
+// and PDF) reconciles with the wallet's balance and records its hash in the audit log.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliInProcess } from '../helpers/cli.ts';
@@ -77,4 +78,22 @@ test('register, commitment, an alert after sync (once), override, resolved after
   assert.match(s3.stderr, /ALERT: commitment breach resolved: .*no longer breaches/);
   const after = JSON.parse((await cli('--json', 'compliance', 'check')).stdout) as { statuses: Array<{ status: string }> };
   assert.deepEqual(after.statuses.map((s) => s.status), ['kept']);
+
+  const pdf = join(dir, 'q3.pdf');
+  const csv = join(dir, 'q3.csv');
+  const st = await cli('--json', 'compliance', 'statement', '--quarter', '2025Q3', '--pdf', pdf, '--csv', csv);
+  assert.equal(st.code, 0, st.stderr);
+  const j = JSON.parse(st.stdout) as { sha256: string; statement: { totals: { openingSats: string; closingSats: string }; reconciliation: { reconciles: boolean }; byClass: Array<{ class: string; count: number }> } };
+  const balance = JSON.parse((await cli('--json', 'balance')).stdout) as { total: { confirmed: { sats: string } } };
+  assert.deepEqual(j.statement.totals, { openingSats: '0', closingSats: balance.total.confirmed.sats });
+  assert.equal(j.statement.reconciliation.reconciles, true);
+  assert.deepEqual(j.statement.byClass.map((c) => [c.class, c.count]), [['seizure', 1]]);
+  assert.equal(readFileSync(pdf).subarray(0, 5).toString('latin1'), '%PDF-');
+  assert.match(readFileSync(csv, 'utf8'), new RegExp(`${purchase},seizure,true,21000000`));
+  const exported = join(dir, 'audit.jsonl');
+  assert.equal((await cli('audit', 'export', '--out', exported)).code, 0);
+  const entries = readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; details: { sha256?: string } });
+  assert.equal(entries.find((e) => e.action === 'compliance.statement')?.details.sha256, j.sha256);
+  for (const a of ['compliance.register.add', 'compliance.register.change', 'compliance.commitment.add', 'compliance.override', 'compliance.alert.raised', 'compliance.alert.resolved']) assert.ok(entries.some((e) => e.action === a), a);
+  assert.equal((await cli('compliance', 'statement', '--quarter', '2025-3')).code, EXIT.INVALID_INPUT);
 });

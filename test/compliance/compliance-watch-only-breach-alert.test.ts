@@ -4,7 +4,8 @@
 // "no increase" commitment is kept); a purchase from outside is an external acquisition and raises
 // ONE alert (stored, audited, not raised twice); a reorg that removes the transaction resolves it.
 // An override (by txid) survives a reorg: the transaction leaves the chain, comes back in another
-// block, and is classified as the person said.
+// block, and is classified as the person said. The quarterly statements of 2025Q3 and 2025Q4
+// reconcile with the balances at both quarter ends.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { BIP32Factory, type BIP32Interface } from 'bip32';
@@ -23,6 +24,7 @@ import { registerHistory, type ComplianceDeps } from '../../src/app/compliance/f
 import { addRegisterEntry } from '../../src/app/compliance/register.ts';
 import { addCommitment, checkCommitments, monitorCommitments } from '../../src/app/compliance/commitments.ts';
 import { overrideFlow } from '../../src/app/compliance/override.ts';
+import { makeStatement } from '../../src/app/compliance/statement.ts';
 import type { Vault } from '../../src/core/vault/types.ts';
 
 const bip32 = BIP32Factory(ecc);
@@ -170,5 +172,26 @@ forEachEngine('compliance on chain: watch-only public wallets', (t) => {
     assert.match(back?.reason ?? '', /overridden by irene: Court order 123\/2025/);
     assert.deepEqual((await monitorCommitments(deps)).alerts, []);
     assert.ok((await readAuditLog(db.db)).some((e) => e.action === 'compliance.override' && e.actor === 'irene'));
+  });
+
+  test('quarterly statements reconcile with the balances at both quarter ends; their hash is in the audit log', async () => {
+    const ids = [office, chivo, reserve].map((w) => (w.vault as Vault).id);
+    const q3 = await makeStatement(deps, { actor: 'irene', role: 'auditor' }, '2025Q3', 'json');
+    const s3 = q3.statement;
+    assert.deepEqual(s3.wallets.map((w) => [w.vaultId, w.openingSats, w.closingSats]), [[ids[0], 500_000_000n, 0n], [ids[1], 300_000_000n, 0n], [ids[2], 0n, 799_990_000n]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    assert.deepEqual(s3.totals, { openingSats: 800_000_000n, closingSats: 799_990_000n });
+    assert.deepEqual(s3.byClass, [{ class: 'internal-consolidation', count: 1, netSats: -10_000n }]);
+    assert.equal(s3.feesSats, 10_000n);
+    assert.equal(s3.reconciliation.reconciles, true);
+    assert.deepEqual(s3.commitments.map((c) => [c.id, c.status]), [['imf-2025-no-accumulation', 'kept']], 'the reorged-out purchase is not a breach');
+    const q4 = (await makeStatement(deps, { actor: 'irene', role: 'auditor' }, '2025Q4', 'json')).statement;
+    const balances = await Promise.all(ids.map(async (id) => (await store.balance(id)).confirmed));
+    assert.deepEqual(q4.wallets.map((w) => w.closingSats), [...ids].sort().map((id) => balances[ids.indexOf(id)]), 'the closing stock is each wallet\'s balance (nothing happened after the quarter)');
+    assert.equal(q4.totals.openingSats, s3.totals.closingSats);
+    assert.deepEqual(q4.byClass, [{ class: 'seizure', count: 1, netSats: 50_000_000n }]);
+    assert.equal(q4.flows[0]?.overridden, true);
+    assert.equal(q4.reconciliation.reconciles, true);
+    const entry = (await readAuditLog(db.db)).find((e) => e.action === 'compliance.statement' && (e.details as { quarter: string }).quarter === '2025Q3');
+    assert.equal((entry?.details as { sha256: string }).sha256, q3.sha256);
   });
 });

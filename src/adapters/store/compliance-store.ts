@@ -89,6 +89,12 @@ export class SqlComplianceStore implements ComplianceStore {
     }));
   }
 
+  async appendAudit(audit: AuditFields): Promise<void> {
+    await inWriteTransaction(this.#database, async (trx) => {
+      await appendAudit(trx, this.#database.engine, audit);
+    });
+  }
+
   async recordAlerts(raise: readonly ComplianceAlert[], resolve: readonly { commitmentId: string; commitmentVersion: number; txid: string; atMs: number; resolution: string }[], audits: readonly AuditFields[]): Promise<void> {
     if (raise.length === 0 && resolve.length === 0 && audits.length === 0) return;
     await inWriteTransaction(this.#database, async (trx) => {

@@ -11,6 +11,11 @@ import { addRegisterEntry, listRegister, showRegisterEntry } from '../../app/com
 import { overrideFlow } from '../../app/compliance/override.ts';
 import { addCommitment, checkCommitments, listCommitments } from '../../app/compliance/commitments.ts';
 import { readInputFile } from './purchases.ts';
+import { writeFileSync } from 'node:fs';
+import { DomainError } from '../../core/errors.ts';
+import { statementCsv, statementDocument } from '../../core/compliance/statement.ts';
+import { makeStatement } from '../../app/compliance/statement.ts';
+import { renderStatementPdf } from '../../adapters/report/pdf-statement.ts';
 
 const actorOf = (as: string | undefined): string => as ?? process.env.SOBERANA_ACTOR ?? 'cli';
 
@@ -126,6 +131,39 @@ export function register(program: Command): void {
         const r = await checkCommitments(deps(await ctx.db()));
         ctx.out(r, () => r.statuses.length === 0 ? 'No commitments in force.' : r.statuses.map((s) =>
           [`${s.commitment.id} v${s.commitment.version}: ${s.status === 'kept' ? 'kept' : `BREACHED (${s.breaches.length})`} — ${displaySafe(s.commitment.title)}`, ...s.breaches.map((b) => `  ${displaySafe(b.message)}`)].join('\n')).join('\n'));
+      }),
+    );
+
+  compliance
+    .command('statement')
+    .description('the quarterly statement for the programme\'s reviewers: stock per wallet at both ends, every flow by class, commitments and breaches; its SHA-256 goes to the audit log')
+    .requiredOption('--quarter <quarter>', 'e.g. 2025Q3')
+    .option('--csv <file>', 'also write it as CSV')
+    .option('--pdf <file>', 'also write it as a printable PDF')
+    .option('--as <name>', 'who produces it (audit log; default: $SOBERANA_ACTOR or cli)')
+    .action(
+      action(async (ctx, o: { quarter: string; csv?: string; pdf?: string; as?: string }) => {
+        const format = o.pdf !== undefined ? 'pdf' : o.csv !== undefined ? 'csv' : ctx.json ? 'json' : 'text';
+        const { statement: s, sha256 } = await makeStatement(deps(await ctx.db()), { actor: actorOf(o.as), role: 'auditor' }, o.quarter, format);
+        const write = (file: string, data: string | Buffer) => {
+          try {
+            writeFileSync(file, data);
+          } catch (e) {
+            throw new DomainError('INVALID_ARGUMENT', `cannot write ${file} (${typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : String(e)})`);
+          }
+        };
+        if (o.csv !== undefined) write(o.csv, statementCsv(s));
+        if (o.pdf !== undefined) write(o.pdf, await renderStatementPdf(statementDocument(s, sha256), { generatedAt: new Date() }));
+        const r = s.reconciliation;
+        ctx.out({ statement: s, sha256 }, () => [
+          `Quarterly statement ${s.quarter.label} (${s.quarter.from} to ${s.quarter.to}), SHA-256 ${sha256} (recorded in the audit log)`,
+          ...s.wallets.map((w) => `  ${displaySafe(w.name)}: ${w.openingSats === null ? '-' : formatBtc(w.openingSats)} -> ${w.closingSats === null ? '-' : formatBtc(w.closingSats)} BTC`),
+          `  total: ${formatBtc(s.totals.openingSats)} -> ${formatBtc(s.totals.closingSats)} BTC (${r.reconciles ? 'reconciles' : 'DOES NOT RECONCILE'}: flows ${signed(r.flowsNetSats)}, joined ${formatBtc(r.joinedSats)}, left ${formatBtc(r.leftSats)})`,
+          ...s.byClass.map((c) => `  ${c.class}: ${c.count} flow${c.count === 1 ? '' : 's'}, ${signed(c.netSats)} BTC`),
+          ...s.commitments.map((c) => `  commitment ${c.id} v${c.version}: ${c.status}`),
+          ...s.breaches.map((b) => `  breach ${b.txid} (${b.date ?? ''}): alert ${b.alert}${b.resolution ? `, ${displaySafe(b.resolution)}` : ''}`),
+          ...(o.csv ? [`CSV written to ${o.csv}`] : []), ...(o.pdf ? [`PDF written to ${o.pdf}`] : []),
+        ].join('\n'));
       }),
     );
 }

@@ -38,6 +38,8 @@ export interface ComplianceStore {
   addCommitment(c: StoredCommitment, audit: AuditFields): Promise<void>;
   alerts(): Promise<ComplianceAlert[]>;
   /** Raise new alerts (or raise again resolved ones) and resolve others, with their audit entries, in one transaction. */
+  /** Append one audit entry (a statement's hash). */
+  appendAudit(audit: AuditFields): Promise<void>;
   recordAlerts(raise: readonly ComplianceAlert[], resolve: readonly { commitmentId: string; commitmentVersion: number; txid: string; atMs: number; resolution: string }[], audits: readonly AuditFields[]): Promise<void>;
 }
 
