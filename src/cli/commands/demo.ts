@@ -13,6 +13,7 @@ import { SqlPublicView } from '../../adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../../adapters/prices/csv-price-history.ts';
 import { shippedReferenceRates } from '../../adapters/prices/csv-reference-rates.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
+import { SqlProofStore } from '../../adapters/store/proof-store.ts';
 import { formatBtc } from '../../core/money.ts';
 import { LiveHub } from '../../server/live-events.ts';
 import { startLiveSync } from '../live-sync.ts';
@@ -54,6 +55,7 @@ export function register(program: Command): void {
                 live,
                 prices: loadPriceHistory(),
                 accounting: { store: new SqlAccountingStore(env.db), rates: shippedReferenceRates() },
+                proofs: { store: new SqlProofStore(env.db), verifyNodeUrl: env.node.rpcUrl },
                 clock: { now: () => Date.now() },
                 webRoot,
                 logLevel: ctx.config().logLevel,
@@ -71,6 +73,7 @@ export function register(program: Command): void {
           vaults: balances.map((b) => ({ id: b.id, name: b.name, confirmed: b.confirmed, unconfirmed: b.unconfirmed })),
           total,
           tokens: env.state.tokens,
+          proof: { id: env.proof.round.id, file: env.proof.file, totalSats: env.proof.round.totalSats, height: env.proof.round.height, verify: `npx soberana por verify ${env.proof.file} --node ${env.node.rpcUrl} --rpc-user ${env.node.rpcUser} --rpc-password ${env.node.rpcPassword}` },
         };
         ctx.out(result, () => [
           '',
@@ -86,6 +89,9 @@ export function register(program: Command): void {
           `  export SOBERANA_DB=${env.dbPath} SOBERANA_NETWORK=regtest`,
           `  export SOBERANA_RPC_URL=${env.node.rpcUrl} SOBERANA_RPC_USER=${env.node.rpcUser} SOBERANA_RPC_PASSWORD=${env.node.rpcPassword}`,
           '  npx soberana balance && npx soberana history --vault el-salvador-reserve',
+          '',
+          `Proof of reserves ${env.proof.round.id} (El Salvador, ${formatBtc(env.proof.round.totalSats)} BTC at block ${env.proof.round.height}) is published; verify it against this node in one command:`,
+          `  npx soberana por verify ${env.proof.file} --node ${env.node.rpcUrl} --rpc-user ${env.node.rpcUser} --rpc-password ${env.node.rpcPassword}`,
           '',
           `Demo keys (regtest only) are in ${dataDir}/keys. ${server ? 'Press Ctrl+C to stop.' : ''}`,
         ].join('\n'));

@@ -42,6 +42,8 @@ import { loadPurchases, PURCHASES_CSV } from './purchases.ts';
 import { splitCsvLine } from '../address-file.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { importPurchases, setCostMethod } from '../../app/accounting/purchases.ts';
+import { ensureDemoProof } from './proof.ts';
+import type { ProofRound } from '../../core/por/round.ts';
 
 const bip32 = BIP32Factory(ecc);
 
@@ -63,6 +65,8 @@ export interface DemoEnvironment {
   readonly built: boolean;
   readonly summaries: SyncSummary[];
   readonly dbPath: string;
+  /** El Salvador's published proof of reserves and its file (for `soberana por verify`). */
+  readonly proof: { readonly round: ProofRound; readonly file: string };
   close(): Promise<void>;
 }
 
@@ -315,7 +319,8 @@ export async function startDemo(opts: { dataDir: string; log: (line: string) => 
     const summaries: SyncSummary[] = [];
     for (const v of await store.listVaults()) summaries.push(await syncVault({ chain: node.chainSource(), store }, v));
     await setupGovernance(db, store, state.vaults.elSalvador, log);
-    return { node, db, store, state, built, summaries, dbPath, close };
+    const proof = await ensureDemoProof({ db, store, node, dataDir, elSalvador: state.vaults.elSalvador, log });
+    return { node, db, store, state, built, summaries, dbPath, close, proof };
   } catch (e) {
     await close();
     throw e;
