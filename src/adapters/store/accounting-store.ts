@@ -4,12 +4,13 @@
  * (audit-store.ts): an import either stores all its new records and the entry, or nothing.
  */
 import type { Selectable } from 'kysely';
-import type { AccountingStore, CostMethodRecord, StoredPurchase } from '../../core/accounting/ports.ts';
-import { COST_BASIS_METHODS, type CostBasisMethod, type PurchaseRecord } from '../../core/accounting/types.ts';
+import { FROM_THE_START, type AccountingStore, type CostMethodChange, type CostMethodRecord, type StoredLedgerEntry, type StoredPurchase } from '../../core/accounting/ports.ts';
+import { COST_BASIS_METHODS, type CostBasisMethod, type LedgerEntry, type PurchaseRecord } from '../../core/accounting/types.ts';
+import { accountKey, assertBalanced, parseAccountKey } from '../../core/accounting/ledger.ts';
 import type { AuditFields } from '../../core/spend/types.ts';
 import { appendAudit } from './audit-store.ts';
 import { inWriteTransaction, toBig, toNum, type Database } from './database.ts';
-import type { PurchaseRecordsTable, VaultCostMethodsTable } from './schema.ts';
+import type { LedgerEntriesTable, PurchaseRecordsTable, VaultCostMethodChangesTable, VaultCostMethodsTable } from './schema.ts';
 
 function purchaseOf(r: Selectable<PurchaseRecordsTable>): StoredPurchase {
   const paid = r.paid_minor === null || r.paid_currency === null ? null : { currency: r.paid_currency, minor: toBig(r.paid_minor) };
@@ -22,6 +23,16 @@ function purchaseOf(r: Selectable<PurchaseRecordsTable>): StoredPurchase {
 function methodOf(r: Selectable<VaultCostMethodsTable>): CostMethodRecord {
   if (!(COST_BASIS_METHODS as readonly string[]).includes(r.method)) throw new RangeError(`vault_cost_methods: vault ${r.vault_id} has unknown method ${r.method}`);
   return { vaultId: r.vault_id, method: r.method as CostBasisMethod, setBy: r.set_by, setAtMs: toNum(r.set_at_ms) };
+}
+
+function entryOf(r: Selectable<LedgerEntriesTable>): StoredLedgerEntry {
+  const lines = (JSON.parse(r.lines) as { account: string; sats: string }[]).map((l) => ({ account: parseAccountKey(l.account), sats: BigInt(l.sats) }));
+  return { seq: toNum(r.seq), id: r.id, txid: r.txid, height: toNum(r.height), date: r.date, lines, reverses: r.reverses, memo: r.memo, recordedBy: r.recorded_by, recordedAtMs: toNum(r.recorded_at_ms) };
+}
+
+function changeOf(r: Selectable<VaultCostMethodChangesTable>): CostMethodChange {
+  if (!(COST_BASIS_METHODS as readonly string[]).includes(r.method)) throw new RangeError(`vault_cost_method_changes: vault ${r.vault_id} has unknown method ${r.method}`);
+  return { seq: toNum(r.seq), vaultId: r.vault_id, method: r.method as CostBasisMethod, effectiveFrom: r.effective_from, setBy: r.set_by, setAtMs: toNum(r.set_at_ms) };
 }
 
 export class SqlAccountingStore implements AccountingStore {
@@ -62,11 +73,16 @@ export class SqlAccountingStore implements AccountingStore {
     return rows.map(purchaseOf);
   }
 
-  async setCostMethod(record: CostMethodRecord, audit: AuditFields): Promise<void> {
+  async setCostMethod(record: CostMethodRecord, audit: AuditFields, effectiveFrom: string = FROM_THE_START): Promise<void> {
     if (!COST_BASIS_METHODS.includes(record.method)) throw new TypeError(`setCostMethod: unknown method ${String(record.method)}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom)) throw new TypeError(`setCostMethod: "effectiveFrom" expected YYYY-MM-DD, got ${effectiveFrom}`);
     await inWriteTransaction(this.#database, async (trx) => {
       await trx.deleteFrom('vault_cost_methods').where('vault_id', '=', record.vaultId).execute();
       await trx.insertInto('vault_cost_methods').values({ vault_id: record.vaultId, method: record.method, set_by: record.setBy, set_at_ms: record.setAtMs }).execute();
+      const last = await trx.selectFrom('vault_cost_method_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+      await trx.insertInto('vault_cost_method_changes').values({
+        seq: toNum(last?.seq ?? 0) + 1, vault_id: record.vaultId, method: record.method, effective_from: effectiveFrom, set_by: record.setBy, set_at_ms: record.setAtMs,
+      }).execute();
       await appendAudit(trx, this.#database.engine, audit);
     });
   }
@@ -74,5 +90,39 @@ export class SqlAccountingStore implements AccountingStore {
   async costMethods(): Promise<CostMethodRecord[]> {
     const rows = await this.#database.db.selectFrom('vault_cost_methods').selectAll().orderBy('vault_id').execute();
     return rows.map(methodOf);
+  }
+
+  async costMethodChanges(): Promise<CostMethodChange[]> {
+    const rows = await this.#database.db.selectFrom('vault_cost_method_changes').selectAll().orderBy('vault_id').orderBy('seq').execute();
+    return rows.map(changeOf);
+  }
+
+  async ledgerEntries(): Promise<StoredLedgerEntry[]> {
+    const rows = await this.#database.db.selectFrom('ledger_entries').selectAll().orderBy('seq').execute();
+    return rows.map(entryOf);
+  }
+
+  async appendLedger(compute: (stored: readonly StoredLedgerEntry[]) => readonly LedgerEntry[], by: { actor: string; role: string; atMs: number }): Promise<{ appended: StoredLedgerEntry[]; total: number }> {
+    return inWriteTransaction(this.#database, async (trx) => {
+      const stored = (await trx.selectFrom('ledger_entries').selectAll().orderBy('seq').execute()).map(entryOf);
+      const fresh = compute(stored);
+      assertBalanced([...stored, ...fresh]);
+      const next = stored.length === 0 ? 1 : (stored[stored.length - 1] as StoredLedgerEntry).seq + 1;
+      const appended = fresh.map((e, i): StoredLedgerEntry => ({ ...e, seq: next + i, recordedBy: by.actor, recordedAtMs: by.atMs }));
+      for (let i = 0; i < appended.length; i += 200) {
+        await trx.insertInto('ledger_entries').values(appended.slice(i, i + 200).map((e) => ({
+          seq: e.seq, id: e.id, txid: e.txid, height: e.height, date: e.date, reverses: e.reverses, memo: e.memo, recorded_by: e.recordedBy, recorded_at_ms: e.recordedAtMs,
+          lines: JSON.stringify(e.lines.map((l) => ({ account: accountKey(l.account), sats: l.sats.toString() }))),
+        }))).execute();
+      }
+      if (appended.length > 0) {
+        const reversals = appended.filter((e) => e.reverses !== null);
+        await appendAudit(trx, this.#database.engine, {
+          actor: by.actor, role: by.role, action: 'accounting.ledger', object: 'ledger',
+          details: { appended: appended.length, reversals: reversals.map((e) => e.id), from: appended[0]?.seq, to: appended[appended.length - 1]?.seq }, atMs: by.atMs,
+        });
+      }
+      return { appended, total: stored.length + appended.length };
+    });
   }
 }

@@ -3,7 +3,7 @@
  * (who, when) in the same transaction as the change.
  */
 import { DomainError } from '../../core/errors.ts';
-import type { AccountingStore, CostMethodRecord } from '../../core/accounting/ports.ts';
+import { FROM_THE_START, type AccountingStore, type CostMethodRecord } from '../../core/accounting/ports.ts';
 import { parsePurchaseCsv } from '../../core/accounting/purchase-csv.ts';
 import { COST_BASIS_METHODS, type CostBasisMethod, type PurchaseRecord } from '../../core/accounting/types.ts';
 import type { VaultStore } from '../../core/vault/vault-store.ts';
@@ -62,16 +62,21 @@ export function parseCostMethod(text: string): CostBasisMethod {
 }
 
 /**
- * Record a vault's cost-basis method, with an audit entry naming who set it, when, and the method
- * it replaces.
- * @throws VAULT_NOT_FOUND
+ * Record a vault's cost-basis method, with an audit entry naming who set it, when, the day it
+ * applies from and the method it replaces. Without `effectiveFrom` it applies from the start (the
+ * whole history is kept by it); with a day, from that day on, the earlier days keeping the methods
+ * recorded for them.
+ * @throws VAULT_NOT_FOUND; INVALID_ARGUMENT for a day that is not YYYY-MM-DD
  */
-export async function setCostMethod(deps: AccountingDeps, by: Actor, vault: string, method: CostBasisMethod): Promise<CostMethodRecord & { readonly previous: CostBasisMethod | null }> {
+export async function setCostMethod(deps: AccountingDeps, by: Actor, vault: string, method: CostBasisMethod, effectiveFrom?: string): Promise<CostMethodRecord & { readonly previous: CostBasisMethod | null; readonly effectiveFrom: string | null }> {
+  if (effectiveFrom !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom) || Number.isNaN(Date.parse(`${effectiveFrom}T00:00:00Z`)))) {
+    throw new DomainError('INVALID_ARGUMENT', `--from must be a day YYYY-MM-DD, got "${effectiveFrom}"`);
+  }
   const v = await deps.vaults.findVault(vault);
   if (!v) throw new DomainError('VAULT_NOT_FOUND', `no vault "${vault}" (see "soberana vault list")`);
   const previous = (await deps.accounting.costMethods()).find((m) => m.vaultId === v.id)?.method ?? null;
   const atMs = deps.now();
   const record: CostMethodRecord = { vaultId: v.id, method, setBy: by.actor, setAtMs: atMs };
-  await deps.accounting.setCostMethod(record, { actor: by.actor, role: by.role, action: 'accounting.method', object: `vault:${v.id}`, details: { method, previous }, atMs });
-  return { ...record, previous };
+  await deps.accounting.setCostMethod(record, { actor: by.actor, role: by.role, action: 'accounting.method', object: `vault:${v.id}`, details: { method, previous, effectiveFrom: effectiveFrom ?? 'start' }, atMs }, effectiveFrom ?? FROM_THE_START);
+  return { ...record, previous, effectiveFrom: effectiveFrom ?? null };
 }

@@ -14,7 +14,7 @@ import type { RateBook } from '../../core/accounting/reference-rate.ts';
 import { riskReport, riskSentences, type NationalFigure, type RiskReport } from '../../core/accounting/risk.ts';
 import type { CostBasisMethod, Fiat, LedgerEntry } from '../../core/accounting/types.ts';
 import { roundDiv, valuationAt, type Valuation } from '../../core/accounting/valuation.ts';
-import type { StoredPurchase } from '../../core/accounting/ports.ts';
+import { FROM_THE_START, type CostMethodChange, type StoredPurchase } from '../../core/accounting/ports.ts';
 import type { Vault } from '../../core/vault/types.ts';
 import { SATS_PER_BTC } from '../../core/money.ts';
 import { accountingHistory, balancesByDay } from './history.ts';
@@ -42,6 +42,8 @@ export interface Books {
   readonly valuation: Valuation;
   readonly notices: readonly string[];
   readonly book: RateBook;
+  /** Every cost-basis method recorded, with its effective day (the vaults' `method` is the one of `at`). */
+  readonly methodChanges?: readonly CostMethodChange[];
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -79,8 +81,9 @@ export async function computeBooks(deps: AccountingDeps & { readonly book: RateB
     if (!v) throw new DomainError('VAULT_NOT_FOUND', `no vault "${opts.vault}" (see "soberana vault list")`);
     shown = [v.id];
   }
-  const recorded = new Map((await deps.accounting.costMethods()).map((m) => [m.vaultId, m.method]));
-  const vaults = all.map((v) => ({ id: v.id, name: v.name, method: recorded.get(v.id) ?? 'fifo', methodRecorded: recorded.has(v.id) }));
+  const methodChanges = await deps.accounting.costMethodChanges();
+  const methodOn = methodSchedule(methodChanges);
+  const vaults = all.map((v) => ({ id: v.id, name: v.name, method: methodOn(v.id, opts.at) ?? 'fifo', methodRecorded: methodOn(v.id, opts.at) !== undefined }));
   const fullHistory = await accountingHistory(deps.vaults, all);
   const history = fullHistory.filter((t) => t.date <= opts.at);
   const ledger = buildLedger(history);
@@ -99,14 +102,51 @@ export async function computeBooks(deps: AccountingDeps & { readonly book: RateB
   });
   const matching = matchPurchases(purchases, receiptOutputs(history));
   const basis = computeCostBasis({
-    history, methods: Object.fromEntries(vaults.map((v) => [v.id, v.method])), price: priceOnDay(deps.book, currency, late), currency,
+    history, methods: Object.fromEntries(vaults.map((v) => [v.id, 'fifo' as const])), methodOn, price: priceOnDay(deps.book, currency, late), currency,
     purchases: { records: purchases, matches: matching.matches }, until: opts.at,
   });
   const valuation = valuationAt(deps.book, balancesByDay(history, shown), opts.at, currency);
   const notices = [...valuation.notices];
   for (const c of [...converted].sort()) notices.push(`purchase records paid in ${c} are converted to ${currency} at the ratio of their day's BTC prices (BTC/${currency} ÷ BTC/${c})`);
   for (const [day, used] of [...late.entries()].sort()) notices.push(`the movements of ${day} are valued at the ${currency} price of ${used}, the latest the price and rate files have`);
-  return { at: opts.at, currency, vaults, shown, history, ledger, purchases, matching, basis, valuation, notices, book: deps.book };
+  for (const v of vaults) {
+    const changes = methodChanges.filter((c) => c.vaultId === v.id && c.effectiveFrom !== FROM_THE_START && c.effectiveFrom <= opts.at);
+    if (changes.length > 0 && shown.includes(v.id)) notices.push(`vault ${v.id} changed its cost-basis method: ${describeSchedule(methodChanges.filter((c) => c.vaultId === v.id), opts.at)}`);
+  }
+  return { at: opts.at, currency, vaults, shown, history, ledger, purchases, matching, basis, valuation, notices, book: deps.book, methodChanges };
+}
+
+/**
+ * A vault's method on a day, from its recorded changes: among the changes effective on or before
+ * the day, the one recorded last (so a method recorded without a day, from the start, replaces the
+ * whole history; one with a day applies from that day on). undefined: none recorded (FIFO by default).
+ */
+export function methodSchedule(changes: readonly CostMethodChange[]): (vaultId: string, date: string) => CostBasisMethod | undefined {
+  const by = new Map<string, CostMethodChange[]>();
+  for (const c of changes) {
+    const list = by.get(c.vaultId);
+    if (list) list.push(c);
+    else by.set(c.vaultId, [c]);
+  }
+  return (vaultId, date) => {
+    let best: CostMethodChange | undefined;
+    for (const c of by.get(vaultId) ?? []) if (c.effectiveFrom <= date && (best === undefined || c.seq > best.seq)) best = c;
+    return best?.method;
+  };
+}
+
+/** "fifo from the start, average from 2025-01-01" (the methods in force over time up to `at`). */
+export function describeSchedule(changes: readonly CostMethodChange[], at: string): string {
+  const on = methodSchedule(changes);
+  const days = [...new Set([FROM_THE_START, ...changes.map((c) => c.effectiveFrom)])].filter((d) => d <= at).sort();
+  const parts: string[] = [];
+  let last: string | undefined;
+  for (const d of days) {
+    const m = on(changes[0]?.vaultId ?? '', d) ?? 'fifo';
+    if (m !== last) parts.push(`${m} ${d === FROM_THE_START ? 'from the start' : `from ${d}`}`);
+    last = m;
+  }
+  return parts.join(', ');
 }
 
 /** Average cost of one BTC (minor units), or null for no holdings. */

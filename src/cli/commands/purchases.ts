@@ -10,6 +10,8 @@ import { minorDigitsOf } from '../../adapters/prices/fx-csv.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { importPurchases, parseCostMethod, setCostMethod, type AccountingDeps } from '../../app/accounting/purchases.ts';
+import { refreshLedger } from '../../app/accounting/ledger-book.ts';
+import { FROM_THE_START } from '../../core/accounting/ports.ts';
 import type { Database } from '../../adapters/store/database.ts';
 
 const actorOf = (as: string | undefined): string => as ?? process.env.SOBERANA_ACTOR ?? 'cli';
@@ -72,19 +74,45 @@ export function register(program: Command): void {
       }),
     );
 
-  const accounting = program.command('accounting').description('how the books are kept: the cost-basis method of each vault');
+  const accounting = program.command('accounting').description('how the books are kept: the cost-basis method of each vault, the stored ledger');
   accounting
     .command('method <method>')
     .description(`record a vault's cost-basis method: ${COST_BASIS_METHODS.join(', ')} (who and when go to the audit log)`)
     .requiredOption('--vault <vault>', 'vault id or name')
+    .option('--from <day>', 'the day it applies from, YYYY-MM-DD (default: from the start, for the whole history)')
     .option('--as <member>', 'who sets it (recorded in the audit log; default: cli)')
-    .addHelpText('after', '\nfifo: the oldest lots leave first; specific: the lots of the coins spent; average: every sat at the vault\'s average cost.\nA vault with none recorded is kept fifo.\n\nExample:\n  $ soberana accounting method --vault reserve average')
+    .addHelpText('after', '\nfifo: the oldest lots leave first; specific: the lots of the coins spent; average: every sat at the vault\'s average cost.\nA vault with none recorded is kept fifo. With --from, the earlier days keep the methods recorded for them.\n\nExamples:\n  $ soberana accounting method --vault reserve average\n  $ soberana accounting method --vault reserve fifo --from 2026-01-01')
     .action(
-      action(async (ctx, methodText: string, opts: { vault: string; as?: string }) => {
+      action(async (ctx, methodText: string, opts: { vault: string; from?: string; as?: string }) => {
         const method = parseCostMethod(methodText);
         const db = await ctx.db();
-        const r = await setCostMethod(deps(db), { actor: actorOf(opts.as), role: 'admin' }, opts.vault, method);
-        ctx.out(r, () => `vault ${r.vaultId}: cost basis ${r.method}${r.previous !== null && r.previous !== r.method ? ` (was ${r.previous})` : ''}, set by ${r.setBy}.`);
+        const r = await setCostMethod(deps(db), { actor: actorOf(opts.as), role: 'admin' }, opts.vault, method, opts.from);
+        ctx.out(r, () => `vault ${r.vaultId}: cost basis ${r.method} ${r.effectiveFrom === null ? 'for the whole history' : `from ${r.effectiveFrom}`}${r.previous !== null && r.previous !== r.method ? ` (was ${r.previous})` : ''}, set by ${r.setBy}.`);
+      }),
+    );
+
+  accounting
+    .command('methods')
+    .description('every cost-basis method recorded, per vault, with the day it applies from and who set it')
+    .action(
+      action(async (ctx) => {
+        const db = await ctx.db();
+        const list = await new SqlAccountingStore(db).costMethodChanges();
+        ctx.out({ changes: list }, () => list.length === 0 ? 'No method recorded: every vault is kept fifo.' : list.map((c) => `${c.vaultId}: ${c.method} ${c.effectiveFrom === FROM_THE_START ? 'from the start' : `from ${c.effectiveFrom}`}, set by ${c.setBy} at ${new Date(c.setAtMs).toISOString()}`).join('\n'));
+      }),
+    );
+
+  accounting
+    .command('refresh')
+    .description('append to the stored ledger what the synced chain changed: new entries, and reversals for what a reorg removed (never an edit)')
+    .option('--as <member>', 'who refreshes (recorded in the audit log; default: cli)')
+    .addHelpText('after', '\nRun it after "soberana sync" (report movements runs it too). Idempotent.\n\nExample:\n  $ soberana accounting refresh')
+    .action(
+      action(async (ctx, opts: { as?: string }) => {
+        const db = await ctx.db();
+        const r = await refreshLedger(deps(db), { actor: actorOf(opts.as), role: 'admin' });
+        ctx.out({ appended: r.appended.length, reversals: r.reversals, total: r.total, observedAt: r.observedAt, entries: r.appended }, () =>
+          r.appended.length === 0 ? `The stored ledger is up to date (${r.total} entries).` : `${r.appended.length} entr${r.appended.length === 1 ? 'y' : 'ies'} appended to the stored ledger${r.reversals > 0 ? `, ${r.reversals} of them reversal${r.reversals === 1 ? '' : 's'} of what a reorg removed` : ''} (${r.total} in all).`);
       }),
     );
 }

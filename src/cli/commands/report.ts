@@ -15,6 +15,7 @@ import { balanceSheetStatement, computeBooks, holdingsStatement, lotsStatement, 
 import { balanceSheetDocument, holdingsDocument, lotsDocument, movementsDocument, pnlDocument, riskDocument } from '../../app/accounting/statement-documents.ts';
 import type { StatementDocument } from '../../core/accounting/statement-document.ts';
 import { renderStatementPdf } from '../../adapters/report/pdf-statement.ts';
+import { refreshLedger } from '../../app/accounting/ledger-book.ts';
 import { writeFileSync } from 'node:fs';
 
 const KINDS = ['holdings', 'balance', 'lots', 'pnl', 'movements', 'risk'] as const;
@@ -145,7 +146,10 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
       ],
     ));
   } else if (kind === 'movements') {
-    const m = movementsStatement(books, { from: opts.from });
+    // The stored ledger, brought up to date first (append-only: a reorg shows as reversals).
+    const accountingDeps = { accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => Date.now() };
+    await refreshLedger(accountingDeps, { actor: process.env.SOBERANA_ACTOR ?? 'cli', role: 'admin' });
+    const m = movementsStatement(books, { from: opts.from, ledger: await accountingDeps.accounting.ledgerEntries() });
     document = () => movementsDocument(m, digits, shownVaults);
     print({ report: 'movements', ...m }, () => withNotices(m.notices, m.movements.length === 0 ? `No movements ${m.from === null ? 'to' : `from ${m.from} to`} the end of ${m.to}.` : [
       `Movements ${m.from === null ? 'to' : `from ${m.from} to`} the end of ${m.to} (${m.stored ? 'stored ledger' : 'recomputed from the chain'}):`,

@@ -44,6 +44,14 @@ export interface CostBasisInput {
   readonly purchases?: { readonly records: readonly PurchaseRecord[]; readonly matches: readonly PurchaseMatch[] };
   /** Only transactions confirmed on or before this UTC day (the books at a date). */
   readonly until?: string;
+  /**
+   * A vault's method on a day, when methods change over time (recorded with an effective day):
+   * before each transaction, a vault whose method on that day differs switches to it (`methods`
+   * then gives only the method a vault starts with when this returns undefined). A switch to
+   * `specific` needs every open lot whole on an unspent output of the vault (INVALID_ARGUMENT
+   * otherwise: under FIFO or average, change is not a lot of its own).
+   */
+  readonly methodOn?: (vaultId: string, date: string) => CostBasisMethod | undefined;
 }
 
 export interface OpenLotView {
@@ -140,6 +148,20 @@ export function computeCostBasis(input: CostBasisInput): CostBasis {
   const receipts = new Map(receiptOutputs(history).map((r) => [r.id, r.sats]));
   const fromRecords = recordCosts(input, currency, receipts);
   const pools = new Map<string, LotPool>();
+  const unspent = new Map<string, Map<string, bigint>>(); // per vault: `${txid}:${vout}` → sats
+  const switchTo = (p: LotPool, tx: AllianceTx): void => {
+    const m = input.methodOn?.(p.vaultId, tx.date);
+    if (m === undefined || m === p.method) return;
+    if (m === 'specific') {
+      const { byOutpoint, allWhole } = p.lotsOnOutpoints();
+      const outs = unspent.get(p.vaultId) ?? new Map<string, bigint>();
+      const fits = allWhole && byOutpoint.size === outs.size && [...byOutpoint].every(([k, sats]) => outs.get(k) === sats);
+      if (!fits) {
+        throw new DomainError('INVALID_ARGUMENT', `vault ${p.vaultId} cannot switch from ${p.method} to specific identification on ${tx.date}: under ${p.method} its change is not a lot of its own, so its lots do not sit on its coins (switch from the vault's first receipt, or before its first spend)`);
+      }
+    }
+    p.switchMethod(m);
+  };
   const pool = (vaultId: string): LotPool => {
     let p = pools.get(vaultId);
     if (!p) {
@@ -170,7 +192,13 @@ export function computeCostBasis(input: CostBasisInput): CostBasis {
   };
 
   for (const tx of txs) {
-    for (const p of tx.parts) pool(p.vaultId);
+    for (const p of tx.parts) switchTo(pool(p.vaultId), tx);
+    for (const p of tx.parts) {
+      let u = unspent.get(p.vaultId);
+      if (!u) unspent.set(p.vaultId, (u = new Map()));
+      for (const i of p.inputs) u.delete(`${i.txid}:${i.vout}`);
+      for (const o of p.outputs) if (o.sats > 0n) u.set(`${tx.txid}:${o.vout}`, o.sats);
+    }
     if (tx.spent === 0n) {
       for (const p of tx.parts) for (const o of [...p.outputs].sort((a, b) => a.vout - b.vout)) if (o.sats > 0n) acquire(tx, p.vaultId, o.vout, o.sats);
       continue;

@@ -14,7 +14,7 @@
  * entry for each posting whose transaction is no longer confirmed as posted, and posts it anew if it
  * is confirmed elsewhere.
  */
-import type { AcquisitionSource, LedgerAccount, LedgerEntry, LedgerLine } from './types.ts';
+import { ACQUISITION_SOURCES, type AcquisitionSource, type LedgerAccount, type LedgerEntry, type LedgerLine } from './types.ts';
 import type { TxCategory } from '../vault/types.ts';
 
 /** An output a transaction created to one of the alliance's vaults. */
@@ -104,6 +104,20 @@ export function accountKey(account: LedgerAccount): string {
     case 'fees':
       return account.kind;
   }
+}
+
+/**
+ * The account a key names (the inverse of `accountKey`); RangeError for a key that names none.
+ * @example parseAccountKey('acquisitions:purchase') // { kind: 'acquisitions', source: 'purchase' }
+ */
+export function parseAccountKey(key: string): LedgerAccount {
+  if (key === 'payments-out' || key === 'fees') return { kind: key };
+  if (key.startsWith('asset:') && key.length > 6) return { kind: 'asset', vaultId: key.slice(6) };
+  if (key.startsWith('acquisitions:')) {
+    const source = key.slice(13);
+    if ((ACQUISITION_SOURCES as readonly string[]).includes(source)) return { kind: 'acquisitions', source: source as AcquisitionSource };
+  }
+  throw new RangeError(`ledger: "${key}" is not an account key`);
 }
 
 function checkTx(t: AccountingTx): void {

@@ -76,12 +76,41 @@ export interface LotPiece {
  */
 export class LotPool {
   readonly vaultId: string;
-  readonly method: CostBasisMethod;
+  #method: CostBasisMethod;
   readonly #open: OpenLot[] = [];
 
   constructor(vaultId: string, method: CostBasisMethod) {
     this.vaultId = vaultId;
-    this.method = method;
+    this.#method = method;
+  }
+
+  get method(): CostBasisMethod {
+    return this.#method;
+  }
+
+  /**
+   * Apply another method from now on (a method change recorded with an effective day): the open
+   * lots keep their remaining sats and cost; under `average` every open lot then carries the
+   * average (the cost is re-spread by sats, exactly). Whether a switch to `specific` is possible
+   * (every open lot whole, on an unspent output) is the caller's check: see `lotsOnOutpoints`.
+   */
+  switchMethod(method: CostBasisMethod): void {
+    if (method === this.#method) return;
+    this.#method = method;
+    if (method === 'average') this.#reaverage(this.cost);
+  }
+
+  /** Sats of the open lots per outpoint `${txid}:${vout}`, and whether every open lot is whole (never cut). */
+  lotsOnOutpoints(): { readonly byOutpoint: ReadonlyMap<string, bigint>; readonly allWhole: boolean } {
+    const byOutpoint = new Map<string, bigint>();
+    let allWhole = true;
+    for (const o of this.#open) {
+      if (o.remainingSats === 0n) continue;
+      if (o.remainingSats !== o.lot.sats) allWhole = false;
+      const k = `${o.lot.txid}:${o.lot.vout}`;
+      byOutpoint.set(k, (byOutpoint.get(k) ?? 0n) + o.remainingSats);
+    }
+    return { byOutpoint, allWhole };
   }
 
   add(lot: Lot): void {

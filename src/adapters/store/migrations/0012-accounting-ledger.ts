@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Migration } from '../migrator.ts';
 
 /**
@@ -10,7 +11,9 @@ import type { Migration } from '../migrator.ts';
  *   reversals (src/core/accounting/ledger.ts, reconcileLedger).
  * - `vault_cost_method_changes`: every method recorded for a vault with the UTC day it applies from
  *   (`effective_from`), who recorded it and when; the method of a day is the latest change
- *   effective on or before it. Migration 0009's `vault_cost_methods` keeps the current method.
+ *   recorded last among those effective on or before it. Migration 0009's `vault_cost_methods`
+ *   keeps the current method; a method recorded before this migration becomes a change from the
+ *   start ('0001-01-01'), as it applied until now.
  * Times are ms since epoch.
  */
 export const m0012AccountingLedger: Migration = {
@@ -40,6 +43,8 @@ export const m0012AccountingLedger: Migration = {
       .addColumn('set_by', 'text', (c) => c.notNull())
       .addColumn('set_at_ms', 'bigint', (c) => c.notNull())
       .execute();
+    await sql`insert into vault_cost_method_changes (seq, vault_id, method, effective_from, set_by, set_at_ms)
+      select row_number() over (order by vault_id), vault_id, method, '0001-01-01', set_by, set_at_ms from vault_cost_methods`.execute(db);
     await db.schema.createIndex('vault_cost_method_changes_by_vault').on('vault_cost_method_changes').columns(['vault_id', 'effective_from', 'seq']).execute();
   },
 };
