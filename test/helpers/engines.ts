@@ -1,7 +1,8 @@
 /**
- * Run a store test against both engines. The PostgreSQL half starts one throwaway
- * cluster per test file and gives each test its own database; when PostgreSQL is not
- * available the half is reported as skipped with the reason — never silently passed.
+ * Run a store test against both engines. The PostgreSQL half uses one throwaway cluster per
+ * test file — or the one the test runner started for the whole run — and gives each test its
+ * own database; when PostgreSQL is not available the half is reported as skipped with the
+ * reason — never silently passed.
  *
  * @example
  *   forEachEngine('settings', (t) => {
@@ -13,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database, type Engine } from '../../src/adapters/store/database.ts';
-import { postgresAvailability, startPostgres, type PgCluster } from './postgres.ts';
+import { postgresAvailability, SHARED_PG_ENV, sharedPostgres, startPostgres, type PgCluster } from './postgres.ts';
 
 export interface EngineContext {
   readonly engine: Engine;
@@ -28,7 +29,9 @@ let users = 0;
 
 function acquireCluster(): Promise<PgCluster> {
   users++;
-  sharedCluster ??= startPostgres();
+  // the test runner's cluster when there is one (one start per run, not per file), else our own
+  const shared = Number(process.env[SHARED_PG_ENV]);
+  sharedCluster ??= Number.isSafeInteger(shared) && shared > 0 ? sharedPostgres(shared) : startPostgres();
   return sharedCluster;
 }
 

@@ -55,7 +55,13 @@ function startWatchdog(dir: string, data: string): void {
   child.unref();
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+/**
+ * When set (by scripts/run-test-files.mjs, which starts one cluster for the whole run), the port of
+ * a running cluster: test files make their databases there instead of each starting its own.
+ */
+export const SHARED_PG_ENV = 'SOBERANA_TEST_PG_PORT';
+
+export async function startPostgres(opts: { maxConnections?: number } = {}): Promise<PgCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'soberana-pg-'));
   chmodSync(dir, 0o777);
   if (userInfo().uid === 0) await execFile('chown', ['postgres:postgres', dir]);
@@ -64,7 +70,7 @@ export async function startPostgres(): Promise<PgCluster> {
   await asPostgres(join(PG_BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
   await asPostgres(join(PG_BIN, 'pg_ctl'), [
     '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30',
-    '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`,
+    '-o', `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=${opts.maxConnections ?? 50}`,
     'start',
   ]);
   startWatchdog(dir, data);
@@ -84,6 +90,32 @@ export async function startPostgres(): Promise<PgCluster> {
       await admin.end().catch(() => undefined);
       await asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A test file's share of a cluster started by the test runner (see SHARED_PG_ENV): its databases
+ * are its own (named after its process), and `stop()` drops them, leaving the cluster running.
+ */
+export async function sharedPostgres(port: number): Promise<PgCluster> {
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  const mine: string[] = [];
+  let stopped = false;
+  return {
+    port,
+    async createDatabase() {
+      const name = `t_${process.pid}_${++counter}`;
+      await admin.query(`create database ${name}`);
+      mine.push(name);
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const name of mine) await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      await admin.end().catch(() => undefined);
     },
   };
 }
