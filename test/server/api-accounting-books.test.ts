@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server/app.ts';
 import type { ServerDeps } from '../../src/server/deps.ts';
+import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
 import type { Database } from '../../src/adapters/store/database.ts';
 import { openDatabase } from '../../src/adapters/store/database.ts';
 import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
@@ -185,6 +186,29 @@ forEachEngine('the books over HTTP', (t) => {
       assert.equal(op.statusCode, 404);
     } finally {
       await bare.close();
+    }
+  });
+
+  test('a vault the public view does not publish stays out of the public books, while token holders read it', async () => {
+    const view = new SqlPublicView(db, 'regtest');
+    const onlyElSalvador: PublicReserveView = {
+      summary: async () => { const x = await view.summary(); return { ...x, vaults: x.vaults.filter((v) => v.id === 'el-salvador') }; },
+      holdings: () => view.holdings(), addresses: () => view.addresses(), transactions: (q) => view.transactions(q), verification: () => view.verification(),
+    };
+    const partial = await buildServer({ ...deps, publicView: onlyElSalvador });
+    try {
+      const all = await partial.inject({ url: '/api/v1/public/books' });
+      const b = all.json() as PublicBooks;
+      const es = (await get<PublicBooks>(app, '/public/books?vault=el-salvador')).json;
+      assert.deepEqual(b.vaults.map((v) => v.id), ['el-salvador']);
+      assert.deepEqual([b.total.sats, b.total.cost, b.total.value], [es.total.sats, es.total.cost, es.total.value], 'the totals are the published vault\'s');
+      assert.deepEqual(b.series.points.at(-1)?.sats, es.total.sats);
+      assert.ok(!all.body.includes('pakistan') && !all.body.includes('Pakistan'), 'nothing of the unpublished vault');
+      assert.equal((await partial.inject({ url: '/api/v1/public/books?vault=pakistan' })).statusCode, 404);
+      const op = await partial.inject({ url: '/api/v1/books/holdings?vault=pakistan', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(op.statusCode, 200);
+    } finally {
+      await partial.close();
     }
   });
 
