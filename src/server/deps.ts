@@ -47,6 +47,8 @@ export interface ServerDeps {
   readonly publicCacheMs?: number;
   /** Live updates: the `/public/events` stream exists only when given; each event also empties the public cache. */
   readonly live?: LiveHub;
+  /** Block explorer base URL the public page links txids and addresses to; null: none; undefined: mempool.space on mainnet, none elsewhere. */
+  readonly explorerUrl?: string | null;
   /** Fastify/pino logging; off by default. */
   readonly logLevel?: string;
 }
