@@ -46,7 +46,10 @@ export function s(tag: string, attrs: Record<string, string | number> = {}, ...c
   return el;
 }
 
-/** A table inside a horizontally scrolling wrapper (phones). */
+/**
+ * A table inside a wrapper. On a phone (style.css, table.reflow) each row becomes a card and each
+ * cell shows its column's name from `data-label`, so nothing scrolls sideways or is cut off.
+ */
 export function table(head: string[], rows: Child[][], opts: { id?: string; numeric?: number[] } = {}): HTMLElement {
   const num = new Set(opts.numeric ?? []);
   return h(
@@ -54,11 +57,16 @@ export function table(head: string[], rows: Child[][], opts: { id?: string; nume
     { class: 'table-wrap' },
     h(
       'table',
-      opts.id ? { id: opts.id } : {},
+      opts.id ? { id: opts.id, class: 'reflow' } : { class: 'reflow' },
       h('thead', {}, h('tr', {}, ...head.map((t, i) => h('th', num.has(i) ? { class: 'num', scope: 'col' } : { scope: 'col' }, t)))),
-      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', num.has(i) ? { class: 'num' } : {}, c))))),
+      h('tbody', {}, ...rows.map((r) => tableRow(head, r, num))),
     ),
   );
+}
+
+/** One row of `table()` (for rows appended later, e.g. "show older"). */
+export function tableRow(head: string[], cells: Child[], numeric: Set<number> = new Set()): HTMLElement {
+  return h('tr', {}, ...cells.map((c, i) => h('td', { ...(numeric.has(i) ? { class: 'num' } : {}), 'data-label': head[i] ?? '' }, c)));
 }
 
 export function section(title: string, id: string, ...children: Child[]): HTMLElement {

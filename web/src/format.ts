@@ -1,9 +1,18 @@
 // Exact formatting of amounts that arrive as strings of integers (sats, cents): no floats for money.
+// Separators, currency signs and dates follow the page's language (i18n/index.ts), from the exact
+// integers: Intl formats the whole part (a bigint) and the fraction is appended digit for digit.
+import { locale, t } from './i18n/index.ts';
 
 const SATS_PER_BTC = 100_000_000n;
 
-function groupThousands(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+function intParts(loc: string): { group: string; decimal: string } {
+  const parts = new Intl.NumberFormat(loc).formatToParts(12345.6);
+  return { group: parts.find((p) => p.type === 'group')?.value ?? ',', decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.' };
+}
+
+/** A whole number with the locale's grouping (a bigint: exact at any size). */
+export function integer(v: bigint | number): string {
+  return new Intl.NumberFormat(locale(), { useGrouping: true }).format(v);
 }
 
 /** "164800154322" -> "1,648.00154322" (8 decimals, exact). */
@@ -11,46 +20,75 @@ export function btc(sats: string, opts: { sign?: boolean } = {}): string {
   const v = BigInt(sats);
   const neg = v < 0n;
   const a = neg ? -v : v;
-  const whole = groupThousands((a / SATS_PER_BTC).toString());
+  const whole = integer(a / SATS_PER_BTC);
   const frac = (a % SATS_PER_BTC).toString().padStart(8, '0');
   const sign = neg ? '−' : opts.sign && v > 0n ? '+' : '';
-  return `${sign}${whole}.${frac}`;
+  return `${sign}${whole}${intParts(locale()).decimal}${frac}`;
 }
 
 /** Sats with thousands separators. */
 export function sats(s: string): string {
   const v = BigInt(s);
-  return (v < 0n ? '−' : '') + groupThousands((v < 0n ? -v : v).toString());
+  return (v < 0n ? '−' : '') + integer(v < 0n ? -v : v);
 }
 
-/** "12038970986" cents -> "$120,389,709.86" */
+/** "12038970986" cents -> "$120,389,709.86" (exact; the currency sign where the locale puts it). */
 export function money(cents: string, currency: string): string {
   const v = BigInt(cents);
   const neg = v < 0n;
   const a = neg ? -v : v;
-  const symbol = currency === 'USD' ? '$' : `${currency} `;
-  return `${neg ? '−' : ''}${symbol}${groupThousands((a / 100n).toString())}.${(a % 100n).toString().padStart(2, '0')}`;
+  const frac = (a % 100n).toString().padStart(2, '0');
+  let parts: Intl.NumberFormatPart[];
+  try {
+    parts = new Intl.NumberFormat(locale(), { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }).formatToParts(a / 100n);
+  } catch {
+    return `${neg ? '−' : ''}${currency} ${integer(a / 100n)}${intParts(locale()).decimal}${frac}`;
+  }
+  const lastInt = parts.map((p) => p.type).lastIndexOf('integer');
+  const out = parts.map((p, i) => (i === lastInt ? `${p.value}${intParts(locale()).decimal}${frac}` : p.value)).join('');
+  return `${neg ? '−' : ''}${out}`;
+}
+
+/**
+ * A headline amount of money, rounded and saying so in words ("$400.8 million"); the exact
+ * figure is `money()`. Display only: a Number made from the exact integer of whole units.
+ */
+export function roundedMoney(cents: string, currency: string): string {
+  const whole = Number(BigInt(cents) / 100n);
+  try {
+    return new Intl.NumberFormat(locale(), { style: 'currency', currency, notation: 'compact', compactDisplay: 'long', maximumFractionDigits: 1 }).format(whole);
+  } catch {
+    return money(cents, currency);
+  }
 }
 
 /** Whole dollars, for chart axes: "$120.4M" style. Display only, from an exact integer. */
 export function compactMoney(cents: bigint): string {
   const dollars = Number(cents / 100n);
-  if (dollars >= 1e9) return `$${(dollars / 1e9).toFixed(1)}B`;
-  if (dollars >= 1e6) return `$${(dollars / 1e6).toFixed(1)}M`;
-  if (dollars >= 1e3) return `$${(dollars / 1e3).toFixed(0)}k`;
-  return `$${dollars}`;
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: dollars >= 1e6 ? 1 : 0 }).format(dollars);
 }
 
-/** Seconds since the epoch -> "2024-03-14 10:22 UTC". */
+/** Seconds since the epoch -> "2024-03-14 10:22 UTC" (an unambiguous stamp, the same in every language). */
 export function dateTime(seconds: number | null): string {
-  if (seconds === null) return 'waiting to be confirmed';
+  if (seconds === null) return t('tx.pending');
   return new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 }
 
-/** "2021-09-06" -> "6 Sep 2021" */
+/** Seconds since the epoch -> the locale's date and time, in UTC ("14 Mar 2024, 10:22 UTC"). */
+export function localDateTime(seconds: number): string {
+  return `${new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC', hourCycle: 'h23' }).format(new Date(seconds * 1000))} UTC`;
+}
+
+/** "2021-09-06" -> "6 Sep 2021" (English as in Britain: day first, the way most readers read it). */
 export function longDate(iso: string): string {
   const d = new Date(`${iso}T00:00:00Z`);
-  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const loc = locale().startsWith('en') ? 'en-GB' : locale();
+  return d.toLocaleDateString(loc, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** The exact percentage string from the API ("1.904762") with the locale's decimal sign. */
+export function percent(exact: string): string {
+  return exact.replace('.', intParts(locale()).decimal);
 }
 
 export function shortId(s: string): string {

@@ -1,163 +1,339 @@
-// The public transparency page: totals, value, share of 21M, holdings chart, addresses,
-// transactions and how to verify it all yourself.
-import { api, type AddressRow, type AuditHead, type Holdings, type Summary, type TxPage, type TxRow, type Verify } from './api.ts';
+// The public transparency site (issue #18): the alliance page (#/) shows each member's published
+// reserve side by side — a total is shown only with what it adds up — and a page per member
+// (#/nation/<vault id>) shows that reserve alone. One valuation at one dated price everywhere (the
+// summary's), with a warning when that price is old; USD rounded in headlines with the exact figure
+// a click away; BTC to 8 decimals; every block with its height and time; every txid and address a
+// link to the configured explorer (none on regtest) with a copy button. Demo data on a test network
+// is labelled wherever it appears. Every visible string comes from the i18n tables.
+import { api, type AddressRow, type AuditHead, type Summary, type TxPage, type TxRow, type Verify, type Holdings } from './api.ts';
 import { holdingsChart } from './chart.ts';
 import { booksSection } from './accounting-panels.ts';
 import { proofSection } from './proof-panel.ts';
-import { h, section, setText, table } from './dom.ts';
-import { btc, dateTime, longDate, money, sats, shortId } from './format.ts';
+import { h, section, setText, table, tableRow } from './dom.ts';
+import { btc, integer, localDateTime, longDate, money, percent, roundedMoney, sats } from './format.ts';
+import { t, tn, type MessageKey } from './i18n/index.ts';
+import { valueInCents } from '../../src/core/transparency/public-view.ts';
 
-const CATEGORY_TEXT: Record<string, string> = {
-  purchase: 'Purchase',
-  mining: 'Mining',
-  seizure: 'Seizure',
-  'internal consolidation': 'Moved between reserve wallets',
-  settlement: 'Trade settlement',
-  payment: 'Payment',
-  receipt: 'Receipt',
-  donation: 'Donation',
-  unknown: 'Not yet classified',
-};
+/** A price older than this many days is flagged on the page. */
+export const STALE_PRICE_DAYS = 3;
 
-function card(label: string, value: Node | string, sub: Node | string | null, id: string): HTMLElement {
-  return h('div', { class: 'card', id }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value), sub ? h('div', { class: 'card-sub muted' }, sub) : null);
+type Vault = Summary['vaults'][number] & { illustrative?: boolean; note?: string | null };
+/** What the server may add to the summary (explorer: the other half of #18; illustrative: see the report). */
+type PublicSummary = Omit<Summary, 'vaults'> & { explorer?: unknown; vaults: Vault[] };
+
+export interface Explorer { name: string; tx(txid: string): string; address(a: string): string }
+
+function httpUrl(u: unknown): string | null {
+  return typeof u === 'string' && /^https?:\/\/[^\s"'<>]+$/i.test(u) ? u : null;
 }
 
-function txRows(items: TxRow[], vaultNames: Map<string, string>): HTMLElement[][] {
-  return items.map((t) => [
-    h('span', { title: t.time === null ? '' : String(t.time) }, dateTime(t.time)),
-    h('span', { class: `chip cat-${t.category.replace(/\s+/g, '-')}` }, CATEGORY_TEXT[t.category] ?? t.category),
-    h('span', { class: BigInt(t.netSats) < 0n ? 'neg' : 'pos' }, `${btc(t.netSats, { sign: true })} BTC`),
-    h('span', {}, t.height === null ? 'pending' : `${t.confirmations.toLocaleString('en-US')}`),
-    h('span', {}, vaultNames.get(t.vault) ?? t.vault),
-    h('code', { title: t.txid, class: 'txid' }, shortId(t.txid)),
-  ]);
+function fill(template: string, key: string, value: string): string {
+  return template.includes(`{${key}}`) ? template.replace(`{${key}}`, encodeURIComponent(value)) : `${template.replace(/\/$/, '')}/${encodeURIComponent(value)}`;
 }
 
 /**
- * The audit log's head, small, for anyone to keep: "Audit log head: #221 3fa9…c2 at …" and a button
- * that copies it as SEQ:HASH, the form `soberana audit verify --head` takes.
+ * The configured block explorer from the public summary, or null (regtest, or none configured).
+ * Accepts a base URL (mempool.space style: /tx/<txid>, /address/<address>) or explicit templates.
  */
-function auditHeadBlock(head: AuditHead | null): HTMLElement | null {
-  if (!head) return null;
-  if (head.seq === 0) return h('p', { class: 'muted audit-head', id: 'audit-head' }, 'Audit log head: the governance audit log has no entries yet.');
-  const line = `${head.seq}:${head.hash}`;
-  const copy = h('button', { type: 'button', class: 'secondary small', id: 'audit-head-copy', title: 'copy as SEQ:HASH' }, 'Copy');
-  copy.addEventListener('click', () => {
-    const done = (text: string): void => {
-      setText(copy, text);
-    };
-    if (!navigator.clipboard) return done('Copy the line below');
-    navigator.clipboard.writeText(line).then(() => done('Copied'), () => done('Copy the line below'));
+export function explorerOf(s: PublicSummary): Explorer | null {
+  const e = s.explorer;
+  if (e === null || e === undefined || e === false) return null;
+  const o = (typeof e === 'string' ? { baseUrl: e } : e) as Record<string, unknown>;
+  const base = httpUrl(o.baseUrl ?? o.url ?? o.base);
+  const txT = httpUrl(o.txUrl ?? o.tx) ?? (base ? `${base.replace(/\/$/, '')}/tx/{txid}` : null);
+  const adT = httpUrl(o.addressUrl ?? o.address) ?? (base ? `${base.replace(/\/$/, '')}/address/{address}` : null);
+  if (!txT || !adT) return null;
+  const name = typeof o.name === 'string' && o.name ? o.name : new URL(txT.replace(/\{\w+\}/g, 'x')).host;
+  return { name, tx: (id) => fill(txT, 'txid', id), address: (a) => fill(adT, 'address', a) };
+}
+
+/** Whole days from `from` to `to` (ISO dates). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+const CATEGORY_KEY: Record<string, MessageKey> = {
+  purchase: 'cat.purchase',
+  mining: 'cat.mining',
+  seizure: 'cat.seizure',
+  'internal consolidation': 'cat.internal',
+  settlement: 'cat.settlement',
+  payment: 'cat.payment',
+  receipt: 'cat.receipt',
+  donation: 'cat.donation',
+  unknown: 'cat.unknown',
+};
+
+/** A button that copies `value`, saying so in words (no hover, works from the keyboard). */
+function copyButton(value: string, label: string): HTMLElement {
+  const b = h('button', { type: 'button', class: 'secondary small copy', 'aria-label': label, 'data-copy': value }, t('copy'));
+  b.addEventListener('click', () => {
+    const done = (k: MessageKey): void => setText(b, t(k));
+    if (!navigator.clipboard) return done('copy.manual');
+    navigator.clipboard.writeText(value).then(() => done('copy.done'), () => done('copy.manual'));
   });
-  const when = head.at ? ` at ${head.at.slice(0, 16).replace('T', ' ')} UTC` : '';
+  return b;
+}
+
+/** A txid or address in full (wrapping, never hidden behind a hover), linked when an explorer is set, with a copy button. */
+function evidence(kind: 'tx' | 'address', value: string, ex: Explorer | null): HTMLElement {
+  const shown = h('code', { class: kind === 'tx' ? 'hash txid' : 'hash addr', translate: 'no' }, value);
+  const label = kind === 'tx' ? t('tx.copy', { id: value.slice(0, 8) }) : t('addr.copy', { id: value.slice(0, 10) });
+  const target = ex ? (kind === 'tx' ? ex.tx(value) : ex.address(value)) : null;
   return h(
-    'div',
-    { class: 'audit-head', id: 'audit-head', 'data-head': line },
-    h('p', {}, 'Audit log head: ', h('code', { title: head.hash }, `#${head.seq} ${head.hash.slice(0, 4)}…${head.hash.slice(-2)}`), `${when} · ${head.entries.toLocaleString('en-US')} entries `, copy),
-    h(
-      'p',
-      { class: 'muted' },
-      'Every governance action (spend proposals, approvals, policy changes) is written to a hash-chained audit log; this head covers all of it. Keep a copy: auditors check the log still holds it, so no entry can later be cut, rewritten or wiped unseen.',
-    ),
-    h('pre', { class: 'code' }, h('code', { id: 'audit-head-command' }, `soberana audit verify --head ${line}`)),
+    'span',
+    { class: 'evidence' },
+    target ? h('a', { href: target, rel: 'noopener noreferrer', target: '_blank', class: 'explorer-link', title: t('explorer.open', { name: ex?.name ?? '' }) }, shown) : shown,
+    copyButton(value, label),
   );
 }
 
-export async function renderPublic(root: HTMLElement): Promise<void> {
-  const booksPending = booksSection(); // the books (cost, value, risk), fetched alongside; null when the server keeps none
-  const proofPending = proofSection(); // the newest published proof of reserves; null when the server offers none
-  const [summary, holdings, addresses, txs, verify, auditHead] = await Promise.all([
-    api<Summary>('/public/summary'),
-    api<Holdings>('/public/holdings'),
-    api<{ addresses: AddressRow[] }>('/public/addresses'),
-    api<TxPage>('/public/transactions?limit=25'),
-    api<Verify>('/public/verify'),
-    // the page stands without it (an older server)
-    api<AuditHead>('/public/audit-head').catch(() => null),
-  ]);
-  const vaultNames = new Map(summary.vaults.map((v) => [v.id, v.name]));
-  const pending = BigInt(summary.unconfirmedSats);
+/** A headline amount in dollars: rounded, with the exact figure a click away (a disclosure, not a tooltip). */
+function usdFigure(cents: string, currency: string, id: string): HTMLElement {
+  return h(
+    'span',
+    { class: 'usd' },
+    h('span', { class: 'usd-rounded', id: `${id}-rounded` }, roundedMoney(cents, currency)),
+    h('details', { class: 'exact' }, h('summary', {}, t('usd.exact')), h('span', { id, 'data-cents': cents }, money(cents, currency))),
+  );
+}
 
+function card(label: string, value: Node | string, sub: Node | string | null, id: string, extra: Node | null = null): HTMLElement {
+  return h('div', { class: 'card', id }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value), sub ? h('div', { class: 'card-sub muted' }, sub) : null, extra);
+}
+
+function demoBadge(): HTMLElement {
+  return h('span', { class: 'badge demo' }, t('demo.badge'));
+}
+
+function networkName(n: string): string {
+  return n === 'main' ? t('net.main') : t('net.other', { network: n });
+}
+
+function tipLine(tip: Summary['tip']): HTMLElement {
+  if (!tip) return h('span', { id: 'tip-height' }, t('tip.none'));
+  return h('span', {}, h('span', { id: 'tip-height', 'data-height': String(tip.height) }, integer(tip.height)));
+}
+
+function txRows(items: TxRow[], names: Map<string, string>, ex: Explorer | null): HTMLElement[][] {
+  return items.map((x) => [
+    h('span', {}, x.time === null ? t('tx.pending') : localDateTime(x.time)),
+    h('span', { class: `chip cat-${x.category.replace(/\s+/g, '-')}` }, t(CATEGORY_KEY[x.category] ?? 'cat.unknown')),
+    h('span', { class: BigInt(x.netSats) < 0n ? 'neg' : 'pos', 'data-sats': x.netSats }, `${btc(x.netSats, { sign: true })} BTC`),
+    x.height === null ? h('span', {}, t('tx.pending')) : h('span', {}, integer(x.height), h('span', { class: 'muted sub' }, ` · ${tn('tx.confirmations', x.confirmations)}`)),
+    h('span', { translate: 'no' }, names.get(x.vault) ?? x.vault),
+    evidence('tx', x.txid, ex),
+  ]);
+}
+
+function auditHeadBlock(head: AuditHead | null): HTMLElement | null {
+  if (!head) return null;
+  if (head.seq === 0) return h('p', { class: 'muted audit-head', id: 'audit-head' }, t('audit.empty'));
+  const line = `${head.seq}:${head.hash}`;
+  const copy = copyButton(line, t('audit.copyLabel'));
+  copy.id = 'audit-head-copy';
+  const when = head.at ? t('audit.at', { at: `${head.at.slice(0, 16).replace('T', ' ')} UTC` }) : '';
+  return h(
+    'div',
+    { class: 'audit-head', id: 'audit-head', 'data-head': line },
+    h('p', {}, t('audit.head'), h('code', { title: head.hash, translate: 'no' }, `#${head.seq} ${head.hash.slice(0, 4)}…${head.hash.slice(-2)}`), `${when} · ${tn('audit.entries', head.entries)} `, copy),
+    h('p', { class: 'muted' }, t('audit.explain')),
+    h('pre', { class: 'code', translate: 'no' }, h('code', { id: 'audit-head-command' }, `soberana audit verify --head ${line}`)),
+  );
+}
+
+/** The server's verify steps in the page's language (known steps by title; the commands are as given). */
+function stepWords(st: Verify['steps'][number], network: string): { title: string; text: string; translated: boolean } {
+  const known: Record<string, [MessageKey, MessageKey]> = {
+    'Run your own node': ['step.node.title', 'step.node.text'],
+    'Check that the addresses belong to the published vaults': ['step.derive.title', 'step.derive.text'],
+    'Add up the coins yourself': ['step.scan.title', 'step.scan.text'],
+    'Or use Soberana itself': ['step.soberana.title', 'step.soberana.text'],
+  };
+  const k = known[st.title];
+  return k ? { title: t(k[0]), text: t(k[1], { network }), translated: true } : { title: st.title, text: st.text, translated: false };
+}
+
+export interface PublicRoute { nation: string | null }
+
+/** "#/nation/<id>" -> that member's page; anything else public -> the alliance page. */
+export function publicRouteOf(hash: string): PublicRoute {
+  const m = /^#\/nation\/([^/?#]+)/.exec(hash);
+  return { nation: m?.[1] ? decodeURIComponent(m[1]) : null };
+}
+
+async function transactionsFor(vault: string | null, before: string | null): Promise<TxPage> {
+  if (vault === null) return api<TxPage>(`/public/transactions?limit=25${before ? `&before=${encodeURIComponent(before)}` : ''}`);
+  // the route has no vault filter yet: walk pages until 25 of this member's are found
+  const items: TxRow[] = [];
+  let next = before;
+  for (let i = 0; i < 5; i++) {
+    const page = await api<TxPage>(`/public/transactions?limit=200${next ? `&before=${encodeURIComponent(next)}` : ''}`);
+    items.push(...page.items.filter((x) => x.vault === vault));
+    next = page.nextBefore;
+    if (items.length >= 25 || next === null) break;
+  }
+  return { items, nextBefore: next };
+}
+
+export async function renderPublic(root: HTMLElement, route: PublicRoute = { nation: null }): Promise<void> {
+  const [summary, addresses, verify, auditHead] = await Promise.all([
+    api<PublicSummary>('/public/summary'),
+    api<{ addresses: AddressRow[] }>('/public/addresses'),
+    api<Verify>('/public/verify'),
+    api<AuditHead>('/public/audit-head').catch(() => null), // the page stands without it (an older server)
+  ]);
+  const nation = route.nation === null ? null : summary.vaults.find((v) => v.id === route.nation) ?? null;
+  if (route.nation !== null && !nation) {
+    root.replaceChildren(h('h1', {}, t('nation.unknown.title')), h('p', { role: 'alert', class: 'error' }, t('nation.unknown', { id: route.nation })), h('p', {}, h('a', { href: '#/' }, t('nav.alliance'))));
+    return;
+  }
+  const alliance = nation === null;
+  const many = summary.vaults.length > 1;
+  const ex = explorerOf(summary);
+  const demo = summary.network !== 'main';
+  const names = new Map(summary.vaults.map((v) => [v.id, v.name]));
+  const fiat = summary.fiat;
+  const stale = fiat ? daysBetween(fiat.priceDate, summary.asOf) : 0;
+  const priceWords = fiat ? t('price.at', { price: money(fiat.priceCents, fiat.currency), date: longDate(fiat.priceDate) }) : t('price.none');
+
+  const [holdings, txs, books, proof] = await Promise.all([
+    alliance ? api<Holdings>('/public/holdings') : Promise.resolve(null),
+    transactionsFor(nation?.id ?? null, null),
+    alliance ? booksSection() : Promise.resolve(null), // null when the server keeps no books
+    alliance ? proofSection() : Promise.resolve(null), // null when the server offers no proofs
+  ]);
+
+  // --- banners: demo data, the price's age
+  const banners: HTMLElement[] = [];
+  if (demo || summary.vaults.some((v) => v.illustrative)) {
+    banners.push(h('div', { class: 'notice demo-notice', role: 'note', id: 'demo-banner' }, h('strong', {}, t('demo.title')), ' ', t('demo.text', { network: summary.network })));
+  }
+  if (fiat && stale > STALE_PRICE_DAYS) {
+    banners.push(h('div', { class: 'notice warn', role: 'alert', id: 'price-stale' }, t('price.stale', { date: longDate(fiat.priceDate), days: integer(stale), today: longDate(summary.asOf) })));
+  }
+
+  // --- headline cards: the member alone, or the alliance with what its total adds up
+  const shown = nation ? [nation] : summary.vaults;
+  const totalSats = nation ? nation.confirmedSats : summary.confirmedSats;
+  const totalCents = fiat ? (nation ? valueInCents(BigInt(nation.confirmedSats), BigInt(fiat.priceCents)).toString() : fiat.cents) : null;
+  const addsUp = !nation && many ? t('total.addsUp', { names: summary.vaults.map((v) => v.name).join(' + ') }) : null;
+  const pending = BigInt(nation ? nation.unconfirmedSats : summary.unconfirmedSats);
   const cards = h(
     'div',
     { class: 'cards' },
-    card('Bitcoin held', h('span', { id: 'total-btc', 'data-sats': summary.confirmedSats }, `${btc(summary.confirmedSats)} BTC`), `${sats(summary.confirmedSats)} sats (satoshis)`, 'card-total'),
     card(
-      'Value in US dollars',
-      h('span', { id: 'total-usd' }, summary.fiat ? money(summary.fiat.cents, summary.fiat.currency) : 'no price available'),
-      summary.fiat ? `at ${money(summary.fiat.priceCents, summary.fiat.currency)} per bitcoin on ${longDate(summary.fiat.priceDate)}` : null,
-      'card-usd',
+      !nation && many ? tn('total.sumLabel', summary.vaults.length) : t('total.label'),
+      h('span', { id: 'total-btc', 'data-sats': totalSats }, `${btc(totalSats)} BTC`),
+      addsUp ?? t('total.sats', { sats: sats(totalSats) }),
+      'card-total',
+      demo ? demoBadge() : null,
     ),
-    card('Share of all bitcoin', h('span', { id: 'share-21m' }, `${summary.shareOf21M.percent} %`), 'of the 21 million that will ever exist', 'card-share'),
+    card(t('usd.label'), fiat && totalCents ? usdFigure(totalCents, fiat.currency, 'total-usd') : h('span', { id: 'total-usd' }, t('price.none')), fiat ? priceWords : null, 'card-usd'),
+    card(t('share.label'), h('span', { id: 'share-21m' }, nation ? '' : `${percent(summary.shareOf21M.percent)} %`), t('share.sub'), 'card-share'),
     card(
-      'Last checked block',
-      h('span', { id: 'tip-height' }, summary.tip ? summary.tip.height.toLocaleString('en-US') : 'not synced yet'),
-      `${summary.network === 'main' ? 'Bitcoin main network' : `${summary.network} network`}${pending !== 0n ? ` · ${btc(summary.unconfirmedSats, { sign: true })} BTC waiting for confirmation` : ''}`,
+      t('tip.label'),
+      tipLine(summary.tip),
+      h('span', {}, summary.tip?.time ? h('span', { id: 'tip-time' }, localDateTime(summary.tip.time)) : null, summary.tip?.time ? ' · ' : '', networkName(summary.network), pending !== 0n ? ` · ${t('tip.pending', { btc: btc(pending.toString(), { sign: true }) })}` : ''),
       'card-tip',
     ),
   );
+  if (nation) {
+    // the member's share of 21M, exact to 6 decimals like the API's (truncated)
+    const bp = (BigInt(nation.confirmedSats) * 100_000_000n) / 2_100_000_000_000_000n; // 1e-6 percent units
+    setText(cards.querySelector('#share-21m') as Element, `${percent(`${bp / 1_000_000n}.${(bp % 1_000_000n).toString().padStart(6, '0')}`)} %`);
+  }
 
-  const vaults = section(
-    'Reserve wallets',
-    'vaults',
-    table(
-      ['Wallet', 'Bitcoin held', 'Addresses'],
-      summary.vaults.map((v) => [v.name, `${btc(v.confirmedSats)} BTC`, String(v.addressCount)]),
-      { id: 'vaults-table', numeric: [1, 2] },
-    ),
-  );
+  // --- the members side by side (the alliance page), never summed silently
+  const members = !nation
+    ? section(
+      many ? t('members.title') : t('wallets.title'),
+      'vaults',
+      many ? h('p', { class: 'muted' }, t('members.explain')) : null,
+      table(
+        [t('col.member'), t('col.btc'), t('col.usd'), t('col.addresses'), t('col.data')],
+        shown.map((v) => [
+          h('a', { href: `#/nation/${encodeURIComponent(v.id)}`, class: 'member-link', translate: 'no' }, v.name),
+          h('span', { class: 'member-btc', 'data-sats': v.confirmedSats, 'data-vault': v.id }, `${btc(v.confirmedSats)} BTC`),
+          fiat ? h('span', { class: 'member-usd', 'data-cents': valueInCents(BigInt(v.confirmedSats), BigInt(fiat.priceCents)).toString() }, money(valueInCents(BigInt(v.confirmedSats), BigInt(fiat.priceCents)).toString(), fiat.currency)) : t('price.none'),
+          integer(v.addressCount),
+          demo || v.illustrative ? demoBadge() : h('span', {}, t('data.published')),
+        ]),
+        { id: 'vaults-table', numeric: [1, 2, 3] },
+      ),
+      many && fiat ? h('p', { class: 'muted', id: 'members-price' }, t('members.valued', { price: priceWords })) : null,
+    )
+    : null;
 
-  const chart = section('Holdings over time', 'holdings', holdingsChart(holdings, summary.asOf));
+  const chart = holdings ? section(t('chart.title'), 'holdings', holdingsChart(holdings, summary.asOf), many ? h('p', { class: 'muted' }, addsUp) : null) : null;
 
+  // --- addresses
+  const addrRows = addresses.addresses.filter((a) => !nation || a.vault === nation.id);
   const addr = section(
-    `Every address (${addresses.addresses.length})`,
+    tn('addr.title', addrRows.length),
     'addresses',
-    h('p', { class: 'muted' }, 'Each address below is on the public blockchain: look it up in any block explorer or your own node.'),
+    h('p', { class: 'muted' }, ex ? t('addr.explain.explorer', { name: ex.name }) : t('addr.explain')),
     table(
-      ['Address', 'Wallet', 'Balance', 'Transactions'],
-      addresses.addresses.map((a) => [h('code', { class: 'addr' }, a.address), vaultNames.get(a.vault) ?? a.vault, `${btc(a.confirmedSats)} BTC`, String(a.txCount)]),
+      [t('col.address'), t('col.wallet'), t('col.balance'), t('col.txs')],
+      addrRows.map((a) => [evidence('address', a.address, ex), h('span', { translate: 'no' }, names.get(a.vault) ?? a.vault), h('span', { 'data-sats': a.confirmedSats }, `${btc(a.confirmedSats)} BTC`), integer(a.txCount)]),
       { id: 'addresses-table', numeric: [2, 3] },
     ),
   );
 
-  const txTable = table(['When', 'What', 'Amount', 'Confirmations', 'Wallet', 'Transaction'], txRows(txs.items, vaultNames), { id: 'tx-table', numeric: [2, 3] });
-  const more = h('button', { type: 'button', class: 'secondary', id: 'tx-more' }, 'Show older transactions');
+  // --- transactions
+  const txHead = [t('col.when'), t('col.what'), t('col.amount'), t('col.block'), t('col.wallet'), t('col.tx')];
+  const txTable = table(txHead, txRows(txs.items, names, ex), { id: 'tx-table', numeric: [2, 3] });
+  const more = h('button', { type: 'button', class: 'secondary', id: 'tx-more' }, t('tx.more'));
   let next = txs.nextBefore;
   more.hidden = next === null;
   more.addEventListener('click', () => {
     if (!next) return;
     more.setAttribute('disabled', '');
-    void api<TxPage>(`/public/transactions?limit=25&before=${encodeURIComponent(next)}`).then((page) => {
+    void transactionsFor(nation?.id ?? null, next).then((page) => {
       const body = txTable.querySelector('tbody');
-      for (const r of txRows(page.items, vaultNames)) body?.append(h('tr', {}, ...r.map((c, i) => h('td', i === 2 || i === 3 ? { class: 'num' } : {}, c))));
+      for (const r of txRows(page.items, names, ex)) body?.append(tableRow(txHead, r, new Set([2, 3])));
       next = page.nextBefore;
       more.hidden = next === null;
       more.removeAttribute('disabled');
     });
   });
-  const transactions = section('Transactions', 'transactions', txTable, more);
+  const transactions = section(t('tx.title'), 'transactions', txs.items.length === 0 ? h('p', { class: 'muted' }, t('tx.none')) : null, txTable, more);
 
+  // --- how to verify
+  const vv = verify.vaults.filter((v) => !nation || v.id === nation.id);
   const howTo = section(
-    'How to verify this yourself',
+    t('verify.title'),
     'verify',
-    h('p', {}, 'You do not have to trust this page. The reserve’s wallets are public: anyone running a Bitcoin node can recompute every number above.'),
-    ...verify.vaults.map((v) =>
+    h('p', {}, t('verify.intro')),
+    ...vv.map((v) =>
       h(
         'div',
         { class: 'vault-pub' },
-        h('h3', {}, v.name, v.threshold && v.keyCount ? h('span', { class: 'muted' }, ` · ${v.threshold} of ${v.keyCount} signatures needed to spend`) : null),
-        v.descriptors.length ? h('p', { class: 'muted' }, 'Wallet description (output descriptor):') : null,
-        ...v.descriptors.map((d) => h('pre', { class: 'code' }, h('code', {}, d))),
-        v.addresses.length ? h('p', { class: 'muted' }, `Watched addresses: ${v.addresses.length}`) : null,
+        h('h3', {}, h('span', { translate: 'no' }, v.name), v.threshold && v.keyCount ? h('span', { class: 'muted' }, ` · ${t('verify.threshold', { m: v.threshold, n: v.keyCount })}`) : null),
+        v.descriptors.length ? h('p', { class: 'muted' }, t('verify.descriptor')) : null,
+        ...v.descriptors.map((d) => h('pre', { class: 'code', translate: 'no' }, h('code', {}, d))),
+        v.addresses.length ? h('p', { class: 'muted' }, tn('verify.watched', v.addresses.length)) : null,
       ),
     ),
-    h('ol', { class: 'steps' }, ...verify.steps.map((st) => h('li', {}, h('strong', {}, st.title), h('p', {}, st.text), ...st.commands.map((c) => h('pre', { class: 'code' }, h('code', {}, c)))))),
-    verify.tip ? h('p', { class: 'muted' }, `These figures are as of block ${verify.tip.height.toLocaleString('en-US')} (${verify.tip.hash}).`) : null,
-    auditHeadBlock(auditHead),
+    h(
+      'ol',
+      { class: 'steps' },
+      ...verify.steps.map((st) => {
+        const w = stepWords(st, verify.network);
+        return h('li', w.translated ? {} : { lang: 'en' }, h('strong', {}, w.title), h('p', {}, w.text), ...st.commands.map((c) => h('pre', { class: 'code', translate: 'no' }, h('code', {}, c))));
+      }),
+    ),
+    verify.tip ? h('p', { class: 'muted' }, t('verify.asOf', { height: integer(verify.tip.height), time: verify.tip.time ? localDateTime(verify.tip.time) : '' }), h('code', { class: 'hash', translate: 'no' }, verify.tip.hash)) : null,
+    alliance ? auditHeadBlock(auditHead) : null,
   );
 
-  const books = await booksPending;
-  const proof = await proofPending;
-  root.replaceChildren(h('h1', {}, 'What the reserve holds'), cards, ...(proof ? [proof] : []), chart, ...(books ? [books] : []), vaults, transactions, addr, howTo);
+  const title = nation ? h('h1', {}, h('span', { translate: 'no' }, nation.name), demo || nation.illustrative ? demoBadge() : null) : h('h1', {}, many ? t('page.alliance') : t('page.title'));
+  const crumbs = nation && many ? h('p', { class: 'crumbs' }, h('a', { href: '#/' }, t('nav.back'))) : null;
+  const memberNav = many
+    ? h('nav', { class: 'members-nav', 'aria-label': t('nav.members') }, h('a', { href: '#/', ...(nation ? {} : { 'aria-current': 'page' }) }, t('nav.alliance')), ...summary.vaults.map((v) => h('a', { href: `#/nation/${encodeURIComponent(v.id)}`, translate: 'no', ...(nation?.id === v.id ? { 'aria-current': 'page' } : {}) }, v.name)))
+    : null;
+  root.replaceChildren(
+    ...[memberNav, crumbs, title, ...banners, cards, proof, members, chart, books, transactions, addr, howTo].filter((x): x is HTMLElement => x !== null),
+  );
+  root.dataset.tip = summary.tip ? String(summary.tip.height) : '';
 }
