@@ -1,4 +1,4 @@
-// What people read is what is true (issue #19), through the real binary: a memo carrying terminal
+// What people read is what is true (issue #19), through the CLI's compiled main(): a memo carrying terminal
 // escape codes, a carriage return and a line break (the attack: erase the line above and print a
 // forged amount) is shown by `soberana spend show` written out visibly, so the real amount is the
 // only "pay:" line; the same in --json, in a member's name with a bidi override, and in an error
@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 import { useRegtestNode } from './helpers/regtest.ts';
 
 const regtest = useRegtestNode();
+/** In-process (see cliInProcess): what matters here is what the commands write, not the process. */
+const runCli = cliInProcess();
 const EXAMPLES = join(import.meta.dirname, '..', 'docs', 'examples', 'spending');
 const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 
@@ -32,7 +34,7 @@ test('spend show prints a forged memo escaped: the real amount is the only pay l
   url.password = node.rpcPassword;
   const env = { SOBERANA_NETWORK: 'regtest', SOBERANA_DB: join(dir, 'reserve.db'), SOBERANA_RPC_URL: url.toString(), SOBERANA_ACTOR: '' };
   const cli = async (args: string[], expect = 0) => {
-    const r = await runCli(args, { env, cwd: dir });
+    const r = await runCli(args, { env });
     assert.equal(r.code, expect, `soberana ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r;
   };
