@@ -4,6 +4,7 @@ import { DomainError } from '../../core/errors.ts';
 import { parseNetwork, type Network } from '../../core/network.ts';
 import { priceConfig, type PriceConfig } from '../prices/price-config.ts';
 import { originOnRpId, parseRpId } from '../../core/auth/webauthn-origin.ts';
+import { explorerSetting } from './explorer-config.ts';
 
 /** The settings of one Soberana installation. */
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
   readonly prices: PriceConfig;
   /** The HTTP server's settings (`soberana serve`). */
   readonly server: ServerSettings;
+  /** The block explorer the public page links to (file `explorer`, see explorer-config.ts); null: none. */
+  readonly explorer?: string | null;
 }
 
 export type ChainConfig =
@@ -39,6 +42,7 @@ interface FileConfig {
   chain?: unknown;
   prices?: unknown;
   server?: unknown;
+  explorer?: unknown;
 }
 
 export const DEFAULT_CONFIG_FILE = 'soberana.config.json';
@@ -77,7 +81,7 @@ export function loadConfig(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = 
   const dbUrl = overrides.db ?? env.SOBERANA_DB ?? env.DATABASE_URL ?? str(file.db, 'db') ?? './soberana.db';
   const network = parseNetwork(overrides.network ?? env.SOBERANA_NETWORK ?? str(file.network, 'network') ?? 'main');
   const logLevel = overrides.logLevel ?? env.SOBERANA_LOG_LEVEL ?? str(file.logLevel, 'logLevel') ?? 'warn';
-  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices), server: serverSettings(env, file.server) };
+  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices), server: serverSettings(env, file.server), explorer: explorerSetting(file.explorer, network) };
 }
 
 function chainConfig(env: NodeJS.ProcessEnv, fromFile: unknown): ChainConfig | undefined {
