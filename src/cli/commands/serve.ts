@@ -75,7 +75,7 @@ export function register(program: Command): void {
         const follow = followSeconds(opts.follow);
         const chain = follow !== null && cfg.chain ? await openChainSource(cfg.chain) : null;
         const live = chain ? new LiveHub() : undefined;
-        const deps = { ...base, trustProxy, rateLimit: { ...DEFAULT_RATE_LIMITS, ...cfg.server.rateLimit }, ...(live ? { live } : {}) };
+        const deps = { ...base, trustProxy, rateLimit: { ...DEFAULT_RATE_LIMITS, ...cfg.server.rateLimit }, ...(live ? { live } : {}), ...(cfg.explorer !== undefined ? { explorerUrl: cfg.explorer } : {}) };
         const webRoot = deps.webRoot ?? null;
         const { app, url } = await startServer(deps, { port: opts.port, host: opts.host });
         const follower = chain && live && follow !== null && deps.vaults ? startLiveSync({ chain, store: deps.vaults, ...(deps.governance ? { spends: deps.governance.spends } : {}), network: cfg.network, hub: live, intervalMs: follow * 1000, log: (l) => process.stderr.write(`soberana serve: ${l}\n`) }) : null;
