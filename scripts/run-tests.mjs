@@ -38,9 +38,10 @@ try {
 }
 // the usual report on stdout (spec in CI, tap otherwise), and the time each file took in test-output/
 mkdirSync('test-output', { recursive: true });
-// the slowest files first (wall times of earlier runs, test-output/test-times.json): two run at
-// once, and a long file started last would run alone at the end; unknown files keep name order
-const known = readTimes();
+// the slowest files first (wall times of earlier runs here, test-output/test-times.json, else the
+// committed scripts/test-times-seed.json, ms per file from a clean run): two run at once, and a
+// long file started last would run alone at the end; unknown files keep name order
+const known = { ...readTimes(join(import.meta.dirname, 'test-times-seed.json')), ...readTimes(TIMES_JSON) };
 const order = [...files].sort((a, b) => (known[b] ?? 0) - (known[a] ?? 0));
 // the tests (and every CLI they spawn) run this one build, even if a source is saved meanwhile
 const env = { ...process.env, [SKIP_ENV]: '1' };
@@ -48,9 +49,9 @@ const runner = join(import.meta.dirname, 'run-test-files.mjs');
 const r = spawnSync(process.execPath, ['--import', 'tsx', runner, ...order], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);
 
-function readTimes() {
+function readTimes(file) {
   try {
-    return JSON.parse(readFileSync(TIMES_JSON, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return {};
   }
