@@ -21,7 +21,7 @@ import { accountingRoutes } from './routes/accounting.ts';
 import { porRoutes } from './routes/por.ts';
 import { plainTextReplies } from './plain-text.ts';
 import { openDataHeaders } from './open-data.ts';
-import { registerLiveEvents } from './live-events.ts';
+import { LiveHub, registerLiveEvents } from './live-events.ts';
 
 export type { RateLimits, ServerDeps, TrustProxy } from './deps.ts';
 
@@ -232,11 +232,12 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     );
   }
 
-  if (deps.live) {
-    const stop = deps.live.subscribe(() => cached.invalidate(), { internal: true });
-    app.addHook('onClose', async () => stop());
-    registerLiveEvents(app, deps.live);
-  }
+  // The stream always exists (the dashboard subscribes to it); without a hub — a server that does
+  // not follow the chain — it stays open and quiet, and the page keeps what it loaded.
+  const live = deps.live ?? new LiveHub();
+  const stopInvalidating = live.subscribe(() => cached.invalidate(), { internal: true });
+  app.addHook('onClose', async () => stopInvalidating());
+  registerLiveEvents(app, live);
   const routes = apiRoutes(deps);
   openDataHeaders(app, {
     publicUrls: new Set(routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => API_PREFIX + r.path)),

@@ -45,7 +45,7 @@ export interface ServerDeps {
   readonly trustProxy?: TrustProxy;
   /** How long a public answer is reused (ms); default 5000, 0 turns the cache off. */
   readonly publicCacheMs?: number;
-  /** Live updates: the `/public/events` stream exists only when given; each event also empties the public cache. */
+  /** Live updates published on `/public/events` (each also empties the public cache); without one the stream stays quiet. */
   readonly live?: LiveHub;
   /** Block explorer base URL the public page links txids and addresses to; null: none; undefined: mempool.space on mainnet, none elsewhere. */
   readonly explorerUrl?: string | null;

@@ -148,3 +148,18 @@ test('subscribers are capped (the rest are told to poll), a token is refused, an
 test('an SSE frame is one JSON line per field; newlines inside data cannot end it early', () => {
   assert.equal(sseFrame('block', { a: 'x\ny' }, '1:ab'), 'id: 1:ab\nevent: block\ndata: {"a":"x\\ny"}\n\n');
 });
+
+test('a server that does not follow the chain still offers the stream (quiet), so the dashboard never logs a 404', async () => {
+  const other = await startServer({ publicView: new SqlPublicView(db, 'regtest'), tokens: new SqlApiTokenStore(db), prices: loadPriceHistory(), clock: { now: () => Date.now() }, webRoot: null, rateLimit: null }, { port: 0, host: '127.0.0.1' });
+  try {
+    const ctrl = new AbortController();
+    const res = await fetch(`${other.url}api/v1/public/events`, { signal: ctrl.signal });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await reader.read()).value, 'retry: 5000\n\n'); // no tip: nothing is followed
+    ctrl.abort();
+  } finally {
+    await other.app.close();
+  }
+});
