@@ -3,9 +3,11 @@
 // with its cursor without gaps or repeats.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
+import type { Database } from '../src/adapters/store/database.ts';
 import { SqlPublicView } from '../src/adapters/store/public-view-sql.ts';
 import { isDomainError } from '../src/core/errors.ts';
-import type { PublicReserveView, PublicTransaction } from '../src/core/transparency/public-view.ts';
+import type { HoldingPoint, PublicReserveView, PublicTransaction } from '../src/core/transparency/public-view.ts';
 import { forEachEngine } from './helpers/engines.ts';
 import { loadReserveTables } from './helpers/load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './helpers/memory-public-view.ts';
@@ -22,7 +24,106 @@ async function allTransactions(v: PublicReserveView, limit: number): Promise<Pub
   throw new Error('paging did not end');
 }
 
+/** The points without their per-vault balances (the in-memory reference has totals only). */
+function totals(points: readonly HoldingPoint[]): Array<{ date: string; sats: bigint }> {
+  return points.map((p) => ({ date: p.date, sats: p.sats }));
+}
+
+/** The oracle: holdings over time as the view computed them before the daily series (one scan). */
+async function oldHoldings(db: Database): Promise<Array<{ date: string; sats: bigint }>> {
+  const r = await sql<{ day: bigint | number | string; delta: bigint | number | string }>`
+    select block_time / 86400 as day, sum(received) - sum(spent) as delta
+    from vault_transactions where height is not null and block_time is not null
+    group by block_time / 86400 order by day`.execute(db.db);
+  let running = 0n;
+  return r.rows.map((row) => {
+    running += BigInt(row.delta);
+    return { date: new Date(Number(row.day) * 86_400_000).toISOString().slice(0, 10), sats: running };
+  });
+}
+
+/** The oracle for pages: the single ordered query the view used before reading the height index. */
+async function oldTransactionOrder(db: Database): Promise<Array<[string, string]>> {
+  const r = await sql<{ vault_id: string; txid: string }>`
+    select t.vault_id, t.txid from vault_transactions t
+    order by coalesce(t.height, 2147483647) desc, coalesce(t.tx_index, -1) desc, t.vault_id asc, t.txid asc`.execute(db.db);
+  return r.rows.map((x) => [x.vault_id, x.txid]);
+}
+
+/** A deterministic pseudo-random generator (tests must repeat). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (Math.imul(x ^ (x >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
+    return x / 2 ** 32;
+  };
+}
+
+async function addBlock(db: Database, vaults: readonly string[], height: number, hash: string, time: number, n: number, rand: () => number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const vault = vaults[Math.floor(rand() * vaults.length)] ?? '';
+    const received = BigInt(Math.floor(rand() * 5e8));
+    const spent = rand() < 0.3 ? BigInt(Math.floor(rand() * Number(received))) : 0n;
+    await db.db.insertInto('vault_transactions').values({
+      vault_id: vault, txid: `${hash}-${i}`.padEnd(64, '0'), height, block_hash: hash, block_time: BigInt(time), tx_index: i % 3,
+      received, spent, fee: null, category: 'purchase', raw: '00',
+    }).execute();
+  }
+  for (const v of vaults) await db.db.insertInto('vault_checkpoints').values({ vault_id: v, height, hash }).execute();
+}
+
 forEachEngine('public view over the vault tables', (t) => {
+  test('holdings over time equal the one-scan computation as blocks arrive, roll back, and rows change outside sync', async () => {
+    const reserve = sampleReserve({ extra: 400, seed: 29 });
+    const db = await t.open();
+    await loadReserveTables(db, reserve);
+    const view = new SqlPublicView(db, 'regtest');
+    const vaults = reserve.vaults.map((v) => v.id);
+    const rand = rng(7);
+    const check = async (label: string): Promise<HoldingPoint[]> => {
+      const got = await view.holdings();
+      assert.deepEqual(totals(got), await oldHoldings(db), label);
+      for (const p of got) assert.equal((p.vaults ?? []).reduce((s, v) => s + v.sats, 0n), p.sats, `${label}: the vaults add up to the total on ${p.date}`);
+      return got;
+    };
+    const first = await check('first computation');
+    assert.equal(await view.holdings(), first, 'nothing changed: the same answer (so the server keeps its serialized body)');
+    let height = (reserve.tip?.height ?? 1000) + 1;
+    let time = Math.max(...reserve.txs.map((x) => x.time ?? 0)) + 3600;
+    for (let b = 0; b < 6; b++) {
+      await addBlock(db, vaults, height, `blk${height}`, time, 1 + Math.floor(rand() * 4), rand);
+      await check(`after block ${height}`);
+      height++;
+      time += Math.floor(rand() * 3) * 86_400 + 600;
+    }
+    // a reorg: the last two blocks go, a different block takes their place
+    height -= 2;
+    await db.db.deleteFrom('vault_transactions').where('height', '>=', height).execute();
+    await db.db.deleteFrom('vault_checkpoints').where('height', '>=', height).execute();
+    await addBlock(db, vaults, height, `other${height}`, time - 86_400 * 3, 2, rand);
+    await check('after a reorg');
+    // a confirmed row written outside sync, deep in the past, with no new checkpoint
+    await db.db.insertInto('vault_transactions').values({
+      vault_id: vaults[0] ?? '', txid: 'ee'.repeat(32), height: 5, block_hash: 'old', block_time: 1_600_000_000n, tx_index: 0,
+      received: 7n, spent: 0n, fee: null, category: 'purchase', raw: '00',
+    }).execute();
+    await check('after a row added outside sync');
+    await check('again, unchanged');
+  });
+
+  test('pages read through the height index come in the same order as the single ordered query', async () => {
+    const reserve = sampleReserve({ extra: 150, seed: 41 });
+    reserve.txs.push({ txid: 'cd'.repeat(32), vault: reserve.vaults[0]?.id ?? '', address: reserve.addresses[0]?.address ?? '', height: null, time: null, category: 'receipt', netSats: 5_000n });
+    const db = await t.open();
+    await loadReserveTables(db, reserve);
+    const view = new SqlPublicView(db, 'regtest');
+    const want = await oldTransactionOrder(db);
+    for (const limit of [1, 2, 3, 13, 500]) {
+      const got = (await allTransactions(view, limit)).map((x) => [x.vault, x.txid]);
+      assert.deepEqual(got, want, `limit ${limit}`);
+    }
+  });
+
   test('matches the reference on summary, holdings, addresses, transactions and verification', async () => {
     const reserve = sampleReserve({ extra: 120, seed: 11 });
     const db = await t.open();
@@ -36,7 +137,7 @@ forEachEngine('public view over the vault tables', (t) => {
     assert.deepEqual({ ...a, tip: null }, { ...b, tip: null });
     assert.ok(a.confirmedSats > 0n && a.unconfirmedSats === 100_000_000n);
 
-    assert.deepEqual(await sqlView.holdings(), await ref.holdings());
+    assert.deepEqual(totals(await sqlView.holdings()), await ref.holdings());
     assert.deepEqual(await sqlView.addresses(), await ref.addresses());
     assert.ok(!(await sqlView.addresses()).some((x) => x.address.includes('unused')), 'unused look-ahead addresses are not listed');
     assert.deepEqual(await sqlView.verification(), { ...(await ref.verification()), tip: (await sqlView.verification()).tip });

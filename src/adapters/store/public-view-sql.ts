@@ -45,6 +45,69 @@ interface CountRow {
 type TransactionRow = Pick<Selectable<VaultTransactionsTable>, 'vault_id' | 'txid' | 'height' | 'tx_index' | 'block_time' | 'received' | 'spent' | 'category'>;
 const UNCONFIRMED_SORT = 2_147_483_647;
 
+/** Net confirmed change per vault per UTC day number. */
+type Days = Map<string, Map<number, bigint>>;
+interface DailyState {
+  readonly days: Days;
+  readonly points: HoldingPoint[];
+  readonly count: number;
+  readonly maxHeight: number;
+  readonly tips: Map<string, { height: number; hash: string }>;
+}
+
+function addDelta(days: Days, vault: string, day: number, delta: bigint): void {
+  let m = days.get(vault);
+  if (!m) days.set(vault, (m = new Map()));
+  m.set(day, (m.get(day) ?? 0n) + delta);
+}
+
+function cloneDays(days: Days): Days {
+  return new Map([...days].map(([v, m]) => [v, new Map(m)]));
+}
+
+function sameTips(a: Map<string, { height: number; hash: string }>, b: Map<string, { height: number; hash: string }>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, t] of a) {
+    const u = b.get(k);
+    if (!u || u.height !== t.height || u.hash !== t.hash) return false;
+  }
+  return true;
+}
+
+/**
+ * The running totals: one point per day on which the total changed (as before), each with every
+ * vault's balance at the end of that day (vaults in id order, from their first transaction on).
+ */
+export function holdingPoints(days: Days): HoldingPoint[] {
+  const all = new Map<number, Map<string, bigint>>();
+  for (const [vault, m] of days) {
+    for (const [day, delta] of m) {
+      let d = all.get(day);
+      if (!d) all.set(day, (d = new Map()));
+      d.set(vault, delta);
+    }
+  }
+  const vaults = [...days.keys()].sort();
+  const running = new Map<string, bigint>();
+  let total = 0n;
+  const out: HoldingPoint[] = [];
+  for (const day of [...all.keys()].sort((x, y) => x - y)) {
+    const d = all.get(day) ?? new Map<string, bigint>();
+    let change = 0n;
+    for (const [vault, delta] of d) {
+      running.set(vault, (running.get(vault) ?? 0n) + delta);
+      change += delta;
+    }
+    total += change;
+    out.push({
+      date: new Date(day * 86_400_000).toISOString().slice(0, 10),
+      sats: sats(total, 'holding'),
+      vaults: vaults.filter((v) => running.has(v)).map((v) => ({ vault: v, sats: sats(running.get(v) ?? 0n, 'holding') })),
+    });
+  }
+  return out;
+}
+
 function category(v: unknown): TxCategory {
   return TX_CATEGORIES.find((c) => c === v) ?? 'unknown';
 }
@@ -82,7 +145,8 @@ export class SqlPublicView implements PublicReserveView {
     const row = await this.#db.selectFrom('vault_checkpoints').select(['height', 'hash']).orderBy('height', 'desc').limit(1).executeTakeFirst();
     if (!row) return null;
     const hash = row.hash;
-    const t = await this.#db.selectFrom('vault_transactions').select('block_time').where('block_hash', '=', hash).limit(1).executeTakeFirst();
+    // by height first (indexed), then the hash: no scan of the transactions table
+    const t = await this.#db.selectFrom('vault_transactions').select('block_time').where('height', '=', row.height).where('block_hash', '=', hash).limit(1).executeTakeFirst();
     return { height: toNum(row.height), hash, time: t ? toNumOrNull(t.block_time) : null };
   }
 
@@ -135,16 +199,81 @@ export class SqlPublicView implements PublicReserveView {
     };
   }
 
-  async holdings(): Promise<HoldingPoint[]> {
-    const r = await sql<{ day: Aggregate; delta: Aggregate }>`
-      select block_time / 86400 as day, sum(received) - sum(spent) as delta
+  /**
+   * Holdings over time from a compact per-vault daily series kept in memory, refreshed from what
+   * changed (see `#refreshDaily`). The same array is returned while nothing changed, so the server
+   * can keep its serialized answer.
+   */
+  holdings(): Promise<HoldingPoint[]> {
+    const run = this.#dailyLock.then(() => this.#refreshDaily());
+    this.#dailyLock = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  #daily: DailyState | null = null;
+  #dailyLock: Promise<void> = Promise.resolve();
+
+  /** The confirmed transactions' count and top height (from the height index) and each vault's tip. */
+  async #fingerprint(): Promise<{ count: number; maxHeight: number; tips: Map<string, { height: number; hash: string }> }> {
+    const c = await sql<{ n: Aggregate; mh: Aggregate | null }>`
+      select count(*) as n, max(height) as mh from vault_transactions where height is not null`.execute(this.#db);
+    const tipRows = await sql<{ vault_id: string; height: Aggregate; hash: string }>`
+      select c.vault_id, c.height, c.hash from vault_checkpoints c
+      where c.height = (select max(x.height) from vault_checkpoints x where x.vault_id = c.vault_id)`.execute(this.#db);
+    const row = c.rows[0];
+    return {
+      count: row ? toNum(row.n) : 0,
+      maxHeight: row && row.mh !== null ? toNum(row.mh) : -1,
+      tips: new Map(tipRows.rows.map((r) => [r.vault_id, { height: toNum(r.height), hash: r.hash }])),
+    };
+  }
+
+  /**
+   * Confirmed transactions change only when a block is applied (a new checkpoint above the old tip)
+   * or rolled back (the old tip's checkpoint goes). So: nothing changed → the same answer; only
+   * blocks above every vault's old tip were added → add those rows (an indexed range on height);
+   * anything else (a rollback, a new vault, a count that does not add up) → recompute everything.
+   */
+  async #refreshDaily(): Promise<HoldingPoint[]> {
+    const fp = await this.#fingerprint();
+    const old = this.#daily;
+    if (old && fp.count === old.count && fp.maxHeight === old.maxHeight && sameTips(fp.tips, old.tips)) return old.points;
+    if (old && (await this.#appendOnly(old, fp.tips))) {
+      const from = Math.min(...[...old.tips.values()].map((t) => t.height), old.maxHeight);
+      const r = await sql<{ vault_id: string; height: Aggregate; block_time: Aggregate | null; received: Aggregate; spent: Aggregate }>`
+        select vault_id, height, block_time, received, spent from vault_transactions where height > ${from}`.execute(this.#db);
+      const fresh = r.rows.filter((x) => toNum(x.height) > (old.tips.get(x.vault_id)?.height ?? old.maxHeight));
+      if (old.count + fresh.length === fp.count) {
+        const days = cloneDays(old.days);
+        for (const x of fresh) if (x.block_time !== null) addDelta(days, x.vault_id, Math.floor(toNum(x.block_time) / 86_400), toBig(x.received) - toBig(x.spent));
+        return this.#keep(days, fp);
+      }
+    }
+    const r = await sql<{ vault_id: string; day: Aggregate; delta: Aggregate }>`
+      select vault_id, block_time / 86400 as day, sum(received) - sum(spent) as delta
       from vault_transactions where height is not null and block_time is not null
-      group by block_time / 86400 order by day`.execute(this.#db);
-    let running = 0n;
-    return r.rows.map((row) => {
-      running += toBig(row.delta);
-      return { date: new Date(toNum(row.day) * 86_400_000).toISOString().slice(0, 10), sats: sats(running, 'holding') };
-    });
+      group by vault_id, block_time / 86400`.execute(this.#db);
+    const days: Days = new Map();
+    for (const x of r.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.delta));
+    return this.#keep(days, fp);
+  }
+
+  /** Whether every vault of the old answer still has its old tip (no rollback) and no vault is new. */
+  async #appendOnly(old: DailyState, tips: Map<string, { height: number; hash: string }>): Promise<boolean> {
+    if (old.tips.size === 0 || tips.size !== old.tips.size) return false;
+    for (const [vault, t] of old.tips) {
+      const now = tips.get(vault);
+      if (!now || now.height < t.height) return false;
+      const still = await this.#db.selectFrom('vault_checkpoints').select('hash').where('vault_id', '=', vault).where('height', '=', t.height).executeTakeFirst();
+      if (still?.hash !== t.hash) return false;
+    }
+    return true;
+  }
+
+  #keep(days: Days, fp: { count: number; maxHeight: number; tips: Map<string, { height: number; hash: string }> }): HoldingPoint[] {
+    const points = holdingPoints(days);
+    this.#daily = { days, points, count: fp.count, maxHeight: fp.maxHeight, tips: fp.tips };
+    return points;
   }
 
   async addresses(): Promise<PublicAddress[]> {
@@ -178,22 +307,37 @@ export class SqlPublicView implements PublicReserveView {
 
   async transactions(q: TransactionQuery): Promise<TransactionPage> {
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 500) throw new RangeError(`transactions: limit out of range: ${q.limit}`);
-    const sortH = sql`coalesce(t.height, ${sql.lit(UNCONFIRMED_SORT)})`;
-    const sortI = sql`coalesce(t.tx_index, -1)`;
-    let where = sql`1 = 1`;
-    if (q.before !== undefined) {
-      const [h, i, v, id] = decodeCursor(q.before);
-      where = sql`(${sortH} < ${h} or (${sortH} = ${h} and ${sortI} < ${i}) or (${sortH} = ${h} and ${sortI} = ${i} and t.vault_id > ${v})
-        or (${sortH} = ${h} and ${sortI} = ${i} and t.vault_id = ${v} and t.txid > ${id}))`;
-    }
+    const cursor = q.before === undefined ? null : decodeCursor(q.before);
     const tip = await this.#tip();
-    const r = await sql<TransactionRow>`
-      select t.vault_id, t.txid, t.height, t.tx_index, t.block_time, t.received, t.spent, coalesce(c.category, t.category) as category
-      from vault_transactions t left join tx_categories c on c.txid = t.txid
-      where ${where}
-      order by ${sortH} desc, ${sortI} desc, t.vault_id asc, t.txid asc
-      limit ${q.limit + 1}`.execute(this.#db);
-    const rows = r.rows.slice(0, q.limit);
+    const want = q.limit + 1;
+    const cols = sql`t.vault_id, t.txid, t.height, t.tx_index, t.block_time, t.received, t.spent, coalesce(c.category, t.category) as category`;
+    // Newest first: the mempool (height null) first, then by height descending on the height index
+    // (so a page reads about `limit` rows, not the whole table), ties by tx_index desc, vault, txid.
+    let found: TransactionRow[] = [];
+    if (cursor === null || cursor[0] >= UNCONFIRMED_SORT) {
+      const after = cursor === null ? sql`1 = 1` : sql`(t.vault_id > ${cursor[2]} or (t.vault_id = ${cursor[2]} and t.txid > ${cursor[3]}))`;
+      const r = await sql<TransactionRow>`
+        select ${cols} from vault_transactions t left join tx_categories c on c.txid = t.txid
+        where t.height is null and ${after}
+        order by t.vault_id asc, t.txid asc limit ${want}`.execute(this.#db);
+      found = r.rows;
+    }
+    if (found.length < want) {
+      let where = sql`t.height is not null`;
+      if (cursor !== null && cursor[0] < UNCONFIRMED_SORT) {
+        const [h, i, v, id] = cursor;
+        const sortI = sql`coalesce(t.tx_index, -1)`;
+        where = sql`t.height is not null and t.height <= ${h} and (t.height < ${h} or ${sortI} < ${i} or (${sortI} = ${i} and t.vault_id > ${v})
+          or (${sortI} = ${i} and t.vault_id = ${v} and t.txid > ${id}))`;
+      }
+      const r = await sql<TransactionRow>`
+        select ${cols} from vault_transactions t left join tx_categories c on c.txid = t.txid
+        where ${where}
+        order by t.height desc, coalesce(t.tx_index, -1) desc, t.vault_id asc, t.txid asc
+        limit ${want - found.length}`.execute(this.#db);
+      found = [...found, ...r.rows];
+    }
+    const rows = found.slice(0, q.limit);
     const items = rows.map((t) => {
       const height = toNumOrNull(t.height);
       return {
@@ -208,7 +352,7 @@ export class SqlPublicView implements PublicReserveView {
     });
     const last = rows[rows.length - 1];
     const nextBefore =
-      r.rows.length > q.limit && last
+      found.length > q.limit && last
         ? encodeCursor(toNumOrNull(last.height) ?? UNCONFIRMED_SORT, toNumOrNull(last.tx_index) ?? -1, last.vault_id, last.txid)
         : null;
     return { items, nextBefore };

@@ -48,6 +48,8 @@ export interface HoldingPoint {
   /** YYYY-MM-DD (UTC). */
   readonly date: string;
   readonly sats: Sats;
+  /** Each vault's confirmed balance at the end of that day (vaults that had a transaction by then), when the view knows it. */
+  readonly vaults?: ReadonlyArray<{ readonly vault: string; readonly sats: Sats }>;
 }
 
 export interface PublicAddress {
