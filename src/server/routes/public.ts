@@ -1,15 +1,20 @@
 /** The public transparency dataset: no token needed, rate limited, nothing private in it. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatBtc } from '../../core/money.ts';
 import {
   shareOf21MBasisPoints,
   shareOf21MPercent,
   valueInCents,
+  type HoldingPoint,
+  type PublicAddress,
   type PublicTip,
+  type PublicTransaction,
   type PublicVerification,
   type TxCategory,
   TX_CATEGORIES,
 } from '../../core/transparency/public-view.ts';
+import { csvTable } from '../../core/transparency/csv.ts';
+import { defaultExplorerUrl } from '../../core/transparency/explorer.ts';
 import { auditHeadOf, auditTimeIso, EMPTY_LOG_HEAD, type AuditHeadInfo } from '../../core/audit/kept-heads.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { ApiRoute } from '../registry.ts';
@@ -52,18 +57,25 @@ const transaction = {
 } as const;
 
 /**
- * Remember the wire form of a view answer: the cached view hands back the same object until its
- * TTL ends, so converting (and valuing) thousands of points happens once per answer, not per request.
+ * Remember the serialized body of a view answer: while the view hands back the same object (the
+ * public cache, or a store answer that did not change), every hit sends the same string without
+ * converting or stringifying thousands of points again.
  */
-function memoWire<K extends object, W>(): (key: K, variant: string, make: () => W) => W {
-  const memo = new WeakMap<K, { variant: string; wire: W }>();
+function memoBody<K extends object>(): (key: K, variant: string, make: () => unknown) => string {
+  const memo = new WeakMap<K, { variant: string; body: string }>();
   return (key, variant, make) => {
     const hit = memo.get(key);
-    if (hit && hit.variant === variant) return hit.wire;
-    const wire = make();
-    memo.set(key, { variant, wire });
-    return wire;
+    if (hit && hit.variant === variant) return hit.body;
+    const body = JSON.stringify(make());
+    memo.set(key, { variant, body });
+    return body;
   };
+}
+
+/** Send an already serialized JSON body (Fastify sends a string with a JSON content type as is). */
+function sendJson(reply: FastifyReply, body: string): string {
+  void reply.type('application/json; charset=utf-8');
+  return body;
 }
 
 /**
@@ -85,11 +97,109 @@ function cachedLoad<T>(load: () => Promise<T>, ttlMs: number, now: () => number)
   };
 }
 
+
+function wireHoldings(points: readonly HoldingPoint[], prices: ServerDeps['prices']): unknown {
+  return {
+    currency: prices.currency,
+    points: points.map((p) => {
+      const price = prices.onOrBefore(p.date);
+      const value = (x: bigint): string | null => (price ? valueInCents(x, price.cents).toString() : null);
+      return {
+        date: p.date,
+        sats: p.sats.toString(),
+        usdCents: value(p.sats),
+        ...(p.vaults ? { vaults: p.vaults.map((v) => ({ vault: v.vault, sats: v.sats.toString(), usdCents: value(v.sats) })) } : {}),
+      };
+    }),
+  };
+}
+
+function wireAddress(a: PublicAddress): Record<string, unknown> {
+  return {
+    address: a.address,
+    vault: a.vault,
+    kind: a.kind,
+    index: a.index,
+    confirmedSats: a.confirmedSats.toString(),
+    unconfirmedSats: a.unconfirmedSats.toString(),
+    txCount: a.txCount,
+  };
+}
+
+function wireTransaction(t: PublicTransaction): Record<string, unknown> {
+  return {
+    txid: t.txid,
+    time: t.time,
+    height: t.height,
+    confirmations: t.confirmations,
+    category: t.category satisfies TxCategory,
+    netSats: t.netSats.toString(),
+    vault: t.vault,
+  };
+}
+
+/** Every transaction, newest first, through the view's own pages. */
+async function allTransactions(view: ServerDeps['publicView']): Promise<PublicTransaction[]> {
+  const out: PublicTransaction[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const page = await view.transactions({ limit: 500, ...(before !== undefined ? { before } : {}) });
+    out.push(...page.items);
+    if (page.nextBefore === null) return out;
+    before = page.nextBefore;
+  }
+}
+
+const DOWNLOADS = ['holdings.csv', 'holdings.json', 'transactions.csv', 'transactions.json', 'addresses.csv', 'addresses.json'] as const;
+type Download = (typeof DOWNLOADS)[number];
+
+function isoTime(sec: number | null): string | null {
+  return sec === null ? null : new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The open-data files: the JSON ones are the JSON answers (all transactions in one); the CSV ones the same rows, amounts in sats and in BTC. */
+async function downloadBody(file: Download, deps: ServerDeps): Promise<string> {
+  const view = deps.publicView;
+  switch (file) {
+    case 'holdings.json':
+      return JSON.stringify(wireHoldings(await view.holdings(), deps.prices));
+    case 'holdings.csv': {
+      const points = await view.holdings();
+      const vaults = [...new Set(points.flatMap((p) => (p.vaults ?? []).map((v) => v.vault)))];
+      const cur = deps.prices.currency.toLowerCase();
+      const rows = points.map((p) => {
+        const price = deps.prices.onOrBefore(p.date);
+        const by = new Map((p.vaults ?? []).map((v) => [v.vault, v.sats]));
+        return [p.date, p.sats, formatBtc(p.sats), price ? valueInCents(p.sats, price.cents) : null, price?.date ?? null, ...vaults.map((v) => by.get(v) ?? null)];
+      });
+      return csvTable(['date', 'sats', 'btc', `${cur}_cents`, 'price_date', ...vaults.map((v) => `sats_${v}`)], rows);
+    }
+    case 'addresses.json':
+      return JSON.stringify({ addresses: (await view.addresses()).map(wireAddress) });
+    case 'addresses.csv':
+      return csvTable(
+        ['address', 'vault', 'kind', 'index', 'confirmed_sats', 'confirmed_btc', 'unconfirmed_sats', 'unconfirmed_btc', 'tx_count'],
+        (await view.addresses()).map((a) => [a.address, a.vault, a.kind, a.index, a.confirmedSats, formatBtc(a.confirmedSats), a.unconfirmedSats, formatBtc(a.unconfirmedSats), a.txCount]),
+      );
+    case 'transactions.json':
+      return JSON.stringify({ items: (await allTransactions(view)).map(wireTransaction), nextBefore: null });
+    case 'transactions.csv':
+      return csvTable(
+        ['txid', 'vault', 'category', 'height', 'time', 'confirmations', 'net_sats', 'net_btc'],
+        (await allTransactions(view)).map((t) => [t.txid, t.vault, t.category, t.height, isoTime(t.time), t.confirmations, t.netSats, formatBtc(t.netSats)]),
+      );
+  }
+}
+
 export function publicRoutes(deps: ServerDeps): ApiRoute[] {
   const tag = 'public';
-  const summaryWire = memoWire<object, unknown>();
-  const holdingsWire = memoWire<object, unknown>();
-  const addressesWire = memoWire<object, unknown>();
+  const summaryBody = memoBody<object>();
+  const holdingsBody = memoBody<object>();
+  const addressesBody = memoBody<object>();
+  const transactionsBody = memoBody<object>();
+  const downloads = new Map<Download, () => Promise<string>>(
+    DOWNLOADS.map((f) => [f, cachedLoad(() => downloadBody(f, deps), deps.publicCacheMs ?? 5000, () => deps.clock.now())]),
+  );
   // Only the head of the log (seq, hash, time, count) leaves here; without governance there is no log.
   const spends = deps.governance?.spends;
   const auditHead = cachedLoad<AuditHeadInfo>(
@@ -109,9 +219,13 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
         response: {
           200: {
             type: 'object',
-            required: ['network', 'tip', 'asOf', 'confirmedSats', 'unconfirmedSats', 'confirmedBtc', 'fiat', 'shareOf21M', 'vaults'],
+            required: ['network', 'tip', 'asOf', 'confirmedSats', 'unconfirmedSats', 'confirmedBtc', 'fiat', 'shareOf21M', 'vaults', 'explorer'],
             properties: {
               network: { type: 'string' },
+              explorer: {
+                type: ['string', 'null'],
+                description: 'base URL of the block explorer to link to (`${explorer}/tx/${txid}`, `${explorer}/address/${address}`); null when none is configured',
+              },
               tip,
               asOf: isoDate,
               confirmedSats: satsString,
@@ -128,10 +242,11 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           },
         },
       },
-      async handler() {
+      async handler(_req: FastifyRequest, reply: FastifyReply) {
         const s = await deps.publicView.summary();
         const today = utcDate(deps.clock.now());
-        return summaryWire(s, today, () => {
+        const explorer = deps.explorerUrl === undefined ? defaultExplorerUrl(s.network) : deps.explorerUrl;
+        return sendJson(reply, summaryBody(s, today, () => {
           const price = deps.prices.onOrBefore(today);
           return {
             network: s.network,
@@ -151,8 +266,9 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
               unconfirmedSats: v.unconfirmedSats.toString(),
               addressCount: v.addressCount,
             })),
+            explorer,
           };
-        });
+        }));
       },
     },
     {
@@ -174,22 +290,29 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
                 items: {
                   type: 'object',
                   required: ['date', 'sats', 'usdCents'],
-                  properties: { date: isoDate, sats: satsString, usdCents: { ...centsString, type: ['string', 'null'] } },
+                  properties: {
+                    date: isoDate,
+                    sats: satsString,
+                    usdCents: { ...centsString, type: ['string', 'null'] },
+                    vaults: {
+                      type: 'array',
+                      description: "each vault's confirmed balance at the end of that day (vaults with a transaction by then)",
+                      items: {
+                        type: 'object',
+                        required: ['vault', 'sats', 'usdCents'],
+                        properties: { vault: { type: 'string' }, sats: satsString, usdCents: { ...centsString, type: ['string', 'null'] } },
+                      },
+                    },
+                  },
                 },
               },
             },
           },
         },
       },
-      async handler() {
+      async handler(_req: FastifyRequest, reply: FastifyReply) {
         const points = await deps.publicView.holdings();
-        return holdingsWire(points, '', () => ({
-          currency: deps.prices.currency,
-          points: points.map((p) => {
-            const price = deps.prices.onOrBefore(p.date);
-            return { date: p.date, sats: p.sats.toString(), usdCents: price ? valueInCents(p.sats, price.cents).toString() : null };
-          }),
-        }));
+        return sendJson(reply, holdingsBody(points, '', () => wireHoldings(points, deps.prices)));
       },
     },
     {
@@ -225,19 +348,9 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           },
         },
       },
-      async handler() {
+      async handler(_req: FastifyRequest, reply: FastifyReply) {
         const list = await deps.publicView.addresses();
-        return addressesWire(list, '', () => ({
-          addresses: list.map((a) => ({
-            address: a.address,
-            vault: a.vault,
-            kind: a.kind,
-            index: a.index,
-            confirmedSats: a.confirmedSats.toString(),
-            unconfirmedSats: a.unconfirmedSats.toString(),
-            txCount: a.txCount,
-          })),
-        }));
+        return sendJson(reply, addressesBody(list, '', () => ({ addresses: list.map(wireAddress) })));
       },
     },
     {
@@ -264,21 +377,42 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           },
         },
       },
-      async handler(req: FastifyRequest) {
+      async handler(req: FastifyRequest, reply: FastifyReply) {
         const q = req.query as { limit: number; before?: string };
         const page = await deps.publicView.transactions({ limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}) });
-        return {
-          items: page.items.map((t) => ({
-            txid: t.txid,
-            time: t.time,
-            height: t.height,
-            confirmations: t.confirmations,
-            category: t.category satisfies TxCategory,
-            netSats: t.netSats.toString(),
-            vault: t.vault,
-          })),
-          nextBefore: page.nextBefore,
-        };
+        return sendJson(reply, transactionsBody(page, '', () => ({ items: page.items.map(wireTransaction), nextBefore: page.nextBefore })));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/downloads/:file',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'Open data: holdings over time, every transaction and every address, as CSV (RFC 4180, amounts in sats and BTC) or JSON, to save',
+      schema: {
+        params: {
+          type: 'object',
+          required: ['file'],
+          additionalProperties: false,
+          properties: { file: { type: 'string', enum: [...DOWNLOADS] } },
+        },
+        response: {
+          200: {
+            description: 'the file (text/csv with a header row, or application/json as the matching JSON route answers), as an attachment',
+            type: 'string',
+          },
+        },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const file = (req.params as { file: Download }).file;
+        const load = downloads.get(file);
+        if (!load) throw new TypeError(`downloads: no loader for ${file}`);
+        const body = await load();
+        const [name, ext] = file.split('.') as [string, string];
+        void reply.type(ext === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8');
+        void reply.header('content-disposition', `attachment; filename="soberana-${name}-${utcDate(deps.clock.now())}.${ext}"`);
+        return body;
       },
     },
     {
