@@ -141,12 +141,12 @@ export class SqlProofStore implements ProofStore {
     return new SqlProofStore(this.#database, { random: this.#random, bound: this.#bound, via: { ...(this.#via ?? {}), ...via } });
   }
 
-  async createRound(r: NewProofRound, audit: AuditFields): Promise<number> {
+  async createRound(r: NewProofRound, audit: AuditFields, initial?: { readonly state: 'finalized'; readonly proofFile: string }): Promise<number> {
     return this.#mutate(audit, async (trx) => {
       const inserted = await trx.insertInto('proof_rounds').values({
         vault_ids: JSON.stringify(r.vaultIds), message: r.message, challenge_id: r.challengeId, height: r.height, block_hash: r.blockHash,
-        coins: toJson(r.coins), total_sats: r.totalSats, state: 'proposed', psbt: r.psbt, unsigned_txid: r.unsignedTxid, proposer: r.proposer,
-        policy_version: r.policyVersion, requirement: toJson(r.requirement), exported_at_ms: null, proof_file: null, published_at_ms: null,
+        coins: toJson(r.coins), total_sats: r.totalSats, state: initial?.state ?? 'proposed', psbt: r.psbt, unsigned_txid: r.unsignedTxid, proposer: r.proposer,
+        policy_version: r.policyVersion, requirement: toJson(r.requirement), exported_at_ms: null, proof_file: initial?.proofFile ?? null, published_at_ms: null,
         created_at_ms: BigInt(r.createdAtMs), updated_at_ms: BigInt(r.createdAtMs),
       }).returning('id').executeTakeFirstOrThrow();
       return toNum(inserted.id);

@@ -4,7 +4,7 @@
  * `por verify` (por.ts). The use cases are in `app/por/proof-round.ts`.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { base64, hex } from '@scure/base';
@@ -20,6 +20,9 @@ import { requireActor } from '../../app/governance.ts';
 import {
   approveProof, cancelProof, createProof, exportProof, finalizeProof, importProofSignatures, proofStatement, publishProof, requestChallengeAsMember, requireRound, type ProofDeps,
 } from '../../app/por/proof-round.ts';
+import { importProofFile } from '../../app/por/import-proof-file.ts';
+import { MAX_PROOF_FILE_BYTES, parseProofFile } from '../../core/por/proof-file.ts';
+import { verifyProof } from '../../core/por/verify.ts';
 import { AS_HELP, actorOf, collect, withGovernance } from '../governance-deps.ts';
 import { readPsbtArgument } from './psbt.ts';
 
@@ -173,6 +176,36 @@ export function registerRound(por: Command): void {
       if (r.proofFile === null) throw new DomainError('INVALID_STATE', `proof ${r.id} is ${r.state}: it has no proof file until it is finalized`);
       writeFileSync(file, r.proofFile);
       ctx.out({ file, proof: r.id }, `wrote ${file}; verify it with: soberana por verify ${file} --node URL`);
+    }));
+
+  por
+    .command('import <file>')
+    .description('record a proof file made elsewhere: it must verify against the node, cover coins of our vaults, and answer no stale or used challenge')
+    .option('--node <url>', 'the node to verify it against (default $SOBERANA_RPC_URL)')
+    .option('--rpc-user <user>', 'RPC user (default $SOBERANA_RPC_USER)')
+    .option('--rpc-password <password>', 'RPC password (default $SOBERANA_RPC_PASSWORD)')
+    .option('--publish', 'publish it at once')
+    .addHelpText('after', EX(['soberana por import proof-of-reserves-7.json --as luis --publish']))
+    .action(action(async (ctx, file: string, o: { node?: string; rpcUser?: string; rpcPassword?: string; publish?: boolean }) => {
+      let text: string;
+      try {
+        if (statSync(file).size > MAX_PROOF_FILE_BYTES) throw new DomainError('INVALID_PROOF', `invalid proof file: file: larger than ${MAX_PROOF_FILE_BYTES / (1024 * 1024)} MiB`);
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        if (e instanceof DomainError) throw e;
+        throw new DomainError('NOT_FOUND', `cannot read proof file ${file}`);
+      }
+      parseProofFile(text); // a malformed file is refused before the node is asked
+      const url = o.node ?? process.env.SOBERANA_RPC_URL;
+      if (url === undefined || url === '') throw new DomainError('INVALID_ARGUMENT', 'say which node to verify the proof against: --node URL (or $SOBERANA_RPC_URL)');
+      const { rpcProofChainView } = await import('../../adapters/chain/por-rpc-view.ts');
+      const view = rpcProofChainView({ url, user: o.rpcUser ?? process.env.SOBERANA_RPC_USER, password: o.rpcPassword ?? process.env.SOBERANA_RPC_PASSWORD });
+      try {
+        const r = await withProofs(ctx, {}, (deps) => importProofFile(deps, { actor: actorOf(ctx), text, verify: (f) => verifyProof(f, view), publish: o.publish === true }));
+        ctx.out({ proof: roundJson(r.round) }, `recorded as proof ${r.round.id}${r.round.publishedAtMs !== null ? ' and published' : ''}: ${formatBtc(r.verification.provenTotal)} BTC proven at block ${r.round.height}`);
+      } finally {
+        view.close();
+      }
     }));
 
   por

@@ -142,7 +142,8 @@ export interface ProofStore {
   /** The same store whose audit entries name how the actor reached it (`details.via`). */
   withAuditContext(via: Readonly<Record<string, string>>): ProofStore;
 
-  createRound(r: NewProofRound, audit: AuditFields): Promise<number>;
+  /** Records a new round, `proposed` — or `finalized` with its proof file (an imported proof). */
+  createRound(r: NewProofRound, audit: AuditFields, initial?: { readonly state: 'finalized'; readonly proofFile: string }): Promise<number>;
   round(id: number): Promise<ProofRound | null>;
   /** Newest first. */
   rounds(): Promise<ProofRound[]>;
