@@ -3,12 +3,16 @@
 // sale (its memo says so) is refused with COMMITMENT_BREACH naming the commitment, audited, and
 // nothing is recorded; a payment and a transfer to another registered wallet are allowed. A
 // commitment recorded after a proposal was approved stops its export for signing. Without the
-// compliance gate the same sale would be accepted (the gate is what refuses).
+// compliance gate the same sale would be accepted (the gate is what refuses); once that sale is
+// signed and mined, its memo classifies it as a sale on the chain and monitoring raises the alert.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
-import { FOREIGN, setupGovernance } from '../spend/fixtures.ts';
+import { FOREIGN, setupGovernance, signAndFinalize } from '../spend/fixtures.ts';
+import { broadcastProposal } from '../../src/app/broadcast-proposal.ts';
+import { registerHistory } from '../../src/app/compliance/flows.ts';
+import { monitorCommitments } from '../../src/app/compliance/commitments.ts';
 import type { GovernanceDeps } from '../../src/app/governance.ts';
 import { SqlComplianceStore } from '../../src/adapters/store/compliance-store.ts';
 import { readAuditLog } from '../../src/adapters/store/audit-store.ts';
@@ -57,7 +61,21 @@ forEachEngine('commitments enforced before signing', (t) => {
     assert.equal(pay.decision.outcome, 'approval', 'a payment: the policy decides as usual');
     const internal = await propose('Sale desk float moved to the Bitcoin Office', OFFICE);
     assert.notEqual(internal.decision.outcome, 'deny', 'to another registered wallet: internal, not a sale');
-    assert.equal((await propose('Sale of 0.5 BTC to an exchange', FOREIGN, g.deps)).decision.outcome, 'approval', 'without the gate the sale would pass: the gate is what refuses');
+    const bypass = await propose('Sale of 0.5 BTC to an exchange', FOREIGN, g.deps);
+    assert.equal(bypass.decision.outcome, 'approval', 'without the gate the sale would pass: the gate is what refuses');
+    // Signed and broadcast without the gate (another tool): on the chain it is a sale, and monitoring says so.
+    await approveProposal(g.deps, { actor: 'maria', proposalId: bypass.proposal.id });
+    await approveProposal(g.deps, { actor: 'pedro', proposalId: bypass.proposal.id });
+    const { txid } = await signAndFinalize(g, bypass.proposal.id);
+    await broadcastProposal(g.deps, { actor: 'luis', proposalId: bypass.proposal.id });
+    await regtest.node().mineBlockAt(Math.floor(Date.now() / 1000)); // dated today: the register's wallets joined in 2021 (the node's own blocks are dated 2012)
+    await g.sync();
+    const flow = (await registerHistory({ ...cdeps, spends: g.spends })).flows.find((f) => f.txid === txid);
+    assert.equal(flow?.class, 'sale', 'the proposal\'s memo labels its transaction');
+    assert.match(flow?.reason ?? '', /labelled as a sale \(".*Sale of 0\.5 BTC to an exchange"\)/);
+    assert.equal((await registerHistory(cdeps)).flows.find((f) => f.txid === txid)?.class, 'payment', 'without the memo: a payment');
+    const alerts = await monitorCommitments({ ...cdeps, spends: g.spends });
+    assert.deepEqual(alerts.raised.map((a) => [a.commitmentId, a.txid]), [['sales-office-only', txid]]);
 
     // A commitment recorded after approval: the payment may not go out for signing any more.
     await approveProposal(deps, { actor: 'maria', proposalId: pay.proposal.id });

@@ -16,12 +16,15 @@ import { currentRegister, dayOfTime, inRegisterOn, type ClassifiedFlow, type Reg
 import { DomainError } from '../../core/errors.ts';
 import type { TxCategory, Vault } from '../../core/vault/types.ts';
 import type { VaultStore } from '../../core/vault/vault-store.ts';
+import type { SpendStore } from '../../core/spend/types.ts';
 
 export interface ComplianceDeps {
   readonly compliance: ComplianceStore;
   readonly vaults: VaultStore;
   /** Milliseconds since the epoch (the injected clock). */
   readonly now: () => number;
+  /** When given, a spend proposal's memo labels its transaction (a sale proposed as one is classified as one on the chain). */
+  readonly spends?: SpendStore | undefined;
 }
 
 /** Who acts (free text, recorded in the audit log) and in which role. */
@@ -75,6 +78,10 @@ export async function registerHistory(deps: ComplianceDeps, opts: { vault?: stri
   for (const l of await deps.vaults.labels()) {
     const into = l.type === 'tx' ? txLabels : l.type === 'addr' ? addrLabels : null;
     if (into) into.set(l.ref, [...(into.get(l.ref) ?? []), l.label]);
+  }
+  for (const p of deps.spends ? await deps.spends.proposals() : []) {
+    const id = p.txid ?? p.unsignedTxid;
+    if (p.memo !== null && id !== '' && raw.has(id)) txLabels.set(id, [...(txLabels.get(id) ?? []), p.memo]);
   }
   const network = [...vaults.values()][0]?.network ?? 'regtest';
   const today = dayOfTime(Math.floor(deps.now() / 1000));

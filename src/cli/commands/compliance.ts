@@ -5,6 +5,7 @@ import { displaySafe } from '../../core/text/display-text.ts';
 import { FLOW_CLASSES } from '../../core/compliance/types.ts';
 import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
+import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 import type { Database } from '../../adapters/store/database.ts';
 import { registerHistory, type ComplianceDeps } from '../../app/compliance/flows.ts';
 import { addRegisterEntry, listRegister, showRegisterEntry } from '../../app/compliance/register.ts';
@@ -20,7 +21,7 @@ import { renderStatementPdf } from '../../adapters/report/pdf-statement.ts';
 const actorOf = (as: string | undefined): string => as ?? process.env.SOBERANA_ACTOR ?? 'cli';
 
 function deps(db: Database): ComplianceDeps {
-  return { compliance: new SqlComplianceStore(db), vaults: new SqlVaultStore(db), now: () => Date.now() };
+  return { compliance: new SqlComplianceStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), spends: new SqlSpendStore(db) };
 }
 
 const signed = (s: bigint): string => `${s > 0n ? '+' : s < 0n ? '-' : ''}${formatBtc(s < 0n ? -s : s)}`;

@@ -65,7 +65,7 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk:
     // broadcast that a crash left unrecorded): the only place their chain state is written.
     const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined, network: ctx.config().network }, vaultArg ? { vaultId: vaults[0]?.id } : {});
     // Programme commitments (docs/compliance.md): a breach by any registered wallet, watch-only ones included, is an alert.
-    const compliance = await monitorCommitments({ compliance: new SqlComplianceStore(await ctx.db()), vaults: store, now: () => Date.now() });
+    const compliance = await monitorCommitments({ compliance: new SqlComplianceStore(await ctx.db()), vaults: store, now: () => Date.now(), spends: new SqlSpendStore(await ctx.db()) });
     return { job, proposals, compliance, path: light ? 'script-history' : 'block-walk' };
   } finally {
     await chain.close();
