@@ -5,7 +5,7 @@
 // a click away; BTC to 8 decimals; every block with its height and time; every txid and address a
 // link to the configured explorer (none on regtest) with a copy button. Demo data on a test network
 // is labelled wherever it appears. Every visible string comes from the i18n tables.
-import { api, type AddressRow, type AuditHead, type Summary, type TxPage, type TxRow, type Verify, type Holdings } from './api.ts';
+import { ApiError, type AddressRow, type AuditHead, type Summary, type TxPage, type TxRow, type Verify, type Holdings } from './api.ts';
 import { holdingsChart } from './chart.ts';
 import { booksSection } from './accounting-panels.ts';
 import { proofSection } from './proof-panel.ts';
@@ -13,6 +13,27 @@ import { h, section, setText, table, tableRow } from './dom.ts';
 import { btc, integer, localDateTime, longDate, money, percent, roundedMoney, sats } from './format.ts';
 import { t, tn, type MessageKey } from './i18n/index.ts';
 import { valueInCents } from '../../src/core/transparency/public-view.ts';
+
+/**
+ * GET a public route, revalidated every time (`no-cache`): the server's answers carry ETags and a
+ * max-age for other sites' polling, but a page that has just heard "new block" must not reuse the
+ * browser's copy. An unchanged answer costs a 304.
+ */
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, { cache: 'no-cache' });
+  const body = await res.text();
+  let json: unknown = null;
+  try {
+    json = body ? JSON.parse(body) : null;
+  } catch {
+    /* not JSON */
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `the server answered ${res.status}`);
+  }
+  return json as T;
+}
 
 /** A price older than this many days is flagged on the page. */
 export const STALE_PRICE_DAYS = 3;
@@ -163,12 +184,12 @@ export function publicRouteOf(hash: string): PublicRoute {
 }
 
 async function transactionsFor(vault: string | null, before: string | null): Promise<TxPage> {
-  if (vault === null) return api<TxPage>(`/public/transactions?limit=25${before ? `&before=${encodeURIComponent(before)}` : ''}`);
+  if (vault === null) return get<TxPage>(`/public/transactions?limit=25${before ? `&before=${encodeURIComponent(before)}` : ''}`);
   // the route has no vault filter yet: walk pages until 25 of this member's are found
   const items: TxRow[] = [];
   let next = before;
   for (let i = 0; i < 5; i++) {
-    const page = await api<TxPage>(`/public/transactions?limit=200${next ? `&before=${encodeURIComponent(next)}` : ''}`);
+    const page = await get<TxPage>(`/public/transactions?limit=200${next ? `&before=${encodeURIComponent(next)}` : ''}`);
     items.push(...page.items.filter((x) => x.vault === vault));
     next = page.nextBefore;
     if (items.length >= 25 || next === null) break;
@@ -178,10 +199,10 @@ async function transactionsFor(vault: string | null, before: string | null): Pro
 
 export async function renderPublic(root: HTMLElement, route: PublicRoute = { nation: null }): Promise<void> {
   const [summary, addresses, verify, auditHead] = await Promise.all([
-    api<PublicSummary>('/public/summary'),
-    api<{ addresses: AddressRow[] }>('/public/addresses'),
-    api<Verify>('/public/verify'),
-    api<AuditHead>('/public/audit-head').catch(() => null), // the page stands without it (an older server)
+    get<PublicSummary>('/public/summary'),
+    get<{ addresses: AddressRow[] }>('/public/addresses'),
+    get<Verify>('/public/verify'),
+    get<AuditHead>('/public/audit-head').catch(() => null), // the page stands without it (an older server)
   ]);
   const nation = route.nation === null ? null : summary.vaults.find((v) => v.id === route.nation) ?? null;
   if (route.nation !== null && !nation) {
@@ -198,7 +219,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
   const priceWords = fiat ? t('price.at', { price: money(fiat.priceCents, fiat.currency), date: longDate(fiat.priceDate) }) : t('price.none');
 
   const [holdings, txs, books, proof] = await Promise.all([
-    alliance ? api<Holdings>('/public/holdings') : Promise.resolve(null),
+    alliance ? get<Holdings>('/public/holdings') : Promise.resolve(null),
     transactionsFor(nation?.id ?? null, null),
     alliance ? booksSection() : Promise.resolve(null), // null when the server keeps no books
     alliance ? proofSection() : Promise.resolve(null), // null when the server offers no proofs
