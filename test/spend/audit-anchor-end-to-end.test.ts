@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import { Transaction } from 'bitcoinjs-lib';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import type { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
 import { anchorOfPsbt, proposeSpend } from '../../src/app/propose-spend.ts';
@@ -30,6 +30,9 @@ import { auditEntryHash, canonicalJson, type AuditEntry } from '../../src/core/a
 import { DomainError } from '../../src/core/errors.ts';
 import { allowDestination } from '../../src/app/allow-destination.ts';
 import { FOREIGN, policyDoc, setupGovernance, signAndFinalize, type Governance } from './fixtures.ts';
+
+/** `soberana` in-process (its compiled main(), see cliInProcess): the commands' output and exit codes. */
+const runCli = cliInProcess();
 
 const regtest = useRegtestNode();
 

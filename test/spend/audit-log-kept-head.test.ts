@@ -3,7 +3,7 @@
 // a cut tail, one row rewritten with every later hash recomputed, a wiped log — all PASS the
 // plain `audit verify` (the chain and its stored head agree) and all FAIL `audit verify --head`
 // with a head saved before the attack, naming the entry. A transaction anchoring the head proves
-// the same. On SQLite and PostgreSQL; on SQLite through the real `soberana` binary.
+// the same. On SQLite and PostgreSQL; on SQLite through `soberana` (its compiled main()).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { Transaction } from 'bitcoinjs-lib';
 import { forEachEngine } from '../helpers/engines.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import type { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
 import { auditEntryHash, canonicalJson, type AuditEntry } from '../../src/core/audit/hash-chain.ts';
@@ -21,6 +21,9 @@ import { auditAnchorScript } from '../../src/core/audit/anchor.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import { currentAuditHead, verifyAuditAnchor, verifyAuditLog } from '../../src/app/verify-audit-log.ts';
 import { setupMembers } from './fixtures.ts';
+
+/** `soberana` in-process (its compiled main(), see cliInProcess): the commands' output and exit codes. */
+const runCli = cliInProcess();
 
 const ENTRIES = 10;
 
@@ -165,7 +168,7 @@ forEachEngine('audit log against a head kept elsewhere', (t) => {
       tx.addOutput(auditAnchorScript(first.head), 0n);
       const txFile = join(dir, 'tx.hex');
       writeFileSync(txFile, `${tx.toHex()}\n`);
-      const anchor = await runCli(['audit', 'anchor-check', '--tx', txFile, '--head', formatHead(first.head), '--json'], { cwd: dir });
+      const anchor = await runCli(['audit', 'anchor-check', '--tx', txFile, '--head', formatHead(first.head), '--json']);
       assert.equal(anchor.code, 0, anchor.stderr);
       assert.deepEqual(JSON.parse(anchor.stdout), { txid: tx.getId(), vout: 0, head: { seq: first.head.seq, hash: first.head.hash }, commits: true });
     } finally {

@@ -1,14 +1,17 @@
 // The audit log is hash-chained: editing a row with raw SQL, deleting one, or cutting the tail off
-// is detected, and `soberana audit verify` (the real binary) exits 10 (AUDIT_TAMPERED) naming the
+// is detected, and `soberana audit verify` (the CLI's compiled main()) exits 10 (AUDIT_TAMPERED) naming the
 // row. On SQLite and PostgreSQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { forEachEngine } from '../helpers/engines.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { openDatabase } from '../../src/adapters/store/database.ts';
 import { verifyAuditLog } from '../../src/app/verify-audit-log.ts';
 import { setupMembers } from './fixtures.ts';
+
+/** `soberana` in-process (its compiled main(), see cliInProcess): the commands' output and exit codes. */
+const runCli = cliInProcess();
 
 forEachEngine('audit log tamper', (t) => {
   async function setup() {
