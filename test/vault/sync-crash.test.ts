@@ -9,7 +9,7 @@ import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 import { runCli } from '../helpers/cli.ts';
-import { openDatabase } from '../../src/adapters/store/database.ts';
+import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { addVault } from '../../src/app/add-vault.ts';
 import { syncVault } from '../../src/app/sync-vault.ts';
@@ -45,7 +45,7 @@ function envFor(node: RegtestNode, db: string): NodeJS.ProcessEnv {
  * `killAt` (polled every few ms, so the kill lands at a random point of the work after that
  * commit). Resolves to whether the process was still running when killed.
  */
-function syncAndKillAt(env: NodeJS.ProcessEnv, url: string, killAt: number): Promise<boolean> {
+function syncAndKillAt(env: NodeJS.ProcessEnv, watch: Database, killAt: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'sync', '--json'], { env: { ...process.env, ...env }, stdio: 'ignore' });
     let exited = false;
@@ -56,7 +56,7 @@ function syncAndKillAt(env: NodeJS.ProcessEnv, url: string, killAt: number): Pro
       try {
         for (;;) {
           if (exited) return resolve(false);
-          if ((await syncedHeight(url)) >= killAt) {
+          if ((await syncedHeight(watch)) >= killAt) {
             child.kill('SIGKILL');
             child.on('close', () => resolve(true));
             return;
@@ -85,15 +85,13 @@ async function utxoSet(url: string): Promise<string[]> {
   }
 }
 
-async function syncedHeight(url: string): Promise<number> {
-  const db = await openDatabase({ url, migrate: false }); // read only: no migration lock
-  try {
-    const store = new SqlVaultStore(db);
-    const [v] = await store.listVaults();
-    return v ? ((await store.tipCheckpoint(v.id))?.height ?? -1) : -1;
-  } finally {
-    await db.close();
-  }
+/** The vault's committed height, read through `watch`: one connection opened for the whole test
+ * (opened without migrating: it only reads), not one per poll — on PostgreSQL each new connection
+ * is a new server process, which took CPU from the sync being watched. */
+async function syncedHeight(watch: Database): Promise<number> {
+  const store = new SqlVaultStore(watch);
+  const [v] = await store.listVaults();
+  return v ? ((await store.tipCheckpoint(v.id))?.height ?? -1) : -1;
 }
 
 forEachEngine('sync crash safety', (t) => {
@@ -105,14 +103,19 @@ forEachEngine('sync crash safety', (t) => {
     const add = await runCli(['vault', 'add', '--name', 'crash', '--descriptor', descriptor, '--gap', '20'], { env: envFor(node, url) });
     assert.equal(add.code, 0, add.stderr);
     let midSync = 0;
-    for (let round = 0; midSync < 10 && round < 40; round++) {
-      const before = await syncedHeight(url);
-      if (node.height() - before < 3) await grow(node, 30, rand);
-      const tip = node.height();
-      const killAt = before + 1 + Math.floor(rand() * (tip - before - 1));
-      const killed = await syncAndKillAt(envFor(node, url), url, killAt);
-      const after = await syncedHeight(url);
-      if (killed && after < tip) midSync++;
+    const watch = await openDatabase({ url, migrate: false });
+    try {
+      for (let round = 0; midSync < 10 && round < 40; round++) {
+        const before = await syncedHeight(watch);
+        if (node.height() - before < 3) await grow(node, 30, rand);
+        const tip = node.height();
+        const killAt = before + 1 + Math.floor(rand() * (tip - before - 1));
+        const killed = await syncAndKillAt(envFor(node, url), watch, killAt);
+        const after = await syncedHeight(watch);
+        if (killed && after < tip) midSync++;
+      }
+    } finally {
+      await watch.close();
     }
     assert.ok(midSync >= 10, `only ${midSync} kills landed mid-sync`);
     const final = await runCli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
