@@ -1,5 +1,6 @@
-// `soberana token …` and `soberana serve` through the real binary: a token is printed once, only
-// its hash is stored, it opens the API with its role, and revocation shuts it out.
+// `soberana token …` (the CLI's compiled main(), in-process) and `soberana serve` (the real
+// binary, a process of its own): a token is printed once, only its hash is stored, it opens the
+// API with its role, and revocation shuts it out.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { spawn } from 'node:child_process';
@@ -7,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { runCli } from './helpers/cli.ts';
+import { cliInProcess } from './helpers/cli.ts';
 
+const runCli = cliInProcess();
 const dir = mkdtempSync(join(tmpdir(), 'soberana-token-'));
 const db = join(dir, 'tokens.db');
 after(() => rmSync(dir, { recursive: true, force: true }));
