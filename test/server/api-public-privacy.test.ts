@@ -51,6 +51,7 @@ after(async () => {
 
 const PUBLIC_GETS = ['/public/summary', '/public/holdings', '/public/addresses', '/public/transactions?limit=500', '/public/verify', '/public/audit-head', '/openapi.json'];
 PUBLIC_GETS.push('/public/books'); // the books (issue #13): cost basis, value, announced purchases, risk
+PUBLIC_GETS.push('/public/downloads/holdings.csv', '/public/downloads/holdings.json', '/public/downloads/transactions.csv', '/public/downloads/transactions.json', '/public/downloads/addresses.csv', '/public/downloads/addresses.json'); // open data (issue #18)
 PUBLIC_GETS.push('/public/proof'); // proof of reserves (issue #14): the newest published proof (none here: { proof: null })
 
 test('every public GET route is in the list checked here', () => {

@@ -18,7 +18,7 @@ import { defaultExplorerUrl } from '../../core/transparency/explorer.ts';
 import { auditHeadOf, auditTimeIso, EMPTY_LOG_HEAD, type AuditHeadInfo } from '../../core/audit/kept-heads.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { ApiRoute } from '../registry.ts';
-import { centsString, isoDate, satsString, tip, txid } from '../schemas.ts';
+import { centsString, isoDate, satsString, tip, txid, type JsonSchema } from '../schemas.ts';
 
 /** Today's UTC date from the injected clock. */
 export function utcDate(ms: number): string {
@@ -207,7 +207,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
     deps.publicCacheMs ?? 5000,
     () => deps.clock.now(),
   );
-  return [
+  const routes: ApiRoute[] = [
     {
       method: 'GET',
       path: '/public/summary',
@@ -385,38 +385,6 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
     },
     {
       method: 'GET',
-      path: '/public/downloads/:file',
-      permission: 'public.read',
-      tag,
-      rateLimited: true,
-      summary: 'Open data: holdings over time, every transaction and every address, as CSV (RFC 4180, amounts in sats and BTC) or JSON, to save',
-      schema: {
-        params: {
-          type: 'object',
-          required: ['file'],
-          additionalProperties: false,
-          properties: { file: { type: 'string', enum: [...DOWNLOADS] } },
-        },
-        response: {
-          200: {
-            description: 'the file (text/csv with a header row, or application/json as the matching JSON route answers), as an attachment',
-            type: 'string',
-          },
-        },
-      },
-      async handler(req: FastifyRequest, reply: FastifyReply) {
-        const file = (req.params as { file: Download }).file;
-        const load = downloads.get(file);
-        if (!load) throw new TypeError(`downloads: no loader for ${file}`);
-        const body = await load();
-        const [name, ext] = file.split('.') as [string, string];
-        void reply.type(ext === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8');
-        void reply.header('content-disposition', `attachment; filename="soberana-${name}-${utcDate(deps.clock.now())}.${ext}"`);
-        return body;
-      },
-    },
-    {
-      method: 'GET',
       path: '/public/verify',
       permission: 'public.read',
       tag,
@@ -501,6 +469,33 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
       },
     },
   ];
+  const jsonSchemaOf = (path: string): JsonSchema => routes.find((r) => r.path === path)?.schema.response[200] ?? {};
+  routes.push(...DOWNLOADS.map((file): ApiRoute => {
+      const [name, ext] = file.split('.') as [string, string];
+      const load = downloads.get(file);
+      if (!load) throw new TypeError(`downloads: no loader for ${file}`);
+      return {
+        method: 'GET',
+        path: `/public/downloads/${file}`,
+        permission: 'public.read',
+        tag,
+        rateLimited: true,
+        summary: `Open data: ${name === 'holdings' ? 'holdings over time (total and per vault)' : name === 'transactions' ? 'every transaction, newest first' : 'every address with its balance'} as ${ext === 'csv' ? 'CSV (RFC 4180, a header row, amounts in sats and in BTC; cells that could be read as a formula start with an apostrophe)' : 'JSON (as the matching JSON route answers, all rows in one)'}, to save`,
+        schema: {
+          response: {
+            // the JSON files are the JSON answers (all transactions in one page); the CSV ones are text/csv
+            200: ext === 'json' ? jsonSchemaOf(`/public/${name}`) : { description: 'the file, text/csv, as an attachment', type: 'string' },
+          },
+        },
+        async handler(_req: FastifyRequest, reply: FastifyReply) {
+          const body = await load();
+          void reply.type(ext === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8');
+          void reply.header('content-disposition', `attachment; filename="soberana-${name}-${utcDate(deps.clock.now())}.${ext}"`);
+          return body;
+        },
+      };
+    }));
+  return routes;
 }
 
 /** Quote for a POSIX shell, readably: single quotes unless the text has one (hardened paths). */
