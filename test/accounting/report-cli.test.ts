@@ -15,6 +15,7 @@ import { useRegtestNode } from '../helpers/regtest.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
 import { EXIT_CODE_BY_ERROR } from '../../src/cli/exit-codes.ts';
+import { pdfLines } from './pdf-text.ts';
 
 const regtest = useRegtestNode();
 const dir = mkdtempSync(join(tmpdir(), 'soberana-report-cli-'));
@@ -148,4 +149,66 @@ test('valuing today, past the last shipped price, says the price is old — in t
   const h = await json<{ stale: boolean; notices: string[] }>('report', 'holdings');
   assert.equal(h.stale, true);
   assert.match(h.notices[0] ?? '', /^valued at the BTC\/USD price of/);
+});
+
+test('report balance and movements: --json, CSV, and a PDF (--format pdf --out) whose figures are the JSON\'s; movements read the stored ledger', async () => {
+  const b = await json<{ totalAssets: { sats: string; cost: Money; value: Money }; accounts: Array<{ account: string; sats: string }>; price: { date: string } }>('report', 'balance', '--at', '2024-12-31');
+  assert.equal(b.totalAssets.sats, '200000000');
+  assert.deepEqual(b.accounts.map((a) => [a.account, a.sats]), [['acquisitions:other', '-200000000'], ['asset:reserve', '200000000']]);
+  const m = await json<{ stored: boolean; movements: Array<{ date: string; kind: string; assetChange: string }>; opening: Array<{ sats: string }>; closing: Array<{ sats: string }> }>('report', 'movements', '--from', '2024-05-01', '--to', '2024-12-31');
+  assert.equal(m.stored, true);
+  assert.deepEqual(m.movements.map((x) => [x.date, x.kind, x.assetChange]), [['2024-06-03', 'receipt', '50000000']]);
+  assert.deepEqual([m.opening[0]?.sats, m.closing[0]?.sats], ['150000000', '200000000']);
+  const c = await cli('report', 'movements', '--to', '2024-12-31', '--format', 'csv');
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(c.stdout.split('\n')[0], 'entry,txid,height,date,kind,source,reverses,account,btc,sats,asset_change_sats,currency,value_on_day,price_date,memo');
+  assert.equal(c.stdout.trim().split('\n').length, 1 + 4, 'two entries of two lines each');
+  const refreshed = await json<{ appended: number; total: number }>('accounting', 'refresh');
+  assert.deepEqual([refreshed.appended, refreshed.total], [0, 2], 'report movements stored the ledger already');
+
+  const pdfFile = join(dir, 'balance.pdf');
+  const epoch = { SOURCE_DATE_EPOCH: '1767225600' };
+  const p = await runCli(['--db', db, 'report', 'balance', '--at', '2024-12-31', '--format', 'pdf', '--out', pdfFile], { env: { ...env, ...epoch } });
+  assert.equal(p.code, 0, p.stderr);
+  const pdf = readFileSync(pdfFile);
+  const lines = pdfLines(pdf);
+  const dollars = (x: Money) => `$${(BigInt(x.minor) / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${(BigInt(x.minor) % 100n).toString().padStart(2, '0')}`;
+  for (const fig of [dollars(b.totalAssets.cost), dollars(b.totalAssets.value), '2.00000000', '200000000', '-200000000']) assert.ok(lines.includes(fig), `${fig} printed`);
+  assert.ok(lines.some((l) => l.includes('generated 2026-01-01 00:00:00 UTC')));
+  await runCli(['--db', db, 'report', 'balance', '--at', '2024-12-31', '--format', 'pdf', '--out', `${pdfFile}.2`], { env: { ...env, ...epoch } });
+  assert.ok(readFileSync(`${pdfFile}.2`).equals(pdf), 'the same books and SOURCE_DATE_EPOCH give the same bytes');
+  const noOut = await cli('report', 'lots', '--format', 'pdf');
+  assert.equal(noOut.code, EXIT_CODE_BY_ERROR.INVALID_ARGUMENT);
+  assert.equal(noOut.stderr.trim(), 'error: --format pdf needs --out FILE (a PDF is not printed on the terminal)');
+});
+
+test('accounting method --from applies from that day on; the earlier days keep theirs', async () => {
+  const r = await json<{ method: string; effectiveFrom: string; previous: string }>('accounting', 'method', '--vault', 'Reserve', 'fifo', '--from', '2024-05-01');
+  assert.deepEqual([r.method, r.effectiveFrom, r.previous], ['fifo', '2024-05-01', 'average']);
+  const before = await json<{ vaults: Array<{ method: string }> }>('report', 'holdings', '--at', '2024-04-30');
+  const after = await json<{ vaults: Array<{ method: string }>; notices: string[] }>('report', 'holdings', '--at', '2024-12-31');
+  assert.deepEqual([before.vaults[0]?.method, after.vaults[0]?.method], ['average', 'fifo']);
+  assert.ok(after.notices.includes('vault reserve changed its cost-basis method: average from the start, fifo from 2024-05-01'), after.notices.join('\n'));
+  const list = await json<{ changes: Array<{ method: string; effectiveFrom: string }> }>('accounting', 'methods');
+  assert.deepEqual(list.changes.map((c) => [c.method, c.effectiveFrom]), [['average', '0001-01-01'], ['fifo', '2024-05-01']]);
+});
+
+test('national figures from the config file: the latest on or before the report day; a bad figure is one plain line', async () => {
+  const config = join(dir, 'soberana.config.json');
+  writeFileSync(config, JSON.stringify({ accounting: { figures: [
+    { name: 'GDP', amount: '34015000000', currency: 'USD', date: '2023-12-31', source: 'IMF WEO' },
+    { name: 'GDP', amount: '35000000000', currency: 'USD', date: '2024-12-31' },
+    { name: 'debt', amount: '30000000000.50', currency: 'USD', date: '2025-06-30' },
+  ] } }));
+  const r = await json<{ shares: Array<{ figure: { name: string; amount: Money; period: string; source?: string } }>; notices: string[] }>('--config', config, 'report', 'risk', '--at', '2024-12-31');
+  assert.deepEqual(r.shares.map((s) => [s.figure.name, s.figure.amount.minor, s.figure.period]), [['GDP', '3500000000000', '2024-12-31']]);
+  assert.ok(r.notices.includes('debt (USD) is configured only for 2025-06-30, after 2024-12-31: not compared'), r.notices.join('\n'));
+  const earlier = await json<{ shares: Array<{ figure: { amount: Money; source?: string } }> }>('--config', config, 'report', 'risk', '--at', '2024-06-30');
+  assert.deepEqual(earlier.shares.map((s) => [s.figure.amount.minor, s.figure.source]), [['3401500000000', 'IMF WEO']]);
+  const flag = await json<{ shares: Array<{ figure: { amount: Money } }> }>('--config', config, 'report', 'risk', '--at', '2024-12-31', '--figure', 'GDP=1000');
+  assert.deepEqual(flag.shares.map((s) => s.figure.amount.minor), ['100000'], '--figure replaces the configured figure of the same name');
+  writeFileSync(config, JSON.stringify({ accounting: { figures: [{ name: 'GDP', amount: 34015000000, currency: 'USD', date: '2024-12-31' }] } }));
+  const bad = await cli('--config', config, 'report', 'risk', '--at', '2024-12-31');
+  assert.equal(bad.code, EXIT_CODE_BY_ERROR.INVALID_CONFIG);
+  assert.equal(bad.stderr.trim(), 'error: config "accounting.figures[0].amount" must be a decimal string in whole USD with at most 2 decimals, such as "34015000000"');
 });

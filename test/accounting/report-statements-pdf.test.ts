@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { minorDigitsOf } from '../../src/adapters/prices/fx-csv.ts';
@@ -21,6 +20,7 @@ import { balanceSheetDocument, lotsDocument, movementsDocument, printedBtc, prin
 import { importPurchases } from '../../src/app/accounting/purchases.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import { fixture, type Fixture } from './books-fixture.ts';
+import { pdfLines } from './pdf-text.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'soberana-statements-'));
 let db: Database;
@@ -28,34 +28,6 @@ let f: Fixture;
 let book: RateBook;
 const digits = (c: string): number => minorDigitsOf(c);
 const GENERATED = new Date('2026-12-02T10:00:00Z');
-
-/** The text of a PDF made by pdfkit: every content stream inflated, each text object's strings joined, one line per text object. */
-export function pdfLines(pdf: Buffer): string[] {
-  const raw = pdf.toString('latin1');
-  const lines: string[] = [];
-  const re = /\bstream\r?\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(raw)) !== null) {
-    const start = m.index + m[0].length;
-    const end = raw.indexOf('endstream', start);
-    if (end < 0) break;
-    const dict = raw.slice(raw.lastIndexOf('<<', m.index), m.index);
-    let body = pdf.subarray(start, end);
-    if (/\/FlateDecode/.test(dict)) {
-      try { body = inflateSync(body); } catch { continue; }
-    }
-    const text = body.toString('latin1');
-    for (const bt of text.split(/\bBT\b/).slice(1)) {
-      const block = bt.split(/\bET\b/)[0] ?? '';
-      let line = '';
-      for (const h of block.matchAll(/<([0-9a-fA-F]*)>/g)) line += Buffer.from(h[1] ?? '', 'hex').toString('latin1');
-      for (const p of block.matchAll(/\(((?:\\.|[^\\)])*)\)\s*Tj/g)) line += p[1] ?? '';
-      if (line.length > 0) lines.push(line);
-    }
-    re.lastIndex = end;
-  }
-  return lines;
-}
 
 test('setup: Reserve buys 1.5 BTC (recorded, $90,000.00), receives a 0.5 BTC donation, pays 1.2 BTC out with a 10,000-sat fee; Many receives 120 receipts', async () => {
   db = await openDatabase({ url: join(dir, 'books.db') });

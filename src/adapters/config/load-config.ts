@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { DomainError } from '../../core/errors.ts';
 import { parseNetwork, type Network } from '../../core/network.ts';
 import { priceConfig, type PriceConfig } from '../prices/price-config.ts';
+import { minorDigitsOf } from '../prices/fx-csv.ts';
 import { originOnRpId, parseRpId } from '../../core/auth/webauthn-origin.ts';
 import { explorerSetting } from './explorer-config.ts';
 
@@ -22,6 +23,8 @@ export interface Config {
   readonly server: ServerSettings;
   /** The block explorer the public page links to (file `explorer`, see explorer-config.ts); null: none. */
   readonly explorer?: string | null;
+  /** The books' settings: national figures to compare the reserve with (file `accounting`). */
+  readonly accounting?: AccountingSettings;
 }
 
 export type ChainConfig =
@@ -43,6 +46,7 @@ interface FileConfig {
   prices?: unknown;
   server?: unknown;
   explorer?: unknown;
+  accounting?: unknown;
 }
 
 export const DEFAULT_CONFIG_FILE = 'soberana.config.json';
@@ -81,7 +85,7 @@ export function loadConfig(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = 
   const dbUrl = overrides.db ?? env.SOBERANA_DB ?? env.DATABASE_URL ?? str(file.db, 'db') ?? './soberana.db';
   const network = parseNetwork(overrides.network ?? env.SOBERANA_NETWORK ?? str(file.network, 'network') ?? 'main');
   const logLevel = overrides.logLevel ?? env.SOBERANA_LOG_LEVEL ?? str(file.logLevel, 'logLevel') ?? 'warn';
-  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices), server: serverSettings(env, file.server), explorer: explorerSetting(file.explorer, network) };
+  return { dbUrl, network, logLevel, chain: chainConfig(env, file.chain), configFile: path, prices: priceConfig(env, file.prices), server: serverSettings(env, file.server), explorer: explorerSetting(file.explorer, network), accounting: accountingSettings(file.accounting) };
 }
 
 function chainConfig(env: NodeJS.ProcessEnv, fromFile: unknown): ChainConfig | undefined {
@@ -236,4 +240,65 @@ function rateLimitSettings(v: unknown): RateLimitSettings | undefined {
     out[k] = n;
   }
   return out;
+}
+
+// ---- accounting settings: national figures (GDP, debt, foreign reserves) ----
+
+/** A national figure from the config file, in minor units of its currency, for a day. */
+export interface ConfiguredFigure {
+  readonly name: string;
+  readonly currency: string;
+  /** Minor units (cents). */
+  readonly minor: bigint;
+  readonly minorDigits: number;
+  /** The day (or period end) the figure is for, YYYY-MM-DD. */
+  readonly date: string;
+  readonly source: string | undefined;
+}
+
+export interface AccountingSettings {
+  readonly figures: readonly ConfiguredFigure[];
+}
+
+const FIGURE_KEYS = ['name', 'amount', 'currency', 'date', 'source'] as const;
+
+/**
+ * `accounting`: `{ "figures": [{ "name": "GDP", "amount": "34015000000", "currency": "USD", "date":
+ * "2024-12-31", "source": "IMF WEO" }, …] }`. `amount` is a decimal string in whole units (up to the
+ * currency's minor digits: "1234.56"), so no float ever carries it; one name may have several
+ * dates and currencies (a report uses the latest on or before its day).
+ */
+function accountingSettings(v: unknown): AccountingSettings {
+  if (v === undefined) return { figures: [] };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DomainError('INVALID_CONFIG', 'config "accounting" must be an object');
+  const f = v as Record<string, unknown>;
+  for (const k of Object.keys(f)) if (k !== 'figures') throw new DomainError('INVALID_CONFIG', `config "accounting.${k}" is not a setting (use figures)`);
+  if (f.figures === undefined) return { figures: [] };
+  if (!Array.isArray(f.figures)) throw new DomainError('INVALID_CONFIG', 'config "accounting.figures" must be a list of { name, amount, currency, date, source }');
+  const seen = new Set<string>();
+  const figures = f.figures.map((item: unknown, i): ConfiguredFigure => {
+    const at = (k = ''): string => `config "accounting.figures[${i}]${k === '' ? '' : `.${k}`}"`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new DomainError('INVALID_CONFIG', `${at()} must be an object { name, amount, currency, date, source }`);
+    const x = item as Record<string, unknown>;
+    for (const k of Object.keys(x)) if (!(FIGURE_KEYS as readonly string[]).includes(k)) throw new DomainError('INVALID_CONFIG', `${at(k)} is not a field (use ${FIGURE_KEYS.join(', ')})`);
+    if (typeof x.name !== 'string' || x.name.trim() === '' || x.name.length > 60) throw new DomainError('INVALID_CONFIG', `${at('name')} must be a name of 1 to 60 characters, such as "GDP"`);
+    if (typeof x.currency !== 'string' || !/^[A-Z]{3}$/.test(x.currency)) throw new DomainError('INVALID_CONFIG', `${at('currency')} must be an ISO 4217 code such as "USD"`);
+    let digits: number;
+    try {
+      digits = minorDigitsOf(x.currency);
+    } catch {
+      throw new DomainError('INVALID_CONFIG', `${at('currency')} ${x.currency} is not a currency Soberana knows the minor unit of`);
+    }
+    const m = typeof x.amount === 'string' ? /^(\d{1,18})(?:\.(\d+))?$/.exec(x.amount) : null;
+    if (m === null || (m[2] ?? '').length > digits) throw new DomainError('INVALID_CONFIG', `${at('amount')} must be a decimal string in whole ${x.currency} with at most ${digits} decimals, such as "34015000000"`);
+    const minor = BigInt(m[1] as string) * 10n ** BigInt(digits) + BigInt((m[2] ?? '').padEnd(digits, '0') || '0');
+    if (minor <= 0n) throw new DomainError('INVALID_CONFIG', `${at('amount')} must be positive`);
+    if (typeof x.date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(x.date) || Number.isNaN(Date.parse(`${x.date}T00:00:00Z`))) throw new DomainError('INVALID_CONFIG', `${at('date')} must be the day the figure is for, YYYY-MM-DD`);
+    if (x.source !== undefined && typeof x.source !== 'string') throw new DomainError('INVALID_CONFIG', `${at('source')} must be a string`);
+    const key = `${x.name.trim().toLowerCase()}|${x.currency}|${x.date}`;
+    if (seen.has(key)) throw new DomainError('INVALID_CONFIG', `${at()}: ${x.name} in ${x.currency} for ${x.date} is given twice`);
+    seen.add(key);
+    return { name: x.name.trim(), currency: x.currency, minor, minorDigits: digits, date: x.date, source: x.source };
+  });
+  return { figures };
 }

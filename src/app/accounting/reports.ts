@@ -219,10 +219,15 @@ export function pnlStatement(b: Books, from?: string) {
   };
 }
 
-/** The risk report of the shown vaults' holdings at `at` (always in USD), and its sentences. */
+/**
+ * The risk report of the shown vaults' holdings at `at` (always in USD), and its sentences. A figure
+ * in another currency is compared with the reserve valued in that currency (the rate book must have it).
+ */
 export function riskStatement(b: Books, figures: readonly NationalFigure[] = []): { report: RiskReport; sentences: string[]; notices: readonly string[] } {
   const sats = b.valuation.total.sats;
-  const report = riskReport({ asOf: b.at, sats, usd: b.book.usd, figures });
+  const others = [...new Set(figures.map((f) => f.amount.currency))].filter((c) => c !== 'USD');
+  const otherValues = others.map((c) => valuationAt(b.book, balancesByDay(b.history, b.shown), b.at, c).total.value);
+  const report = riskReport({ asOf: b.at, sats, usd: b.book.usd, figures, otherValues });
   return { report, sentences: riskSentences(report), notices: [...new Set([...b.notices, ...report.notices])] };
 }
 
@@ -325,4 +330,34 @@ export function movementsStatement(b: Books, opts: { readonly from?: string | un
     totals: { entries: movements.length, reversals: movements.filter((m) => m.kind === 'reversal').length, assetChange: change },
     notices: b.notices,
   };
+}
+
+/** A national figure as configured (config file `accounting.figures`): minor units of a currency, for a day. */
+export interface DatedFigure {
+  readonly name: string;
+  readonly currency: string;
+  readonly minor: bigint;
+  readonly minorDigits: number;
+  readonly date: string;
+  readonly source?: string | undefined;
+}
+
+/**
+ * The figures to compare the reserve with on `at`: for each name and currency, the latest figure
+ * dated on or before `at`. A name with only later figures is left out, and the notices say so.
+ * @example figuresForDay([{ name: 'GDP', currency: 'USD', minor: 3_401_500_000_000n, minorDigits: 2, date: '2024-12-31' }], '2025-06-30').figures[0]?.period // '2024-12-31'
+ */
+export function figuresForDay(configured: readonly DatedFigure[], at: string): { figures: NationalFigure[]; notices: string[] } {
+  const best = new Map<string, DatedFigure>();
+  const later = new Map<string, DatedFigure>();
+  for (const f of configured) {
+    const key = `${f.name.toLowerCase()}|${f.currency}`;
+    if (f.date <= at) {
+      const b = best.get(key);
+      if (b === undefined || f.date > b.date) best.set(key, f);
+    } else if (!later.has(key) || f.date < (later.get(key) as DatedFigure).date) later.set(key, f);
+  }
+  const figures = [...best.values()].map((f): NationalFigure => ({ name: f.name, amount: { currency: f.currency, minor: f.minor }, minorDigits: f.minorDigits, period: f.date, ...(f.source !== undefined ? { source: f.source } : {}) }));
+  const notices = [...later].filter(([k]) => !best.has(k)).map(([, f]) => `${f.name} (${f.currency}) is configured only for ${f.date}, after ${at}: not compared`);
+  return { figures, notices };
 }

@@ -11,7 +11,7 @@ import { csvReferenceRateSource, shippedReferenceRates } from '../../adapters/pr
 import { minorDigitsOf } from '../../adapters/prices/fx-csv.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
-import { balanceSheetStatement, computeBooks, holdingsStatement, lotsStatement, movementsStatement, pnlStatement, riskStatement } from '../../app/accounting/reports.ts';
+import { balanceSheetStatement, computeBooks, figuresForDay, holdingsStatement, lotsStatement, movementsStatement, pnlStatement, riskStatement } from '../../app/accounting/reports.ts';
 import { balanceSheetDocument, holdingsDocument, lotsDocument, movementsDocument, pnlDocument, riskDocument } from '../../app/accounting/statement-documents.ts';
 import type { StatementDocument } from '../../core/accounting/statement-document.ts';
 import { renderStatementPdf } from '../../adapters/report/pdf-statement.ts';
@@ -72,9 +72,14 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
   if (opts.to !== undefined && opts.at !== undefined && opts.to !== opts.at) throw new DomainError('INVALID_ARGUMENT', `--to ${opts.to} and --at ${opts.at} name two different days: give one`);
   const at = opts.to ?? opts.at ?? today();
   const currency = opts.currency.toUpperCase();
-  const figures = (opts.figure ?? []).map(parseFigure);
+  const given = (opts.figure ?? []).map(parseFigure);
+  // National figures from the config file (accounting.figures), the latest on or before the day;
+  // a --figure of the same name replaces them.
+  const configured = figuresForDay(kind === 'risk' ? (ctx.config().accounting?.figures ?? []) : [], opts.to ?? opts.at ?? today());
+  const figures = [...configured.figures.filter((f) => !given.some((g) => g.name.toLowerCase() === f.name.toLowerCase())), ...given];
+  const figureCurrencies = [...new Set(figures.map((f) => f.amount.currency))].filter((c) => c !== currency);
   const source = opts.prices ? csvReferenceRateSource({ btcFile: opts.prices }) : shippedReferenceRates();
-  const book = await loadRateBook(source, [currency]);
+  const book = await loadRateBook(source, [currency, ...figureCurrencies]);
   const db = await ctx.db();
   const books = await computeBooks({ accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), book }, { at, vault: opts.vault, currency });
   const json = format === 'json';
@@ -162,9 +167,10 @@ async function run(ctx: CliContext, kind: Kind, opts: ReportOptions): Promise<vo
     ));
   } else {
     const r = riskStatement(books, figures);
-    document = () => riskDocument(r, digits, shownVaults);
+    const notices = [...r.notices, ...configured.notices];
+    document = () => riskDocument({ ...r, notices }, digits, shownVaults);
     const report = { ...r.report, stress: r.report.stress.map((s) => ({ ...s, path: undefined, pathDays: s.path.length })) };
-    print({ report: 'risk', vaults: books.shown, ...report, sentences: r.sentences, notices: r.notices }, () => withNotices(r.notices, r.sentences.join('\n')), () => csv(
+    print({ report: 'risk', vaults: books.shown, ...report, sentences: r.sentences, notices }, () => withNotices(notices, r.sentences.join('\n')), () => csv(
       ['as_of', 'figure', 'name', 'window_from', 'window_to', 'currency', 'amount', 'fraction', 'method'],
       [
         ...r.report.volatility.map((v) => [r.report.asOf, 'volatility', `${v.window.days} days`, v.window.from, v.window.to, '', '', v.annualised, v.method]),
