@@ -6,7 +6,7 @@
 // Starts one throwaway PostgreSQL cluster for the run (the files' forEachEngine tests make their
 // own databases in it: test/helpers/engines.ts) instead of one per file.
 // Reports as `node --test` does: TAP (spec under CI) on stdout, the time per file in test-output/.
-import { createWriteStream, renameSync } from 'node:fs';
+import { createWriteStream, readFileSync, renameSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { run } from 'node:test';
 import { spec, tap } from 'node:test/reporters';
@@ -18,7 +18,9 @@ const concurrency = Number(process.env.SOBERANA_TEST_CONCURRENCY ?? 2);
 
 // up to two files at once, each with a pool per open database: room for many connections
 // (SOBERANA_TEST_SHARED_PG=0: one cluster per file, as when a file runs on its own)
-const cluster = postgresAvailability().ok && process.env.SOBERANA_TEST_SHARED_PG !== '0'
+// (worth it only when two files or more use it: a run of a few other files starts none)
+const pgFiles = files.filter((f) => readFileSync(f, 'utf8').includes('forEachEngine(')).length;
+const cluster = pgFiles >= 2 && postgresAvailability().ok && process.env.SOBERANA_TEST_SHARED_PG !== '0'
   ? await startPostgres({ maxConnections: 300 }).catch((e) => {
     process.stderr.write(`run-tests: no shared PostgreSQL cluster (${e instanceof Error ? e.message : String(e)}); each file starts its own\n`);
     return undefined;
