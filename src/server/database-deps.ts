@@ -21,6 +21,7 @@ import type { Network } from '../core/network.ts';
 import type { ServerDeps } from './deps.ts';
 import type { WebAuthnSettings } from '../app/governance.ts';
 import { ensureWebBuilt } from './web-build.ts';
+import { SqlProofStore } from '../adapters/store/proof-store.ts';
 
 export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string; prices?: PriceConfig; webauthn?: WebAuthnSettings | undefined } = {}): Promise<ServerDeps> {
   const priceConfig = opts.prices ?? DEFAULT_PRICE_CONFIG;
@@ -34,6 +35,8 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     prices: loadPriceHistory(),
     // the books (purchase records, cost methods), valued with the shipped price and rate files, as "soberana report" does
     accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
+    // proof of reserves: the newest published proof on the public page, auditors' challenges
+    proofs: { store: new SqlProofStore(db) },
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
