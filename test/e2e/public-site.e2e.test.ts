@@ -31,6 +31,8 @@ const skip = chromiumSkip;
 const IMG = join(import.meta.dirname, '..', '..', 'docs', 'img');
 const AXE = join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
 const DAY = 86_400_000;
+/** The operator's own explorer instance (serve's `explorer.url`); mainnet's default would be mempool.space. */
+const EXPLORER = 'https://explorer.example.org/regtest';
 
 const regtest = useRegtestNode();
 const prices = loadPriceHistory();
@@ -87,7 +89,7 @@ before(async () => {
   assert.ok(await follower.step());
   const webRoot = await ensureWebBuilt();
   ({ app, url } = await startServer(
-    { publicView: new SqlPublicView(db, 'regtest'), tokens: new SqlApiTokenStore(db), vaults: store, prices, clock: { now: () => nowMs }, webRoot, rateLimit: null, live: hub, publicCacheMs: 60_000 },
+    { publicView: new SqlPublicView(db, 'regtest'), tokens: new SqlApiTokenStore(db), vaults: store, prices, clock: { now: () => nowMs }, webRoot, rateLimit: null, live: hub, publicCacheMs: 60_000, explorerUrl: EXPLORER },
     { port: 0, host: '127.0.0.1' },
   ));
   mkdirSync(IMG, { recursive: true });
@@ -223,13 +225,17 @@ test('desktop 1440×900: the members side by side with the API’s numbers, a to
   const addresses = await json<{ addresses: Array<{ address: string }> }>('/public/addresses');
   assert.deepEqual(await page.locator('#addresses-table code.addr').allTextContents(), addresses.addresses.map((a) => a.address));
   const hrefs = await attrs('a.explorer-link', 'href');
-  if (summary.explorer === undefined || summary.explorer === null) {
-    assert.deepEqual(hrefs, [], 'no explorer on regtest: no links pretending to be one');
-  } else {
-    const base = typeof summary.explorer === 'string' ? summary.explorer : String((summary.explorer as Record<string, unknown>).baseUrl ?? (summary.explorer as Record<string, unknown>).url ?? '');
-    assert.equal(hrefs.length, shownTxids.length + addresses.addresses.length);
-    for (const href of hrefs) assert.ok(href?.startsWith(base), `${href} goes to ${base}`);
-  }
+  assert.equal(summary.explorer, EXPLORER);
+  assert.deepEqual([...hrefs].sort(), [...shownTxids.map((x) => `${EXPLORER}/tx/${x}`), ...addresses.addresses.map((a) => `${EXPLORER}/address/${a.address}`)].sort());
+  assert.equal(hrefs.length, shownTxids.length + addresses.addresses.length, 'every txid and address is a link');
+  for (const href of hrefs) assert.match(href ?? '', /^https:\/\/explorer\.example\.org\/regtest\/(tx|address)\/[0-9a-z]+$/);
+  // open data: the CSV the page links to parses and lists the API's addresses
+  const csvHref = await page.getAttribute('a.download[data-file="addresses.csv"]', 'href');
+  const csv = await (await fetch(new URL(csvHref ?? '-', url))).text();
+  const [header, ...lines] = csv.trim().split(/\r?\n/);
+  const col = (header ?? '').split(',').indexOf('address');
+  assert.ok(col >= 0, header);
+  assert.deepEqual(lines.map((l) => l.split(',')[col]).sort(), addresses.addresses.map((a) => a.address).sort());
   assert.equal(await page.$('#price-stale'), null, 'the price is one day old: no warning');
   assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), []);
   assert.deepEqual(await axeSerious(), []);

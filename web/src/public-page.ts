@@ -348,13 +348,37 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
     alliance ? auditHeadBlock(auditHead) : null,
   );
 
+  // --- open data: the same figures as files, and the API itself (readable from any site, with ETags)
+  const files = ['holdings', 'transactions', 'addresses'] as const;
+  const openData = alliance
+    ? section(
+      t('data.title'),
+      'open-data',
+      h('p', {}, t('data.intro')),
+      h(
+        'ul',
+        { class: 'downloads' },
+        ...files.map((f) =>
+          h(
+            'li',
+            {},
+            h('span', {}, t(`data.${f}`)),
+            ' ',
+            ...(['csv', 'json'] as const).map((ext) => h('a', { href: `/api/v1/public/downloads/${f}.${ext}`, download: `${f}.${ext}`, class: 'download', 'data-file': `${f}.${ext}`, translate: 'no' }, ext.toUpperCase())),
+          ),
+        ),
+      ),
+      h('p', { class: 'muted' }, t('data.api'), h('a', { href: '/api/v1/public/summary', translate: 'no' }, '/api/v1/public/summary'), ' · ', h('a', { href: '/api/v1/openapi.json', translate: 'no' }, 'OpenAPI')),
+    )
+    : null;
+
   const title = nation ? h('h1', {}, h('span', { translate: 'no' }, nation.name), demo || nation.illustrative ? demoBadge() : null) : h('h1', {}, many ? t('page.alliance') : t('page.title'));
   const crumbs = nation && many ? h('p', { class: 'crumbs' }, h('a', { href: '#/' }, t('nav.back'))) : null;
   const memberNav = many
     ? h('nav', { class: 'members-nav', 'aria-label': t('nav.members') }, h('a', { href: '#/', ...(nation ? {} : { 'aria-current': 'page' }) }, t('nav.alliance')), ...summary.vaults.map((v) => h('a', { href: `#/nation/${encodeURIComponent(v.id)}`, translate: 'no', ...(nation?.id === v.id ? { 'aria-current': 'page' } : {}) }, v.name)))
     : null;
   root.replaceChildren(
-    ...[memberNav, crumbs, title, ...banners, cards, proof, members, chart, books, transactions, addr, howTo].filter((x): x is HTMLElement => x !== null),
+    ...[memberNav, crumbs, title, ...banners, cards, proof, members, chart, books, transactions, addr, openData, howTo].filter((x): x is HTMLElement => x !== null),
   );
   root.dataset.tip = summary.tip ? String(summary.tip.height) : '';
 }
