@@ -22,16 +22,19 @@ import type { ServerDeps } from './deps.ts';
 import type { WebAuthnSettings } from '../app/governance.ts';
 import { ensureWebBuilt } from './web-build.ts';
 import { SqlProofStore } from '../adapters/store/proof-store.ts';
+import { SqlComplianceStore } from '../adapters/store/compliance-store.ts';
+import { complianceGate } from '../app/compliance/spend-gate.ts';
 
 export async function serverDepsFor(db: Database, network: Network, opts: { dashboard?: boolean; logLevel?: string; prices?: PriceConfig; webauthn?: WebAuthnSettings | undefined } = {}): Promise<ServerDeps> {
   const priceConfig = opts.prices ?? DEFAULT_PRICE_CONFIG;
+  const vaults = new SqlVaultStore(db);
   return {
     publicView: new SqlPublicView(db, network),
     tokens: new SqlApiTokenStore(db),
-    vaults: new SqlVaultStore(db),
+    vaults,
     // no chain source here: the API offers no broadcast (use "soberana spend broadcast")
     // USD-limited policy rules use the configured price source (prices.source), never the dashboard's history silently.
-    governance: { spends: new SqlSpendStore(db), network, prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig), ...(opts.webauthn ? { webauthn: opts.webauthn } : {}) },
+    governance: { spends: new SqlSpendStore(db), network, prices: openPriceSource(priceConfig), maxPriceAgeMs: maxPriceAgeMs(priceConfig), ...(opts.webauthn ? { webauthn: opts.webauthn } : {}), compliance: complianceGate({ compliance: new SqlComplianceStore(db), vaults }) },
     prices: loadPriceHistory(),
     // the books (purchase records, cost methods), valued with the shipped price and rate files, as "soberana report" does
     accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },

@@ -11,6 +11,7 @@ import type { AccountingStore } from '../core/accounting/ports.ts';
 import type { ReferenceRateSource } from '../core/accounting/reference-rate.ts';
 import type { ProofStore } from '../core/por/round.ts';
 import type { LiveHub } from './live-events.ts';
+import type { SpendComplianceGate } from '../core/compliance/ports.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -23,7 +24,7 @@ export interface ServerDeps {
   /** Operator reads (vaults, balance, utxos, history, addresses); their routes exist only when given. */
   readonly vaults?: VaultStore;
   /** Spend governance (proposals, policy, audit, members); its routes exist only when given with `vaults`. Broadcast needs `chain`. */
-  readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number; readonly webauthn?: WebAuthnSettings | undefined };
+  readonly governance?: { readonly spends: SpendStore; readonly network: Network; readonly chain?: ChainSource | null; readonly prices?: BtcPriceSource; readonly maxPriceAgeMs?: number; readonly webauthn?: WebAuthnSettings | undefined; readonly compliance?: SpendComplianceGate | undefined };
   /** The books (purchase records, cost methods) and the rates they are valued with; the accounting routes exist only when given with `vaults`. */
   readonly accounting?: { readonly store: AccountingStore; readonly rates: ReferenceRateSource };
   /** Proof of reserves: the published proof (public) and auditors' challenges; `verifyNodeUrl` is the node the printed verify command names. */

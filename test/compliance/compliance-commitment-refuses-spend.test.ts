@@ -23,6 +23,9 @@ import { exportProposal } from '../../src/app/export-proposal.ts';
 import { complianceGate } from '../../src/app/compliance/spend-gate.ts';
 import { addRegisterEntry } from '../../src/app/compliance/register.ts';
 import { addCommitment } from '../../src/app/compliance/commitments.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { serverDepsFor } from '../../src/server/database-deps.ts';
+import { SqlApiTokenStore } from '../../src/adapters/store/token-store.ts';
 
 const regtest = useRegtestNode();
 /** A regtest address of the Bitcoin Office's published wallet (watch-only). */
@@ -56,6 +59,19 @@ forEachEngine('commitments enforced before signing', (t) => {
     const denied = (await readAuditLog(db.db)).filter((e) => e.action === 'spend.propose.denied');
     assert.equal(denied.length, 1);
     assert.deepEqual((denied[0]?.details as { commitment: { id: string } }).commitment.id, 'sales-office-only');
+
+    // The same sale through the HTTP API (the server's deps as `soberana serve` builds them): refused too.
+    const server = await buildServer({ ...(await serverDepsFor(db, 'regtest', { dashboard: false })), rateLimit: null });
+    try {
+      const luis = (await new SqlApiTokenStore(db).create({ name: 'luis', role: 'operator', memberId: (await g.spends.members()).find((m) => m.name === 'luis')?.id ?? 'luis' })).token;
+      const res = await server.inject({ method: 'POST', url: '/api/v1/proposals', headers: { authorization: `Bearer ${luis}` }, payload: { vault: g.vault.name, payments: [{ address: FOREIGN, sats: '50000000' }], feeRateSatPerVb: '2', memo: 'Sale of 0.5 BTC to an exchange' } });
+      assert.equal(res.statusCode, 422, res.body);
+      assert.equal(res.json().error.code, 'COMMITMENT_BREACH');
+      assert.match(res.json().error.message, /commitment 'sales-office-only'/);
+    } finally {
+      await server.close();
+    }
+    assert.equal((await g.spends.proposals(g.vault.id)).length, before, 'nothing recorded through the API either');
 
     const pay = await propose('Payment to a supplier, invoice 42');
     assert.equal(pay.decision.outcome, 'approval', 'a payment: the policy decides as usual');

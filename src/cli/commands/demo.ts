@@ -17,6 +17,8 @@ import { SqlProofStore } from '../../adapters/store/proof-store.ts';
 import { formatBtc } from '../../core/money.ts';
 import { LiveHub } from '../../server/live-events.ts';
 import { startLiveSync } from '../live-sync.ts';
+import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
+import { complianceGate } from '../../app/compliance/spend-gate.ts';
 
 
 export function register(program: Command): void {
@@ -51,7 +53,7 @@ export function register(program: Command): void {
                 publicView: new SqlPublicView(env.db, 'regtest'),
                 tokens: new SqlApiTokenStore(env.db),
                 vaults: env.store,
-                governance: { spends, network: 'regtest', chain: env.node.chainSource() },
+                governance: { spends, network: 'regtest', chain: env.node.chainSource(), compliance: complianceGate({ compliance: new SqlComplianceStore(env.db), vaults: env.store }) },
                 live,
                 prices: loadPriceHistory(),
                 accounting: { store: new SqlAccountingStore(env.db), rates: shippedReferenceRates() },
