@@ -4,7 +4,8 @@
 // node. Built with the dom helpers only (every text through displaySafe, never innerHTML).
 import { api } from './api.ts';
 import { h, section } from './dom.ts';
-import { btc, longDate } from './format.ts';
+import { btc, integer, longDate } from './format.ts';
+import { t } from './i18n/index.ts';
 
 export interface PublishedProof {
   id: number;
@@ -35,44 +36,40 @@ function figure(label: string, value: string, id: string, sub: string | null = n
 export function proofPanel(proof: PublishedProof | null): HTMLElement {
   if (proof === null) {
     return section(
-      'Proof of reserves',
+      t('proof.title'),
       'proof',
-      h('p', { id: 'proof-none' }, 'No proof of reserves has been published yet. The figures on this page are what the reserve reports; nothing here yet proves that it controls these coins.'),
+      h('p', { id: 'proof-none' }, t('proof.none')),
     );
   }
   const gap = BigInt(proof.gapSats);
   return section(
-    'Proof of reserves',
+    t('proof.title'),
     'proof',
-    h(
-      'p',
-      {},
-      `Published ${longDate(proof.publishedAt.slice(0, 10))}. The reserve signed a message with the keys of its wallets, over every coin it held at block ${proof.block.height.toLocaleString('en-US')}. The signed transaction can never be mined, so making this proof moved nothing.`,
-    ),
+    h('p', {}, t('proof.intro', { date: longDate(proof.publishedAt.slice(0, 10)), height: integer(proof.block.height) })),
     h(
       'div',
       { class: 'cards' },
-      figure('Proven', `${btc(proof.provenSats)} BTC`, 'proof-proven', `at block ${proof.block.height.toLocaleString('en-US')}`),
-      figure('Reported now', `${btc(proof.reportedSats)} BTC`, 'proof-reported', 'the total shown at the top of this page'),
-      figure('Gap', gap > 0n ? `${btc(proof.gapSats)} BTC not proven` : 'none', 'proof-gap-figure', gap > 0n ? 'reported but not covered by this proof' : null),
+      figure(t('proof.proven'), `${btc(proof.provenSats)} BTC`, 'proof-proven', t('proof.atBlock', { height: integer(proof.block.height) })),
+      figure(t('proof.reported'), `${btc(proof.reportedSats)} BTC`, 'proof-reported', t('proof.reported.sub')),
+      figure(t('proof.gap'), gap > 0n ? t('proof.gap.value', { btc: btc(proof.gapSats) }) : t('proof.gap.none'), 'proof-gap-figure', gap > 0n ? t('proof.gap.sub') : null),
     ),
-    h('p', { class: proof.coversAll ? 'proof-gap' : 'proof-gap warn', id: 'proof-gap', role: proof.coversAll ? undefined : 'note' }, proof.explanation),
+    h('p', { class: proof.coversAll ? 'proof-gap' : 'proof-gap warn', id: 'proof-gap', role: proof.coversAll ? undefined : 'note', lang: 'en' }, proof.explanation),
     h(
       'div',
       { class: 'table-wrap' },
       h(
         'table',
-        { id: 'proof-vaults' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Wallet in the proof'), h('th', { scope: 'col', class: 'num' }, 'Proven'), h('th', { scope: 'col', class: 'num' }, 'Coins'))),
-        h('tbody', {}, ...proof.vaults.map((v) => h('tr', {}, h('td', {}, v.name), h('td', { class: 'num' }, `${btc(v.provenSats)} BTC`), h('td', { class: 'num' }, String(v.coins))))),
+        { id: 'proof-vaults', class: 'reflow' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('proof.col.wallet')), h('th', { scope: 'col', class: 'num' }, t('proof.proven')), h('th', { scope: 'col', class: 'num' }, t('proof.col.coins')))),
+        h('tbody', {}, ...proof.vaults.map((v) => h('tr', {}, h('td', { 'data-label': t('proof.col.wallet'), translate: 'no' }, v.name), h('td', { class: 'num', 'data-label': t('proof.proven') }, `${btc(v.provenSats)} BTC`), h('td', { class: 'num', 'data-label': t('proof.col.coins') }, integer(v.coins))))),
       ),
     ),
-    h('p', { class: 'muted' }, 'Signed message: ', h('q', { id: 'proof-message' }, proof.message)),
-    proof.challengeId !== null ? h('p', { class: 'muted', id: 'proof-challenge' }, `It answers challenge ${proof.challengeId} (nonce ${proof.challengeNonce ?? '?'}), asked by an auditor: the proof could not have been made before that challenge existed.`) : null,
-    h('p', {}, h('a', { href: proof.fileUrl, download: proof.fileName, id: 'proof-download' }, `Download the proof file (${proof.fileName})`)),
-    h('p', {}, 'Check it yourself against your own Bitcoin node (the node must have the transaction index; add --rpc-user and --rpc-password, or put them in the URL):'),
-    h('pre', { class: 'code' }, h('code', { id: 'proof-command' }, proof.verifyCommand)),
-    h('p', { class: 'muted' }, 'The command reads the amounts from your node, not from the file, checks every signature and that every coin existed unspent at that block, and names anything that fails.'),
+    h('p', { class: 'muted' }, t('proof.message'), h('q', { id: 'proof-message', translate: 'no' }, proof.message)),
+    proof.challengeId !== null ? h('p', { class: 'muted', id: 'proof-challenge' }, t('proof.challenge', { id: proof.challengeId, nonce: proof.challengeNonce ?? '?' })) : null,
+    h('p', {}, h('a', { href: proof.fileUrl, download: proof.fileName, id: 'proof-download' }, t('proof.download', { file: proof.fileName }))),
+    h('p', {}, t('proof.check')),
+    h('pre', { class: 'code', translate: 'no' }, h('code', { id: 'proof-command' }, proof.verifyCommand)),
+    h('p', { class: 'muted' }, t('proof.check.how')),
   );
 }
 
