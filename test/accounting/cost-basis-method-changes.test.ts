@@ -39,9 +39,11 @@ test('FIFO until 3 Jan, average from 4 Jan: the 3 Jan spend is FIFO\'s, the 4 Ja
   // 4 Jan, average: 0.3001 BTC at the pool's average = prorate($44,496.10, 0.3001, 0.9999).
   const taken = switched.disposals.filter(onDay('2024-01-04')).reduce((a, d) => a + d.cost.minor, 0n);
   assert.equal(taken, prorate(4_449_610n, 30_010_000n, 99_990_000n));
+  assert.equal(taken, 1_335_462n, '$13,354.62, as docs/accounting.md says');
   // FIFO would have taken 0.3001 of L1's remaining 0.4999 instead.
   const fifoTaken = fifo.disposals.filter(onDay('2024-01-04')).reduce((a, d) => a + d.cost.minor, 0n);
   assert.equal(fifoTaken, prorate(1_949_610n, 30_010_000n, 49_990_000n));
+  assert.equal(fifoTaken, 1_170_390n);
   assert.notEqual(taken, fifoTaken);
   assert.equal(switched.vaults[0]?.method, 'average');
   assert.equal(switched.vaults[0]?.cost.minor, 4_449_610n - taken, 'no cent created or lost at the switch');

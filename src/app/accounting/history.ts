@@ -2,12 +2,11 @@
  * The books' input, built from the vault store: every CONFIRMED transaction of every vault, as the
  * neutral `AccountingTx` of src/core/accounting/ledger.ts.
  *
- * The ledger is derived on demand, never stored: each report recomputes the entries, lots and
- * disposals from the confirmed history the sync keeps (vault_transactions, vault_txos). The sync
- * rolls a reorged block's transactions back, so a report made after a reorg is the books of the
- * chain as it now is. `reconcileLedger` (core) can append reversing entries relative to a previous
- * report's entries; nothing stores a previous report yet, so the CLI's reports show the current
- * books (see docs/accounting.md).
+ * Each report recomputes the entries, lots and disposals from the confirmed history the sync keeps
+ * (vault_transactions, vault_txos). The sync rolls a reorged block's transactions back, so a report
+ * made after a reorg is the books of the chain as it now is. The ledger is also stored, append-only
+ * (ledger-book.ts, `refreshLedger`): there a reorg appends reversing entries, so an auditor sees
+ * what changed (see docs/accounting.md).
  */
 import { Transaction } from 'bitcoinjs-lib';
 import type { AccountingTx } from '../../core/accounting/ledger.ts';

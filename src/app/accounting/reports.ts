@@ -1,10 +1,13 @@
 /**
  * The statements (issue #13, item 5): holdings, lots, P&L and risk of the alliance's vaults at a
  * day, computed from the confirmed history (history.ts), the stored purchase records and methods,
- * and a rate book (the shipped price files by default). Nothing here is stored: each report is the
- * books recomputed (see history.ts for why, and what a reorg does).
+ * and a rate book (the shipped price files by default). Nothing here writes: each report is the
+ * books recomputed (see history.ts for why, and what a reorg does); `movementsStatement` can read the
+ * stored ledger instead (ledger-book.ts). Balance sheet, movements per period, and every statement's
+ * printable layout (statement-documents.ts) come from the same objects as the JSON and CSV.
  *
- * A vault with no recorded method is kept FIFO and the report says "fifo (default)".
+ * A vault with no recorded method is kept FIFO and the report says "fifo (default)"; a vault whose
+ * method changed over time uses, on each day, the method recorded for it (`methodSchedule`).
  */
 import { DomainError } from '../../core/errors.ts';
 import { accountKey, assertBalanced, buildLedger, ledgerBalances, type AccountingTx } from '../../core/accounting/ledger.ts';
