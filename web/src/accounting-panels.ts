@@ -7,7 +7,8 @@
 import { api, type Holdings } from './api.ts';
 import { holdingsChart } from './chart.ts';
 import { h, s, section, setText, table } from './dom.ts';
-import { btc, compactMoney, longDate, money } from './format.ts';
+import { btc, compactMoney, integer, longDate, money } from './format.ts';
+import { t as tr, tn } from './i18n/index.ts';
 
 interface Money { currency: string; minor: string }
 interface RiskLine { kind: string; text: string; method: string; window: { from?: string; to?: string; days: number; observations: number } | null }
@@ -28,11 +29,10 @@ export interface PublicBooks {
   risk: { asOf: string; priceDate: string; lines: RiskLine[] } | null;
 }
 
-const METHOD_WORDS: Record<string, string> = { fifo: 'first in, first out', average: 'weighted average cost', specific: 'specific identification' };
+const METHOD_WORDS = (method: string): string => (method === 'fifo' ? tr('books.method.fifo') : method === 'average' ? tr('books.method.average') : method === 'specific' ? tr('books.method.specific') : method);
 
 const m = (f: Money | null): string => (f === null ? '—' : money(f.minor, f.currency));
 const signed = (f: Money): HTMLElement => h('span', { class: BigInt(f.minor) < 0n ? 'neg' : 'pos', 'data-minor': f.minor }, `${BigInt(f.minor) > 0n ? '+' : ''}${m(f)}`);
-const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 function card(label: string, value: Node, sub: Node | string | null, id: string): HTMLElement {
   return h('div', { class: 'card', id }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value), sub ? h('div', { class: 'card-sub muted' }, sub) : null);
@@ -57,12 +57,12 @@ function btcChart(b: PublicBooks): HTMLElement {
   for (const el of Array.from(fig.querySelectorAll('[id]'))) el.id = `books-${el.id}`;
   fig.querySelector('svg')?.setAttribute('aria-labelledby', 'books-chart-title books-chart-desc');
   const title = fig.querySelector('#books-chart-title');
-  if (title) setText(title, 'Bitcoin held over time');
+  if (title) setText(title, tr('books.chart.btc'));
   fig.id = 'books-chart-btc';
   // the readout of the last point says which day's price it is at (the price files may end before today)
   const last = b.series.points[b.series.points.length - 1];
   const readout = fig.querySelector('#books-chart-readout');
-  if (readout && last) setText(readout, `Now: ${btc(last.sats)} BTC${last.value !== null ? ` · ${compactMoney(BigInt(last.value))} at the price of ${longDate(last.priceDate ?? last.date)}` : ''}`);
+  if (readout && last) setText(readout, `${tr('books.now', { btc: btc(last.sats) })}${last.value !== null ? ` · ${tr('books.atPriceOf', { value: compactMoney(BigInt(last.value)), date: longDate(last.priceDate ?? last.date) })}` : ''}`);
   return fig;
 }
 
@@ -71,7 +71,7 @@ function valueChart(b: PublicBooks): HTMLElement {
   const pts = b.series.points.filter((p) => p.value !== null) as Array<{ date: string; sats: string; value: string; priceDate: string | null }>;
   const first = pts[0];
   const last = pts[pts.length - 1];
-  if (!first || !last) return h('p', { class: 'muted', id: 'books-chart-usd' }, 'No value history: no price for these days.');
+  if (!first || !last) return h('p', { class: 'muted', id: 'books-chart-usd' }, tr('books.noValueHistory'));
   const W = 720;
   const H = 260;
   const M = { top: 16, right: 16, bottom: 36, left: 72 };
@@ -87,8 +87,8 @@ function valueChart(b: PublicBooks): HTMLElement {
   const x = (ms: number): number => M.left + ((ms - t0) / (t1 - t0)) * (W - M.left - M.right);
   const y = (d: number): number => H - M.bottom - (d / yMax) * (H - M.top - M.bottom);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart books-value', role: 'img', 'aria-labelledby': 'books-usd-title books-usd-desc' });
-  svg.append(s('title', { id: 'books-usd-title' }, `Value in ${b.currency} over time`));
-  svg.append(s('desc', { id: 'books-usd-desc' }, `From ${longDate(first.date)} to ${longDate(last.date)}: from ${money(first.value, b.currency)} to ${money(last.value, b.currency)}.`));
+  svg.append(s('title', { id: 'books-usd-title' }, tr('books.chart.usd', { currency: b.currency })));
+  svg.append(s('desc', { id: 'books-usd-desc' }, tr('books.chart.usd.desc', { from: longDate(first.date), to: longDate(last.date), a: money(first.value, b.currency), b: money(last.value, b.currency) })));
   const axis = s('g', { class: 'axis y' });
   for (let v = 0; v <= yMax + 1e-6; v += step) {
     axis.append(s('line', { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v), class: 'grid' }));
@@ -119,32 +119,32 @@ function valueChart(b: PublicBooks): HTMLElement {
     if (!cur) return;
     marker.setAttribute('cx', String(x(t(cur.date))));
     marker.setAttribute('cy', String(y(Number(BigInt(cur.value)) / 100)));
-    setText(readout, `${longDate(cur.date)}: ${money(cur.value, b.currency)} (${btc(cur.sats)} BTC${cur.priceDate && cur.priceDate !== cur.date ? `, price of ${longDate(cur.priceDate)}` : ''})`);
+    setText(readout, `${longDate(cur.date)}: ${money(cur.value, b.currency)} (${btc(cur.sats)} BTC${cur.priceDate && cur.priceDate !== cur.date ? `, ${tr('books.priceOf', { date: longDate(cur.priceDate) })}` : ''})`);
   });
   return h('figure', { class: 'chart-box', id: 'books-chart-usd' }, svg, readout);
 }
 
 function windowWords(w: RiskLine['window']): string {
   if (w === null) return '';
-  return w.from && w.to ? ` Window: ${w.from} to ${w.to} (${plural(w.observations, 'observation', 'observations')}).` : ` Window: ${plural(w.days, 'day', 'days')}.`;
+  return w.from && w.to ? ` ${tr('books.window.range', { from: w.from, to: w.to, obs: tn('books.observations', w.observations) })}` : ` ${tr('books.window.days', { days: tn('books.days', w.days) })}`;
 }
 
 function riskPanel(b: PublicBooks): HTMLElement {
-  if (!b.risk) return h('div', { id: 'books-risk' }, h('h3', {}, 'What it could lose'), h('p', { class: 'muted' }, 'No risk figures: the price history does not cover these days.'));
+  if (!b.risk) return h('div', { id: 'books-risk' }, h('h3', {}, tr('books.risk.title')), h('p', { class: 'muted' }, tr('books.risk.none')));
   const lines = b.risk.lines;
   // the 2022 replay first: the figure people ask about
   const key = lines.find((l) => l.kind === 'stress' && /2022/.test(l.text));
   return h(
     'div',
     { id: 'books-risk' },
-    h('h3', {}, 'What it could lose'),
-    key ? h('p', { class: 'risk-key', id: 'books-risk-2022' }, key.text) : null,
+    h('h3', {}, tr('books.risk.title')),
+    key ? h('p', { class: 'risk-key', id: 'books-risk-2022', lang: 'en' }, key.text) : null,
     h(
       'ul',
       { class: 'risk-lines' },
-      ...lines.map((l) => h('li', { 'data-kind': l.kind }, h('span', {}, l.text), h('details', { class: 'risk-method muted' }, h('summary', {}, 'How this is computed'), ` Method: ${l.method}.${windowWords(l.window)}`))),
+      ...lines.map((l) => h('li', { 'data-kind': l.kind }, h('span', { lang: 'en' }, l.text), h('details', { class: 'risk-method muted' }, h('summary', {}, tr('books.risk.how')), ` ${tr('books.risk.method')}: `, h('span', { lang: 'en' }, `${l.method}.`), windowWords(l.window)))),
     ),
-    h('p', { class: 'muted' }, `Risk measured on the BTC/USD prices up to ${longDate(b.risk.priceDate)}. Past prices do not promise future ones.`),
+    h('p', { class: 'muted' }, tr('books.risk.measured', { date: longDate(b.risk.priceDate) })),
   );
 }
 
@@ -153,48 +153,48 @@ function booksBody(b: PublicBooks): HTMLElement[] {
   const cards = h(
     'div',
     { class: 'cards' },
-    card('What it cost', h('span', { id: 'books-cost', 'data-minor': t.cost.minor }, m(t.cost)), h('span', { id: 'books-avg', 'data-minor': t.averageCost?.minor ?? '' }, t.averageCost ? `${m(t.averageCost)} per bitcoin on average` : 'nothing held'), 'books-card-cost'),
+    card(tr('books.cost'), h('span', { id: 'books-cost', 'data-minor': t.cost.minor }, m(t.cost)), h('span', { id: 'books-avg', 'data-minor': t.averageCost?.minor ?? '' }, t.averageCost ? tr('books.avg', { avg: m(t.averageCost) }) : tr('books.nothingHeld')), 'books-card-cost'),
     card(
-      'What it is worth',
+      tr('books.worth'),
       h('span', { id: 'books-value', 'data-minor': t.value.minor }, m(t.value)),
-      `${btc(t.sats)} BTC at ${money(b.price.minorPerBtc, b.price.currency)} per bitcoin, the price of ${longDate(b.price.date)}${b.price.stale ? ` (${plural(b.price.ageDays, 'day', 'days')} old)` : ''}`,
+      `${tr('books.worth.sub', { btc: btc(t.sats), price: money(b.price.minorPerBtc, b.price.currency), date: longDate(b.price.date) })}${b.price.stale ? ` ${tr('books.old', { days: tn('books.days', b.price.ageDays) })}` : ''}`,
       'books-card-value',
     ),
-    card('Gain or loss, not realised', signed(t.unrealisedPnl), 'what it is worth minus what it cost', 'books-card-pnl'),
+    card(tr('books.pnl'), signed(t.unrealisedPnl), tr('books.pnl.sub'), 'books-card-pnl'),
   );
-  const notices = b.notices.length > 0 ? h('div', { class: 'notice', role: 'note', id: 'books-notices' }, ...b.notices.map((n) => h('p', {}, `${n.charAt(0).toUpperCase()}${n.slice(1)}.`))) : null;
+  const notices = b.notices.length > 0 ? h('div', { class: 'notice', role: 'note', id: 'books-notices' }, ...b.notices.map((n) => h('p', { lang: 'en' }, `${n.charAt(0).toUpperCase()}${n.slice(1)}.`))) : null;
   const vaults = table(
-    ['Wallet', 'Bitcoin', 'Cost', 'Average cost', 'Worth', 'Gain or loss', 'Method'],
-    b.vaults.map((v) => [v.name, `${btc(v.sats)} BTC`, m(v.cost), m(v.averageCost), m(v.value), signed(v.unrealisedPnl), METHOD_WORDS[v.method] ?? v.method]),
+    [tr('books.col.wallet'), tr('books.col.bitcoin'), tr('books.col.cost'), tr('books.col.avg'), tr('books.col.worth'), tr('books.col.pnl'), tr('books.col.method')],
+    b.vaults.map((v) => [h('span', { translate: 'no' }, v.name), `${btc(v.sats)} BTC`, m(v.cost), m(v.averageCost), m(v.value), signed(v.unrealisedPnl), METHOD_WORDS(v.method)]),
     { id: 'books-vaults-table', numeric: [1, 2, 3, 4, 5] },
   );
   const p = b.purchases;
   const names = new Map(b.vaults.map((v) => [v.id, v.name]));
   const purchases = p.listed.length === 0
-    ? h('p', { class: 'muted' }, 'No purchase announced with a public source.')
+    ? h('p', { class: 'muted' }, tr('books.purchases.none'))
     : table(
-      ['Date', 'Bitcoin', 'Paid', 'Price per bitcoin', 'Source', 'On the chain'],
+      [tr('books.col.date'), tr('books.col.bitcoin'), tr('books.col.paid'), tr('books.col.price'), tr('books.col.source'), tr('books.col.chain')],
       p.listed.map((x) => [
-        longDate(x.date), `${btc(x.sats)} BTC`, x.paid ? m(x.paid) : h('span', { class: 'muted' }, 'not announced'), m(x.pricePerBtc),
-        h('span', { class: 'purchase-source' }, sourceLink(x.sourceUrl), x.counterparty ? h('span', { class: 'muted counterparty' }, x.counterparty) : null),
-        x.matched ? `received${names.size > 1 ? ` by ${names.get(x.vault) ?? x.vault}` : ''}` : h('span', { class: 'muted' }, 'not matched yet'),
+        longDate(x.date), `${btc(x.sats)} BTC`, x.paid ? m(x.paid) : h('span', { class: 'muted' }, tr('books.notAnnounced')), m(x.pricePerBtc),
+        h('span', { class: 'purchase-source' }, sourceLink(x.sourceUrl), x.counterparty ? h('span', { class: 'muted counterparty', translate: 'no' }, x.counterparty) : null),
+        x.matched ? (names.size > 1 ? tr('books.receivedBy', { name: names.get(x.vault) ?? x.vault }) : tr('books.received')) : h('span', { class: 'muted' }, tr('books.notMatched')),
       ]),
       { id: 'books-purchases-table', numeric: [1, 2, 3] },
     );
   const coverage = [
-    p.withheld > 0 ? `${plural(p.withheld, 'purchase record', 'purchase records')} without a public source ${p.withheld === 1 ? 'is' : 'are'} in the totals but not listed.` : '',
-    p.receiptsWithoutRecord > 0 ? `${plural(p.receiptsWithoutRecord, 'receipt has', 'receipts have')} no purchase record: ${p.receiptsWithoutRecord === 1 ? 'it is' : 'they are'} costed at the bitcoin price of ${p.receiptsWithoutRecord === 1 ? 'its' : 'their'} day.` : '',
+    p.withheld > 0 ? tn('books.withheld', p.withheld) : '',
+    p.receiptsWithoutRecord > 0 ? tn('books.unrecorded', p.receiptsWithoutRecord) : '',
   ].filter(Boolean).join(' ');
   return [
     cards,
     ...(notices ? [notices] : []),
     ...(b.vaults.length > 1 ? [vaults] : []),
-    h('h3', {}, 'Purchases'),
+    h('h3', {}, tr('books.purchases')),
     purchases,
     ...(coverage ? [h('p', { class: 'muted', id: 'books-coverage' }, coverage)] : []),
-    h('h3', {}, 'Value over time'),
+    h('h3', {}, tr('books.valueOverTime')),
     h('div', { class: 'books-charts' }, btcChart(b), valueChart(b)),
-    h('p', { class: 'muted' }, b.series.step > 1 ? `One point every ${b.series.step} days. ` : '', `Valuation: ${b.valuationMethod}.`),
+    h('p', { class: 'muted' }, b.series.step > 1 ? `${tr('books.step', { n: integer(b.series.step) })} ` : '', `${tr('books.valuation')}: `, h('span', { lang: 'en' }, `${b.valuationMethod}.`)),
     riskPanel(b),
   ];
 }
@@ -207,10 +207,10 @@ export async function booksSection(): Promise<HTMLElement | null> {
   const all = await api<PublicBooks>('/public/books').catch(() => null);
   if (!all) return null;
   const body = h('div', { id: 'books-body' });
-  const box = section('What the reserve cost, what it is worth, what it could lose', 'books');
+  const box = section(tr('books.title'), 'books');
   if (all.vaults.length > 1) {
     const largest = [...all.vaults].sort((a, b) => (BigInt(b.value.minor) > BigInt(a.value.minor) ? 1 : BigInt(b.value.minor) < BigInt(a.value.minor) ? -1 : 0))[0];
-    const select = h('select', { id: 'books-vault', 'aria-label': 'Which wallet' }, h('option', { value: '' }, 'All published wallets'), ...all.vaults.map((v) => h('option', { value: v.id }, v.name))) as HTMLSelectElement;
+    const select = h('select', { id: 'books-vault', 'aria-label': tr('books.which') }, h('option', { value: '' }, tr('books.allWallets')), ...all.vaults.map((v) => h('option', { value: v.id }, v.name))) as HTMLSelectElement;
     const show = (id: string): void => {
       body.setAttribute('aria-busy', 'true');
       const load = id === '' ? Promise.resolve(all) : api<PublicBooks>(`/public/books?vault=${encodeURIComponent(id)}`);
@@ -227,7 +227,7 @@ export async function booksSection(): Promise<HTMLElement | null> {
       );
     };
     select.addEventListener('change', () => show(select.value));
-    box.append(h('p', { class: 'books-choose' }, h('label', { for: 'books-vault' }, 'Wallet: '), select));
+    box.append(h('p', { class: 'books-choose' }, h('label', { for: 'books-vault' }, `${tr('books.col.wallet')}: `), select));
     if (largest) {
       select.value = largest.id;
       const first = await api<PublicBooks>(`/public/books?vault=${encodeURIComponent(largest.id)}`).catch(() => all);
