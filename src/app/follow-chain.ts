@@ -31,6 +31,8 @@ export interface FollowDeps {
   readonly onError: (e: unknown) => void;
   /** Alerts from proposal tracking (a replaced or conflicted proposal): same text `soberana sync` prints. */
   readonly onAlert?: (text: string) => void;
+  /** Run after each round's sync (programme-commitment monitoring, as `soberana sync` does); its alert lines go to `onAlert`. */
+  readonly monitor?: () => Promise<{ readonly alerts: readonly string[] }>;
   /** Timer port (setTimeout in production, a fake in tests). */
   readonly schedule: (fn: () => void, ms: number) => { cancel(): void };
 }
@@ -67,6 +69,7 @@ export function followChain(deps: FollowDeps, opts: { intervalMs: number }): Fol
       const changes: TrackedChange[] = await trackProposals({ spends: deps.spends, vaults: deps.store, now: deps.now, network: deps.network, chain: undefined });
       for (const c of changes) if (c.alert !== null) deps.onAlert?.(c.alert);
     }
+    if (deps.monitor) for (const a of (await deps.monitor()).alerts) deps.onAlert?.(a);
     const print = await fingerprint(deps.store, job);
     const tipMoved = job.tipHash !== lastTip;
     const first = lastTip === null;

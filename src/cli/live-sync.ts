@@ -11,8 +11,11 @@ import type { Network } from '../core/network.ts';
 import { isDomainError } from '../core/errors.ts';
 import { displaySafe } from '../core/text/display-text.ts';
 import type { LiveHub } from '../server/live-events.ts';
+import type { ComplianceStore } from '../core/compliance/ports.ts';
+import { monitorCommitments } from '../app/compliance/commitments.ts';
 
-export function startLiveSync(input: { chain: ChainSource; store: VaultStore; spends?: SpendStore; network: Network; hub: LiveHub; intervalMs: number; log: (line: string) => void }): Follower {
+export function startLiveSync(input: { chain: ChainSource; store: VaultStore; spends?: SpendStore; compliance?: ComplianceStore; network: Network; hub: LiveHub; intervalMs: number; log: (line: string) => void }): Follower {
+  const { compliance } = input;
   let failing = false;
   return followChain(
     {
@@ -31,6 +34,8 @@ export function startLiveSync(input: { chain: ChainSource; store: VaultStore; sp
         if (!failing) input.log(`background sync failed, retrying every ${input.intervalMs / 1000} s: ${displaySafe(isDomainError(e) ? e.message : String(e)).split('\n')[0] ?? ''}`);
         failing = true;
       },
+      // programme commitments are monitored after each round, as "soberana sync" does (docs/compliance.md)
+      ...(compliance ? { monitor: () => monitorCommitments({ compliance, vaults: input.store, now: () => Date.now(), ...(input.spends ? { spends: input.spends } : {}) }) } : {}),
       onAlert: (a) => process.stderr.write(`ALERT: ${displaySafe(a)}\n`),
       schedule: (fn, ms) => {
         const t = setTimeout(fn, ms);

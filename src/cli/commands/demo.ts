@@ -65,7 +65,7 @@ export function register(program: Command): void {
               { port: o.port, host: '127.0.0.1' },
             )
           : null;
-        const follower = server ? startLiveSync({ chain: env.node.chainSource(), store: env.store, spends, network: 'regtest', hub: live, intervalMs: 2000, log }) : null;
+        const follower = server ? startLiveSync({ chain: env.node.chainSource(), store: env.store, spends, compliance: new SqlComplianceStore(env.db), network: 'regtest', hub: live, intervalMs: 2000, log }) : null;
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);
         const result = {
           dataDir, built: env.built, seconds: Number(seconds), url: server?.url ?? null,
