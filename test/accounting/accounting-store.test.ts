@@ -87,7 +87,7 @@ forEachEngine('accounting store', (t) => {
     const methods = await deps.accounting.costMethods();
     assert.deepEqual(methods, [{ vaultId: 'reserve', method: 'specific', setBy: 'luis', setAtMs: b.setAtMs }]);
     const audit = (await new SqlSpendStore(db).auditLog()).filter((e) => e.action === 'accounting.method');
-    assert.deepEqual(audit.map((e) => [e.actor, e.object, e.details]), [['rosa', 'vault:reserve', { method: 'average', previous: null }], ['luis', 'vault:reserve', { method: 'specific', previous: 'average' }]]);
+    assert.deepEqual(audit.map((e) => [e.actor, e.object, e.details]), [['rosa', 'vault:reserve', { method: 'average', previous: null, effectiveFrom: 'start' }], ['luis', 'vault:reserve', { method: 'specific', previous: 'average', effectiveFrom: 'start' }]]);
     await assert.rejects(setCostMethod(deps, { actor: 'rosa', role: 'admin' }, 'nope', 'fifo'), /no vault "nope"/);
   });
 });
