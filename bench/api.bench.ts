@@ -6,6 +6,7 @@
  * uncached cost of each query over the 100,000 transactions is measured too, directly.
  */
 import { createRequire } from 'node:module';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ import { SqlPublicView } from '../src/adapters/store/public-view-sql.ts';
 import { loadPriceHistory } from '../src/adapters/prices/csv-price-history.ts';
 import { loadReserveTables } from '../test/helpers/load-reserve-tables.ts';
 import { sampleReserve } from '../test/helpers/memory-public-view.ts';
+import { LiveHub } from '../src/server/live-events.ts';
+import type { Database } from '../src/adapters/store/database.ts';
 
 interface AutocannonResult {
   latency: { p50: number; p99: number };
@@ -33,6 +36,62 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const TXS = Number(process.env.BENCH_API_TXS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);
 const CONNECTIONS = 10;
+const SSE_CLIENTS = Number(process.env.BENCH_API_SSE ?? 1000);
+const SSE_SECONDS = Number(process.env.BENCH_API_SSE_SECONDS ?? 60);
+
+/** One block of `n` confirmed transactions above the current tip, as sync would add it (rows and checkpoints). */
+async function addBlock(db: Database, vaults: readonly string[], height: number, time: number, n: number): Promise<void> {
+  const hash = `bench${height}`.padEnd(64, '0');
+  await db.db.insertInto('vault_transactions').values(Array.from({ length: n }, (_, i) => ({
+    vault_id: vaults[i % vaults.length] ?? '', txid: `${hash.slice(0, 56)}${String(i).padStart(8, '0')}`, height, block_hash: hash, block_time: BigInt(time), tx_index: i,
+    received: 100_000n, spent: 0n, fee: null, category: 'purchase', raw: '00',
+  }))).execute();
+  await db.db.insertInto('vault_checkpoints').values(vaults.map((v) => ({ vault_id: v, height, hash }))).execute();
+}
+
+/**
+ * Hold `clients` live-update streams open for `seconds`, publishing an event every second, and
+ * sample the server process's RSS after the streams opened and at the end (same process: the
+ * server runs in this one).
+ */
+async function holdStreams(url: string, hub: LiveHub, clients: number, seconds: number): Promise<{ rssStartMb: number; rssEndMb: number; received: number; open: number }> {
+  let received = 0;
+  const reqs: Array<ReturnType<typeof request>> = [];
+  const opened: Array<Promise<void>> = [];
+  for (let i = 0; i < clients; i++) {
+    opened.push(new Promise<void>((resolve, reject) => {
+      const req = request(url, { agent: false }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`bench api: live stream answered ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (chunk.includes('event: block')) received++;
+        });
+        resolve();
+      });
+      req.on('error', reject);
+      req.end();
+      reqs.push(req);
+    }));
+  }
+  await Promise.all(opened);
+  gc();
+  const rssStartMb = process.memoryUsage().rss / 2 ** 20;
+  for (let s = 1; s <= seconds; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    hub.publish({ kind: 'block', height: 1_000_000 + s, hash: s.toString(16).padStart(64, '0'), time: 1_800_000_000 + s });
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  gc();
+  const rssEndMb = process.memoryUsage().rss / 2 ** 20;
+  const open = hub.subscribers;
+  for (const r of reqs) r.destroy();
+  return { rssStartMb, rssEndMb, received, open };
+}
+
+/** Collect garbage when node runs with --expose-gc (RSS samples are then less noisy); a no-op otherwise. */
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 async function load(url: string): Promise<AutocannonResult> {
   // the load generator runs in a worker thread, so it does not share the servers' event loop
@@ -52,8 +111,9 @@ const bench: Benchmark = {
     try {
       await loadReserveTables(db, sampleReserve({ extra: TXS, seed: 5 }));
       const view = new SqlPublicView(db, 'regtest');
+      const live = new LiveHub(SSE_CLIENTS + 100);
       const { app, url } = await startServer(
-        { publicView: view, tokens: new SqlApiTokenStore(db), prices: loadPriceHistory(), clock: { now: () => Date.now() }, webRoot: null, rateLimit: null },
+        { publicView: view, tokens: new SqlApiTokenStore(db), prices: loadPriceHistory(), clock: { now: () => Date.now() }, webRoot: null, rateLimit: null, live },
         { port: 0, host: '127.0.0.1' },
       );
       const helloUrl = await hello.listen({ port: 0, host: '127.0.0.1' });
@@ -62,6 +122,7 @@ const bench: Benchmark = {
           ['public summary', `${url}api/v1/public/summary`],
           ['public history (50 newest transactions)', `${url}api/v1/public/transactions?limit=50`],
           ['public holdings over time', `${url}api/v1/public/holdings`],
+          ['public addresses', `${url}api/v1/public/addresses`],
         ] as const;
         // warm-up: JIT, SQLite page cache, schema compilation
         for (const [, u] of endpoints) await autocannon({ url: u, connections: 2, duration: 1 });
@@ -72,17 +133,43 @@ const bench: Benchmark = {
           const ours = await load(u);
           const peerName = 'bare Fastify hello-world';
           rows.push({ name: `${name}: p50 latency`, unit: 'ms', ours: ours.latency.p50, peer: peer.latency.p50, peerName, higherIsBetter: false });
-          rows.push({ name: `${name}: p99 latency`, unit: 'ms', ours: ours.latency.p99, peer: peer.latency.p99, peerName, higherIsBetter: false });
+          rows.push({ name: `${name}: p99 latency`, unit: 'ms', ours: ours.latency.p99, peer: peer.latency.p99, peerName, higherIsBetter: false, target: 20 });
           rows.push({ name: `${name}: throughput`, unit: 'req/s', ours: ours.requests.average, peer: peer.requests.average, peerName, higherIsBetter: true });
         }
+        // a cache refresh: what the server pays when its 5 s cache ends or a live event empties it
         const queries = [
           ['summary', () => view.summary()],
           ['50 newest transactions', () => view.transactions({ limit: 50 })],
-          ['holdings over time', () => view.holdings()],
+          ['holdings over time (nothing changed since the last answer)', () => view.holdings()],
+          ['addresses', () => view.addresses()],
         ] as const;
         for (const [name, q] of queries) {
           const s = await timeMedian(q, { warmup: 1, runs: 5 });
-          rows.push({ name: `uncached query: ${name}`, unit: 'ms', ours: s * 1000, peer: null, peerName: null, higherIsBetter: false, notes: `SQLite, ${TXS} transactions` });
+          rows.push({ name: `cache refresh: ${name}`, unit: 'ms', ours: s * 1000, peer: null, peerName: null, higherIsBetter: false, target: 20, notes: `SQLite, ${TXS} transactions` });
+        }
+        // holdings after a new block: only the new rows are read (the height index)
+        const vaults = (await db.db.selectFrom('vaults').select('id').execute()).map((v) => v.id);
+        const top = await db.db.selectFrom('vault_transactions').select((eb) => [eb.fn.max('height').as('h'), eb.fn.max('block_time').as('t')]).executeTakeFirst();
+        const tipRow = await db.db.selectFrom('vault_checkpoints').select((eb) => eb.fn.max('height').as('h')).executeTakeFirst();
+        let height = Math.max(Number(top?.h ?? 0), Number(tipRow?.h ?? 0)) + 1;
+        let time = Number(top?.t ?? 1_700_000_000) + 600;
+        const afterBlock: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          await addBlock(db, vaults, height++, (time += 600), 20);
+          const t0 = performance.now();
+          await view.holdings();
+          afterBlock.push(performance.now() - t0);
+        }
+        afterBlock.sort((a, b) => a - b);
+        rows.push({ name: 'cache refresh: holdings over time after a new block of 20 transactions', unit: 'ms', ours: afterBlock[3] ?? NaN, peer: null, peerName: null, higherIsBetter: false, target: 20, notes: 'median of 7 blocks' });
+        const cold = await timeMedian(() => new SqlPublicView(db, 'regtest').holdings(), { warmup: 1, runs: 3 });
+        rows.push({ name: 'holdings over time, first computation (server start, or after a reorg)', unit: 'ms', ours: cold * 1000, peer: null, peerName: null, higherIsBetter: false, notes: `SQLite, ${TXS} transactions: one scan` });
+        if (SSE_CLIENTS > 0) {
+          const r = await holdStreams(`${url}api/v1/public/events`, live, SSE_CLIENTS, SSE_SECONDS);
+          const notes = `${SSE_CLIENTS} streams held ${SSE_SECONDS} s, one event a second; ${r.open} open at the end, ${r.received} block events received (of ${SSE_CLIENTS * SSE_SECONDS})`;
+          rows.push({ name: `live updates: server RSS with ${SSE_CLIENTS} subscribers, after they opened`, unit: 'MB', ours: r.rssStartMb, peer: null, peerName: null, higherIsBetter: false, notes });
+          rows.push({ name: `live updates: server RSS with ${SSE_CLIENTS} subscribers, after ${SSE_SECONDS} s`, unit: 'MB', ours: r.rssEndMb, peer: null, peerName: null, higherIsBetter: false, notes });
+          rows.push({ name: `live updates: RSS growth over ${SSE_SECONDS} s with ${SSE_CLIENTS} subscribers`, unit: 'MB', ours: r.rssEndMb - r.rssStartMb, peer: null, peerName: null, higherIsBetter: false, target: 20, notes });
         }
         return rows;
       } finally {

@@ -71,7 +71,7 @@ forEachEngine('open-data downloads', (t) => {
         assert.match(String(r.headers['content-type']), ext === 'csv' ? /^text\/csv; charset=utf-8/ : /^application\/json/);
         assert.match(String(r.headers.etag), /^"[A-Za-z0-9_-]{27}"$/);
         assert.equal(r.headers['access-control-allow-origin'], '*');
-        const again = await app.inject({ url: `/api/v1/public/downloads/${file}.${ext}`, headers: { 'if-none-match': String(r.headers.etag) } });
+        const again: { statusCode: number } = await app.inject({ url: `/api/v1/public/downloads/${file}.${ext}`, headers: { 'if-none-match': String(r.headers.etag) } });
         assert.equal(again.statusCode, 304, 'a poller with the ETag gets 304');
       }
     }

@@ -14,6 +14,7 @@ import {
   TX_CATEGORIES,
 } from '../../core/transparency/public-view.ts';
 import { csvTable } from '../../core/transparency/csv.ts';
+import { etagOf } from '../open-data.ts';
 import { defaultExplorerUrl } from '../../core/transparency/explorer.ts';
 import { auditHeadOf, auditTimeIso, EMPTY_LOG_HEAD, type AuditHeadInfo } from '../../core/audit/kept-heads.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -61,21 +62,32 @@ const transaction = {
  * public cache, or a store answer that did not change), every hit sends the same string without
  * converting or stringifying thousands of points again.
  */
-function memoBody<K extends object>(): (key: K, variant: string, make: () => unknown) => string {
-  const memo = new WeakMap<K, { variant: string; body: string }>();
+function memoBody<K extends object>(): (key: K, variant: string, make: () => unknown) => Body {
+  const memo = new WeakMap<K, { variant: string; body: Body }>();
   return (key, variant, make) => {
     const hit = memo.get(key);
     if (hit && hit.variant === variant) return hit.body;
-    const body = JSON.stringify(make());
+    const bytes = Buffer.from(JSON.stringify(make()), 'utf8');
+    const body = { bytes, etag: etagOf(bytes) };
     memo.set(key, { variant, body });
     return body;
   };
 }
 
-/** Send an already serialized JSON body (Fastify sends a string with a JSON content type as is). */
-function sendJson(reply: FastifyReply, body: string): string {
+/** A serialized answer (UTF-8 bytes, encoded once) and its strong ETag (hashed once). */
+interface Body {
+  readonly bytes: Buffer;
+  readonly etag: string;
+}
+
+/**
+ * Send an already serialized JSON body with its ETag. (The open-data hook sets the ETag of every
+ * public answer; with this one already set it need not hash the same bytes on every hit.)
+ */
+function sendJson(reply: FastifyReply, body: Body): Buffer {
   void reply.type('application/json; charset=utf-8');
-  return body;
+  void reply.header('etag', body.etag);
+  return body.bytes;
 }
 
 /**
