@@ -40,6 +40,8 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
     // proof of reserves: the newest published proof on the public page, auditors' challenges
     proofs: { store: new SqlProofStore(db) },
+    // compliance: the register, flows, commitments, alerts and statement for token holders; the public commitment status
+    compliance: { store: new SqlComplianceStore(db) },
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),

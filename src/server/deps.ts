@@ -11,7 +11,7 @@ import type { AccountingStore } from '../core/accounting/ports.ts';
 import type { ReferenceRateSource } from '../core/accounting/reference-rate.ts';
 import type { ProofStore } from '../core/por/round.ts';
 import type { LiveHub } from './live-events.ts';
-import type { SpendComplianceGate } from '../core/compliance/ports.ts';
+import type { ComplianceStore, SpendComplianceGate } from '../core/compliance/ports.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -29,6 +29,8 @@ export interface ServerDeps {
   readonly accounting?: { readonly store: AccountingStore; readonly rates: ReferenceRateSource };
   /** Proof of reserves: the published proof (public) and auditors' challenges; `verifyNodeUrl` is the node the printed verify command names. */
   readonly proofs?: { readonly store: ProofStore; readonly verifyNodeUrl?: string | null };
+  /** IMF-programme compliance: the register, classified flows, commitments, alerts, the quarterly statement (token holders, with `vaults`) and the public commitment status. */
+  readonly compliance?: { readonly store: ComplianceStore };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;

@@ -58,6 +58,7 @@ export function register(program: Command): void {
                 prices: loadPriceHistory(),
                 accounting: { store: new SqlAccountingStore(env.db), rates: shippedReferenceRates() },
                 proofs: { store: new SqlProofStore(env.db), verifyNodeUrl: env.node.rpcUrl },
+                compliance: { store: new SqlComplianceStore(env.db) },
                 clock: { now: () => Date.now() },
                 webRoot,
                 logLevel: ctx.config().logLevel,
