@@ -20,6 +20,7 @@ import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
 import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts';
 import { SqlProofStore } from '../../src/adapters/store/proof-store.ts';
+import { SqlComplianceStore } from '../../src/adapters/store/compliance-store.ts';
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { loadReserveTables } from './load-reserve-tables.ts';
 import { MemoryPublicView, sampleReserve } from './memory-public-view.ts';
@@ -55,6 +56,7 @@ export async function startTestApi(opts: { view?: PublicReserveView; rateLimit?:
     governance: { spends: new SqlSpendStore(db), network: 'regtest' },
     accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
     proofs: { store: new SqlProofStore(db) },
+    compliance: { store: new SqlComplianceStore(db) },
     clock: { now: () => TEST_NOW },
     webRoot: null,
     rateLimit: opts.rateLimit === undefined ? null : opts.rateLimit,

@@ -53,6 +53,7 @@ const PUBLIC_GETS = ['/public/summary', '/public/holdings', '/public/addresses',
 PUBLIC_GETS.push('/public/books'); // the books (issue #13): cost basis, value, announced purchases, risk
 PUBLIC_GETS.push('/public/downloads/holdings.csv', '/public/downloads/holdings.json', '/public/downloads/transactions.csv', '/public/downloads/transactions.json', '/public/downloads/addresses.csv', '/public/downloads/addresses.json'); // open data (issue #18)
 PUBLIC_GETS.push('/public/proof'); // proof of reserves (issue #14): the newest published proof (none here: { proof: null })
+PUBLIC_GETS.push('/public/compliance'); // programme commitments (issue #15): status and alert counts only (with data: test/server/api-compliance.test.ts)
 
 test('every public GET route is in the list checked here', () => {
   const offered = api.routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => r.path);

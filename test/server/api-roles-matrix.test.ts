@@ -31,6 +31,7 @@ import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts';
 import { SqlProofStore } from '../../src/adapters/store/proof-store.ts';
+import { SqlComplianceStore } from '../../src/adapters/store/compliance-store.ts';
 import { addMember } from '../../src/app/add-member.ts';
 import { proposeSpend } from '../../src/app/propose-spend.ts';
 import { approveProposal } from '../../src/app/approve-proposal.ts';
@@ -103,6 +104,12 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
   'GET /public/proof': ALL,
   'POST /por/challenges': ['admin', 'auditor'],
   'GET /por/challenges/{id}': ['admin', 'auditor'],
+  'GET /public/compliance': ALL,
+  'GET /compliance/register': TOKEN_HOLDERS,
+  'GET /compliance/flows': TOKEN_HOLDERS,
+  'GET /compliance/alerts': TOKEN_HOLDERS,
+  'GET /compliance/commitments': TOKEN_HOLDERS,
+  'GET /compliance/statement': TOKEN_HOLDERS,
   'GET /openapi.json': ALL,
 };
 
@@ -166,6 +173,7 @@ const CALLS: Readonly<Record<string, (f: Fixtures, who: Principal) => Call>> = {
   'POST /policy/changes/{id}/approve': (f) => ({ params: { id: String(f.pendingChange) } }),
   'GET /policy/changes/{id}/approval-statement': (f) => ({ params: { id: String(f.pendingChange) } }),
   'GET /por/challenges/{id}': () => ({ params: { id: 'ch_1111111111111111' } }), // made in before() with a fixed random source
+  'GET /compliance/statement': () => ({ query: '?quarter=2025Q3' }),
   'POST /members/me/passkey': () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     return { body: { credentialId: base64urlnopad.encode(randomBytes(32)), publicKey: base64urlnopad.encode(publicKey.export({ type: 'spki', format: 'der' })), publicKeyAlgorithm: -7 } };
@@ -233,6 +241,7 @@ forEachEngine('role × endpoint matrix from the OpenAPI document', (t) => {
       governance: { spends: g.spends, chain: g.deps.chain, network: 'regtest' }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
       accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
       proofs: { store: new SqlProofStore(db) },
+      compliance: { store: new SqlComplianceStore(db) },
     });
     // enrolment codes, issued by the admin over the API: one per principal that may redeem one, one to revoke
     const enrol = async () => {

@@ -107,6 +107,11 @@ test('real responses conform to the documented schemas', async () => {
     ['get', '/api/v1/books/pnl', 200],
     ['get', '/api/v1/books/risk', 200],
     ['get', '/api/v1/public/proof', 200],
+    ['get', '/api/v1/public/compliance', 200],
+    ['get', '/api/v1/compliance/register', 200],
+    ['get', '/api/v1/compliance/flows', 200],
+    ['get', '/api/v1/compliance/alerts', 200],
+    ['get', '/api/v1/compliance/commitments', 200],
   ];
   for (const [m, p, status] of calls) {
     const res = await api.app.inject({ method: 'GET', url: p.replace('{vault}', 'el-salvador'), headers: { authorization: `Bearer ${api.token.admin}` } });
@@ -115,6 +120,10 @@ test('real responses conform to the documented schemas', async () => {
     assert.ok(schema, `${p} documents ${status}`);
     assert.equal(check(res.json(), schema, doc), null, p);
   }
+  // the compliance statement needs its quarter
+  const quarterly = await api.app.inject({ url: '/api/v1/compliance/statement?quarter=2025Q3', headers: { authorization: `Bearer ${api.token.auditor}` } });
+  assert.equal(quarterly.statusCode, 200, quarterly.body);
+  assert.equal(check(quarterly.json(), doc.paths['/api/v1/compliance/statement']?.get?.responses['200']?.content['application/json'].schema ?? {}, doc), null);
   // the transaction page with a cursor, and the token created by POST
   const page1 = (await api.app.inject({ url: '/api/v1/public/transactions?limit=3' })).json() as { nextBefore: string };
   const page2 = await api.app.inject({ url: `/api/v1/public/transactions?limit=3&before=${page1.nextBefore}` });
