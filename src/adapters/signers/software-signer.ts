@@ -66,18 +66,42 @@ export interface SignResult {
   added: number;
 }
 
-function keyFor(root: BIP32Interface, d: { masterFingerprint: Uint8Array; pubkey: Uint8Array; path: string }): BIP32Interface | undefined {
+/**
+ * Keys derived below one root during one signing call, by path relative to the root ('' is the
+ * root). Deriving from the root costs a hardened step per level (an EC multiplication each); a
+ * proof over hundreds of UTXOs of one vault asks for the same account key for every input, so each
+ * path prefix is derived once and its children are derived from it. Same keys as `derivePath`.
+ * Lives only for the call: private keys are not kept after it.
+ */
+type DerivedKeys = Map<string, BIP32Interface>;
+
+function deriveCached(root: BIP32Interface, steps: readonly string[], cache: DerivedKeys): BIP32Interface {
+  let node = root;
+  let path = '';
+  for (const step of steps) {
+    path = path === '' ? step : `${path}/${step}`;
+    let next = cache.get(path);
+    if (!next) {
+      next = node.derivePath(step);
+      cache.set(path, next);
+    }
+    node = next;
+  }
+  return node;
+}
+
+function keyFor(root: BIP32Interface, d: { masterFingerprint: Uint8Array; pubkey: Uint8Array; path: string }, cache: DerivedKeys = new Map()): BIP32Interface | undefined {
   const want = hex.encode(d.pubkey);
   const steps = d.path.replace(/^m\/?/, '').split('/').filter((s) => s.length > 0);
   let child: BIP32Interface | undefined;
   try {
     if (hex.encode(d.masterFingerprint) === hex.encode(root.fingerprint)) {
-      child = steps.length === 0 ? root : root.derivePath(steps.join('/'));
+      child = deriveCached(root, steps, cache);
     } else if (root.depth > 0 && root.depth <= steps.length) {
       // an account-level key: derive the remaining steps below it
       const rest = steps.slice(root.depth);
       if (rest.some((s) => /['h]$/.test(s))) return undefined;
-      child = rest.length === 0 ? root : root.derivePath(rest.join('/'));
+      child = deriveCached(root, rest, cache);
     }
   } catch {
     return undefined;
@@ -100,10 +124,11 @@ export function signPsbtWithKey(input: string | Uint8Array, key: SoftwareKey, op
   }
   const { psbt } = decodePsbt(input, key.mainnet ? 'main' : 'test');
   let added = 0;
+  const derived: DerivedKeys = new Map();
   psbt.data.inputs.forEach((inp, i) => {
     if (inp.finalScriptSig || inp.finalScriptWitness) return;
     for (const d of inp.bip32Derivation ?? []) {
-      const child = keyFor(key.node, d);
+      const child = keyFor(key.node, d, derived);
       if (!child) continue;
       if (inp.partialSig?.some((s) => hex.encode(s.pubkey) === hex.encode(child.publicKey))) continue;
       try {
@@ -116,7 +141,7 @@ export function signPsbtWithKey(input: string | Uint8Array, key: SoftwareKey, op
     }
     // taproot script path (BIP371): one BIP340 signature per leaf the key appears in
     for (const d of inp.tapBip32Derivation ?? []) {
-      const child = keyFor(key.node, d);
+      const child = keyFor(key.node, d, derived);
       if (!child) continue;
       for (const leafHash of d.leafHashes) {
         if (inp.tapScriptSig?.some((s) => hex.encode(s.pubkey) === hex.encode(d.pubkey) && hex.encode(s.leafHash) === hex.encode(leafHash))) continue;

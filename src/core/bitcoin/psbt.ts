@@ -298,6 +298,29 @@ function outputScriptOf(addr: string, network: Network, allowFutureWitnessVersio
   return paymentScript(addr, network, { allowFutureWitnessVersion });
 }
 
+/** The fields of one PSBT input, as `Psbt.addInput` takes them (outpoint, nSequence, BIP174 fields). */
+export type PsbtInputFields = Parameters<Psbt['addInput']>[0];
+
+/**
+ * Add `inputs` to an unsigned PSBT, in order: the same PSBT as `psbt.addInput` one input at a time,
+ * in linear instead of quadratic time. bitcoinjs-lib's `addInput` re-examines every earlier input
+ * (whether it is taproot, whether it is signed: a P2TR test on each witnessUtxo script), which over
+ * a few hundred inputs takes seconds. Here each outpoint is added bare first (the library still runs
+ * every check, the duplicate-outpoint check included, on inputs that are cheap to examine), then its
+ * fields go in with `updateInput`, the very call `addInput` makes for them (same field checks, same
+ * nonWitnessUtxo cache). Refuses a PSBT that already has signatures, as `addInput` does.
+ */
+export function addInputsLinear(psbt: Psbt, inputs: readonly PsbtInputFields[]): void {
+  const start = psbt.inputCount;
+  for (const inp of inputs) {
+    psbt.addInput({ hash: inp.hash, index: inp.index, ...(inp.sequence !== undefined ? { sequence: inp.sequence } : {}), ...(inp.unknownKeyVals ? { unknownKeyVals: inp.unknownKeyVals } : {}) });
+  }
+  inputs.forEach((inp, k) => {
+    const { hash: _h, index: _i, sequence: _s, unknownKeyVals: _u, ...fields } = inp;
+    psbt.updateInput(start + k, fields);
+  });
+}
+
 /**
  * Build an unsigned PSBT that spends vault UTXOs. Every input gets its witnessUtxo (and
  * nonWitnessUtxo when given), witnessScript/redeemScript and the BIP32 derivation of every
@@ -323,6 +346,7 @@ export function createPsbt(opts: CreatePsbtOptions): string {
   if (xpubs.length > 0) psbt.updateGlobal({ globalXpub: xpubs });
 
   let totalIn = 0n;
+  const pending: PsbtInputFields[] = [];
   opts.inputs.forEach((inp, n) => {
     if (!TXID_RE.test(inp.txid)) throw new DomainError('INVALID_ARGUMENT', `input ${n}: txid must be 64 lowercase hex characters`);
     if (!Number.isInteger(inp.vout) || inp.vout < 0) throw new RangeError(`"inputs[${n}].vout" must be a non-negative integer`);
@@ -347,7 +371,7 @@ export function createPsbt(opts: CreatePsbtOptions): string {
     if (inp.sequence !== undefined && (!Number.isInteger(inp.sequence) || inp.sequence < 0 || inp.sequence > 0xffffffff)) throw new RangeError(`"inputs[${n}].sequence" must be a 32-bit unsigned integer`);
     if (out.isTaproot()) {
       const t = taprootFieldsOf(out, bitcoinjsNetwork(network));
-      psbt.addInput({
+      pending.push({
         hash: inp.txid,
         index: inp.vout,
         sequence: inp.sequence ?? sequence,
@@ -361,7 +385,7 @@ export function createPsbt(opts: CreatePsbtOptions): string {
     }
     const witnessScript = out.getWitnessScript();
     const redeemScript = out.getRedeemScript();
-    psbt.addInput({
+    pending.push({
       hash: inp.txid,
       index: inp.vout,
       sequence: inp.sequence ?? sequence,
@@ -373,6 +397,7 @@ export function createPsbt(opts: CreatePsbtOptions): string {
     });
     totalIn += inp.value;
   });
+  addInputsLinear(psbt, pending);
 
   let totalOut = 0n;
   opts.outputs.forEach((o, n) => {

@@ -32,7 +32,7 @@ import type { Network } from '../network.ts';
 import { MAX_MONEY, type Sats } from '../money.ts';
 import { hasHiddenCharacters } from '../text/display-text.ts';
 import { bip322MessageHash, bip322ToSpend } from '../bitcoin/bip322.ts';
-import { bitcoinjsNetwork, createPsbt, decodePsbt, ensureEcc, unsignedTransaction, vaultOutput } from '../bitcoin/psbt.ts';
+import { addInputsLinear, bitcoinjsNetwork, createPsbt, decodePsbt, ensureEcc, unsignedTransaction, vaultOutput, type PsbtInputFields } from '../bitcoin/psbt.ts';
 
 /** The proof formats Soberana builds and verifies. */
 export const PROOF_FORMATS = ['bip322'] as const;
@@ -210,7 +210,7 @@ export function assertProofCannotMoveCoins(input: string | Uint8Array | Psbt | T
   }
 }
 
-type InputFields = Parameters<Psbt['addInput']>[0];
+type InputFields = PsbtInputFields;
 
 /** The input fields `createPsbt` prepares (scripts, derivations, taproot leaves) for one vault UTXO. */
 function preparedInputs(network: Network, descriptor: string, specs: readonly { txid: string; vout: number; value: bigint; change: boolean; index: number; nonWitnessUtxo?: Uint8Array }[], payTo: ProofMessageOutput): { inputs: InputFields[]; xpubs: NonNullable<Psbt['data']['globalMap']['globalXpub']> } {
@@ -314,8 +314,7 @@ export function buildProofPsbt(opts: BuildProofOptions): ProofPsbt {
   psbt.setVersion(0);
   psbt.setLocktime(0);
   if (xpubs.size > 0) psbt.updateGlobal({ globalXpub: [...xpubs.values()] });
-  psbt.addInput(input0);
-  for (const f of prepared) psbt.addInput(f);
+  addInputsLinear(psbt, [input0, ...prepared]);
   psbt.addOutput({ script: Uint8Array.of(OP_RETURN), value: 0n });
   assertProofCannotMoveCoins(psbt, { message: opts.message, challenge: opts.challenge, messageScript });
 
