@@ -84,10 +84,23 @@ forEachEngine('public view over the vault tables', (t) => {
       const got = await view.holdings();
       assert.deepEqual(totals(got), await oldHoldings(db), label);
       for (const p of got) assert.equal((p.vaults ?? []).reduce((s, v) => s + v.sats, 0n), p.sats, `${label}: the vaults add up to the total on ${p.date}`);
+      // the summary and addresses the view keeps equal a fresh view's (which computes them anew)
+      const fresh = new SqlPublicView(db, 'regtest');
+      assert.deepEqual(await view.summary(), await fresh.summary(), `${label}: summary`);
+      assert.deepEqual(await view.addresses(), await fresh.addresses(), `${label}: addresses`);
       return got;
     };
     const first = await check('first computation');
     assert.equal(await view.holdings(), first, 'nothing changed: the same answer (so the server keeps its serialized body)');
+    assert.equal(await view.summary(), await view.summary(), 'nothing changed: the same summary');
+    // a mempool transaction: the summary's unconfirmed amount moves, holdings do not
+    const before = (await view.summary()).unconfirmedSats;
+    const addr = reserve.addresses[0];
+    assert.ok(addr);
+    await db.db.insertInto('vault_transactions').values({ vault_id: addr.vault, txid: 'aa'.repeat(32), height: null, block_hash: null, block_time: null, tx_index: null, received: 4_000n, spent: 0n, fee: null, category: 'receipt', raw: '00' }).execute();
+    await db.db.insertInto('vault_txos').values({ vault_id: addr.vault, txid: 'aa'.repeat(32), vout: 0, value: 4_000n, script: '00', branch: 0, idx: addr.index, height: null, spent_txid: null, spent_height: null, frozen: 0 }).execute();
+    await check('after a mempool transaction');
+    assert.equal((await view.summary()).unconfirmedSats, before + 4_000n);
     let height = (reserve.tip?.height ?? 1000) + 1;
     let time = Math.max(...reserve.txs.map((x) => x.time ?? 0)) + 3600;
     for (let b = 0; b < 6; b++) {

@@ -170,7 +170,50 @@ export class SqlPublicView implements PublicReserveView {
     return r.rows.map((x) => ({ ...x, txs: txs.get(`${x.vault_id}/${toNum(x.branch)}/${toNum(x.idx)}`) ?? 0 }));
   }
 
-  async summary(): Promise<PublicSummary> {
+  /**
+   * What the synced tables look like, from cheap reads (table counts, the mempool's few rows, each
+   * vault's tip checkpoint, the vault list): sync changes at least one of these whenever it changes
+   * a balance (a block adds a checkpoint and rows, a rollback removes checkpoints, the mempool view
+   * is its rows). Summary and addresses are reused while it is the same.
+   */
+  async #syncKey(): Promise<string> {
+    const n = await sql<{ n: Aggregate; mh: Aggregate | null }>`select count(*) as n, (select max(height) from vault_transactions) as mh from vault_transactions`.execute(this.#db);
+    const mempool = await sql<{ vault_id: string; txid: string }>`select vault_id, txid from vault_transactions where height is null order by vault_id, txid`.execute(this.#db);
+    const txos = await sql<{ n: Aggregate }>`select count(*) as n from vault_txos`.execute(this.#db);
+    const addrs = await sql<{ n: Aggregate; u: Aggregate | null }>`select count(*) as n, sum(used) as u from vault_addresses`.execute(this.#db);
+    const vaults = await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('id').execute();
+    const fp = await this.#fingerprint();
+    return JSON.stringify([
+      String(n.rows[0]?.n ?? 0), String(n.rows[0]?.mh ?? ''), mempool.rows.map((r) => `${r.vault_id}/${r.txid}`),
+      String(txos.rows[0]?.n ?? 0), String(addrs.rows[0]?.n ?? 0), String(addrs.rows[0]?.u ?? 0),
+      vaults.map((v) => [v.id, v.name]), [...fp.tips].map(([v, t]) => [v, t.height, t.hash]).sort(),
+    ]);
+  }
+
+  readonly #kept = new Map<string, { key: string; value: Promise<unknown> }>();
+
+  /** `compute()`, or its last answer while `#syncKey()` is unchanged. */
+  async #reuse<T>(name: string, compute: () => Promise<T>): Promise<T> {
+    const key = await this.#syncKey();
+    const hit = this.#kept.get(name);
+    if (hit && hit.key === key) return hit.value as Promise<T>;
+    const value = compute();
+    this.#kept.set(name, { key, value });
+    value.catch(() => {
+      if (this.#kept.get(name)?.value === value) this.#kept.delete(name);
+    });
+    return value;
+  }
+
+  summary(): Promise<PublicSummary> {
+    return this.#reuse('summary', () => this.#summary());
+  }
+
+  addresses(): Promise<PublicAddress[]> {
+    return this.#reuse('addresses', () => this.#addresses());
+  }
+
+  async #summary(): Promise<PublicSummary> {
     const vaults = await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('created_at').orderBy('id').execute();
     const bal = new Map((await this.#balances(false)).map((r) => [r.vault_id, r]));
     // addresses in use: marked used, or holding (or having held) an output; one pass over each table
@@ -215,8 +258,10 @@ export class SqlPublicView implements PublicReserveView {
 
   /** The confirmed transactions' count and top height (from the height index) and each vault's tip. */
   async #fingerprint(): Promise<{ count: number; maxHeight: number; tips: Map<string, { height: number; hash: string }> }> {
+    // count(*) of a whole table and max() of an indexed column are cheap; the mempool's rows are few
     const c = await sql<{ n: Aggregate; mh: Aggregate | null }>`
-      select count(*) as n, max(height) as mh from vault_transactions where height is not null`.execute(this.#db);
+      select count(*) - (select count(*) from vault_transactions where height is null) as n,
+        (select max(height) from vault_transactions) as mh from vault_transactions`.execute(this.#db);
     const tipRows = await sql<{ vault_id: string; height: Aggregate; hash: string }>`
       select c.vault_id, c.height, c.hash from vault_checkpoints c
       where c.height = (select max(x.height) from vault_checkpoints x where x.vault_id = c.vault_id)`.execute(this.#db);
@@ -276,7 +321,7 @@ export class SqlPublicView implements PublicReserveView {
     return points;
   }
 
-  async addresses(): Promise<PublicAddress[]> {
+  async #addresses(): Promise<PublicAddress[]> {
     const bal = new Map((await this.#balances(true)).map((r) => [`${r.vault_id}/${toNum(r.branch)}/${toNum(r.idx)}`, r]));
     const rows = await this.#db
       .selectFrom('vault_addresses as a')
