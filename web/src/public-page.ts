@@ -286,7 +286,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
     )
     : null;
 
-  const chart = holdings ? section(t('chart.title'), 'holdings', holdingsChart(holdings, summary.asOf), many ? h('p', { class: 'muted' }, addsUp) : null) : null;
+  const chart = holdings ? section(t('chart.title'), 'holdings', holdingsChart(holdings, summary.asOf, { vaultNames: names }), many ? h('p', { class: 'muted' }, addsUp) : null) : null;
 
   // --- addresses
   const addrRows = addresses.addresses.filter((a) => !nation || a.vault === nation.id);
