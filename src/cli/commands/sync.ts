@@ -11,6 +11,8 @@ import type { ChainSource } from '../../core/chain/chain-source.ts';
 import { trackProposals, type TrackedChange } from '../../app/track-proposals.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
 import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
+import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
+import { refreshLedger } from '../../app/accounting/ledger-book.ts';
 import { monitorCommitments, type MonitorResult } from '../../app/compliance/commitments.ts';
 
 export async function openChain(ctx: CliContext): Promise<ChainSource> {
@@ -21,7 +23,7 @@ export async function openChain(ctx: CliContext): Promise<ChainSource> {
   return openChainSource(cfg.chain);
 }
 
-async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; compliance: MonitorResult; path: 'script-history' | 'block-walk' }> {
+async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; compliance: MonitorResult; ledger: { appended: number; reversals: number }; path: 'script-history' | 'block-walk' }> {
   const store = await vaultStore(ctx);
   const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
   if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
@@ -66,7 +68,9 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk:
     const proposals = await trackProposals({ spends: new SqlSpendStore(await ctx.db()), vaults: store, now: () => Date.now(), chain: undefined, network: ctx.config().network }, vaultArg ? { vaultId: vaults[0]?.id } : {});
     // Programme commitments (docs/compliance.md): a breach by any registered wallet, watch-only ones included, is an alert.
     const compliance = await monitorCommitments({ compliance: new SqlComplianceStore(await ctx.db()), vaults: store, now: () => Date.now(), spends: new SqlSpendStore(await ctx.db()) });
-    return { job, proposals, compliance, path: light ? 'script-history' : 'block-walk' };
+    // The stored ledger (docs/accounting.md): new entries appended, a reorg's reversals recorded, never edited.
+    const ledger = await refreshLedger({ accounting: new SqlAccountingStore(await ctx.db()), vaults: store, now: () => Date.now() }, { actor: process.env.SOBERANA_ACTOR ?? 'cli', role: 'admin' });
+    return { job, proposals, compliance, ledger: { appended: ledger.appended.length, reversals: ledger.reversals }, path: light ? 'script-history' : 'block-walk' };
   } finally {
     await chain.close();
   }
@@ -91,19 +95,20 @@ export function register(program: Command): void {
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
       for (;;) {
-        const { job, proposals, compliance, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
+        const { job, proposals, compliance, ledger, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
         const summaries = job.vaults;
         const alerts = [...proposals.flatMap((c) => (c.alert === null ? [] : [c.alert])), ...compliance.alerts];
         // Alerts also go to stderr, so a cron job's mail or a log watcher sees them with --json too.
         for (const a of alerts) process.stderr.write(`ALERT: ${a}\n`);
         const walk = { path, fromHeight: job.fromHeight, tipHeight: job.tipHeight, blocksWalked: job.blocksWalked, blocksDownloaded: job.blocksDownloaded, bytesDownloaded: job.bytesDownloaded };
         ctx.out(
-          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts, compliance: { raised: compliance.raised, resolved: compliance.resolved, open: compliance.open } },
+          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts, compliance: { raised: compliance.raised, resolved: compliance.resolved, open: compliance.open }, ledger },
           () => [
             ...summaries.map(summaryText),
             ...(path === 'script-history' ? [`light sync over Esplora: each watched script's history, no blocks downloaded (${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
             ...(path === 'block-walk' && summaries.length > 1 ? [`one walk for ${summaries.length} vaults: ${job.blocksWalked} blocks read once (${job.blocksDownloaded} downloaded, ${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
             ...proposals.filter((c) => c.alert === null).map((c) => `proposal ${c.proposalId}: ${c.from} → ${c.to} (${c.txid})`),
+            ...(ledger.appended > 0 ? [`ledger: ${ledger.appended} new entries${ledger.reversals > 0 ? `, of which ${ledger.reversals} reverse entries a reorg removed` : ''}`] : []),
           ].join('\n'),
         );
         if (!o.watch) return;
