@@ -43,6 +43,7 @@ import { splitCsvLine } from '../address-file.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { importPurchases, setCostMethod } from '../../app/accounting/purchases.ts';
 import { ensureDemoProof } from './proof.ts';
+import { ensureDemoCompliance } from './compliance.ts';
 import type { ProofRound } from '../../core/por/round.ts';
 
 const bip32 = BIP32Factory(ecc);
@@ -318,6 +319,8 @@ export async function startDemo(opts: { dataDir: string; log: (line: string) => 
     log('syncing the vaults from the node…');
     const summaries: SyncSummary[] = [];
     for (const v of await store.listVaults()) summaries.push(await syncVault({ chain: node.chainSource(), store }, v));
+    // IMF-programme compliance: the reserve in the register, the 2025 commitment, monitoring (src/cli/demo/compliance.ts)
+    await ensureDemoCompliance({ db, store, elSalvador: state.vaults.elSalvador, log });
     await setupGovernance(db, store, state.vaults.elSalvador, log);
     const proof = await ensureDemoProof({ db, store, node, dataDir, elSalvador: state.vaults.elSalvador, log });
     return { node, db, store, state, built, summaries, dbPath, close, proof };
