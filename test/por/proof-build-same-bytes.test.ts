@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Psbt } from 'bitcoinjs-lib';
+import { Psbt, networks } from 'bitcoinjs-lib';
 import { checksum } from '@bitcoinerlab/descriptors';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 import { NUMS_INTERNAL_KEY } from '../../src/core/vault/formats/wallet-config.ts';
@@ -46,7 +46,7 @@ test('adding inputs in linear time gives the same PSBT as addInput one input at 
     return { ...inp, hash: Uint8Array.from(tx.hash), index: tx.index, sequence: tx.sequence } as PsbtInputFields;
   });
   const fresh = (): Psbt => {
-    const p = new Psbt({ network: psbt.network });
+    const p = new Psbt({ network: networks.regtest });
     p.setVersion(psbt.version);
     p.setLocktime(psbt.locktime);
     if (psbt.data.globalMap.globalXpub) p.updateGlobal({ globalXpub: psbt.data.globalMap.globalXpub });
