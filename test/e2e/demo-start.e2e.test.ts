@@ -21,6 +21,8 @@ interface DemoOut {
   total: string;
   vaults: Array<{ id: string; confirmed: string }>;
   tokens: { operator: string };
+  /** El Salvador's published proof of reserves (issue #14): its file and the command that verifies it. */
+  proof: { id: number; file: string; verify: string; totalSats: string; height: number };
 }
 
 /** Run `npm start` (scripts/start.mjs) and resolve once it prints its JSON summary. */
@@ -69,6 +71,14 @@ test('npm start builds the alliance, serves the dashboard, and a second start re
     const es = first.out.vaults.find((v) => v.id === 'el-salvador-reserve');
     // 2,381 BTC to 2022-06-30, the 1 BTC/day programme 2022-11-18..2026-06-28 (1,319 days), +21 +1,090 +8.
     assert.equal(es?.confirmed, String((2_381n + 1_319n + 21n + 1_090n + 8n) * 100_000_000n));
+    // the proof of reserves the demo published covers exactly El Salvador's confirmed coins, is
+    // served on the public API, and verifies against the demo's node with the command it prints
+    assert.equal(first.out.proof.totalSats, es?.confirmed);
+    const served = (await (await fetch(`${first.out.url}api/v1/public/proof`)).json()) as { proof: { provenSats: string } | null };
+    assert.equal(served.proof?.provenSats, es?.confirmed);
+    assert.ok(first.out.proof.verify.includes(first.out.proof.file), first.out.proof.verify);
+    const verified = await runCli(['por', 'verify', first.out.proof.file, '--node', first.out.rpc.url, '--rpc-user', first.out.rpc.user, '--rpc-password', first.out.rpc.password], { timeoutMs: 120_000 });
+    assert.equal(verified.code, 0, verified.stderr);
     const summary = (await (await fetch(`${first.out.url}api/v1/public/summary`)).json()) as { confirmedSats: string };
     assert.equal(summary.confirmedSats, first.out.total);
     const page = await fetch(first.out.url);
