@@ -205,12 +205,14 @@ export class SqlPublicView implements PublicReserveView {
     return value;
   }
 
-  summary(): Promise<PublicSummary> {
-    return this.#reuse('summary', () => this.#summary());
+  // A new object each call (the same contents): callers key their own caches on the answer's
+  // identity per cache period (the books route does) and must see a new period as new.
+  async summary(): Promise<PublicSummary> {
+    return { ...(await this.#reuse('summary', () => this.#summary())) };
   }
 
-  addresses(): Promise<PublicAddress[]> {
-    return this.#reuse('addresses', () => this.#addresses());
+  async addresses(): Promise<PublicAddress[]> {
+    return [...(await this.#reuse('addresses', () => this.#addresses()))];
   }
 
   async #summary(): Promise<PublicSummary> {
@@ -244,13 +246,12 @@ export class SqlPublicView implements PublicReserveView {
 
   /**
    * Holdings over time from a compact per-vault daily series kept in memory, refreshed from what
-   * changed (see `#refreshDaily`). The same array is returned while nothing changed, so the server
-   * can keep its serialized answer.
+   * changed (see `#refreshDaily`): nothing is read again while nothing changed.
    */
   holdings(): Promise<HoldingPoint[]> {
     const run = this.#dailyLock.then(() => this.#refreshDaily());
     this.#dailyLock = run.then(() => undefined, () => undefined);
-    return run;
+    return run.then((points) => [...points]); // a new array each call, as summary()
   }
 
   #daily: DailyState | null = null;
