@@ -287,6 +287,8 @@ export function holdingsChart(data: Holdings, today: string, opts: ChartOptions 
   }
 
   function draw(): void {
+    // the ids as they are once in the page (a caller may rename them to keep ids unique)
+    plotBox.setAttribute('aria-labelledby', `${title.id} ${desc.id}`);
     const width = Math.floor(plotBox.clientWidth);
     if (width <= 0) return;
     if (plot && Math.abs(plot.width - width) < 2) return;
