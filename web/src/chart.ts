@@ -125,11 +125,17 @@ export function chartSeries(points: readonly Point[], today: string, range: Char
       before = p;
       continue;
     }
-    if (x.length === 0 && Number.isFinite(start) && t > start) push(start, before);
+    if (x.length === 0 && Number.isFinite(start) && t > start) {
+      push(start, before);
+      if (before) rows.push(before); // the balance in force when the period starts
+    }
     push(t, p);
     rows.push(p);
   }
-  if (x.length === 0 && points.length > 0) push(Number.isFinite(start) ? start : daySec(points[0]?.date ?? today), before);
+  if (x.length === 0 && points.length > 0) {
+    push(Number.isFinite(start) ? start : daySec(points[0]?.date ?? today), before);
+    if (before) rows.push(before);
+  }
   const last = points[points.length - 1] ?? null;
   if (x.length > 0 && (x[x.length - 1] ?? 0) < end) push(end, last);
   return { x, total, vaults, rows };
@@ -181,14 +187,24 @@ export function holdingsChart(data: Holdings, today: string, opts: ChartOptions 
   const colors = [cssVar('--accent', PALETTE[0] ?? '#1f6feb'), ...PALETTE.slice(1)];
   const legend = h(
     'ul',
-    { class: 'chart-legend' },
+    { class: 'chart-legend', role: 'list' },
     ...names.map((n, i) => {
       const sw = h('span', { class: 'chart-swatch', 'aria-hidden': 'true' });
-      sw.style.backgroundColor = colors[i % colors.length] ?? '#888'; // CSSOM: allowed by style-src 'self'
-      return h('li', {}, sw, n);
+      // CSSOM (element.style), which style-src 'self' allows; the page's CSS may refine .chart-swatch
+      sw.style.backgroundColor = colors[i % colors.length] ?? '#888';
+      sw.style.display = 'inline-block';
+      sw.style.width = sw.style.height = '0.8em';
+      sw.style.marginInlineEnd = '0.4em';
+      sw.style.borderRadius = '2px';
+      const li = h('li', {}, sw, n);
+      li.style.display = 'inline-block';
+      li.style.marginInlineEnd = '1em';
+      return li;
     }),
   );
 
+  legend.style.listStyle = 'none';
+  legend.style.paddingInlineStart = '0';
   // the text alternative: every point of the chosen period, built when opened
   const tableBox = h('div', { class: 'table-wrap' });
   const details = h('details', { class: 'chart-table' }, h('summary', {}, T.table), tableBox);
