@@ -19,7 +19,8 @@ import { API_PREFIX, type ApiRoute } from '../registry.ts';
 import { satsString } from '../schemas.ts';
 
 export interface PorRouteDeps {
-  readonly proofs: ProofStore;
+  /** Absent: a server that keeps no proofs; `/public/proof` still answers (`proof: null`), so the dashboard never meets a 404. */
+  readonly proofs?: ProofStore | undefined;
   readonly publicView: PublicReserveView;
   /** For challenges (members, audit log); absent: only the public routes. */
   readonly governance?: ProofDeps | undefined;
@@ -81,7 +82,8 @@ function challengeWire(c: ProofChallenge, nowMs: number) {
 export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
   const tag = 'proof of reserves';
   const reported = async () => (await deps.publicView.summary()).vaults.map((v) => ({ vaultId: v.id, name: v.name, sats: v.confirmedSats }));
-  const latest = () => latestPublishedProof({ proofs: deps.proofs, reported, verifyNodeUrl: deps.verifyNodeUrl });
+  const store = deps.proofs;
+  const latest = async () => (store ? latestPublishedProof({ proofs: store, reported, verifyNodeUrl: deps.verifyNodeUrl }) : null);
   const routes: ApiRoute[] = [
     {
       method: 'GET',
@@ -115,7 +117,7 @@ export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
       },
     },
   ];
-  const gov = deps.governance;
+  const gov = store ? deps.governance : undefined;
   if (gov) {
     routes.push(
       {
@@ -131,7 +133,7 @@ export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
         async handler(req: FastifyRequest, reply: FastifyReply) {
           if (req.tokenMemberId === null) throw new DomainError('FORBIDDEN', 'this token is not issued to a member: a challenge names who asked for it');
           const body = (req.body ?? {}) as { note?: string; ttlHours?: number };
-          const proofs = deps.proofs.withAuditContext({ token: req.tokenId ?? 'none' });
+          const proofs = gov.proofs.withAuditContext({ token: req.tokenId ?? 'none' });
           const c = await requestChallenge({ ...gov, proofs }, { requestedBy: req.tokenMemberId, role: req.principal, note: body.note, ttlMs: body.ttlHours === undefined ? undefined : body.ttlHours * 3_600_000 });
           void reply.code(201);
           return { challenge: challengeWire(c, now()) };
@@ -148,7 +150,7 @@ export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
           response: { 200: { type: 'object', required: ['challenge'], properties: { challenge: challengeSchema } } },
         },
         async handler(req: FastifyRequest) {
-          const c = await deps.proofs.challenge((req.params as { id: string }).id);
+          const c = await gov.proofs.challenge((req.params as { id: string }).id);
           if (!c) throw new DomainError('NOT_FOUND', 'no such challenge');
           return { challenge: challengeWire(c, now()) };
         },
