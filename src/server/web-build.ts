@@ -12,6 +12,8 @@ export const WEB_DIST = join(WEB_DIR, 'dist');
 /** Newest modification time (ms) of the dashboard's sources: web/ without dist and node_modules. */
 function newestSource(dir = WEB_DIR): number {
   if (!existsSync(dir)) return 0; // an installed package has no sources: its web/dist is what it ships
+  const top = statSync(dir);
+  if (!top.isDirectory()) return top.mtimeMs;
   let newest = 0;
   for (const name of readdirSync(dir)) {
     if (name === 'dist' || name === 'node_modules' || name.startsWith('.')) continue;
@@ -24,7 +26,8 @@ function newestSource(dir = WEB_DIR): number {
 
 /** The dashboard's sources and the core code it imports (display escaping). */
 function newestInputs(): number {
-  return Math.max(newestSource(), newestSource(join(WEB_DIR, '..', 'src', 'core', 'text')));
+  // the dashboard imports a few pure core modules (display text, the public view's types and helpers)
+  return Math.max(newestSource(), newestSource(join(WEB_DIR, '..', 'src', 'core', 'text')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'transparency')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'money.ts')));
 }
 
 /** Build `web/dist` if it is missing or older than the dashboard's sources; resolves to its path. */

@@ -29,6 +29,8 @@ export async function api<T>(path: string, opts: { method?: string; body?: unkno
   const res = await fetch(`/api/v1${path}`, {
     method: opts.method ?? 'GET',
     headers,
+    // revalidate (ETag) every time: after a live update the browser's copy may be stale within max-age
+    cache: 'no-cache',
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
   });
   const text = await res.text();
