@@ -83,3 +83,18 @@ test('the software signer signs every input with the keys it derives once per ca
   const v = verifyPsbtInputs(trSigned.psbt, { descriptor: TR, network: 'regtest', proposal: trProof.psbt });
   assert.deepEqual(v.inputs.map((x) => x.signatures), new Array(trInputs.length + 1).fill(1));
 });
+
+test('a signature that verified once is not verified again, and a changed signature for the same input and key is still refused', () => {
+  const proof = buildProofPsbt({ network: 'regtest', message: 'golden proof', messageOutput, inputs: WSH_INPUTS.slice(0, 3) });
+  const signed = signPsbtWithKey(proof.psbt, parseExtendedPrivateKey(A.root.toBase58(), 'test key')).psbt;
+  const opts = { descriptor: WSH, network: 'regtest' as const, proposal: proof.psbt };
+  assert.deepEqual(verifyPsbtInputs(signed, opts).inputs.map((x) => x.signatures), [1, 1, 1, 1]);
+  assert.deepEqual(verifyPsbtInputs(signed, opts).inputs.map((x) => x.signatures), [1, 1, 1, 1], 'the second check gives the same verdict');
+  const { psbt } = decodePsbt(signed, 'regtest');
+  const sig = psbt.data.inputs[2]?.partialSig?.[0];
+  assert.ok(sig);
+  const tampered = Uint8Array.from(sig.signature);
+  tampered[10] = (tampered[10] ?? 0) ^ 1; // inside r: still DER, no longer a valid signature
+  sig.signature = tampered;
+  assert.throws(() => verifyPsbtInputs(psbt.toBase64(), opts), { code: 'INVALID_SIGNATURE' });
+});

@@ -940,7 +940,7 @@ function verifyPartials(psbt: Psbt, i: number, found: Located | undefined, prevo
     if (decoded !== SIGHASH_ALL) throw invalid(i, `signature by key ${pk} is not SIGHASH_ALL`);
     let ok: boolean;
     try {
-      ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verify(msghash, pubkey, signature), s.pubkey);
+      ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => verifiedOnce('ecdsa', pubkey, msghash, signature), s.pubkey);
     } catch {
       ok = false;
     }
@@ -952,6 +952,32 @@ function verifyPartials(psbt: Psbt, i: number, found: Located | undefined, prevo
     return { finalized: false, signatures: sigs.length, required: ms.m, complete: inScript >= ms.m };
   }
   return { finalized: false, signatures: sigs.length, required: null, complete: satisfiable(psbt, i, found, descriptor, network) };
+}
+
+/**
+ * Signatures that verified, by (scheme, sighash, key, signature), most recently used last. A
+ * signature check is a pure function of these three values: importing a partial PSBT checks every
+ * signature in the upload and then every signature of the merged PSBT (the same ones again), and a
+ * proof over hundreds of UTXOs carries hundreds of them, each check an EC multiplication. The
+ * sighash is still computed from the PSBT being checked every time; only a signature that already
+ * verified for exactly that sighash and key is not verified again. Failures are not kept.
+ */
+const verifiedSignatures = new Map<string, true>();
+const VERIFIED_SIGNATURES_SIZE = 8192;
+
+function verifiedOnce(scheme: 'ecdsa' | 'schnorr', pubkey: Uint8Array, msghash: Uint8Array, signature: Uint8Array): boolean {
+  const key = `${scheme}|${hex.encode(msghash)}|${hex.encode(pubkey)}|${hex.encode(signature)}`;
+  if (verifiedSignatures.has(key)) {
+    verifiedSignatures.delete(key);
+    verifiedSignatures.set(key, true);
+    return true;
+  }
+  const ok = scheme === 'ecdsa' ? ecc.verify(msghash, pubkey, signature) : ecc.verifySchnorr(msghash, pubkey, signature);
+  if (ok) {
+    verifiedSignatures.set(key, true);
+    if (verifiedSignatures.size > VERIFIED_SIGNATURES_SIZE) verifiedSignatures.delete(verifiedSignatures.keys().next().value as string);
+  }
+  return ok;
 }
 
 function verifyTapScriptSignatures(psbt: Psbt, i: number, found: Located, network: Network): void {
@@ -973,7 +999,7 @@ function verifyTapScriptSignatures(psbt: Psbt, i: number, found: Located, networ
   if (!inp.tapLeafScript || inp.tapLeafScript.some((l) => !leaves.includes(hex.encode(tapLeafHash(l.script, l.leafVersion))))) inp.tapLeafScript = fields.tapLeafScript;
   let ok: boolean;
   try {
-    ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => ecc.verifySchnorr(msghash, pubkey, signature));
+    ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => verifiedOnce('schnorr', pubkey, msghash, signature));
   } catch {
     ok = false;
   }
