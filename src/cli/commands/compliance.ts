@@ -11,7 +11,7 @@ import { registerHistory, type ComplianceDeps } from '../../app/compliance/flows
 import { addRegisterEntry, listRegister, showRegisterEntry } from '../../app/compliance/register.ts';
 import { overrideFlow } from '../../app/compliance/override.ts';
 import { addCommitment, checkCommitments, listCommitments } from '../../app/compliance/commitments.ts';
-import { readInputFile } from './purchases.ts';
+import { readInputFile } from '../input-file.ts';
 import { writeFileSync } from 'node:fs';
 import { DomainError } from '../../core/errors.ts';
 import { statementCsv, statementDocument } from '../../core/compliance/statement.ts';

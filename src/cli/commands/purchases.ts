@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { action } from '../context.ts';
-import { DomainError } from '../../core/errors.ts';
+import { readInputFile } from '../input-file.ts';
 import { formatBtc } from '../../core/money.ts';
 import { formatMoney } from '../../core/accounting/risk.ts';
 import { COST_BASIS_METHODS } from '../../core/accounting/types.ts';
@@ -18,22 +17,6 @@ const actorOf = (as: string | undefined): string => as ?? process.env.SOBERANA_A
 
 function deps(db: Database): AccountingDeps {
   return { accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => Date.now() };
-}
-
-/** Purchase files are a few thousand rows at most; anything past this is refused before it is read. */
-export const MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024;
-
-/** A file's text, or one plain line saying why it cannot be read (including: far too big). */
-export function readInputFile(file: string, what: string): string {
-  try {
-    const size = statSync(file).size;
-    if (size > MAX_INPUT_FILE_BYTES) throw new DomainError('INVALID_ARGUMENT', `the ${what} ${file} is ${size} bytes: more than the ${MAX_INPUT_FILE_BYTES} a ${what} may be`);
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof DomainError) throw e;
-    const why = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : String(e);
-    throw new DomainError('INVALID_ARGUMENT', `cannot read the ${what} ${file} (${why})`);
-  }
 }
 
 export function register(program: Command): void {
