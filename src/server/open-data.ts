@@ -41,7 +41,9 @@ export function openDataHeaders(app: FastifyInstance, opts: OpenDataOptions): vo
     void reply.header('access-control-allow-origin', '*');
     void reply.header('access-control-expose-headers', 'ETag, Retry-After');
     if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) return payload;
-    const etag = etagOf(payload);
+    // a handler that caches its serialized answer sets the ETag with it: no re-hash per request
+    const preset = reply.getHeader('etag');
+    const etag = typeof preset === 'string' ? preset : etagOf(payload);
     void reply.header('etag', etag);
     void reply.header('cache-control', `public, max-age=${opts.maxAgeSeconds}`);
     if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {

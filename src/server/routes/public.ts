@@ -1,4 +1,5 @@
 /** The public transparency dataset: no token needed, rate limited, nothing private in it. */
+import { displaySafeDeep } from '../../core/text/display-text.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatBtc } from '../../core/money.ts';
 import {
@@ -67,7 +68,8 @@ function memoBody<K extends object>(): (key: K, variant: string, make: () => unk
   return (key, variant, make) => {
     const hit = memo.get(key);
     if (hit && hit.variant === variant) return hit.body;
-    const bytes = Buffer.from(JSON.stringify(make()), 'utf8');
+    // a pre-serialized body skips Fastify's preSerialization hook: escape display text here (issue #19)
+    const bytes = Buffer.from(JSON.stringify(displaySafeDeep(make())), 'utf8');
     const body = { bytes, etag: etagOf(bytes) };
     memo.set(key, { variant, body });
     return body;
