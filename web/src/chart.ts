@@ -166,7 +166,7 @@ export function holdingsChart(data: Holdings, today: string, opts: ChartOptions 
   const plotBox = h('div', { class: 'chart-plot', role: 'img', 'aria-labelledby': 'chart-title chart-desc', tabindex: '0' });
 
   const button = (label: string, pressed: boolean, longLabel: string): HTMLButtonElement => {
-    const b = h('button', { type: 'button', class: 'chart-btn', 'aria-pressed': String(pressed), title: longLabel, 'aria-label': longLabel }, label) as HTMLButtonElement;
+    const b = h('button', { type: 'button', class: 'chart-btn', 'aria-pressed': String(pressed), title: longLabel, 'aria-label': `${label} (${longLabel})` }, label) as HTMLButtonElement;
     return b;
   };
   const rangeButtons: Array<[ChartRange, HTMLButtonElement]> = [
