@@ -175,23 +175,12 @@ async function attrs(selector: string, name: string): Promise<Array<string | nul
   return Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute(name)));
 }
 
-/**
- * axe-core's serious and critical violations on the whole page. Those whose every node is in the
- * holdings chart's own controls, here and in the books (web/src/chart.ts, another part of #18 landing at the same time) are
- * returned apart in `chart`, printed as a diagnostic and named in the report, not hidden.
- */
-const chartViolations = new Set<string>();
+/** axe-core's serious and critical violations on the whole page (the charts' controls included). */
 async function axeSerious(): Promise<string[]> {
   if ((await page.evaluate<string>('typeof axe')) === 'undefined') await page.evaluate(readFileSync(AXE, 'utf8'));
   const found = await page.evaluate<Array<{ id: string; impact: string; targets: string[] }>>(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })))`);
-  const inChart = (t: string): boolean => / \.chart-controls > /.test(t);
-  for (const v of found.filter((x) => x.targets.every(inChart))) chartViolations.add(`${v.id} (${v.impact}) in the chart's controls: ${v.targets.slice(0, 3).join(', ')}`);
-  return found.filter((x) => !x.targets.every(inChart)).map((v) => `${v.id} (${v.impact}): ${v.targets.slice(0, 8).join(', ')}`);
+  return found.map((v) => `${v.id} (${v.impact}): ${v.targets.slice(0, 8).join(', ')}`);
 }
-
-after(() => {
-  if (chartViolations.size > 0) process.stdout.write(`# axe-core, chart.ts (not this page's code): ${[...chartViolations].join(' | ')}\n`);
-});
 
 /** Language-neutral text: numbers, units, punctuation only (the same in every language). */
 function neutral(s: string): boolean {
