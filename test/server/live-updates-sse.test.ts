@@ -30,6 +30,8 @@ let url: string;
 const hub = new LiveHub(3);
 let follower: Follower;
 let address: string;
+let rounds = 0;
+const alerts: string[] = [];
 
 before(async () => {
   const node = await regtest.ready();
@@ -44,7 +46,9 @@ before(async () => {
     { port: 0, host: '127.0.0.1' },
   ));
   // no timers in the test: rounds run when the test calls step()
-  follower = followChain({ chain: node.chainSource(), store, network: 'regtest', now: () => Date.now(), onMove: (m) => hub.publish(m), onError: (e) => assert.fail(String(e)), schedule: () => ({ cancel: () => undefined }) }, { intervalMs: 1000 });
+  // monitoring (commitments) runs after every round; its alert lines go where proposal alerts go
+  const monitor = async () => ({ alerts: [`round ${++rounds}`] });
+  follower = followChain({ chain: node.chainSource(), store, network: 'regtest', now: () => Date.now(), onMove: (m) => hub.publish(m), onError: (e) => assert.fail(String(e)), onAlert: (a) => alerts.push(a), monitor, schedule: () => ({ cancel: () => undefined }) }, { intervalMs: 1000 });
   const first = await follower.step();
   assert.equal(first?.height, node.height());
   address = (await store.addresses(vault.id)).find((a) => a.branch === 0 && a.index === 0)?.address ?? '';
@@ -125,6 +129,7 @@ test('an unconfirmed payment to a vault is a mempool event, and the public answe
   assert.equal((await s.next()).event, 'mempool');
   assert.notEqual(JSON.stringify(await summary()), before, 'the cache was emptied by the event');
   assert.equal(await follower.step(), null, 'nothing moved: no event');
+  assert.deepEqual(alerts.slice(-2), [`round ${rounds - 1}`, `round ${rounds}`], 'every round, moved or not, is monitored');
   await node.mine(1);
   assert.equal((await follower.step())?.kind, 'block');
   assert.equal((await s.next()).event, 'block');
