@@ -10,12 +10,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
 import { EXIT_CODE_BY_ERROR } from '../../src/cli/exit-codes.ts';
 import { pdfLines } from './pdf-text.ts';
+
+// Commands run in-process (one worker that loaded the compiled CLI once): this file tests what the
+// commands print and store, not process behaviour.
+const runCli = cliInProcess();
 
 const regtest = useRegtestNode();
 const dir = mkdtempSync(join(tmpdir(), 'soberana-report-cli-'));
