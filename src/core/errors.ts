@@ -56,6 +56,12 @@ export const ERROR_CODES = [
   // proof of reserves: a proof file that is malformed; a proof that does not verify (field and input named)
   'INVALID_PROOF',
   'PROOF_FAILED',
+  // alliance settlement (issue #16): an invoice in a currency with no known minor digits; a currency with no
+  // locked rate; an invoice from a member to itself; a reference already used with other invoice terms
+  'UNKNOWN_CURRENCY',
+  'RATE_MISSING',
+  'SELF_INVOICE',
+  'REFERENCE_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

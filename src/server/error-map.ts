@@ -48,4 +48,9 @@ export const HTTP_STATUS_BY_ERROR: Record<ErrorCode, number> = {
   // proof of reserves: a malformed proof file; a proof that does not verify
   INVALID_PROOF: 400,
   PROOF_FAILED: 422,
+  // alliance settlement: a bad invoice (unknown currency, no rate for it, from a member to itself); a reused reference
+  UNKNOWN_CURRENCY: 400,
+  RATE_MISSING: 400,
+  SELF_INVOICE: 400,
+  REFERENCE_CONFLICT: 409,
 };
