@@ -3,7 +3,7 @@
 // wallet; a purchase from outside breaches the 2025 commitment and the next sync prints ONE
 // `ALERT:` line on stderr and lists it in --json; a second sync does not repeat it; an override
 // (with a reason) reclassifies it as a seizure and the next sync reports the alert resolved. Every
-// mistake is one line with its exit code. `compliance statement --quarter 2025Q3 --json` (plus CSV
+// mistake is one line with its exit code; `compliance check` exits 6 (COMMITMENT_BREACH) while one is breached. `compliance statement --quarter 2025Q3 --json` (plus CSV
 // and PDF) reconciles with the wallet's balance and records its hash in the audit log.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -66,8 +66,16 @@ test('register, commitment, an alert after sync (once), override, resolved after
 
   const flows = JSON.parse((await cli('--json', 'compliance', 'classify')).stdout) as { flows: Array<{ txid: string; class: string; reason: string }> };
   assert.deepEqual(flows.flows.map((f) => [f.txid, f.class]), [[purchase, 'external-acquisition']]);
-  const check = JSON.parse((await cli('--json', 'compliance', 'check')).stdout) as { statuses: Array<{ status: string }> };
+  // a breach: the status is still in --json, and the exit code is COMMITMENT_BREACH's (6), one line on stderr
+  const breachedRun = await cli('--json', 'compliance', 'check');
+  assert.equal(breachedRun.code, EXIT.REFUSED, breachedRun.stderr);
+  const check = JSON.parse(breachedRun.stdout) as { statuses: Array<{ status: string }> };
   assert.deepEqual(check.statuses.map((s) => s.status), ['breached']);
+  assert.equal(breachedRun.stderr.trim().split('\n').length, 1, breachedRun.stderr);
+  assert.match(breachedRun.stderr, /COMMITMENT_BREACH.*'imf-2025-no-accumulation' version 1 \(1 breach\)/);
+  const humanRun = await cli('compliance', 'check');
+  assert.equal(humanRun.code, EXIT.REFUSED);
+  assert.match(humanRun.stdout, /imf-2025-no-accumulation v1: BREACHED \(1\)/);
 
   const noReason = await cli('compliance', 'override', purchase, 'seizure');
   assert.equal(noReason.code, EXIT.INVALID_INPUT);
@@ -76,7 +84,9 @@ test('register, commitment, an alert after sync (once), override, resolved after
   assert.equal((await cli('compliance', 'override', purchase, 'seizure', '--reason', 'Court order 123/2025')).code, 0);
   const s3 = await cli('sync');
   assert.match(s3.stderr, /ALERT: commitment breach resolved: .*no longer breaches/);
-  const after = JSON.parse((await cli('--json', 'compliance', 'check')).stdout) as { statuses: Array<{ status: string }> };
+  const keptRun = await cli('--json', 'compliance', 'check');
+  assert.equal(keptRun.code, 0, 'every commitment kept: exit 0');
+  const after = JSON.parse(keptRun.stdout) as { statuses: Array<{ status: string }> };
   assert.deepEqual(after.statuses.map((s) => s.status), ['kept']);
 
   const pdf = join(dir, 'q3.pdf');

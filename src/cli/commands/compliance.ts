@@ -126,12 +126,18 @@ export function register(program: Command): void {
 
   compliance
     .command('check')
-    .description('the register\'s confirmed history against every commitment in force (read only; alerts are raised by "soberana sync")')
+    .description('the register\'s confirmed history against every commitment in force (read only; alerts are raised by "soberana sync"); exits 6 (COMMITMENT_BREACH) when one is breached')
     .action(
       action(async (ctx) => {
         const r = await checkCommitments(deps(await ctx.db()));
         ctx.out(r, () => r.statuses.length === 0 ? 'No commitments in force.' : r.statuses.map((s) =>
           [`${s.commitment.id} v${s.commitment.version}: ${s.status === 'kept' ? 'kept' : `BREACHED (${s.breaches.length})`} — ${displaySafe(s.commitment.title)}`, ...s.breaches.map((b) => `  ${displaySafe(b.message)}`)].join('\n')).join('\n'));
+        // The status is printed (and in --json) either way; a breach also ends in COMMITMENT_BREACH's
+        // exit code (6) with one line on stderr, so a script or a CI job can stop on it.
+        const breached = r.statuses.filter((s) => s.status === 'breached');
+        if (breached.length > 0) {
+          throw new DomainError('COMMITMENT_BREACH', `${breached.length} commitment${breached.length === 1 ? '' : 's'} in force breached: ${breached.map((s) => `'${s.commitment.id}' version ${s.commitment.version} (${s.breaches.length} breach${s.breaches.length === 1 ? '' : 'es'})`).join(', ')}`);
+        }
       }),
     );
 
