@@ -77,6 +77,35 @@ const EXPECTED: Expected = {
   },
   ledger_entries: { seq: 'integer', id: 'text', txid: 'text', height: 'integer', date: 'text', lines: 'text', reverses: 'text null', memo: 'text', recorded_by: 'text', recorded_at_ms: 'integer' },
   vault_cost_method_changes: { seq: 'integer', vault_id: 'text', method: 'text', effective_from: 'text', set_by: 'text', set_at_ms: 'integer' },
+  // migration 0014: mining ventures
+  mining_ventures: { id: 'text', name: 'text', vault_id: 'text', public_sector: 'integer', created_by: 'text', created_at_ms: 'integer' },
+  mining_partners: { venture_id: 'text', id: 'text', name: 'text', settlement_vault_id: 'text null', settlement_descriptor: 'text null', next_index: 'integer', added_by: 'text', added_at_ms: 'integer' },
+  mining_share_versions: { venture_id: 'text', version: 'integer', effective_from: 'integer', note: 'text null', recorded_by: 'text', recorded_at_ms: 'integer' },
+  mining_shares: { venture_id: 'text', version: 'integer', partner_id: 'text', bps: 'integer' },
+  mining_sites: {
+    venture_id: 'text', id: 'text', name: 'text', capacity_kw: 'integer', energy_source: 'text', tariff_minor_per_mwh: 'integer', currency: 'text', market_tariff_minor_per_mwh: 'integer null',
+    fleet_ths: 'integer', efficiency_mj_per_th: 'integer', uptime_bps: 'integer', pool: 'text null', pool_fee_bps: 'integer', pool_addresses: 'text', added_by: 'text', added_at_ms: 'integer',
+  },
+  mining_distributions: {
+    venture_id: 'text', period: 'text', state: 'text', proposal_id: 'integer null', total_sats: 'integer', fee_sats: 'integer', document: 'text', claimed_by: 'text', claimed_at_ms: 'integer', proposed_at_ms: 'integer null',
+  },
+  vault_daily: { vault_id: 'text', day: 'integer', net: 'integer', txs: 'integer' },
+  // migration 0013: alliance settlement
+  settlement_members: { code: 'text', state: 'text', institution: 'text', currency: 'text', receive_descriptor: 'text', api_identity: 'text', status: 'text', added_by: 'text', added_at_ms: 'integer' },
+  settlement_buckets: { id: 'integer', due_date: 'text', currency: 'text', cycle_id: 'text null' },
+  settlement_invoices: {
+    exporter: 'text', reference: 'text', importer: 'text', amount_minor: 'integer', currency: 'text', due_date: 'text', seller: 'text null', buyer: 'text null', status: 'text', bucket_id: 'integer null',
+    submitted_by: 'text', submitted_at_ms: 'integer', decided_by: 'text null', decided_at_ms: 'integer null', note: 'text null',
+  },
+  settlement_positions: { bucket_id: 'integer', member: 'text', receivable_minor: 'integer', payable_minor: 'integer', invoices: 'integer' },
+  settlement_cycles: { id: 'text', seq: 'integer', cutoff: 'text', status: 'text', mode: 'text', rates: 'text', closed_by: 'text', closed_at_ms: 'integer', note: 'text null' },
+  settlement_cycle_positions: { cycle_id: 'text', member: 'text', sats: 'integer' },
+  settlement_cycle_gross: { cycle_id: 'text', member: 'text', currency: 'text', receivable_minor: 'integer', payable_minor: 'integer', invoices: 'integer' },
+  settlement_cycle_transfers: { cycle_id: 'text', seq: 'integer', from_member: 'text', to_member: 'text', sats: 'integer' },
+  settlement_screening_lists: { version: 'integer', source: 'text', document: 'text', sha256: 'text', loaded_by: 'text', loaded_at_ms: 'integer' },
+  settlement_holds: {
+    id: 'text', kind: 'text', subject: 'text', matches: 'text', list_version: 'integer', status: 'text', raised_at_ms: 'integer', decided_by: 'text null', decided_at_ms: 'integer null', reason: 'text null',
+  },
 };
 
 /** The declared SQL type, as the introspector names it on either engine. */

@@ -16,6 +16,8 @@
  * `Migration.up` in migrator.ts). When a migration changes a table, change its interface here.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { MiningDistributionsTable, MiningPartnersTable, MiningShareVersionsTable, MiningSharesTable, MiningSitesTable, MiningVenturesTable } from './mining-schema.ts';
+import type { SettlementTables } from './settlement-schema.ts';
 
 /** SQL `integer` (pg int4: number; SQLite: bigint). Read with `toNum`/`toBig`. */
 export type Int = ColumnType<bigint | number, bigint | number, bigint | number>;
@@ -106,6 +108,14 @@ export interface VaultTransactionsTable {
   fee: IntOrNull; // bigint sats; known when every input is ours
   category: string | null;
   raw: string; // hex, with witness
+}
+
+/** Migration 0015: per vault and UTC day, the net confirmed change and how many transactions made it (kept at sync). */
+export interface VaultDailyTable {
+  vault_id: string; // primary key (vault_id, day)
+  day: Int; // block time / 86400
+  net: Int8; // sats, received minus spent; may be negative
+  txs: Int;
 }
 
 export interface TxCategoriesTable {
@@ -410,8 +420,15 @@ export interface ProofChallengesTable {
   answered_at_ms: IntOrNull;
 }
 
-export interface Tables {
+export interface Tables extends SettlementTables {
   schema_migrations: SchemaMigrationsTable;
+  // 0014 mining ventures (mining-schema.ts)
+  mining_ventures: MiningVenturesTable;
+  mining_partners: MiningPartnersTable;
+  mining_share_versions: MiningShareVersionsTable;
+  mining_shares: MiningSharesTable;
+  mining_sites: MiningSitesTable;
+  mining_distributions: MiningDistributionsTable;
   settings: SettingsTable;
   vaults: VaultsTable;
   vault_keys: VaultKeysTable;
@@ -445,4 +462,5 @@ export interface Tables {
   compliance_alerts: ComplianceAlertsTable;
   ledger_entries: LedgerEntriesTable;
   vault_cost_method_changes: VaultCostMethodChangesTable;
+  vault_daily: VaultDailyTable;
 }
