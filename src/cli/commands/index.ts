@@ -36,6 +36,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['report'], load: () => import('./report.ts') },
   { names: ['por'], load: () => import('./por.ts') },
   { names: ['compliance'], load: () => import('./compliance.ts') },
+  { names: ['settlement'], load: () => import('./settlement.ts') },
 ];
 
 /** Global options that take a value (`--db x`), so the command name is found after them. */
