@@ -46,8 +46,8 @@ export function currencyMinorDigits(currency: string): number {
 
 /**
  * Parse a positive decimal amount in a currency's units ("1250.50" USD) into minor units (125050n),
- * exactly. Extra decimals are accepted only when they are zeros ("1250.500" USD is 125050n);
- * a non-zero digit below the minor unit is over-precise and refused.
+ * exactly. More decimals than the currency has is over-precise and refused, even trailing zeros
+ * ("1250.500" USD): the file says what the invoice says, in the currency's own units.
  * @example parseMinorAmount('1250.5', 'USD') === 125050n
  * @example parseMinorAmount('980', 'JPY') === 980n
  * @throws DomainError UNKNOWN_CURRENCY; INVALID_AMOUNT for a negative, zero, over-precise, too large or malformed amount
@@ -61,10 +61,10 @@ export function parseMinorAmount(text: string, currency: string, what = 'amount'
   const whole = (m[1] ?? '').replace(/^0+(?=\d)/, '');
   const frac = m[2] ?? '';
   if (whole.length > MAX_INTEGER_DIGITS) throw new DomainError('INVALID_AMOUNT', `${what} "${t}" is too large (at most ${MAX_INTEGER_DIGITS} digits before the point)`, { reason: 'too-large' });
-  if (/[1-9]/.test(frac.slice(digits))) {
-    throw new DomainError('INVALID_AMOUNT', `${what} "${t}" is over-precise: ${currency} has ${digits} decimal${digits === 1 ? '' : 's'}`, { reason: 'over-precise' });
+  if (frac.length > digits) {
+    throw new DomainError('INVALID_AMOUNT', `${what} "${t}" is over-precise: ${currency} has ${digits === 0 ? 'no decimals' : `${digits} decimal${digits === 1 ? '' : 's'}`}`, { reason: 'over-precise' });
   }
-  const minor = BigInt(whole) * 10n ** BigInt(digits) + BigInt(frac.slice(0, digits).padEnd(digits, '0') || '0');
+  const minor = BigInt(whole) * 10n ** BigInt(digits) + BigInt(frac.padEnd(digits, '0') || '0');
   if (minor === 0n) throw new DomainError('INVALID_AMOUNT', `${what} "${t}" is zero: amounts are positive`, { reason: 'zero' });
   return minor;
 }
