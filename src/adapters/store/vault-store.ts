@@ -5,6 +5,7 @@ import type { Balance, Label, VaultStore } from '../../core/vault/vault-store.ts
 import type { Branch, Checkpoint, Txo, Vault, VaultAddress, VaultKey, VaultTransaction, TxCategory, VaultKind } from '../../core/vault/types.ts';
 import type { Network } from '../../core/network.ts';
 import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
+import { addToDaily, removeFromDaily } from './daily-holdings.ts';
 import type { Tables, VaultAddressesTable, VaultKeysTable, VaultsTable, VaultTransactionsTable, VaultTxosTable } from './schema.ts';
 
 /** The pool, or a Kysely bound to a transaction (a `Transaction<Tables>` is one too). */
@@ -203,6 +204,7 @@ export class SqlVaultStore implements VaultStore {
       await this.#clearMempool(trx, vaultId);
       // Categories set by people survive a transaction moving from the mempool into a block.
       await this.#applyCommon(trx, vaultId, changes, changes.height);
+      await addToDaily(trx, vaultId, changes.transactions); // migration 0015's daily aggregate, same transaction
       await trx.insertInto('vault_checkpoints').values({ vault_id: vaultId, height: changes.height, hash: changes.hash }).execute();
     });
   }
@@ -218,6 +220,7 @@ export class SqlVaultStore implements VaultStore {
       await this.#clearMempool(trx, vaultId);
       await trx.deleteFrom('vault_txos').where('vault_id', '=', vaultId).where('height', '>', height).execute();
       await trx.updateTable('vault_txos').set({ spent_txid: null, spent_height: null }).where('vault_id', '=', vaultId).where('spent_height', '>', height).execute();
+      await removeFromDaily(trx, vaultId, height); // before the rows go: the daily aggregate loses what they added
       await trx.deleteFrom('vault_transactions').where('vault_id', '=', vaultId).where('height', '>', height).execute();
       await trx.deleteFrom('vault_checkpoints').where('vault_id', '=', vaultId).where('height', '>', height).execute();
       await sql`update vault_addresses set used = case when exists (
