@@ -102,6 +102,17 @@ const EXPECTED: Expected = {
   settlement_cycle_positions: { cycle_id: 'text', member: 'text', sats: 'integer' },
   settlement_cycle_gross: { cycle_id: 'text', member: 'text', currency: 'text', receivable_minor: 'integer', payable_minor: 'integer', invoices: 'integer' },
   settlement_cycle_transfers: { cycle_id: 'text', seq: 'integer', from_member: 'text', to_member: 'text', sats: 'integer' },
+  // migration 0017: settlement on chain
+  settlement_onchain_cycles: {
+    cycle_id: 'text', mode: 'text', vault_id: 'text null', confirmations: 'integer', deadline_height: 'integer null', cycle: 'text', phase: 'text', payout_proposal_id: 'integer null',
+    refund_proposal_id: 'integer null', defaulters: 'text', opened_by: 'text', opened_at_ms: 'integer', updated_at_ms: 'integer',
+  },
+  settlement_payins: {
+    cycle_id: 'text', payer: 'text', address: 'text', address_index: 'integer', sats: 'integer', status: 'text', txid: 'text null', vout: 'integer null', height: 'integer null',
+    confirmations: 'integer', updated_at_ms: 'integer',
+  },
+  settlement_transfers: { cycle_id: 'text', kind: 'text', member: 'text', address: 'text', sats: 'integer', fee_share: 'integer' },
+  settlement_receive_indexes: { descriptor: 'text', next_index: 'integer' },
   settlement_screening_lists: { version: 'integer', source: 'text', document: 'text', sha256: 'text', loaded_by: 'text', loaded_at_ms: 'integer' },
   settlement_holds: {
     id: 'text', kind: 'text', subject: 'text', matches: 'text', list_version: 'integer', status: 'text', raised_at_ms: 'integer', decided_by: 'text null', decided_at_ms: 'integer null', reason: 'text null',

@@ -18,6 +18,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { MiningDistributionsTable, MiningPartnersTable, MiningShareVersionsTable, MiningSharesTable, MiningSitesTable, MiningVenturesTable } from './mining-schema.ts';
 import type { SettlementTables } from './settlement-schema.ts';
+import type { SettlementOnchainTables } from './settlement-onchain-schema.ts';
 
 /** SQL `integer` (pg int4: number; SQLite: bigint). Read with `toNum`/`toBig`. */
 export type Int = ColumnType<bigint | number, bigint | number, bigint | number>;
@@ -420,7 +421,7 @@ export interface ProofChallengesTable {
   answered_at_ms: IntOrNull;
 }
 
-export interface Tables extends SettlementTables {
+export interface Tables extends SettlementTables, SettlementOnchainTables {
   schema_migrations: SchemaMigrationsTable;
   // 0014 mining ventures (mining-schema.ts)
   mining_ventures: MiningVenturesTable;

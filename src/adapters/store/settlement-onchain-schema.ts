@@ -1,0 +1,56 @@
+/**
+ * Table types of migration 0017 (settlement on chain), joined into `Tables` in schema.ts.
+ * test/store-schema.test.ts compares them with what the migration builds on both engines.
+ */
+import type { Int, Int8, IntOrNull } from './schema.ts';
+
+export interface SettlementOnchainCyclesTable {
+  cycle_id: string; // primary key
+  mode: string; // 'escrow' | 'direct'
+  vault_id: string | null;
+  confirmations: Int;
+  deadline_height: IntOrNull;
+  cycle: string; // JSON: { cycle, members } as closed, sats as strings
+  phase: string; // 'collecting' | 'payout-proposed' | 'refund-proposed'
+  payout_proposal_id: IntOrNull;
+  refund_proposal_id: IntOrNull;
+  defaulters: string; // JSON array of member codes
+  opened_by: string;
+  opened_at_ms: Int8;
+  updated_at_ms: Int8;
+}
+
+export interface SettlementPayinsTable {
+  cycle_id: string; // primary key (cycle_id, payer)
+  payer: string;
+  address: string; // unique
+  address_index: Int;
+  sats: Int8;
+  status: string; // 'pending' | 'seen' | 'confirmed'
+  txid: string | null;
+  vout: IntOrNull;
+  height: IntOrNull;
+  confirmations: Int;
+  updated_at_ms: Int8;
+}
+
+export interface SettlementTransfersTable {
+  cycle_id: string; // primary key (cycle_id, kind, member)
+  kind: string; // 'payout' | 'refund'
+  member: string;
+  address: string;
+  sats: Int8;
+  fee_share: Int8;
+}
+
+export interface SettlementReceiveIndexesTable {
+  descriptor: string; // primary key
+  next_index: Int;
+}
+
+export interface SettlementOnchainTables {
+  settlement_onchain_cycles: SettlementOnchainCyclesTable;
+  settlement_payins: SettlementPayinsTable;
+  settlement_transfers: SettlementTransfersTable;
+  settlement_receive_indexes: SettlementReceiveIndexesTable;
+}
