@@ -22,12 +22,24 @@
  * an alert is open; monitoring runs after every sync), so an anonymous request never walks the
  * whole history.
  *
+ * Public (no token): GET /public/compliance/stock — the public-sector stock over time, split by
+ * class (core/compliance/stock-series.ts; at most 400 points), and the alerts as public items
+ * (date, commitment, class, amount, txid). Only registered wallets that the public view publishes
+ * (the vaults of /public/summary) are counted, and an alert is listed only when every registered
+ * wallet its transaction touches is published: our own unpublished vaults in the register never
+ * show a txid, an amount or a date. Cached like the other public answers: computed once per
+ * answer of the (cached) public view, so a live event or the cache's age makes it fresh.
+ * Both public routes exist on every server (empty without a compliance store), so the dashboard
+ * never meets a 404.
+ *
  * Amounts are strings (sats), as in the CLI's JSON.
  */
 import type { FastifyRequest } from 'fastify';
 import { toJson } from '../../core/json.ts';
 import { commitmentsInForce } from '../../core/compliance/commitments.ts';
-import { FLOW_CLASSES } from '../../core/compliance/types.ts';
+import { FLOW_CLASSES, currentRegister, dayOfTime, type FlowClass } from '../../core/compliance/types.ts';
+import { STOCK_COMPONENTS, stockSeries, thinPoints } from '../../core/compliance/stock-series.ts';
+import type { PublicReserveView } from '../../core/transparency/public-view.ts';
 import type { ComplianceAlert, ComplianceStore } from '../../core/compliance/ports.ts';
 import type { SpendStore } from '../../core/spend/types.ts';
 import type { VaultStore } from '../../core/vault/vault-store.ts';
@@ -39,12 +51,15 @@ import type { ApiRoute } from '../registry.ts';
 import { isoDate, satsString, txid, type JsonSchema } from '../schemas.ts';
 
 export interface ComplianceRouteDeps {
-  readonly compliance: ComplianceStore;
+  /** The compliance store; without it only the public routes are offered, and they answer empty. */
+  readonly compliance: ComplianceStore | null;
   /** The vault store; without it only the public route is offered. */
   readonly vaults: VaultStore | null;
   /** When given, a spend proposal's memo labels its transaction (as in the CLI). */
   readonly spends?: SpendStore | undefined;
   readonly now: () => number;
+  /** The (cached) public view: which vaults are published, and the key the public answers are cached on. */
+  readonly publicView?: PublicReserveView | undefined;
 }
 
 // ---- schemas ----------------------------------------------------------------------------------
@@ -228,10 +243,159 @@ export async function publicCompliance(store: ComplianceStore): Promise<{ commit
   };
 }
 
+// ---- the public stock over time and the alerts as public items ---------------------------------
+
+/** At most this many points of the stock series go out (the first and last always). */
+export const PUBLIC_STOCK_POINTS = 400;
+/** At most this many alerts are listed (the newest). */
+export const PUBLIC_ALERT_ITEMS = 400;
+
+const stockComponent = { type: 'string', enum: [...STOCK_COMPONENTS] } as const;
+const publicStock = {
+  type: 'object',
+  required: ['asOf', 'wallets', 'components', 'pointCount', 'points', 'alerts'],
+  properties: {
+    asOf: { ...isoDate, description: 'today (UTC)' },
+    wallets: { type: 'integer', minimum: 0, description: 'how many registered public wallets are counted: those the public view publishes' },
+    components: {
+      type: 'array',
+      items: stockComponent,
+      description: 'the parts of the stock that are not zero on some point: register-change (coins a wallet held when it joined the register, or took with it when it left), then each flow class (its change of the stock, its fee set apart under "fee": an internal consolidation nets to zero)',
+    },
+    pointCount: { type: 'integer', minimum: 0, description: 'how many days the stock changed on; when more than the points listed, the points are spread evenly over them (each is exact on its day)' },
+    points: {
+      type: 'array',
+      maxItems: PUBLIC_STOCK_POINTS,
+      items: {
+        type: 'object',
+        required: ['date', 'sats', 'byComponent'],
+        properties: {
+          date: { ...isoDate, description: 'the stock at the end of this day (UTC)' },
+          sats: { ...satsString, description: 'the public-sector stock: the counted wallets\' confirmed balances added up' },
+          byComponent: { type: 'object', description: 'cumulative change by component since the first wallet joined (component → sats, signed); they add up to sats', additionalProperties: { type: 'string', pattern: '^-?[0-9]+$' } },
+        },
+      },
+    },
+    alerts: {
+      type: 'object',
+      required: ['items', 'notListed'],
+      properties: {
+        items: {
+          type: 'array',
+          maxItems: PUBLIC_ALERT_ITEMS,
+          description: 'newest first',
+          items: {
+            type: 'object',
+            required: ['date', 'commitmentId', 'commitmentVersion', 'class', 'sats', 'txid', 'status'],
+            properties: {
+              date: isoDate,
+              commitmentId: { type: 'string' },
+              commitmentVersion: { type: 'integer' },
+              class: flowClass,
+              sats: { type: 'string', pattern: '^-?[0-9]+$', description: 'the change the transaction made to the public stock' },
+              txid,
+              status: { type: 'string', enum: ['open', 'resolved'] },
+            },
+          },
+        },
+        notListed: { type: 'integer', minimum: 0, description: 'alerts not listed: their transaction touches a registered wallet that is not published, is no longer on the chain, or is beyond the newest listed' },
+      },
+    },
+  },
+} as const;
+
+export interface PublicStockAnswer {
+  readonly asOf: string;
+  readonly wallets: number;
+  readonly components: string[];
+  readonly pointCount: number;
+  readonly points: Array<{ date: string; sats: string; byComponent: Record<string, string> }>;
+  readonly alerts: { items: Array<{ date: string; commitmentId: string; commitmentVersion: number; class: FlowClass; sats: string; txid: string; status: 'open' | 'resolved' }>; notListed: number };
+}
+
+/** Each vault's confirmed balance at the end of a day, from its txos and its transactions' block times. */
+async function balancesAt(vaults: VaultStore, ids: readonly string[]): Promise<(vaultId: string, day: string) => bigint> {
+  const data = new Map<string, { txos: Awaited<ReturnType<VaultStore['allTxos']>>; days: Map<string, string | null> }>();
+  for (const id of ids) {
+    const days = new Map((await vaults.transactions(id)).map((t) => [t.txid, t.blockTime === null || t.height === null ? null : dayOfTime(t.blockTime)]));
+    data.set(id, { txos: await vaults.allTxos(id), days });
+  }
+  return (vaultId, day) => {
+    const d = data.get(vaultId);
+    if (!d) throw new RangeError(`balancesAt: vault ${vaultId} was not loaded`);
+    let sum = 0n;
+    for (const o of d.txos) {
+      const made = d.days.get(o.txid) ?? null;
+      if (made === null || made > day) continue;
+      const spent = o.spentTxid === null || o.spentHeight === null ? null : (d.days.get(o.spentTxid) ?? null);
+      if (spent === null || spent > day) sum += o.value;
+    }
+    return sum;
+  };
+}
+
+/**
+ * The public stock series and alert items, counting only the registered wallets in `published`
+ * (the public view's vault ids). An alert is listed when its transaction is on the chain and every
+ * registered wallet it touches is published; otherwise it is only counted in `notListed`.
+ * @example await publicStockAnswer({ compliance, vaults, now }, new Set((await view.summary()).vaults.map((v) => v.id)))
+ */
+export async function publicStockAnswer(app: ComplianceDeps, published: ReadonlySet<string>): Promise<PublicStockAnswer> {
+  const asOf = dayOfTime(Math.floor(app.now() / 1000));
+  const registered = currentRegister(await app.compliance.registerVersions());
+  const counted = [...registered.values()].filter((e) => published.has(e.vaultId));
+  const stored = await app.compliance.alerts();
+  if (registered.size === 0) return { asOf, wallets: 0, components: [], pointCount: 0, points: [], alerts: { items: [], notListed: stored.length } };
+  const { flows } = await registerHistory(app);
+  const confirmed = flows.filter((f) => f.date !== null);
+  const series = stockSeries({ register: counted, flows: confirmed, balanceAt: await balancesAt(app.vaults, counted.map((e) => e.vaultId)) });
+  const byTxid = new Map(confirmed.map((f) => [f.txid, f]));
+  const listable = stored.flatMap((a) => {
+    const f = byTxid.get(a.txid);
+    if (!f || f.date === null || !Object.keys(f.walletDeltas).every((w) => published.has(w))) return [];
+    return [{ date: f.date, commitmentId: a.commitmentId, commitmentVersion: a.commitmentVersion, class: f.class, sats: f.stockDelta.toString(), txid: f.txid, status: a.resolvedAtMs === null ? ('open' as const) : ('resolved' as const) }];
+  });
+  listable.sort((a, b) => b.date.localeCompare(a.date) || a.commitmentId.localeCompare(b.commitmentId) || a.txid.localeCompare(b.txid));
+  const items = listable.slice(0, PUBLIC_ALERT_ITEMS);
+  return {
+    asOf,
+    wallets: counted.length,
+    components: series.components,
+    pointCount: series.points.length,
+    points: thinPoints(series.points, PUBLIC_STOCK_POINTS).map((p) => ({
+      date: p.date,
+      sats: p.totalSats.toString(),
+      byComponent: Object.fromEntries(series.components.map((c) => [c, p.byComponent[c].toString()])),
+    })),
+    alerts: { items, notListed: stored.length - items.length },
+  };
+}
+
+const EMPTY_PUBLIC = { commitments: [] } as const;
+
 const actorOf = (req: FastifyRequest): { actor: string; role: string } => ({ actor: req.tokenMemberId ?? `token:${req.tokenId ?? '?'}`, role: req.principal });
 
 export function complianceRoutes(deps: ComplianceRouteDeps): ApiRoute[] {
   const tag = 'compliance';
+  const store = deps.compliance;
+  // Public answers are computed once per answer of the cached public view (a new object when its
+  // cache is emptied by a live event or grows old), as the books do: thousands of readers share one.
+  const publicAnswers = new WeakMap<object, Map<string, Promise<unknown>>>();
+  const cachedPublic = async <T>(key: string, load: (published: ReadonlySet<string>) => Promise<T>): Promise<T> => {
+    const view = deps.publicView;
+    if (!view) return load(new Set());
+    const summary = await view.summary();
+    const published = new Set(summary.vaults.map((v) => v.id));
+    let forSummary = publicAnswers.get(summary);
+    if (!forSummary) publicAnswers.set(summary, (forSummary = new Map()));
+    const hit = forSummary.get(key);
+    if (hit) return hit as Promise<T>;
+    const value = load(published);
+    const kept = forSummary;
+    kept.set(key, value);
+    value.catch(() => kept.delete(key));
+    return value;
+  };
   const routes: ApiRoute[] = [
     {
       method: 'GET',
@@ -242,13 +406,29 @@ export function complianceRoutes(deps: ComplianceRouteDeps): ApiRoute[] {
       summary: 'Programme commitments in force (title, source, effective dates), whether each is kept or breached, and how many alerts are open and resolved; no transaction or wallet is named',
       schema: { response: { 200: { type: 'object', required: ['commitments'], properties: { commitments: { type: 'array', items: publicCommitment } } } } },
       async handler() {
-        return publicCompliance(deps.compliance);
+        return store === null ? EMPTY_PUBLIC : cachedPublic('status', () => publicCompliance(store));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/public/compliance/stock',
+      permission: 'public.read',
+      tag,
+      rateLimited: true,
+      summary: 'The public-sector stock over time, split by class (internal consolidation, acquisition, mining, seizure, settlement, sale, payment, fee, wallets joining the register), and the commitment-breach alerts with date, class, amount and txid — counting only published registered wallets; an alert touching a wallet that is not published is only counted',
+      schema: { response: { 200: publicStock } },
+      async handler() {
+        const vaultStore = deps.vaults;
+        if (store === null || vaultStore === null) {
+          return { asOf: dayOfTime(Math.floor(deps.now() / 1000)), wallets: 0, components: [], pointCount: 0, points: [], alerts: { items: [], notListed: store === null ? 0 : (await store.alerts()).length } };
+        }
+        return cachedPublic('stock', (published) => publicStockAnswer({ compliance: store, vaults: vaultStore, now: deps.now, spends: deps.spends }, published));
       },
     },
   ];
   const vaults = deps.vaults;
-  if (vaults === null) return routes;
-  const app: ComplianceDeps = { compliance: deps.compliance, vaults, now: deps.now, spends: deps.spends };
+  if (vaults === null || store === null) return routes;
+  const app: ComplianceDeps = { compliance: store, vaults, now: deps.now, spends: deps.spends };
   const vaultQuery = { type: 'object', additionalProperties: false, properties: { vault: { type: 'string', minLength: 1, maxLength: 100, description: 'only flows touching this registered wallet (vault id or name)' } } } as const satisfies JsonSchema;
   routes.push(
     {
@@ -277,7 +457,7 @@ export function complianceRoutes(deps: ComplianceRouteDeps): ApiRoute[] {
       },
       async handler() {
         const rows = await listRegister(app);
-        const versions = await deps.compliance.registerVersions();
+        const versions = await store.registerVersions();
         return wire({ register: rows.map((r) => ({ ...r, versions: versions.filter((v) => v.vaultId === r.entry.vaultId).sort((a, b) => a.version - b.version) })) });
       },
     },
@@ -301,7 +481,7 @@ export function complianceRoutes(deps: ComplianceRouteDeps): ApiRoute[] {
       summary: 'Every commitment-breach alert monitoring raised after a sync, open and resolved (with the resolution), oldest first',
       schema: { response: { 200: { type: 'object', required: ['open', 'resolved', 'alerts'], properties: { open: { type: 'integer' }, resolved: { type: 'integer' }, alerts: { type: 'array', items: alert } } } } },
       async handler() {
-        const alerts = (await deps.compliance.alerts()).map(alertWire).sort((a, b) => a.raisedAtMs - b.raisedAtMs);
+        const alerts = (await store.alerts()).map(alertWire).sort((a, b) => a.raisedAtMs - b.raisedAtMs);
         const open = alerts.filter((a) => a.status === 'open').length;
         return { open, resolved: alerts.length - open, alerts };
       },
