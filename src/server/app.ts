@@ -80,7 +80,8 @@ export function apiRoutes(deps: ServerDeps): ApiRoute[] {
   const routes: ApiRoute[] = [...publicRoutes(deps), ...accessRoutes(deps), ...(deps.vaults ? vaultRoutes(deps.vaults) : []), ...(deps.vaults && deps.governance ? governanceRoutes({ spends: deps.governance.spends, vaults: deps.vaults, now: () => deps.clock.now(), network: deps.governance.network, chain: deps.governance.chain ?? undefined, prices: deps.governance.prices, maxPriceAgeMs: deps.governance.maxPriceAgeMs, webauthn: deps.governance.webauthn, compliance: deps.governance.compliance }) : [])];
   routes.push(...accountingRoutes({ books: deps.vaults && deps.accounting ? { accounting: deps.accounting.store, rates: deps.accounting.rates, vaults: deps.vaults } : null, publicView: deps.publicView, clock: deps.clock }));
   routes.push(...porRoutes({ proofs: deps.proofs?.store, publicView: deps.publicView, verifyNodeUrl: deps.proofs?.verifyNodeUrl, governance: deps.proofs && deps.vaults && deps.governance ? { proofs: deps.proofs.store, spends: deps.governance.spends, vaults: deps.vaults, network: deps.governance.network, now: () => deps.clock.now() } : undefined }, () => deps.clock.now()));
-  if (deps.compliance) routes.push(...complianceRoutes({ compliance: deps.compliance.store, vaults: deps.vaults ?? null, spends: deps.governance?.spends, now: () => deps.clock.now() }));
+  // the public compliance routes exist on every server (empty without a store), so the dashboard's panel never meets a 404
+  routes.push(...complianceRoutes({ compliance: deps.compliance?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends, now: () => deps.clock.now(), publicView: deps.publicView }));
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));
   return routes;
