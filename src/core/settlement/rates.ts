@@ -187,7 +187,7 @@ function compareCodes(a: string, b: string): number {
  * Each result is floor or floor + 1 of its exact value (so within one sat of it) and the results
  * sum to Σ exact exactly — 0 for a netting. Output in input order.
  * @example allocatePositions([{ member: 'A', exact: { num: 1n, den: 2n } }, { member: 'B', exact: { num: -1n, den: 2n } }])
- *   // [{ member: 'A', sats: 0n }, { member: 'B', sats: 0n }]: A's and B's remainders are both ½; the residue is 0
+ *   // [{ member: 'A', sats: 1n }, { member: 'B', sats: -1n }]: floors 0 and −1, both remainders ½, the residue of 1 to A (code order)
  * @throws RangeError when the exact values do not sum to an integer, or a member is listed twice
  */
 export function allocatePositions(exact: readonly ExactPosition[]): NetPosition[] {
