@@ -37,7 +37,7 @@ export const HASHPRICE_EXTRA_DIGITS = 6;
 /** Per-period figures are summed in units of 10^-TOTAL_DIGITS (of a sat, a minor unit, a MWh). */
 const TOTAL_DIGITS = 6;
 
-export const ENERGY_SOURCES = ['geothermal', 'hydro', 'surplus-grid', 'nuclear', 'gas', 'solar', 'wind', 'other'] as const;
+export const ENERGY_SOURCES = ['geothermal', 'hydro', 'surplus-grid', 'nuclear', 'gas'] as const;
 export type EnergySource = (typeof ENERGY_SOURCES)[number];
 
 /** The network at the tip a forecast starts from. */
