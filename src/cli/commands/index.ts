@@ -37,6 +37,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['por'], load: () => import('./por.ts') },
   { names: ['compliance'], load: () => import('./compliance.ts') },
   { names: ['settlement'], load: () => import('./settlement.ts') },
+  { names: ['mining'], load: () => import('./mining.ts') },
 ];
 
 /** Global options that take a value (`--db x`), so the command name is found after them. */
