@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import type { Database } from '../src/adapters/store/database.ts';
-import { SqlPublicView } from '../src/adapters/store/public-view-sql.ts';
+import { SqlPublicView, setVaultIllustrative } from '../src/adapters/store/public-view-sql.ts';
+import { rebuildDaily } from '../src/adapters/store/daily-holdings.ts';
+import { SqlVaultStore } from '../src/adapters/store/vault-store.ts';
+import type { VaultTransaction } from '../src/core/vault/types.ts';
 import { isDomainError } from '../src/core/errors.ts';
 import type { HoldingPoint, PublicReserveView, PublicTransaction } from '../src/core/transparency/public-view.ts';
 import { forEachEngine } from './helpers/engines.ts';
@@ -59,17 +62,17 @@ function rng(seed: number): () => number {
   };
 }
 
+/** A block of `n` transactions spread over the vaults, applied as sync applies one (the store keeps the daily aggregate). */
 async function addBlock(db: Database, vaults: readonly string[], height: number, hash: string, time: number, n: number, rand: () => number): Promise<void> {
+  const byVault = new Map<string, VaultTransaction[]>(vaults.map((v) => [v, []]));
   for (let i = 0; i < n; i++) {
     const vault = vaults[Math.floor(rand() * vaults.length)] ?? '';
     const received = BigInt(Math.floor(rand() * 5e8));
     const spent = rand() < 0.3 ? BigInt(Math.floor(rand() * Number(received))) : 0n;
-    await db.db.insertInto('vault_transactions').values({
-      vault_id: vault, txid: `${hash}-${i}`.padEnd(64, '0'), height, block_hash: hash, block_time: BigInt(time), tx_index: i % 3,
-      received, spent, fee: null, category: 'purchase', raw: '00',
-    }).execute();
+    byVault.get(vault)?.push({ txid: `${hash}-${i}`.padEnd(64, '0'), height, blockHash: hash, blockTime: time, txIndex: i % 3, received, spent, fee: null, category: 'purchase', rawHex: '00' });
   }
-  for (const v of vaults) await db.db.insertInto('vault_checkpoints').values({ vault_id: v, height, hash }).execute();
+  const store = new SqlVaultStore(db);
+  for (const [v, transactions] of byVault) await store.applyBlock(v, { height, hash, time, newTxos: [], spends: [], transactions, usedAddresses: [], newAddresses: [] });
 }
 
 forEachEngine('public view over the vault tables', (t) => {
@@ -77,6 +80,7 @@ forEachEngine('public view over the vault tables', (t) => {
     const reserve = sampleReserve({ extra: 400, seed: 29 });
     const db = await t.open();
     await loadReserveTables(db, reserve);
+    await rebuildDaily(db.db); // the fixture writes the tables directly; sync's store keeps the aggregate from here on
     const view = new SqlPublicView(db, 'regtest');
     const vaults = reserve.vaults.map((v) => v.id);
     const rand = rng(7);
@@ -109,10 +113,9 @@ forEachEngine('public view over the vault tables', (t) => {
       height++;
       time += Math.floor(rand() * 3) * 86_400 + 600;
     }
-    // a reorg: the last two blocks go, a different block takes their place
+    // a reorg: the last two blocks go (as sync rolls back), a different block takes their place
     height -= 2;
-    await db.db.deleteFrom('vault_transactions').where('height', '>=', height).execute();
-    await db.db.deleteFrom('vault_checkpoints').where('height', '>=', height).execute();
+    for (const v of vaults) await new SqlVaultStore(db).rollbackTo(v, height - 1);
     await addBlock(db, vaults, height, `other${height}`, time - 86_400 * 3, 2, rand);
     await check('after a reorg');
     // a confirmed row written outside sync, deep in the past, with no new checkpoint
@@ -122,6 +125,53 @@ forEachEngine('public view over the vault tables', (t) => {
     }).execute();
     await check('after a row added outside sync');
     await check('again, unchanged');
+  });
+
+  test('holdings read the daily aggregate when it accounts for every confirmed transaction, and the transactions when it does not', async () => {
+    const reserve = sampleReserve({ extra: 60, seed: 5 });
+    const db = await t.open();
+    await loadReserveTables(db, reserve);
+    const want = await oldHoldings(db);
+    assert.deepEqual(totals(await new SqlPublicView(db, 'regtest').holdings()), want, 'no aggregate (rows written around the store): computed from the transactions');
+    await rebuildDaily(db.db);
+    assert.deepEqual(totals(await new SqlPublicView(db, 'regtest').holdings()), want, 'from the aggregate');
+    // proof that the aggregate is what is read: a changed amount in it shows (counts still add up)
+    const row = await db.db.selectFrom('vault_daily').selectAll().orderBy('day').limit(1).executeTakeFirstOrThrow();
+    await db.db.updateTable('vault_daily').set({ net: BigInt(row.net) + 1n }).where('vault_id', '=', row.vault_id).where('day', '=', row.day).execute();
+    const read = totals(await new SqlPublicView(db, 'regtest').holdings());
+    assert.equal(read.at(-1)?.sats, (want.at(-1)?.sats ?? 0n) + 1n);
+    // a count that does not add up (a row the aggregate does not know) falls back to the transactions
+    await db.db.insertInto('vault_daily').values({ vault_id: row.vault_id, day: 1, net: 5n, txs: 1 }).execute();
+    assert.deepEqual(totals(await new SqlPublicView(db, 'regtest').holdings()), want);
+  });
+
+  test('transactions of one vault page like the whole list filtered to it, and a vault marked illustrative says so', async () => {
+    const reserve = sampleReserve({ extra: 90, seed: 13 });
+    const db = await t.open();
+    await loadReserveTables(db, reserve);
+    const view = new SqlPublicView(db, 'regtest');
+    const all = await allTransactions(view, 500);
+    for (const vault of reserve.vaults.map((v) => v.id)) {
+      const want = all.filter((x) => x.vault === vault);
+      for (const limit of [1, 7, 500]) {
+        const got: PublicTransaction[] = [];
+        let before: string | undefined;
+        for (;;) {
+          const page = await view.transactions({ limit, vault, ...(before ? { before } : {}) });
+          got.push(...page.items);
+          if (!page.nextBefore) break;
+          before = page.nextBefore;
+        }
+        assert.deepEqual(got, want, `${vault}, limit ${limit}`);
+      }
+    }
+    assert.deepEqual((await view.transactions({ limit: 5, vault: 'no-such-vault' })).items, []);
+    const flags = async (v: SqlPublicView) => Object.fromEntries((await v.summary()).vaults.map((x) => [x.id, (x as { illustrative?: boolean }).illustrative]));
+    assert.deepEqual(await flags(view), { 'el-salvador': false, pakistan: false });
+    await setVaultIllustrative(db, 'pakistan', true);
+    assert.deepEqual(await flags(view), { 'el-salvador': false, pakistan: true }, 'the kept summary sees the new setting');
+    await setVaultIllustrative(db, 'pakistan', false);
+    assert.deepEqual(await flags(view), { 'el-salvador': false, pakistan: false });
   });
 
   test('pages read through the height index come in the same order as the single ordered query', async () => {
@@ -147,7 +197,9 @@ forEachEngine('public view over the vault tables', (t) => {
     const [a, b] = [await sqlView.summary(), await ref.summary()];
     assert.equal(a.tip?.height, b.tip?.height);
     assert.equal(a.tip?.hash, b.tip?.hash);
-    assert.deepEqual({ ...a, tip: null }, { ...b, tip: null });
+    // the SQL view adds each vault's illustrative flag (from the settings), which the reference has not
+    assert.ok(a.vaults.every((v) => (v as { illustrative?: boolean }).illustrative === false));
+    assert.deepEqual({ ...a, tip: null, vaults: a.vaults.map(({ illustrative: _, ...v }: typeof a.vaults[number] & { illustrative?: boolean }) => v) }, { ...b, tip: null });
     assert.ok(a.confirmedSats > 0n && a.unconfirmedSats === 100_000_000n);
 
     assert.deepEqual(totals(await sqlView.holdings()), await ref.holdings());

@@ -16,6 +16,7 @@ import {
   type PublicReserveView,
   type PublicSummary,
   type PublicTip,
+  type PublicVaultTotal,
   type PublicVerification,
   type TransactionPage,
   type TransactionQuery,
@@ -48,7 +49,6 @@ const UNCONFIRMED_SORT = 2_147_483_647;
 /** Net confirmed change per vault per UTC day number. */
 type Days = Map<string, Map<number, bigint>>;
 interface DailyState {
-  readonly days: Days;
   readonly points: HoldingPoint[];
   readonly count: number;
   readonly maxHeight: number;
@@ -59,10 +59,6 @@ function addDelta(days: Days, vault: string, day: number, delta: bigint): void {
   let m = days.get(vault);
   if (!m) days.set(vault, (m = new Map()));
   m.set(day, (m.get(day) ?? 0n) + delta);
-}
-
-function cloneDays(days: Days): Days {
-  return new Map([...days].map(([v, m]) => [v, new Map(m)]));
 }
 
 function sameTips(a: Map<string, { height: number; hash: string }>, b: Map<string, { height: number; hash: string }>): boolean {
@@ -128,6 +124,25 @@ function decodeCursor(c: string): [number, number, string, string] {
   throw new DomainError('INVALID_ARGUMENT', 'the "before" cursor is not one this server issued');
 }
 
+/** The settings key that marks a vault's published figures as illustrative (demo or example data, not real holdings). */
+export const ILLUSTRATIVE_KEY_PREFIX = 'public.illustrative:';
+
+/** Mark a vault's published figures as illustrative (the public API says so, the page labels them), or unmark them. */
+export async function setVaultIllustrative(database: Database, vaultId: string, illustrative: boolean): Promise<void> {
+  const key = `${ILLUSTRATIVE_KEY_PREFIX}${vaultId}`;
+  if (!illustrative) {
+    await database.db.deleteFrom('settings').where('key', '=', key).execute();
+    return;
+  }
+  await database.db.insertInto('settings').values({ key, value: '1' }).onConflict((oc) => oc.column('key').doUpdateSet({ value: '1' })).execute();
+}
+
+/** The ids of the vaults marked illustrative. */
+export async function illustrativeVaults(database: Database): Promise<Set<string>> {
+  const rows = await database.db.selectFrom('settings').select(['key', 'value']).where('key', 'like', `${ILLUSTRATIVE_KEY_PREFIX}%`).execute();
+  return new Set(rows.filter((r) => r.value === '1').map((r) => r.key.slice(ILLUSTRATIVE_KEY_PREFIX.length)));
+}
+
 export class SqlPublicView implements PublicReserveView {
   readonly #database: Database;
   readonly #network: Network;
@@ -186,7 +201,7 @@ export class SqlPublicView implements PublicReserveView {
     return JSON.stringify([
       String(n.rows[0]?.n ?? 0), String(n.rows[0]?.mh ?? ''), mempool.rows.map((r) => `${r.vault_id}/${r.txid}`),
       String(txos.rows[0]?.n ?? 0), String(addrs.rows[0]?.n ?? 0), String(addrs.rows[0]?.u ?? 0),
-      vaults.map((v) => [v.id, v.name]), [...fp.tips].map(([v, t]) => [v, t.height, t.hash]).sort(),
+      vaults.map((v) => [v.id, v.name]), [...(await illustrativeVaults(this.#database))].sort(), [...fp.tips].map(([v, t]) => [v, t.height, t.hash]).sort(),
     ]);
   }
 
@@ -215,8 +230,9 @@ export class SqlPublicView implements PublicReserveView {
     return [...(await this.#reuse('addresses', () => this.#addresses()))];
   }
 
-  async #summary(): Promise<PublicSummary> {
+  async #summary(): Promise<PublicSummary & { vaults: ReadonlyArray<PublicVaultTotal & { illustrative: boolean }> }> {
     const vaults = await this.#db.selectFrom('vaults').select(['id', 'name']).orderBy('created_at').orderBy('id').execute();
+    const illustrative = await illustrativeVaults(this.#database);
     const bal = new Map((await this.#balances(false)).map((r) => [r.vault_id, r]));
     // addresses in use: marked used, or holding (or having held) an output; one pass over each table
     const used = await sql<CountRow>`
@@ -233,6 +249,7 @@ export class SqlPublicView implements PublicReserveView {
         confirmedSats: sats(b ? toBig(b.confirmed) : 0n, 'confirmed'),
         unconfirmedSats: b ? toBig(b.unconfirmed) : 0n,
         addressCount: counts.get(v.id) ?? 0,
+        illustrative: illustrative.has(v.id),
       };
     });
     return {
@@ -275,50 +292,36 @@ export class SqlPublicView implements PublicReserveView {
   }
 
   /**
-   * Confirmed transactions change only when a block is applied (a new checkpoint above the old tip)
-   * or rolled back (the old tip's checkpoint goes). So: nothing changed → the same answer; only
-   * blocks above every vault's old tip were added → add those rows (an indexed range on height);
-   * anything else (a rollback, a new vault, a count that does not add up) → recompute everything.
+   * Holdings read migration 0015's daily aggregate (one row per vault and day, kept by the store in
+   * the same transaction as sync's changes) instead of every transaction: nothing changed → the same
+   * answer; otherwise the aggregate, provided it accounts for every confirmed transaction (its
+   * transaction counts add up to the confirmed rows). Rows written around the store (fixtures, a
+   * repair by hand) break that sum, and the answer is then computed from the transactions, in one
+   * scan, as before the aggregate existed.
    */
   async #refreshDaily(): Promise<HoldingPoint[]> {
     const fp = await this.#fingerprint();
     const old = this.#daily;
     if (old && fp.count === old.count && fp.maxHeight === old.maxHeight && sameTips(fp.tips, old.tips)) return old.points;
-    if (old && (await this.#appendOnly(old, fp.tips))) {
-      const from = Math.min(...[...old.tips.values()].map((t) => t.height), old.maxHeight);
-      const r = await sql<{ vault_id: string; height: Aggregate; block_time: Aggregate | null; received: Aggregate; spent: Aggregate }>`
-        select vault_id, height, block_time, received, spent from vault_transactions where height > ${from}`.execute(this.#db);
-      const fresh = r.rows.filter((x) => toNum(x.height) > (old.tips.get(x.vault_id)?.height ?? old.maxHeight));
-      if (old.count + fresh.length === fp.count) {
-        const days = cloneDays(old.days);
-        for (const x of fresh) if (x.block_time !== null) addDelta(days, x.vault_id, Math.floor(toNum(x.block_time) / 86_400), toBig(x.received) - toBig(x.spent));
-        return this.#keep(days, fp);
-      }
+    const agg = await sql<{ vault_id: string; day: Aggregate; net: Aggregate; txs: Aggregate }>`select vault_id, day, net, txs from vault_daily`.execute(this.#db);
+    let counted = 0;
+    for (const x of agg.rows) counted += toNum(x.txs);
+    const days: Days = new Map();
+    if (counted === fp.count) {
+      for (const x of agg.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.net));
+      return this.#keep(days, fp);
     }
     const r = await sql<{ vault_id: string; day: Aggregate; delta: Aggregate }>`
       select vault_id, block_time / 86400 as day, sum(received) - sum(spent) as delta
       from vault_transactions where height is not null and block_time is not null
       group by vault_id, block_time / 86400`.execute(this.#db);
-    const days: Days = new Map();
     for (const x of r.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.delta));
     return this.#keep(days, fp);
   }
 
-  /** Whether every vault of the old answer still has its old tip (no rollback) and no vault is new. */
-  async #appendOnly(old: DailyState, tips: Map<string, { height: number; hash: string }>): Promise<boolean> {
-    if (old.tips.size === 0 || tips.size !== old.tips.size) return false;
-    for (const [vault, t] of old.tips) {
-      const now = tips.get(vault);
-      if (!now || now.height < t.height) return false;
-      const still = await this.#db.selectFrom('vault_checkpoints').select('hash').where('vault_id', '=', vault).where('height', '=', t.height).executeTakeFirst();
-      if (still?.hash !== t.hash) return false;
-    }
-    return true;
-  }
-
   #keep(days: Days, fp: { count: number; maxHeight: number; tips: Map<string, { height: number; hash: string }> }): HoldingPoint[] {
     const points = holdingPoints(days);
-    this.#daily = { days, points, count: fp.count, maxHeight: fp.maxHeight, tips: fp.tips };
+    this.#daily = { points, count: fp.count, maxHeight: fp.maxHeight, tips: fp.tips };
     return points;
   }
 
@@ -351,8 +354,10 @@ export class SqlPublicView implements PublicReserveView {
     return out;
   }
 
-  async transactions(q: TransactionQuery): Promise<TransactionPage> {
+  /** Newest first; `vault`: only that vault's (the public route's `?vault=`). */
+  async transactions(q: TransactionQuery & { readonly vault?: string }): Promise<TransactionPage> {
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 500) throw new RangeError(`transactions: limit out of range: ${q.limit}`);
+    const only = q.vault === undefined ? sql`` : sql` and t.vault_id = ${q.vault}`;
     const cursor = q.before === undefined ? null : decodeCursor(q.before);
     const tip = await this.#tip();
     const want = q.limit + 1;
@@ -364,7 +369,7 @@ export class SqlPublicView implements PublicReserveView {
       const after = cursor === null ? sql`1 = 1` : sql`(t.vault_id > ${cursor[2]} or (t.vault_id = ${cursor[2]} and t.txid > ${cursor[3]}))`;
       const r = await sql<TransactionRow>`
         select ${cols} from vault_transactions t left join tx_categories c on c.txid = t.txid
-        where t.height is null and ${after}
+        where t.height is null and ${after}${only}
         order by t.vault_id asc, t.txid asc limit ${want}`.execute(this.#db);
       found = r.rows;
     }
@@ -378,7 +383,7 @@ export class SqlPublicView implements PublicReserveView {
       }
       const r = await sql<TransactionRow>`
         select ${cols} from vault_transactions t left join tx_categories c on c.txid = t.txid
-        where ${where}
+        where ${where}${only}
         order by t.height desc, coalesce(t.tx_index, -1) desc, t.vault_id asc, t.txid asc
         limit ${want - found.length}`.execute(this.#db);
       found = [...found, ...r.rows];
