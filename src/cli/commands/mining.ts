@@ -141,6 +141,12 @@ function wholeNumber(text: string, label: string, max = 10_000_000_000): number 
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const grouped = (n: number | bigint | string): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const pct = (bps: number): string => `${bps < 0 ? '−' : '+'}${decimalOf({ num: BigInt(Math.abs(bps)), den: 100n }, 2).replace(/\.?0+$/, '')}%`;
+/** A decimal MWh figure with thousands grouped and no trailing zero decimals. */
+const mwh = (text: string): string => {
+  const [w = '', f = ''] = text.split('.');
+  const frac = f.replace(/0+$/, '');
+  return `${grouped(w)}${frac === '' ? '' : `.${frac}`}`;
+};
 const ehs = (hs: bigint): string => decimalOf({ num: hs, den: 10n ** 18n }, 1);
 
 function registerForecast(mining: Command): void {
@@ -271,7 +277,7 @@ async function runForecast(ctx: CliContext, opts: ForecastOptions): Promise<void
     },
     price: { currency: price.currency, minorPerBtc: price.minorPerBtc, date: usd.date, usdMinorPerBtc: usd.minorPerBtc, usdRate: rateUsed },
     hashpriceUsdPerThDay: decimalOf(div(hpUsd, int(100)), 8),
-    today,
+    start: today,
     halvings,
     scenarios: forecasts.map((f) => ({ ...f, estimatedEndDate: f.estimatedEndMs === null ? null : dayOf(f.estimatedEndMs) })),
   };
@@ -298,16 +304,16 @@ function forecastText(
   L.push(`BTC price ${usd(j.price.usdMinorPerBtc)}${j.price.date === null ? ' (given)' : ` (${j.price.date})`}${rate}`);
   L.push(`Hashprice $${j.hashpriceUsdPerThDay} per TH/s per day (hashvalue ${today.hashvalueSats} sats)`);
   L.push('');
-  L.push(`A day now: ${formatBtc(today.sats)} BTC mined, revenue ${money(today.revenue)}, energy ${today.mwh} MWh costing ${money(today.energyCost)}, margin ${money(today.margin)}`);
+  L.push(`A day at the start (block ${grouped(today.height)}): ${formatBtc(today.sats)} BTC mined, revenue ${money(today.revenue)}, energy ${mwh(today.mwh)} MWh costing ${money(today.energyCost)}, margin ${money(today.margin)}`);
   L.push(`  break-even power price ${money(today.breakEvenTariffPerMwh)}/MWh; break-even BTC price ${money(today.breakEvenPrice)}${today.breakEvenPriceAtMarket === null ? '' : ` (${money(today.breakEvenPriceAtMarket)} at the market tariff)`}`);
-  if (today.subsidyCostPerBtc !== null) L.push(`  the subsidy costs the treasury ${money(today.subsidyCostPerBtc)} per BTC mined (${today.mwhPerBtc} MWh per BTC × ${money((site.marketTariffPerMwh ?? 0n) - site.tariffPerMwh)}/MWh)`);
+  if (today.subsidyCostPerBtc !== null) L.push(`  the subsidy costs the treasury ${money(today.subsidyCostPerBtc)} per BTC mined (${mwh(today.mwhPerBtc ?? '0')} MWh per BTC × ${money((site.marketTariffPerMwh ?? 0n) - site.tariffPerMwh)}/MWh)`);
   L.push(`Next halvings: ${halvings.map((h) => `${grouped(h.height)} (${h.index}th, in ${grouped(h.blocksAway)} blocks, ≈ ${h.estimatedDate}; ${formatBtc(h.subsidyBefore)} → ${formatBtc(h.subsidyAfter)} BTC)`).join('; ')}`);
   for (const f of forecasts) {
     const s = f.scenario;
     L.push('');
     L.push(`Scenario ${s.name}: difficulty ${pct(s.difficultyGrowthBpsPerEpoch)} per retarget, price ${pct(s.priceChangeBps)} over the horizon, fees ${formatBtc(s.feesPerBlock ?? 0n)} BTC a block`);
     L.push(`  blocks ${grouped(f.fromHeight)} … ${grouped(f.toHeight)} (${grouped(f.blocks)} blocks, ${f.days.replace(/\.000$/, '')} days, to ≈ ${f.estimatedEndMs === null ? '?' : dayOf(f.estimatedEndMs)})`);
-    L.push(`  mined ${formatBtc(f.totals.sats)} BTC; revenue ${money(f.totals.revenue)}; energy ${f.totals.mwh} MWh costing ${money(f.totals.energyCost)}; margin ${money(f.totals.margin)}`);
+    L.push(`  mined ${formatBtc(f.totals.sats)} BTC; revenue ${money(f.totals.revenue)}; energy ${mwh(f.totals.mwh)} MWh costing ${money(f.totals.energyCost)}; margin ${money(f.totals.margin)}`);
     L.push(`  energy cost per BTC mined ${money(f.totals.costPerBtc)}${f.totals.subsidyCost === null ? '' : `; the subsidy costs ${money(f.totals.subsidyCost)}`}`);
     for (const h of f.halvings) {
       L.push(`  at the halving, block ${grouped(h.height)} (≈ ${h.estimatedTimeMs === null ? '?' : dayOf(h.estimatedTimeMs)}): revenue a day ${money(h.before.revenue)} → ${money(h.after.revenue)}, margin a day ${money(h.before.margin)} → ${money(h.after.margin)}, break-even BTC price ${money(h.before.breakEvenPrice)} → ${money(h.after.breakEvenPrice)}`);
