@@ -227,37 +227,62 @@ function settleGroup(group: readonly Balance[], out: SettlementTransfer[]): void
   }
 }
 
+/**
+ * zero[mask] = 1 when the members in mask sum to zero. Subset sums are built from the mask without its
+ * lowest member; in doubles when every partial sum is a safe integer (Σ|amount| ≤ 2^53 − 1, so exact),
+ * else in bigints.
+ */
+function zeroSumMasks(balances: readonly Balance[]): Uint8Array {
+  const full = (1 << balances.length) - 1;
+  const zero = new Uint8Array(full + 1);
+  zero[0] = 1;
+  const magnitude = balances.reduce((a, b) => a + (b.amount < 0n ? -b.amount : b.amount), 0n);
+  if (magnitude <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    const amounts = Float64Array.from(balances, (b) => Number(b.amount));
+    const sum = new Float64Array(full + 1);
+    for (let mask = 1; mask <= full; mask++) {
+      const v = (sum[mask & (mask - 1)] as number) + (amounts[31 - Math.clz32(mask & -mask)] as number);
+      sum[mask] = v;
+      if (v === 0) zero[mask] = 1;
+    }
+  } else {
+    const sum = new Array<bigint>(full + 1).fill(0n);
+    for (let mask = 1; mask <= full; mask++) {
+      const v = (sum[mask & (mask - 1)] as bigint) + (balances[31 - Math.clz32(mask & -mask)] as Balance).amount;
+      sum[mask] = v;
+      if (v === 0n) zero[mask] = 1;
+    }
+  }
+  return zero;
+}
+
 /** The zero-sum groups of the maximum partition, by DP over subsets (N ≤ 16). */
 function exactGroups(balances: readonly Balance[]): Balance[][] {
-  const n = balances.length;
-  const full = (1 << n) - 1;
-  const sum: bigint[] = new Array<bigint>(full + 1);
-  sum[0] = 0n;
+  const full = (1 << balances.length) - 1;
+  const zero = zeroSumMasks(balances);
   const dp = new Int8Array(full + 1);
-  const choice = new Int8Array(full + 1);
+  const choice = new Int32Array(full + 1); // the member bit taken last on the best chain to mask
   for (let mask = 1; mask <= full; mask++) {
-    const low = 31 - Math.clz32(mask & -mask);
-    sum[mask] = (sum[mask & (mask - 1)] as bigint) + (balances[low] as Balance).amount;
     let best = -1;
-    let bestI = 0;
-    for (let i = 0, rest = mask; rest !== 0; i++, rest >>>= 1) {
-      if ((rest & 1) === 0) continue;
-      const v = dp[mask ^ (1 << i)] as number;
+    let bestBit = 0;
+    for (let rest = mask; rest !== 0; rest &= rest - 1) {
+      const bit = rest & -rest; // members from the lowest index up; ties keep the lowest
+      const v = dp[mask ^ bit] as number;
       if (v > best) {
         best = v;
-        bestI = i;
+        bestBit = bit;
       }
     }
-    dp[mask] = best + (sum[mask] === 0n ? 1 : 0);
-    choice[mask] = bestI;
+    dp[mask] = best + (zero[mask] as number);
+    choice[mask] = bestBit;
   }
   const groups: Balance[][] = [];
   let current: Balance[] = [];
   for (let mask = full; mask !== 0; ) {
-    const i = choice[mask] as number;
-    current.push(balances[i] as Balance);
-    mask ^= 1 << i;
-    if (sum[mask] === 0n) {
+    const bit = choice[mask] as number;
+    current.push(balances[31 - Math.clz32(bit)] as Balance);
+    mask ^= bit;
+    if (zero[mask] === 1) {
       groups.push(current);
       current = [];
     }
