@@ -27,6 +27,7 @@ import { assertHash } from './errors.ts';
 import { COINBASE_MATURITY, HarnessWallet, regtestOutputScript, type WalletCoin } from './harness-wallet.ts';
 import { RPC_CODE } from './rpc-client.ts';
 import { submitWithReplacement } from './regtest-rbf.ts';
+import { signKeySpend, type KeySpendRequest } from './regtest-key-spend.ts';
 
 export interface RegtestNode {
   readonly rpcUrl: string;
@@ -48,6 +49,12 @@ export interface RegtestNode {
   fund(address: string, sats: bigint, opts?: { confirm?: boolean }): Promise<string>;
   /** Submit through the mempool, with the real rejection reason. */
   submitTx(raw: Uint8Array): Promise<BroadcastResult>;
+  /**
+   * Spend chosen coins (confirmed or in the mempool) with single keys the caller holds — P2WPKH or
+   * P2PKH outputs, regtest only (e.g. the demo's watch-only government wallets) — paying `payments`
+   * and the rest, less the fee, to `changeAddress` (the last output). Returns the txid and the change.
+   */
+  spendCoins(req: KeySpendRequest, opts?: { confirm?: boolean }): Promise<{ txid: string; change: { vout: number; sats: bigint } | null; fee: bigint }>;
   /** Invalidate a block (and its descendants) to force a reorg. */
   invalidateBlock(hash: string, opts?: { resubmit?: boolean }): Promise<void>;
   /**
@@ -250,6 +257,29 @@ class EmbeddedRegtestNode implements RegtestNode {
 
   submitTx(raw: Uint8Array): Promise<BroadcastResult> {
     return submitWithReplacement(this.#bcoin, this.#live(), raw);
+  }
+
+  async spendCoins(req: KeySpendRequest, opts: { confirm?: boolean } = {}): Promise<{ txid: string; change: { vout: number; sats: bigint } | null; fee: bigint }> {
+    return this.#serial(async () => {
+      const prev = new Map<string, Uint8Array>();
+      const outs = new Map<string, { script: Uint8Array; value: bigint }[]>();
+      for (const c of req.coins) {
+        if (prev.has(c.txid)) continue;
+        const meta = await this.#live().getMeta(revHex(c.txid));
+        if (!meta) throw new DomainError('NOT_FOUND', `no transaction ${c.txid} on the regtest node (chain or mempool)`);
+        prev.set(c.txid, new Uint8Array(meta.tx.toRaw()));
+        outs.set(c.txid, meta.tx.outputs.map((o) => ({ script: new Uint8Array(o.script.toRaw()), value: BigInt(o.value) })));
+      }
+      const signed = signKeySpend(req, (txid) => prev.get(txid) as Uint8Array, (txid, vout) => {
+        const o = outs.get(txid)?.[vout];
+        if (!o) throw new DomainError('NOT_FOUND', `transaction ${txid} has no output ${vout}`);
+        return o;
+      });
+      const r = await submitToMempool(this.#bcoin, this.#live(), signed.raw);
+      if (!r.accepted) throw new DomainError('BROADCAST_REJECTED', `the regtest node refused the spend: ${r.reason}`);
+      if (opts.confirm) await this.#mineOne(this.#address(this.walletAddress), undefined);
+      return { txid: r.txid, change: signed.change, fee: signed.fee };
+    });
   }
 
   /**

@@ -36,7 +36,7 @@ import type { GovernanceDeps } from '../../app/governance.ts';
 import { addVault } from '../../app/add-vault.ts';
 import { syncVault, type SyncSummary } from '../../app/sync-vault.ts';
 import { parseDescriptor } from '../../core/bitcoin/descriptor.ts';
-import { formatBtc, parseBtc, type Sats } from '../../core/money.ts';
+import { formatBtc, parseBtc, sats, type Sats } from '../../core/money.ts';
 import { vaultIdFromName, type TxCategory, type Vault } from '../../core/vault/types.ts';
 import { loadPurchases, PURCHASES_CSV } from './purchases.ts';
 import { splitCsvLine } from '../address-file.ts';
@@ -44,6 +44,7 @@ import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { importPurchases, setCostMethod } from '../../app/accounting/purchases.ts';
 import { ensureDemoProof } from './proof.ts';
 import { ensureDemoCompliance } from './compliance.ts';
+import { DEMO_SEIZURE, GovernmentWallets, GOVERNMENT_WALLETS, routeReceipt } from './government-wallets.ts';
 import type { ProofRound } from '../../core/por/round.ts';
 
 const bip32 = BIP32Factory(ecc);
@@ -101,7 +102,10 @@ const utc = (date: string, hh = 15, mm = 0) => Math.floor(Date.parse(`${date}T${
 
 interface ChainEvent {
   readonly date: string;
-  readonly vault: 'es' | 'pk';
+  /** es: the reserve; pk: Pakistan; office / chivo: El Salvador's other government wallets (ILLUSTRATIVE, government-wallets.ts). */
+  readonly vault: 'es' | 'pk' | 'office' | 'chivo';
+  /** A receipt of the reserve: an announced lump or a weekly block of the 1 BTC/day programme (how it is routed: routeReceipt). */
+  readonly receipt?: 'lump' | 'weekly';
   readonly sats: Sats;
   readonly category: TxCategory;
   readonly label: string;
@@ -127,6 +131,7 @@ function elSalvadorEvents(): ChainEvent[] {
     category: 'purchase',
     label: p.kind === 'lump' ? `Announced purchase ${p.date}: ${formatBtc(p.sats).replace(/\.?0+$/, '')} BTC (${p.source})` : `${p.note} to ${p.date} (the demo compresses the daily purchases into one block a week)`,
     addressKey: p.kind === 'lump' ? `es-lump-${i}` : `es-dca-${p.date.slice(0, 4)}`,
+    receipt: p.kind === 'lump' ? 'lump' : 'weekly',
   }));
 }
 
@@ -146,7 +151,16 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
   let t = utc('2021-06-01', 0);
   for (let i = node.height(); i < 450; i++) await node.mineBlockAt((t += 600));
 
-  const events = [...elSalvadorEvents(), ...pakistanEvents()].sort((a, b) => a.date.localeCompare(b.date));
+  // El Salvador's other government wallets (watch-only published addresses; ILLUSTRATIVE, see
+  // government-wallets.ts): funded before 2025-02-26, then the source of the reserve's receipts after it.
+  const gov = await GovernmentWallets.create(store, keysDir, now);
+  const esEvents = elSalvadorEvents();
+  const routedWeekly = esEvents.filter((e) => e.receipt === 'weekly' && routeReceipt(e.date, e.sats, 'weekly').kind === 'consolidation').reduce((a, e) => a + e.sats, 0n);
+  const govEvents: ChainEvent[] = [
+    ...gov.fundings(sats(routedWeekly)).map((f) => ({ date: f.date, vault: f.wallet, sats: f.sats, category: 'purchase' as const, label: f.label, addressKey: f.wallet })),
+    { date: DEMO_SEIZURE.date, vault: 'office', sats: DEMO_SEIZURE.sats, category: 'seizure', label: DEMO_SEIZURE.label, addressKey: 'office' },
+  ];
+  const events = [...esEvents, ...pakistanEvents(), ...govEvents].sort((a, b) => a.date.localeCompare(b.date));
   const addresses = new Map<string, string>();
   const addressFor = async (v: Vault, key: string) => {
     let a = addresses.get(key);
@@ -164,10 +178,25 @@ async function build(node: RegtestNode, db: Database, store: SqlVaultStore, data
     const date = events[i]?.date ?? '';
     for (; i < events.length && events[i]?.date === date; i++) {
       const e = events[i] as ChainEvent;
-      const vault = e.vault === 'es' ? esVault : pkVault;
-      const txid = await node.fund(await addressFor(vault, e.addressKey), e.sats, { confirm: false });
-      await store.setCategory(txid, e.category);
-      labels.push({ type: 'tx', ref: txid, label: e.label, origin: null, spendable: null });
+      let txid: string;
+      let category = e.category;
+      let label = e.label;
+      if (e.vault === 'office' || e.vault === 'chivo') {
+        txid = await node.fund(gov.address(e.vault), e.sats, { confirm: false });
+        if (e.category !== 'seizure') gov.funded(e.vault, txid, e.sats);
+      } else {
+        const to = await addressFor(e.vault === 'es' ? esVault : pkVault, e.addressKey);
+        const route = e.vault === 'es' && e.receipt !== undefined ? routeReceipt(e.date, e.sats, e.receipt) : { kind: 'outside' as const };
+        if (route.kind === 'consolidation') {
+          txid = await gov.consolidate(node, route.from, to, e.sats);
+          category = 'internal consolidation';
+          label = `ILLUSTRATIVE routing (the IMF staff's account of 2025: consolidation of coins already held in other government wallets): moved from ${route.from.map((k) => GOVERNMENT_WALLETS[k].name).join(' and ')} into the reserve — ${e.label}`;
+        } else {
+          txid = await node.fund(to, e.sats, { confirm: false });
+        }
+      }
+      await store.setCategory(txid, category);
+      labels.push({ type: 'tx', ref: txid, label, origin: null, spendable: null });
     }
     await node.mineBlockAt(utc(date));
   }
