@@ -78,7 +78,7 @@ export class SqlSettlementOnchainStore implements SettlementOnchainStore {
     this.#database = database;
   }
 
-  async openCycle(c: OnchainCycle, payIns: readonly StoredPayIn[], audit: AuditFields): Promise<void> {
+  async openCycle(c: OnchainCycle, payIns: readonly StoredPayIn[], audit: AuditFields, transfers: readonly PlannedTransfer[] = []): Promise<void> {
     await inWriteTransaction(this.#database, async (trx) => {
       const had = await trx.selectFrom('settlement_onchain_cycles').select('cycle_id').where('cycle_id', '=', c.cycleId).executeTakeFirst();
       if (had) throw new DomainError('ALREADY_EXISTS', `the on-chain phase of cycle ${c.cycleId} is already open`);
@@ -92,6 +92,9 @@ export class SqlSettlementOnchainStore implements SettlementOnchainStore {
           cycle_id: p.cycleId, payer: p.payer, address: p.address, address_index: p.addressIndex, sats: p.sats, status: p.status, txid: p.txid, vout: p.vout,
           height: p.height, confirmations: p.confirmations, updated_at_ms: p.updatedAtMs,
         }).execute();
+      }
+      for (const t of transfers) {
+        await trx.insertInto('settlement_transfers').values({ cycle_id: c.cycleId, kind: t.kind, member: t.member, address: t.address, sats: t.sats, fee_share: t.feeShare }).execute();
       }
       await appendAudit(trx, this.#database.engine, audit);
     });
@@ -122,7 +125,7 @@ export class SqlSettlementOnchainStore implements SettlementOnchainStore {
     });
   }
 
-  async recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number; transfers: readonly PlannedTransfer[]; defaulters: readonly string[] }, audit: AuditFields, atMs: number): Promise<void> {
+  async recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number | null; transfers: readonly PlannedTransfer[]; defaulters: readonly string[] }, audit: AuditFields, atMs: number): Promise<void> {
     await inWriteTransaction(this.#database, async (trx) => {
       const r = await trx.selectFrom('settlement_onchain_cycles').select(['phase']).where('cycle_id', '=', cycleId).executeTakeFirst();
       if (!r) throw new DomainError('NOT_FOUND', `no on-chain phase for cycle ${cycleId}`);

@@ -195,8 +195,10 @@ export function decideEscrow(input: { cycle: ClosedCycle; payIns: readonly Track
   const spend: Outpoint[] = [];
   let spendSats = 0n;
   for (const p of payIns) {
+    // The outputs that make up the confirmed amount (a later extra payment with fewer confirmations waits).
+    const lastHeight = tipHeight - p.observation.confirmations + 1;
     for (const o of p.observation.outputs) {
-      if (o.height === null) continue;
+      if (o.height === null || o.height > lastHeight) continue;
       spend.push({ txid: o.txid, vout: o.vout });
       spendSats += o.sats;
     }

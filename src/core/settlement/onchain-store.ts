@@ -56,6 +56,7 @@ export interface StoredPayIn {
 
 /** One output of a payout or refund as planned: who, where, how much (after its fee share). */
 export interface PlannedTransfer {
+  /** `payout`: escrow payout or direct-mode payment; `refund`: a rescinded cycle's refund. */
   readonly kind: 'payout' | 'refund';
   readonly member: MemberCode;
   readonly address: string;
@@ -64,18 +65,22 @@ export interface PlannedTransfer {
 }
 
 export interface SettlementOnchainStore {
-  /** ALREADY_EXISTS when the cycle's on-chain phase was opened already. */
-  openCycle(c: OnchainCycle, payIns: readonly StoredPayIn[], audit: AuditFields): Promise<void>;
+  /**
+   * ALREADY_EXISTS when the cycle's on-chain phase was opened already. `transfers`: the direct
+   * mode's payments as instructed (escrow mode records its transfers with `recordSpend`).
+   */
+  openCycle(c: OnchainCycle, payIns: readonly StoredPayIn[], audit: AuditFields, transfers?: readonly PlannedTransfer[]): Promise<void>;
   cycle(cycleId: string): Promise<OnchainCycle | null>;
   cycles(): Promise<OnchainCycle[]>;
   payIns(cycleId: string): Promise<StoredPayIn[]>;
   /** Store the pay-ins' new statuses (only those that changed). */
   updatePayIns(cycleId: string, payIns: readonly StoredPayIn[], atMs: number): Promise<void>;
   /**
-   * Record the payout or refund proposal; INVALID_STATE unless the cycle is still `collecting`
-   * (a second payout or a refund after a payout is refused here too).
+   * Record the payout or refund proposal (null: a rescinded cycle with nothing to refund);
+   * INVALID_STATE unless the cycle is still `collecting` (a second payout, or a refund after a
+   * payout, is refused here too).
    */
-  recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number; transfers: readonly PlannedTransfer[]; defaulters: readonly MemberCode[] }, audit: AuditFields, atMs: number): Promise<void>;
+  recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number | null; transfers: readonly PlannedTransfer[]; defaulters: readonly MemberCode[] }, audit: AuditFields, atMs: number): Promise<void>;
   transfers(cycleId: string): Promise<PlannedTransfer[]>;
   /** The next unused index of a receive descriptor not watched here (fresh receive addresses). */
   takeReceiveIndex(descriptor: string): Promise<number>;
