@@ -54,6 +54,7 @@ PUBLIC_GETS.push('/public/books'); // the books (issue #13): cost basis, value, 
 PUBLIC_GETS.push('/public/downloads/holdings.csv', '/public/downloads/holdings.json', '/public/downloads/transactions.csv', '/public/downloads/transactions.json', '/public/downloads/addresses.csv', '/public/downloads/addresses.json'); // open data (issue #18)
 PUBLIC_GETS.push('/public/proof'); // proof of reserves (issue #14): the newest published proof (none here: { proof: null })
 PUBLIC_GETS.push('/public/compliance'); // programme commitments (issue #15): status and alert counts only (with data: test/server/api-compliance.test.ts)
+PUBLIC_GETS.push('/public/compliance/stock'); // the public-sector stock by class and alert items, published wallets only (with data: test/server/api-public-compliance-stock.test.ts)
 
 test('every public GET route is in the list checked here', () => {
   const offered = api.routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => r.path);
