@@ -89,7 +89,9 @@ test('npm start builds the alliance, serves the dashboard, and a second start re
     assert.equal(points[0]?.date, '2021-09-06', 'the history starts on the first announced purchase');
     assert.ok(existsSync(join(dataDir, 'keys')));
     const keyFiles = readdirSync(join(dataDir, 'keys')).filter((f) => f.endsWith('.json'));
-    assert.equal(keyFiles.length, 6);
+    // 3 cosigners × 2 vaults, plus the single keys of the two ILLUSTRATIVE watch-only government
+    // wallets (Bitcoin Office hot wallet, Chivo) the demo spends from to replay the 2025 consolidations
+    assert.equal(keyFiles.length, 8);
     for (const f of keyFiles) assert.match(readFileSync(join(dataDir, 'keys', f), 'utf8'), /DEMO KEY/);
 
     // `soberana sync` (the CLI, over the node's RPC) on the same vault in a fresh database: five
