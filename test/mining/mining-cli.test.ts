@@ -124,7 +124,9 @@ test('mining forecast from flags alone, with a given price and network; refusals
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.equal(j.network.height, 1_049_000);
-  assert.equal(j.scenarios[0].blocks, 2016);
+  // --epochs 1: through the end of the tip's epoch, 1,049,001 … 1,050,335 (the next retarget is 1,050,336)
+  assert.equal(j.scenarios[0].blocks, 1_335);
+  assert.equal(j.scenarios[0].toHeight, 1_050_335);
   assert.equal(j.scenarios[0].halvings[0].height, 1_050_000);
   assert.equal(j.start.mwh, '43.200'); // 2 MW × 90 % × 24 h
   assert.equal(j.start.energyCost, '216000');

@@ -7,6 +7,7 @@ import {
   blockSubsidy, difficultyFromBits, expectedTimeOfHeight, halvingIndex, halvingsBetween, isHalvingHeight, nextHalvings, nextRetargetHeight, targetFromBits,
 } from '../../src/core/mining/network.ts';
 import { ratio } from '../../src/core/mining/ratio.ts';
+import { epochBlocks } from '../../src/core/mining/forecast.ts';
 import { averageFeesPerBlock, latestNetwork, loadNetworkHistory, parseDailyFees, parseDifficultyEpochs } from '../../src/adapters/mining/network-history.ts';
 import { DomainError } from '../../src/core/errors.ts';
 
@@ -56,13 +57,17 @@ test('heights are checked: a negative or fractional height is a programmer fault
   assert.throws(() => nextHalvings(Number.NaN), RangeError);
 });
 
-test('a date is only an estimate: the tip time plus 600 s a block', () => {
+test('a date is only an estimate: the tip time plus 600 s a block; retargets every 2,016 blocks', () => {
   // 171,024 blocks × 600 s = 102,614,400 s = 1,187 days 16 h after 2025-01-12 20:01:51
   const tip = Date.UTC(2025, 0, 12, 20, 1, 51);
   assert.equal(new Date(expectedTimeOfHeight(878_976, tip, 1_050_000)).toISOString(), '2028-04-14T12:01:51.000Z');
   assert.equal(expectedTimeOfHeight(878_976, tip, 878_976 + 144, 300), tip + 144 * 300_000);
   assert.equal(nextRetargetHeight(878_976), 880_992);
   assert.equal(nextRetargetHeight(880_991), 880_992);
+  // a horizon in epochs ends at a retarget: from tip 878,976 two epochs are 878,977 … 883,007
+  assert.equal(epochBlocks(2, 878_976), 4_031);
+  assert.equal(epochBlocks(1, 2_015), 2_016);
+  assert.equal(epochBlocks(3), 6_048);
 });
 
 test('difficulty from nBits: genesis 0x1d00ffff is 1; the target decodes the compact form', () => {

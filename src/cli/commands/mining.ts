@@ -166,7 +166,7 @@ function registerForecast(mining: Command): void {
     .option('--pool-fee <percent>', "the pool's fee, % (default 0)")
     .option('--pool <name>', 'the pool')
     .option('--days <n>', `horizon in days (default ${DEFAULT_DAYS}; 144 blocks a day)`)
-    .option('--epochs <n>', 'horizon in retarget epochs of 2,016 blocks (instead of --days)')
+    .option('--epochs <n>', 'horizon in retarget epochs of 2,016 blocks, through the end of the N-th (the current one counts), instead of --days')
     .option('--scenario <spec>', 'NAME[:difficulty=+2%,price=-30%,fees=0.1] (repeat); default: flat, and trend (the last 26 retargets\' average)', repeat, [])
     .option('--price <usd>', 'BTC price in USD (default: the shipped price file on the network date)')
     .option('--usd-rate <rate>', "units of the site's currency per USD (default: the shipped rate files)")
@@ -245,7 +245,7 @@ async function runForecast(ctx: CliContext, opts: ForecastOptions): Promise<void
 
   // horizon and scenarios
   if (opts.days !== undefined && opts.epochs !== undefined) throw new DomainError('INVALID_ARGUMENT', 'give --days or --epochs, not both');
-  const blocks = opts.epochs !== undefined ? epochBlocks(wholeNumber(opts.epochs, 'the horizon (epochs)', 400)) : horizonBlocks(opts.days === undefined ? DEFAULT_DAYS : wholeNumber(opts.days, 'the horizon (days)', 5000));
+  const blocks = opts.epochs !== undefined ? epochBlocks(wholeNumber(opts.epochs, 'the horizon (epochs)', 400), height) : horizonBlocks(opts.days === undefined ? DEFAULT_DAYS : wholeNumber(opts.days, 'the horizon (days)', 5000));
   const trend = recentDifficultyGrowthBps(history.epochs, TREND_EPOCHS);
   const scenarios: Scenario[] = opts.scenario.length > 0
     ? opts.scenario.map((s) => parseScenario(s))

@@ -349,10 +349,16 @@ export function horizonBlocks(days: number, blockSeconds = TARGET_BLOCK_SECONDS)
   return Math.floor((days * SECONDS_PER_DAY) / blockSeconds);
 }
 
-/** The number of blocks in `epochs` retarget epochs (2,016 each). */
-export function epochBlocks(epochs: number): number {
+/**
+ * The number of blocks from a tip through the end of the `epochs`-th retarget epoch, the epoch of
+ * the tip's next block counting as the first (without a tip: `epochs` × 2,016).
+ * @example epochBlocks(2, 878_976) === 4_031  // blocks 878,977 … 883,007: the rest of epoch 436, then epoch 437
+ * @example epochBlocks(1) === 2_016
+ */
+export function epochBlocks(epochs: number, tipHeight = -1): number {
   if (!Number.isSafeInteger(epochs) || epochs <= 0) throw new DomainError('INVALID_ARGUMENT', `the horizon must be a positive whole number of epochs, got ${String(epochs)}`);
-  return epochs * RETARGET_INTERVAL;
+  if (!Number.isSafeInteger(tipHeight) || tipHeight < -1) throw new RangeError(`"tipHeight" must be a height or -1, got ${String(tipHeight)}`);
+  return (Math.floor((tipHeight + 1) / RETARGET_INTERVAL) + epochs) * RETARGET_INTERVAL - 1 - tipHeight;
 }
 
 /** The largest horizon a forecast takes: 64 halvings' worth of blocks is far beyond any use. */
@@ -379,7 +385,8 @@ export function forecast(site: MiningSite, net: NetworkState, price: BtcPrice, s
   const first = net.height + 1;
   const last = net.height + horizon;
   const growth = bps(10_000 + scenario.difficultyGrowthBpsPerEpoch);
-  const tipEpoch = Math.floor(net.height / RETARGET_INTERVAL);
+  // the network's difficulty is that of the next block's epoch: growth applies from the epoch after it
+  const tipEpoch = Math.floor((net.height + 1) / RETARGET_INTERVAL);
   const p0 = int(price.minorPerBtc);
   const change = bps(scenario.priceChangeBps);
   // the price at (possibly fractional) height h: P0 × (1 + change × (h − tip) / horizon)
