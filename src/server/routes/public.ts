@@ -19,6 +19,8 @@ import { etagOf } from '../open-data.ts';
 import { defaultExplorerUrl } from '../../core/transparency/explorer.ts';
 import { auditHeadOf, auditTimeIso, EMPTY_LOG_HEAD, type AuditHeadInfo } from '../../core/audit/kept-heads.ts';
 import type { ServerDeps } from '../deps.ts';
+import type { PublicTransactionQuery } from '../cached-view.ts';
+import { DomainError } from '../../core/errors.ts';
 import type { ApiRoute } from '../registry.ts';
 import { centsString, isoDate, satsString, tip, txid, type JsonSchema } from '../schemas.ts';
 
@@ -31,10 +33,20 @@ function wireTip(t: PublicTip | null): { height: number; hash: string; time: num
   return t ? { height: t.height, hash: t.hash, time: t.time } : null;
 }
 
+/** A vault id as a query parameter (ids are slugs of names). */
+const vaultId = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,200}$' } as const;
+
 const vaultTotal = {
   type: 'object',
-  required: ['id', 'name', 'confirmedSats', 'unconfirmedSats', 'addressCount'],
-  properties: { id: { type: 'string' }, name: { type: 'string' }, confirmedSats: satsString, unconfirmedSats: satsString, addressCount: { type: 'integer' } },
+  required: ['id', 'name', 'confirmedSats', 'unconfirmedSats', 'addressCount', 'illustrative'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    confirmedSats: satsString,
+    unconfirmedSats: satsString,
+    addressCount: { type: 'integer' },
+    illustrative: { type: 'boolean', description: 'the figures are illustrative (demo or example data), not real holdings; the operator marks a vault so' },
+  },
 } as const;
 
 const fiatValue = {
@@ -64,14 +76,18 @@ const transaction = {
  * converting or stringifying thousands of points again.
  */
 function memoBody<K extends object>(): (key: K, variant: string, make: () => unknown) => Body {
-  const memo = new WeakMap<K, { variant: string; body: Body }>();
+  // per answer, its bodies by variant (the date of today, or a vault's id): a handful each
+  const memo = new WeakMap<K, Map<string, Body>>();
   return (key, variant, make) => {
-    const hit = memo.get(key);
-    if (hit && hit.variant === variant) return hit.body;
+    let bodies = memo.get(key);
+    const hit = bodies?.get(variant);
+    if (hit) return hit;
     // a pre-serialized body skips Fastify's preSerialization hook: escape display text here (issue #19)
     const bytes = Buffer.from(JSON.stringify(displaySafeDeep(make())), 'utf8');
     const body = { bytes, etag: etagOf(bytes) };
-    memo.set(key, { variant, body });
+    if (!bodies) memo.set(key, (bodies = new Map()));
+    if (bodies.size >= 64) bodies.clear();
+    bodies.set(variant, body);
     return body;
   };
 }
@@ -112,20 +128,31 @@ function cachedLoad<T>(load: () => Promise<T>, ttlMs: number, now: () => number)
 }
 
 
+/** The total at the end of each day it changed, valued at that day's price (per-vault series: `vaultSeries`). */
 function wireHoldings(points: readonly HoldingPoint[], prices: ServerDeps['prices']): unknown {
   return {
     currency: prices.currency,
     points: points.map((p) => {
       const price = prices.onOrBefore(p.date);
-      const value = (x: bigint): string | null => (price ? valueInCents(x, price.cents).toString() : null);
-      return {
-        date: p.date,
-        sats: p.sats.toString(),
-        usdCents: value(p.sats),
-        ...(p.vaults ? { vaults: p.vaults.map((v) => ({ vault: v.vault, sats: v.sats.toString(), usdCents: value(v.sats) })) } : {}),
-      };
+      return { date: p.date, sats: p.sats.toString(), usdCents: price ? valueInCents(p.sats, price.cents).toString() : null };
     }),
   };
+}
+
+/**
+ * One vault's balance at the end of each day it changed (from the points' per-vault balances), or
+ * null when no point knows the vault.
+ */
+export function vaultSeries(points: readonly HoldingPoint[], vault: string): Array<{ date: string; sats: HoldingPoint['sats'] }> | null {
+  const out: Array<{ date: string; sats: HoldingPoint['sats'] }> = [];
+  let last: bigint | null = null;
+  for (const p of points) {
+    const v = p.vaults?.find((x) => x.vault === vault);
+    if (!v || v.sats === last) continue;
+    out.push({ date: p.date, sats: v.sats });
+    last = v.sats;
+  }
+  return last === null ? null : out;
 }
 
 function wireAddress(a: PublicAddress): Record<string, unknown> {
@@ -279,6 +306,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
               confirmedSats: v.confirmedSats.toString(),
               unconfirmedSats: v.unconfirmedSats.toString(),
               addressCount: v.addressCount,
+              illustrative: (v as { illustrative?: unknown }).illustrative === true,
             })),
             explorer,
           };
@@ -291,42 +319,41 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
       permission: 'public.read',
       tag,
       rateLimited: true,
-      summary: 'Confirmed holdings at the end of each day they changed, valued at that day’s price',
+      summary: 'Confirmed holdings at the end of each day they changed, valued at that day’s price: the total, or one vault’s with ?vault=ID',
       schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { vault: { ...vaultId, description: 'a vault id (the summary lists them): that vault’s series instead of the total' } },
+        },
         response: {
           200: {
             type: 'object',
             required: ['currency', 'points'],
             properties: {
               currency: { type: 'string' },
+              vault: { type: 'string', description: 'the vault of a per-vault series (absent for the total)' },
               points: {
                 type: 'array',
                 items: {
                   type: 'object',
                   required: ['date', 'sats', 'usdCents'],
-                  properties: {
-                    date: isoDate,
-                    sats: satsString,
-                    usdCents: { ...centsString, type: ['string', 'null'] },
-                    vaults: {
-                      type: 'array',
-                      description: "each vault's confirmed balance at the end of that day (vaults with a transaction by then)",
-                      items: {
-                        type: 'object',
-                        required: ['vault', 'sats', 'usdCents'],
-                        properties: { vault: { type: 'string' }, sats: satsString, usdCents: { ...centsString, type: ['string', 'null'] } },
-                      },
-                    },
-                  },
+                  properties: { date: isoDate, sats: satsString, usdCents: { ...centsString, type: ['string', 'null'] } },
                 },
               },
             },
           },
         },
       },
-      async handler(_req: FastifyRequest, reply: FastifyReply) {
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const { vault } = req.query as { vault?: string };
         const points = await deps.publicView.holdings();
-        return sendJson(reply, holdingsBody(points, '', () => wireHoldings(points, deps.prices)));
+        if (vault === undefined) return sendJson(reply, holdingsBody(points, '', () => wireHoldings(points, deps.prices)));
+        return sendJson(reply, holdingsBody(points, `vault:${vault}`, () => {
+          const series = vaultSeries(points, vault);
+          if (series === null) throw new DomainError('NOT_FOUND', `no holdings for a vault "${vault}"; the summary lists the vaults`);
+          return { ...(wireHoldings(series, deps.prices) as object), vault };
+        }));
       },
     },
     {
@@ -381,6 +408,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
             before: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$', description: 'the nextBefore of the previous page (opaque)' },
+            vault: { ...vaultId, description: 'only this vault’s transactions (a vault id, as the summary lists them)' },
           },
         },
         response: {
@@ -392,8 +420,9 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
         },
       },
       async handler(req: FastifyRequest, reply: FastifyReply) {
-        const q = req.query as { limit: number; before?: string };
-        const page = await deps.publicView.transactions({ limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}) });
+        const q = req.query as { limit: number; before?: string; vault?: string };
+        const query: PublicTransactionQuery = { limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}), ...(q.vault !== undefined ? { vault: q.vault } : {}) };
+        const page = await deps.publicView.transactions(query);
         return sendJson(reply, transactionsBody(page, '', () => ({ items: page.items.map(wireTransaction), nextBefore: page.nextBefore })));
       },
     },
