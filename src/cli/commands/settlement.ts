@@ -16,6 +16,7 @@ import { readInputFile } from '../input-file.ts';
 import { formatBtc } from '../../core/money.ts';
 import { netInput, parseNetInput, type NetResult } from '../../core/settlement/net-file.ts';
 import { minimumTransferCount } from '../../core/settlement/netting.ts';
+import { attachEscrow, attachInstructions } from './settlement-onchain.ts';
 
 /** One `settlement` subcommand: attaches itself to the `settlement` command. */
 export interface SettlementSubcommand {
@@ -88,6 +89,8 @@ function attachNet(settlement: Command): void {
 /** The `settlement` subcommands, in `--help` order. Add a line to add one. */
 export const SETTLEMENT_SUBCOMMANDS: readonly SettlementSubcommand[] = [
   { name: 'net', attach: attachNet },
+  { name: 'escrow', attach: attachEscrow },
+  { name: 'instructions', attach: attachInstructions },
 ];
 
 export function register(program: Command): void {
