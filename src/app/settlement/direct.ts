@@ -10,7 +10,9 @@
  */
 import { DomainError } from '../../core/errors.ts';
 import { sats } from '../../core/money.ts';
-import { ALLIANCE_VAULT_MEMBER, buildInstruction, serializeInstruction, type SettlementInstruction } from '../../core/settlement/instruction.ts';
+import { ALLIANCE_VAULT_MEMBER, buildInstruction, parseInstruction, serializeInstruction, type SettlementInstruction } from '../../core/settlement/instruction.ts';
+import { paymentScript } from '../../core/bitcoin/address.ts';
+import type { Network } from '../../core/network.ts';
 import type { OnchainCycle, PlannedTransfer } from '../../core/settlement/onchain-store.ts';
 import type { AllianceMember, ClosedCycle } from '../../core/settlement/types.ts';
 import { auditOf, requireActor } from '../governance.ts';
@@ -80,4 +82,21 @@ export async function settlementInstructions(deps: SettlementDeps, cycleId: stri
   return [...byPayer.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([payer, payments]) => fileOf(buildInstruction({
     network: deps.network, cycle: cycleId, mode: 'direct', payer, payments: payments.sort((a, b) => (a.member < b.member ? -1 : 1)).map((p) => ({ member: p.member, address: p.address, sats: sats(p.sats, 'payment') })),
   })));
+}
+
+/**
+ * The payments an instruction file asks of this Soberana (`spend propose --from-instruction`):
+ * parsed strictly, its network and every address's network checked against ours, and the memo
+ * that ties the proposal to the cycle.
+ * @throws INVALID_IMPORT (a bad file), NETWORK_MISMATCH, INVALID_ADDRESS
+ */
+export function instructionPayments(text: string, network: Network): { instruction: SettlementInstruction; payments: { address: string; sats: bigint }[]; memo: string } {
+  const instruction = parseInstruction(text);
+  if (instruction.network !== network) throw new DomainError('NETWORK_MISMATCH', `the instruction is for ${instruction.network}, this Soberana runs on ${network}`);
+  for (const p of instruction.payments) paymentScript(p.address, network);
+  return {
+    instruction,
+    payments: instruction.payments.map((p) => ({ address: p.address, sats: p.sats })),
+    memo: `settlement ${instruction.cycle} (${instruction.mode}) ${instruction.payer} → ${instruction.payments.map((p) => p.member).join(', ')}; instruction ${instruction.sha256.slice(0, 16)}`,
+  };
 }

@@ -22,6 +22,9 @@ import { describeAnchor } from '../../core/audit/anchor.ts';
 import { readMemberKeyFile, signApproval } from '../../adapters/signers/member-key.ts';
 import { AS_HELP, actorOf, collect, parseId, withGovernance } from '../governance-deps.ts';
 import { readPsbtArgument } from './psbt.ts';
+import { readInputFile } from '../input-file.ts';
+import { instructionPayments } from '../../app/settlement/direct.ts';
+import { MAX_INSTRUCTION_BYTES } from '../../core/settlement/instruction.ts';
 
 function parseUtxo(text: string): { txid: string; vout: number } {
   const m = /^([0-9a-f]{64}):(\d{1,6})$/.exec(text.trim());
@@ -76,7 +79,8 @@ export function register(program: Command): void {
     .command('propose')
     .description('propose a payment from a vault (coin selection, unsigned PSBT, policy decision); needs role operator')
     .requiredOption('--vault <vault>', 'the vault to pay from')
-    .requiredOption('--to <ADDR:AMOUNT,...>', 'payments: address:amount (BTC like 0.5, or 50000sat), comma-separated')
+    .option('--to <ADDR:AMOUNT,...>', 'payments: address:amount (BTC like 0.5, or 50000sat), comma-separated')
+    .option('--from-instruction <file>', 'instead of --to: the payments of a settlement instruction file (alliance settlement; every address checked against this network)')
     .option('--fee-rate <sat/vB>', 'fee rate in sat/vB (e.g. 2 or 2.5)')
     .option('--target-blocks <n>', 'ask the node for a fee rate to confirm within n blocks (default 6)')
     .option('--memo <text>', 'why (kept with the proposal and in the audit log)')
@@ -86,10 +90,14 @@ export function register(program: Command): void {
     .addHelpText('after', EX([
       'soberana spend propose --as luis --vault reserve --to bcrt1q…:0.5 --fee-rate 2 --memo "settlement #1"',
       'soberana spend propose --as luis --vault reserve --to bcrt1q…:150000sat,bcrt1q…:0.01 --target-blocks 3',
+      'soberana spend propose --as luis --vault reserve --from-instruction W01-RUS.json --fee-rate 2',
     ]))
-    .action(action(async (ctx, o: { vault: string; to: string; feeRate?: string; targetBlocks?: string; memo?: string; utxo: string[]; force?: boolean; auditAnchor: boolean }) => {
+    .action(action(async (ctx, o: { vault: string; to?: string; fromInstruction?: string; feeRate?: string; targetBlocks?: string; memo?: string; utxo: string[]; force?: boolean; auditAnchor: boolean }) => {
       if (o.feeRate !== undefined && o.targetBlocks !== undefined) throw new DomainError('INVALID_ARGUMENT', 'give either --fee-rate or --target-blocks, not both');
-      const payments = parsePaymentList(o.to);
+      if ((o.to === undefined) === (o.fromInstruction === undefined)) throw new DomainError('INVALID_ARGUMENT', 'give the payments with --to or --from-instruction (one of them)');
+      const instructed = o.fromInstruction === undefined ? null : instructionPayments(readInputFile(o.fromInstruction, 'settlement instruction', MAX_INSTRUCTION_BYTES), ctx.config().network);
+      const payments = instructed ? instructed.payments : parsePaymentList(o.to as string);
+      if (instructed && o.memo === undefined) o.memo = instructed.memo;
       const feeRate = o.feeRate === undefined ? undefined : parseFeeRate(o.feeRate);
       const targetBlocks = o.targetBlocks === undefined ? undefined : Number(o.targetBlocks);
       const r = await withGovernance(ctx, { chain: feeRate === undefined }, async (deps) => {
