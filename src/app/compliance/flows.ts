@@ -17,6 +17,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { TxCategory, Vault } from '../../core/vault/types.ts';
 import type { VaultStore } from '../../core/vault/vault-store.ts';
 import type { SpendStore } from '../../core/spend/types.ts';
+import type { ProofRound } from '../../core/por/round.ts';
 
 export interface ComplianceDeps {
   readonly compliance: ComplianceStore;
@@ -25,6 +26,8 @@ export interface ComplianceDeps {
   readonly now: () => number;
   /** When given, a spend proposal's memo labels its transaction (a sale proposed as one is classified as one on the chain). */
   readonly spends?: SpendStore | undefined;
+  /** When given, the quarterly statement refers to the published proofs of reserves (read only). */
+  readonly proofs?: { rounds(): Promise<readonly ProofRound[]> } | undefined;
 }
 
 /** Who acts (free text, recorded in the audit log) and in which role. */

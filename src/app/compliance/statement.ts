@@ -1,9 +1,13 @@
 /**
  * The quarterly statement (issue #15 item 4): built from the synced history and the register
  * (core/compliance/statement.ts), its SHA-256 recorded in the audit log (`compliance.statement`)
- * so that a copy edited later no longer matches an entry.
+ * so that a copy edited later no longer matches an entry. With a proof store (`deps.proofs`) it refers
+ * to the proofs of reserves published in the quarter (or the latest before its end): id, block,
+ * total proven and the SHA-256 of the proof file.
  */
-import { buildStatement, parseQuarter, statementHash, type Statement } from '../../core/compliance/statement.ts';
+import { sha256 as sha256Of } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { buildStatement, parseQuarter, statementHash, type ProofReference, type Statement } from '../../core/compliance/statement.ts';
 import { commitmentsInForce, evaluateCommitments } from '../../core/compliance/commitments.ts';
 import { dayOfTime } from '../../core/compliance/types.ts';
 import type { VaultStore } from '../../core/vault/vault-store.ts';
@@ -30,6 +34,14 @@ async function balancesAt(vaults: VaultStore, ids: readonly string[]): Promise<(
   };
 }
 
+/** Every published proof of reserves, as a statement refers to it (the file's SHA-256 over its exact text). */
+async function publishedProofs(proofs: NonNullable<ComplianceDeps['proofs']>): Promise<ProofReference[]> {
+  return (await proofs.rounds()).flatMap((r) => (r.publishedAtMs === null ? [] : [{
+    id: r.id, publishedOn: dayOfTime(Math.floor(r.publishedAtMs / 1000)), height: r.height, blockHash: r.blockHash, totalSats: r.totalSats, vaultIds: [...r.vaultIds],
+    fileSha256: r.proofFile === null ? null : bytesToHex(sha256Of(utf8ToBytes(r.proofFile))),
+  }]));
+}
+
 /**
  * Build the statement of `quarterText` (e.g. "2025Q3") and record its hash (with `format`).
  * @throws INVALID_ARGUMENT (the quarter)
@@ -49,11 +61,12 @@ export async function makeStatement(deps: ComplianceDeps, by: Actor, quarterText
     commitments,
     breaches: evaluateCommitments(commitments, confirmed),
     alerts: await deps.compliance.alerts(),
+    proofs: deps.proofs === undefined ? null : await publishedProofs(deps.proofs),
   });
   const sha256 = statementHash(statement);
   await deps.compliance.appendAudit({
     actor: by.actor, role: by.role, action: 'compliance.statement', object: `statement:${quarter.label}`,
-    details: { quarter: quarter.label, sha256, format, flows: statement.flows.length, reconciles: statement.reconciliation.reconciles, breaches: statement.breaches.length }, atMs: deps.now(),
+    details: { quarter: quarter.label, sha256, format, flows: statement.flows.length, reconciles: statement.reconciliation.reconciles, breaches: statement.breaches.length, proofs: statement.proofs?.map((p) => p.id) ?? null }, atMs: deps.now(),
   });
   return { statement, sha256 };
 }

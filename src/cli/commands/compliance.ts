@@ -6,6 +6,7 @@ import { FLOW_CLASSES } from '../../core/compliance/types.ts';
 import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
+import { SqlProofStore } from '../../adapters/store/proof-store.ts';
 import type { Database } from '../../adapters/store/database.ts';
 import { registerHistory, type ComplianceDeps } from '../../app/compliance/flows.ts';
 import { addRegisterEntry, listRegister, showRegisterEntry } from '../../app/compliance/register.ts';
@@ -21,7 +22,7 @@ import { renderStatementPdf } from '../../adapters/report/pdf-statement.ts';
 const actorOf = (as: string | undefined): string => as ?? process.env.SOBERANA_ACTOR ?? 'cli';
 
 function deps(db: Database): ComplianceDeps {
-  return { compliance: new SqlComplianceStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), spends: new SqlSpendStore(db) };
+  return { compliance: new SqlComplianceStore(db), vaults: new SqlVaultStore(db), now: () => Date.now(), spends: new SqlSpendStore(db), proofs: new SqlProofStore(db) };
 }
 
 const signed = (s: bigint): string => `${s > 0n ? '+' : s < 0n ? '-' : ''}${formatBtc(s < 0n ? -s : s)}`;
@@ -143,7 +144,7 @@ export function register(program: Command): void {
 
   compliance
     .command('statement')
-    .description('the quarterly statement for the programme\'s reviewers: stock per wallet at both ends, every flow by class, commitments and breaches; its SHA-256 goes to the audit log')
+    .description('the quarterly statement for the programme\'s reviewers: stock per wallet at both ends, every flow by class, commitments and breaches, proofs of reserves; its SHA-256 goes to the audit log')
     .requiredOption('--quarter <quarter>', 'e.g. 2025Q3')
     .option('--csv <file>', 'also write it as CSV')
     .option('--pdf <file>', 'also write it as a printable PDF')
@@ -169,6 +170,7 @@ export function register(program: Command): void {
           ...s.byClass.map((c) => `  ${c.class}: ${c.count} flow${c.count === 1 ? '' : 's'}, ${signed(c.netSats)} BTC`),
           ...s.commitments.map((c) => `  commitment ${c.id} v${c.version}: ${c.status}`),
           ...s.breaches.map((b) => `  breach ${b.txid} (${b.date ?? ''}): alert ${b.alert}${b.resolution ? `, ${displaySafe(b.resolution)}` : ''}`),
+          ...(s.proofs === null || s.proofs.length === 0 ? ['  proof of reserves: none published by the end of the quarter'] : s.proofs.map((p) => `  proof of reserves ${p.id} (published ${p.publishedOn}): ${formatBtc(p.totalSats)} BTC at block ${p.height} ${p.blockHash}, file SHA-256 ${p.fileSha256 ?? 'none stored'}`)),
           ...(o.csv ? [`CSV written to ${o.csv}`] : []), ...(o.pdf ? [`PDF written to ${o.pdf}`] : []),
         ].join('\n'));
       }),

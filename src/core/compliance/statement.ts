@@ -2,8 +2,9 @@
  * The quarterly statement for a programme's reviewers (issue #15 item 4): opening and closing
  * stock per registered wallet and in total, every flow of the quarter by class with its txid and
  * reason, the commitments in force and their status, breaches and their resolution, and a
- * reconciliation (opening + wallets joining − wallets leaving + flows = closing). Pure: the caller
- * hands over the balances at the quarter's ends, computed from the synced history.
+ * reconciliation (opening + wallets joining − wallets leaving + flows = closing), and the proofs of
+ * reserves published in the quarter (or the latest before its end). Pure: the caller hands over the
+ * balances at the quarter's ends, computed from the synced history, and the published proofs.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -53,6 +54,36 @@ export interface StatementWallet {
   readonly closingSats: bigint | null;
 }
 
+/** A published proof of reserves, as a statement refers to it. */
+export interface ProofReference {
+  /** The proof round's id (`soberana por round show ID`). */
+  readonly id: number;
+  /** The day (UTC) it was published, YYYY-MM-DD. */
+  readonly publishedOn: string;
+  /** The block the proof was made against. */
+  readonly height: number;
+  readonly blockHash: string;
+  /** The total it proves, sats. */
+  readonly totalSats: bigint;
+  /** The vaults it covers. */
+  readonly vaultIds: readonly string[];
+  /** SHA-256 (hex) of the published proof file, what `sha256sum` of the file prints; null if no file is stored. */
+  readonly fileSha256: string | null;
+}
+
+/**
+ * The proofs a quarter's statement refers to: those published in the quarter, or when there is
+ * none, the latest published before its end (none when nothing was published by then). By id.
+ * @example proofReferencesFor(parseQuarter('2025Q3'), [{ id: 1, publishedOn: '2025-08-01', … }]).map((p) => p.id) // [1]
+ */
+export function proofReferencesFor(quarter: Quarter, published: readonly ProofReference[]): ProofReference[] {
+  const inQuarter = published.filter((p) => p.publishedOn >= quarter.from && p.publishedOn <= quarter.to);
+  if (inQuarter.length > 0) return [...inQuarter].sort((a, b) => a.id - b.id);
+  const before = published.filter((p) => p.publishedOn < quarter.from).sort((a, b) => a.publishedOn.localeCompare(b.publishedOn) || a.id - b.id);
+  const last = before[before.length - 1];
+  return last === undefined ? [] : [last];
+}
+
 export interface StatementInput {
   readonly quarter: Quarter;
   readonly register: readonly RegisterEntry[];
@@ -65,6 +96,8 @@ export interface StatementInput {
   /** Breaches of the commitments in force, over the whole history. */
   readonly breaches: readonly Breach[];
   readonly alerts: readonly ComplianceAlert[];
+  /** Every published proof of reserves (any date); null when the caller has no proof store. */
+  readonly proofs?: readonly ProofReference[] | null;
 }
 
 export interface Statement {
@@ -77,6 +110,12 @@ export interface Statement {
   readonly reconciliation: { readonly openingSats: bigint; readonly joinedSats: bigint; readonly leftSats: bigint; readonly flowsNetSats: bigint; readonly closingSats: bigint; readonly reconciles: boolean };
   readonly commitments: Array<{ readonly id: string; readonly version: number; readonly title: string; readonly source: string | null; readonly rule: Commitment['rule']; readonly effectiveFrom: string; readonly effectiveTo: string | null; readonly status: 'kept' | 'breached' }>;
   readonly breaches: Array<{ readonly commitmentId: string; readonly commitmentVersion: number; readonly txid: string; readonly date: string | null; readonly message: string; readonly alert: 'open' | 'resolved' | 'not raised yet'; readonly resolution: string | null }>;
+  /**
+   * Proofs of reserves published in the quarter, or the latest before its end (`proofReferencesFor`),
+   * each with the registered wallets it covers; empty when none was published by then; null when
+   * the statement was made without the proof store.
+   */
+  readonly proofs: Array<ProofReference & { readonly registeredVaultIds: readonly string[] }> | null;
 }
 
 /**
@@ -126,6 +165,7 @@ export function buildStatement(input: StatementInput): Statement {
       status: breaches.some((b) => b.commitmentId === c.id && b.commitmentVersion === c.version) ? ('breached' as const) : ('kept' as const),
     })),
     breaches,
+    proofs: input.proofs === undefined || input.proofs === null ? null : proofReferencesFor(quarter, input.proofs).map((p) => ({ ...p, registeredVaultIds: p.vaultIds.filter((v) => input.register.some((e) => e.vaultId === v)) })),
   };
 }
 
@@ -151,7 +191,9 @@ export function statementCsv(s: Statement): string {
     ['commitment', 'version', 'title', 'kind', 'effective_from', 'effective_to', 'status'],
     ...s.commitments.map((c) => [c.id, String(c.version), c.title, c.rule.kind, c.effectiveFrom, c.effectiveTo ?? '', c.status]), [],
     ['breach_commitment', 'version', 'txid', 'date', 'alert', 'resolution', 'message'],
-    ...s.breaches.map((b) => [b.commitmentId, String(b.commitmentVersion), b.txid, b.date ?? '', b.alert, b.resolution ?? '', b.message]),
+    ...s.breaches.map((b) => [b.commitmentId, String(b.commitmentVersion), b.txid, b.date ?? '', b.alert, b.resolution ?? '', b.message]), [],
+    ['proof_of_reserves', 'published_on', 'height', 'block_hash', 'total_sats', 'vaults', 'registered_vaults', 'file_sha256'],
+    ...(s.proofs ?? []).map((p) => [String(p.id), p.publishedOn, String(p.height), p.blockHash, p.totalSats.toString(), p.vaultIds.join(' '), p.registeredVaultIds.join(' '), p.fileSha256 ?? '']),
   ];
   return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
@@ -183,6 +225,9 @@ export function statementDocument(s: Statement, hash: string): StatementDocument
         rows: s.commitments.map((c) => [c.id, String(c.version), c.rule.kind, c.effectiveFrom, c.status, c.title]), total: null, empty: 'No commitments in force.' },
       { heading: 'Breaches and their resolution', columns: [col('Date', 'left', 1.3), col('Commitment', 'left', 2.5), col('Transaction', 'left', 4.2), col('Alert', 'left', 1.5), col('Resolution', 'left', 4)],
         rows: s.breaches.map((b) => [b.date ?? '', `${b.commitmentId} v${b.commitmentVersion}`, b.txid, b.alert, b.resolution ?? '']), total: null, empty: 'No breaches.' },
+      { heading: 'Proofs of reserves (published in the quarter, or the latest before its end)', columns: [col('Proof', 'right', 0.8), col('Published', 'left', 1.3), col('Block', 'left', 4.2), col('Proven BTC', 'right', 2), col('Vaults', 'left', 2.5), col('SHA-256 of the proof file', 'left', 4.2)],
+        rows: (s.proofs ?? []).map((p) => [String(p.id), p.publishedOn, `${p.height} ${p.blockHash}`, formatBtc(p.totalSats), p.vaultIds.join(', '), p.fileSha256 ?? 'no file stored']), total: null,
+        empty: s.proofs === null ? 'Proofs of reserves were not looked up for this statement.' : 'No proof of reserves was published by the end of the quarter.' },
     ],
     paragraphs: ['Stock is each registered wallet\'s confirmed balance at the end of the day; a wallet counts from the day it joined the register. Flow classes and rules: docs/compliance.md.'],
   };
