@@ -185,17 +185,40 @@ export function publicRouteOf(hash: string): PublicRoute {
 }
 
 async function transactionsFor(vault: string | null, before: string | null): Promise<TxPage> {
-  if (vault === null) return get<TxPage>(`/public/transactions?limit=25${before ? `&before=${encodeURIComponent(before)}` : ''}`);
-  // the route has no vault filter yet: walk pages until 25 of this member's are found
-  const items: TxRow[] = [];
-  let next = before;
-  for (let i = 0; i < 5; i++) {
-    const page = await get<TxPage>(`/public/transactions?limit=200${next ? `&before=${encodeURIComponent(next)}` : ''}`);
-    items.push(...page.items.filter((x) => x.vault === vault));
-    next = page.nextBefore;
-    if (items.length >= 25 || next === null) break;
-  }
-  return { items, nextBefore: next };
+  const only = vault === null ? '' : `&vault=${encodeURIComponent(vault)}`;
+  return get<TxPage>(`/public/transactions?limit=25${only}${before ? `&before=${encodeURIComponent(before)}` : ''}`);
+}
+
+type HoldingsPoint = Holdings['points'][number];
+type ChartPoint = HoldingsPoint & { vaults?: Array<{ vault: string; sats: string; usdCents: string | null }> };
+
+/**
+ * The total series with each vault's balance on its days (the chart's per-vault lines): the server
+ * sends the total alone and each vault's series on its own (/public/holdings?vault=ID, one point per
+ * day of the total from the vault's first transaction on), which this joins by date.
+ */
+export function withVaultSeries(total: Holdings, series: ReadonlyArray<{ vault: string; points: readonly HoldingsPoint[] }>): Holdings & { points: ChartPoint[] } {
+  const byDate = series.map((s) => ({ vault: s.vault, at: new Map(s.points.map((p) => [p.date, p])) }));
+  return {
+    ...total,
+    points: total.points.map((p) => {
+      const vaults = byDate.flatMap((s) => {
+        const v = s.at.get(p.date);
+        return v ? [{ vault: s.vault, sats: v.sats, usdCents: v.usdCents }] : [];
+      });
+      return series.length > 0 ? { ...p, vaults } : p;
+    }),
+  };
+}
+
+async function holdingsFor(vaultIds: readonly string[]): Promise<Holdings> {
+  const [total, ...each] = await Promise.all([
+    get<Holdings>('/public/holdings'),
+    // one series per vault when there are several (a vault with no transactions yet has none: 404)
+    ...(vaultIds.length > 1 ? vaultIds.map((id) => get<Holdings>(`/public/holdings?vault=${encodeURIComponent(id)}`).catch(() => null)) : []),
+  ]);
+  const series = each.flatMap((s, i) => (s ? [{ vault: vaultIds[i] ?? '', points: s.points }] : []));
+  return withVaultSeries(total as Holdings, series);
 }
 
 export async function renderPublic(root: HTMLElement, route: PublicRoute = { nation: null }): Promise<void> {
@@ -221,7 +244,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
   const priceWords = fiat ? t('price.at', { price: money(fiat.priceCents, fiat.currency), date: longDate(fiat.priceDate) }) : t('price.none');
 
   const [holdings, txs, books, proof] = await Promise.all([
-    alliance ? get<Holdings>('/public/holdings') : Promise.resolve(null),
+    alliance ? holdingsFor(summary.vaults.map((v) => v.id)) : Promise.resolve(null),
     transactionsFor(nation?.id ?? null, null),
     alliance ? booksSection() : Promise.resolve(null), // null when the server keeps no books
     alliance ? proofSection() : Promise.resolve(null), // null when the server offers no proofs

@@ -140,19 +140,17 @@ function wireHoldings(points: readonly HoldingPoint[], prices: ServerDeps['price
 }
 
 /**
- * One vault's balance at the end of each day it changed (from the points' per-vault balances), or
- * null when no point knows the vault.
+ * One vault's confirmed balance at the end of each day of the total series from the vault's first
+ * transaction on (so a page can draw it beside the total, each value at that day's price), or null
+ * when no point knows the vault.
  */
 export function vaultSeries(points: readonly HoldingPoint[], vault: string): Array<{ date: string; sats: HoldingPoint['sats'] }> | null {
   const out: Array<{ date: string; sats: HoldingPoint['sats'] }> = [];
-  let last: bigint | null = null;
   for (const p of points) {
     const v = p.vaults?.find((x) => x.vault === vault);
-    if (!v || v.sats === last) continue;
-    out.push({ date: p.date, sats: v.sats });
-    last = v.sats;
+    if (v) out.push({ date: p.date, sats: v.sats });
   }
-  return last === null ? null : out;
+  return out.length === 0 ? null : out;
 }
 
 function wireAddress(a: PublicAddress): Record<string, unknown> {
@@ -324,7 +322,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { vault: { ...vaultId, description: 'a vault id (the summary lists them): that vault’s series instead of the total' } },
+          properties: { vault: { ...vaultId, description: 'a vault id (the summary lists them): that vault’s balance on each day of the total series from its first transaction on, instead of the total' } },
         },
         response: {
           200: {
