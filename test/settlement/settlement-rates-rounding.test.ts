@@ -37,7 +37,7 @@ test('decimal amounts become minor units exactly in the currency\'s ISO 4217 dig
 test('over-precise amounts are refused (even trailing zeros past the minor unit), as are zero, negative, too large and malformed ones', () => {
   for (const [text, currency] of [['1250.505', 'USD'], ['1250.500', 'USD'], ['980.5', 'JPY'], ['980.0', 'JPY'], ['1.2345', 'KWD']] as const) {
     assert.equal(code(() => parseMinorAmount(text, currency)), 'INVALID_AMOUNT', `${text} ${currency}`);
-    assert.match(String((() => { try { parseMinorAmount(text, currency); } catch (e) { return (e as Error).message; } })()), /over-precise/);
+    assert.throws(() => parseMinorAmount(text, currency), /over-precise/);
   }
   for (const text of ['0', '0.00', '-5', '-0.01', '- 5', '1e5', '', ' ', '1,000.00', '.5', '5.', '+5', '0x10', 'NaN', '1 000', '1000000000000000']) {
     assert.equal(code(() => parseMinorAmount(text, 'USD')), 'INVALID_AMOUNT', JSON.stringify(text));
