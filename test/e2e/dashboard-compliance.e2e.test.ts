@@ -9,7 +9,7 @@
 // finds no serious violation, and the Spanish switch changes every string of the panel.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -27,6 +27,7 @@ import { buildStockFixture, publishing, STOCK_NOW, type StockFixture } from '../
 const skip = chromiumSkip;
 const AXE = join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
 const EXPLORER = 'https://explorer.example.org/regtest';
+const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 const regtest = useRegtestNode();
 
 let dir = '';
@@ -68,6 +69,7 @@ before(async () => {
     { port: 0, host: '127.0.0.1' },
   ));
   context = await launchChromium(join(dir, 'profile'));
+  mkdirSync(OUT, { recursive: true });
   page = await context.newPage();
   // this server keeps no books and no proofs: those panels ask, get 404 and stand aside
   page.on('console', (m) => {
@@ -181,6 +183,8 @@ test('desktop 1440×900: the commitment breached in plain words; the stock and i
   await page.keyboard.press('Home');
   assert.match((await page.textContent('#compliance-chart-readout')) ?? '', /^7 Sept? 2021: 0\.00000000 BTC/);
   await page.keyboard.press('End');
+  assert.equal(await page.textContent('#compliance-chart-readout'), 'Now: 8.20990000 BTC', 'the chart runs on to today');
+  await page.keyboard.press('ArrowLeft');
   assert.match((await page.textContent('#compliance-chart-readout')) ?? '', /^7 Sept? 2025: 8\.20990000 BTC · Acquisition from outside \+8\.21000000 · Fees −0\.00010000$/);
   // the numbers as a table: every point, newest first
   await page.click('#compliance-table summary');
@@ -202,6 +206,7 @@ test('desktop 1440×900: the commitment breached in plain words; the stock and i
   for (const secret of [f.txids.treasuryPurchase, f.txids.treasuryFund, f.wallets.treasury.vault.name]) assert.ok(!panel.includes(secret), `the panel shows ${secret}`);
   assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), []);
   assert.deepEqual(await axeSerious(), []);
+  await page.locator('#compliance').screenshot({ path: join(OUT, 'dashboard-compliance.png') });
   assert.deepEqual(problems.splice(0), []);
 });
 
@@ -211,6 +216,7 @@ test('phone 390×844: the panel fits, its alerts become cards, no serious access
   assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), []);
   assert.equal(await page.evaluate<string>(`getComputedStyle(document.querySelector('#compliance-alerts-table td')).display`), 'flex', 'each cell is a labelled line of a card');
   assert.deepEqual(await axeSerious(), []);
+  await page.locator('#compliance').screenshot({ path: join(OUT, 'dashboard-compliance-phone.png') });
   assert.deepEqual(problems.splice(0), []);
 });
 

@@ -121,7 +121,15 @@ export function stackedSeries(stock: PublicStock): { x: number[]; layers: Array<
     return out.reverse(); // outermost first: the inner ones paint over it
   };
   const lines = stock.components.filter((c) => kindOf(c) === 'line').map((c) => ({ component: c, kind: 'line' as const, y: pts.map((p) => num(p.byComponent[c])) }));
-  return { x, layers: [...stack(up, 'up'), ...stack(down, 'down'), ...lines], total: pts.map((p) => num(p.sats)) };
+  const out = { x, layers: [...stack(up, 'up'), ...stack(down, 'down'), ...lines], total: pts.map((p) => num(p.sats)) };
+  // carried on to today: the stock has not changed since its last point
+  const end = daySec(stock.asOf);
+  if (x.length > 0 && end > (x[x.length - 1] ?? end)) {
+    x.push(end);
+    for (const l of out.layers) l.y.push(l.y[l.y.length - 1] ?? 0);
+    out.total.push(out.total[out.total.length - 1] ?? 0);
+  }
+  return out;
 }
 
 /** The stock chart figure: title and description, the plot, a readout, a legend, the split in words and the table. */
@@ -205,7 +213,7 @@ function stockChart(stock: PublicStock): HTMLElement {
   let plot: uPlot | null = null;
   function readoutAt(idx: number | null | undefined): void {
     const p = idx === null || idx === undefined ? null : stock.points[idx];
-    if (!p) return setText(readout, nowText);
+    if (!p) return setText(readout, nowText); // no point, or today (past the last change)
     const parts = stock.components.map((c) => `${className(c)} ${btc(p.byComponent[c] ?? '0', { sign: true })}`).join(' · ');
     setText(readout, `${t('compliance.chart.at', { date: longDate(p.date), btc: btc(p.sats) })}${parts ? ` · ${parts}` : ''}`);
   }
