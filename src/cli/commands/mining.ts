@@ -22,6 +22,7 @@ import { splitByShares, TOTAL_BPS, type Share } from '../../core/mining/split.ts
 import { blockSubsidy, expectedTimeOfHeight, networkHashrate, nextHalvings } from '../../core/mining/network.ts';
 import { epochBlocks, forecast, hashprice, horizonBlocks, siteDay, siteHashrateThs, sitePowerMw, type BtcPrice, type DayFigures, type Forecast, type MiningSite, type NetworkState, type Scenario } from '../../core/mining/forecast.ts';
 import { decimalOf, div, int, parseRatio } from '../../core/mining/ratio.ts';
+import { registerVentureCommands } from './mining-venture.ts';
 
 /** A `mining` subcommand group: registers its commands on the `mining` command. */
 export interface MiningSubcommand {
@@ -33,6 +34,7 @@ export interface MiningSubcommand {
 export const MINING_SUBCOMMANDS: readonly MiningSubcommand[] = [
   { name: 'split', register: registerSplit },
   { name: 'forecast', register: registerForecast },
+  { name: 'venture', register: registerVentureCommands }, // venture, shares, site, payouts, distribute, report (mining-venture.ts)
 ];
 
 export function register(program: Command): void {
