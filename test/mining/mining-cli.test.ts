@@ -3,7 +3,7 @@
 // and the mapped exit code (3 for bad input).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -150,4 +150,32 @@ test('mining forecast from flags alone, with a given price and network; refusals
     assert.equal(e.code, code, args.join(' '));
     assert.match(e.message, re);
   }
+});
+
+/** The words of a command line as a shell splits them (double quotes only, which is what the page uses). */
+function words(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/"([^"]*)"|(\S+)/g)) out.push(m[1] ?? m[2] ?? '');
+  return out;
+}
+
+test('docs/mining.md: every mining command on the page prints what the page shows, with the exit code shown', async () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const page = readFileSync(join(root, 'docs', 'mining.md'), 'utf8');
+  const blocks = [...page.matchAll(/```console\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  let ran = 0;
+  for (const b of blocks) {
+    const lines = b.replace(/\n$/, '').split('\n');
+    const cmd = lines[0] ?? '';
+    if (!cmd.startsWith('$ npx soberana mining ')) continue;
+    const echo = lines.indexOf('$ echo $?');
+    const shown = (echo < 0 ? lines.slice(1) : lines.slice(1, echo)).join('\n');
+    const code = echo < 0 ? 0 : Number(lines[echo + 1]);
+    const args = words(cmd.slice('$ npx soberana '.length)).map((w) => (w.startsWith('docs/') ? join(root, w) : w));
+    const r = await runCli(args);
+    assert.equal(r.code, code, `${cmd}: ${r.stderr}`);
+    assert.equal(`${r.stdout}${r.stderr}`.trimEnd(), shown, cmd);
+    ran++;
+  }
+  assert.ok(ran >= 9, `only ${ran} commands found on the page`);
 });

@@ -140,6 +140,7 @@ function wholeNumber(text: string, label: string, max = 10_000_000_000): number 
   return Number(t);
 }
 
+const ordinal = (n: number): string => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : n % 10 === 1 ? 'st' : n % 10 === 2 ? 'nd' : n % 10 === 3 ? 'rd' : 'th'}`;
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const grouped = (n: number | bigint | string): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const pct = (bps: number): string => `${bps < 0 ? '−' : '+'}${decimalOf({ num: BigInt(Math.abs(bps)), den: 100n }, 2).replace(/\.?0+$/, '')}%`;
@@ -281,7 +282,8 @@ async function runForecast(ctx: CliContext, opts: ForecastOptions): Promise<void
     hashpriceUsdPerThDay: decimalOf(div(hpUsd, int(100)), 8),
     start: today,
     halvings,
-    scenarios: forecasts.map((f) => ({ ...f, estimatedEndDate: f.estimatedEndMs === null ? null : dayOf(f.estimatedEndMs) })),
+    // each scenario without what the top level already says (the site, the start day)
+    scenarios: forecasts.map(({ site: _site, currency: _currency, minorDigits: _digits, hashrateThs: _ths, powerMw: _mw, start: _start, ...f }) => ({ ...f, estimatedEndDate: f.estimatedEndMs === null ? null : dayOf(f.estimatedEndMs) })),
   };
   ctx.out(json, () => forecastText(site, net, json, today, forecasts, halvings));
 }
@@ -309,7 +311,7 @@ function forecastText(
   L.push(`A day at the start (block ${grouped(today.height)}): ${formatBtc(today.sats)} BTC mined, revenue ${money(today.revenue)}, energy ${mwh(today.mwh)} MWh costing ${money(today.energyCost)}, margin ${money(today.margin)}`);
   L.push(`  break-even power price ${money(today.breakEvenTariffPerMwh)}/MWh; break-even BTC price ${money(today.breakEvenPrice)}${today.breakEvenPriceAtMarket === null ? '' : ` (${money(today.breakEvenPriceAtMarket)} at the market tariff)`}`);
   if (today.subsidyCostPerBtc !== null) L.push(`  the subsidy costs the treasury ${money(today.subsidyCostPerBtc)} per BTC mined (${mwh(today.mwhPerBtc ?? '0')} MWh per BTC × ${money((site.marketTariffPerMwh ?? 0n) - site.tariffPerMwh)}/MWh)`);
-  L.push(`Next halvings: ${halvings.map((h) => `${grouped(h.height)} (${h.index}th, in ${grouped(h.blocksAway)} blocks, ≈ ${h.estimatedDate}; ${formatBtc(h.subsidyBefore)} → ${formatBtc(h.subsidyAfter)} BTC)`).join('; ')}`);
+  L.push(`Next halvings: ${halvings.map((h) => `${grouped(h.height)} (${ordinal(h.index)}, in ${grouped(h.blocksAway)} blocks, ≈ ${h.estimatedDate}; ${formatBtc(h.subsidyBefore)} → ${formatBtc(h.subsidyAfter)} BTC)`).join('; ')}`);
   for (const f of forecasts) {
     const s = f.scenario;
     L.push('');
