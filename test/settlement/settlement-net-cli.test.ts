@@ -80,6 +80,9 @@ test('the same invoices as a CSV with --rates (JSON or CSV rates) give the same 
   const again = [...INVOICES, { ...INVOICES[1], amount: '90000.00' } as (typeof INVOICES)[number]];
   assert.deepEqual(await netJson(file(JSON.stringify({ rates: RATES, invoices: again }))), EXPECTED);
   assert.deepEqual(await netJson(file(csvOf(again), 'csv'), '--rates', file(JSON.stringify(RATES))), EXPECTED);
+  // CRLF line ends, a byte-order mark, columns in another order, an extra column, a quoted reference with a comma, lower-case currency codes
+  const crlf = '\uFEFFcurrency,amount,importer,exporter,reference,note\r\n' + INVOICES.map((r, i) => `${r.currency.toLowerCase()},${r.amount},${r.importer},${r.exporter},"${r.reference}, batch ${i}",x`).join('\r\n') + '\r\n';
+  assert.deepEqual(await netJson(file(crlf, 'csv'), '--rates', file(JSON.stringify({ rates: RATES }))), EXPECTED);
   // rates in the file and a rates file too: ambiguous, refused
   await refused('INVALID_ARGUMENT', /rates/, [file(JSON.stringify({ rates: RATES, invoices: INVOICES })), '--rates', file(JSON.stringify({ rates: RATES }))]);
 });
