@@ -38,7 +38,7 @@ import { importPartialPsbt } from '../../src/app/import-partial-psbt.ts';
 import { finalizeProposal } from '../../src/app/finalize-proposal.ts';
 import { broadcastProposal } from '../../src/app/broadcast-proposal.ts';
 import { trackProposals } from '../../src/app/track-proposals.ts';
-import { openEscrow, proposeEscrowPayout, proposeEscrowRefund, readEscrow, trackEscrow, type SettlementDeps } from '../../src/app/settlement/escrow.ts';
+import { openEscrow, proposeEscrowPayout, proposeEscrowRefund, readEscrow, trackEscrow, type SettlementOnchainDeps } from '../../src/app/settlement/escrow.ts';
 import { openDirect, settlementInstructions } from '../../src/app/settlement/direct.ts';
 import { buildInstruction, parseInstruction, serializeInstruction } from '../../src/core/settlement/instruction.ts';
 import type { AllianceMember, ClosedCycle } from '../../src/core/settlement/types.ts';
@@ -54,7 +54,7 @@ let seed = 140;
 
 interface World {
   node: RegtestNode;
-  deps: SettlementDeps & { vaults: SqlVaultStore };
+  deps: SettlementOnchainDeps & { vaults: SqlVaultStore };
   alliance: Vault;
   vaults: Record<string, Vault>;
   keys: Record<string, SoftwareKey[]>;
@@ -74,7 +74,7 @@ async function setup(node: RegtestNode, url: string): Promise<World> {
   const vaultStore = new SqlVaultStore(db);
   const spends = new SqlSpendStore(db);
   const clock = testClock();
-  const deps = { spends, vaults: vaultStore, now: clock.now, chain: node.chainSource(), network: 'regtest' as const, settlement: new SqlSettlementOnchainStore(db) };
+  const deps = { spends, vaults: vaultStore, now: clock.now, chain: node.chainSource(), network: 'regtest' as const, onchain: new SqlSettlementOnchainStore(db) };
   await addMember(deps, { actor: undefined, name: 'ana', roles: ['admin'], groups: [] });
   await addMember(deps, { actor: 'ana', name: 'luis', roles: ['operator'], groups: [] });
   await addMember(deps, { actor: 'ana', name: 'maria', roles: ['approver'], groups: ['finance'] });
@@ -232,7 +232,7 @@ forEachEngine('settlement on chain, regtest', (t) => {
     }
     assert.equal(await w.balance('SLV'), before.SLV, 'the receiver is paid nothing from a rescinded cycle');
     assert.equal(await w.balance('alliance'), 0n);
-    const stored = await w.deps.settlement.cycle('W02');
+    const stored = await w.deps.onchain.cycle('W02');
     assert.equal(stored?.phase, 'refund-proposed');
     assert.deepEqual(stored?.defaulters, ['RUS']);
   });
@@ -252,7 +252,7 @@ forEachEngine('settlement on chain, regtest', (t) => {
     v = await trackEscrow(w.deps, 'W03');
     assert.equal(v.payIns[0]?.status, 'pending');
     assert.deepEqual(v.changes, [['PAK', 'seen', 'pending']]);
-    assert.equal((await w.deps.settlement.payIns('W03'))[0]?.status, 'pending', 'stored');
+    assert.equal((await w.deps.onchain.payIns('W03'))[0]?.status, 'pending', 'stored');
   });
 
   test('direct: the payer imports its instruction file with "spend propose --from-instruction": one proposal, one batched payment; another network refused', async () => {

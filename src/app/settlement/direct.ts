@@ -16,7 +16,7 @@ import type { Network } from '../../core/network.ts';
 import type { OnchainCycle, PlannedTransfer } from '../../core/settlement/onchain-store.ts';
 import type { AllianceMember, ClosedCycle } from '../../core/settlement/types.ts';
 import { auditOf, requireActor } from '../governance.ts';
-import { freshReceiveAddress, type SettlementDeps } from './escrow.ts';
+import { freshReceiveAddress, type SettlementOnchainDeps } from './escrow.ts';
 
 export interface InstructionFile {
   readonly payer: string;
@@ -34,10 +34,10 @@ function fileOf(i: SettlementInstruction): InstructionFile {
  * Open a direct-mode cycle's on-chain phase: derive each receiver's fresh address per transfer and
  * keep them (ALREADY_EXISTS when opened before: use `settlementInstructions` to write the files again).
  */
-export async function openDirect(deps: SettlementDeps, input: { actor: string | undefined; cycle: ClosedCycle; members: readonly AllianceMember[] }): Promise<OnchainCycle> {
+export async function openDirect(deps: SettlementOnchainDeps, input: { actor: string | undefined; cycle: ClosedCycle; members: readonly AllianceMember[] }): Promise<OnchainCycle> {
   const actor = await requireActor(deps.spends, input.actor, 'operator');
   if (input.cycle.mode !== 'direct') throw new DomainError('INVALID_STATE', `cycle ${input.cycle.id} settles in ${input.cycle.mode} mode, not direct`);
-  if (await deps.settlement.cycle(input.cycle.id)) throw new DomainError('ALREADY_EXISTS', `the on-chain phase of cycle ${input.cycle.id} is already open`);
+  if (await deps.onchain.cycle(input.cycle.id)) throw new DomainError('ALREADY_EXISTS', `the on-chain phase of cycle ${input.cycle.id} is already open`);
   const members = input.members.filter((m) => input.cycle.positions.some((p) => p.member === m.code));
   const transfers: PlannedTransfer[] = [];
   for (const t of input.cycle.transfers) {
@@ -53,7 +53,7 @@ export async function openDirect(deps: SettlementDeps, input: { actor: string | 
     cycleId: input.cycle.id, mode: 'direct', vaultId: null, confirmations: 1, deadlineHeight: null, cycle: input.cycle, members, phase: 'collecting',
     payoutProposalId: null, refundProposalId: null, defaulters: [], openedBy: actor.id, openedAtMs: nowMs, updatedAtMs: nowMs,
   };
-  await deps.settlement.openCycle(onchain, [], auditOf(actor, 'operator', 'settlement.direct.open', `settlement:${input.cycle.id}`, {
+  await deps.onchain.openCycle(onchain, [], auditOf(actor, 'operator', 'settlement.direct.open', `settlement:${input.cycle.id}`, {
     transfers: transfers.map((t) => ({ transfer: t.member, address: t.address, sats: t.sats })),
   }, nowMs), transfers);
   return onchain;
@@ -64,15 +64,15 @@ export async function openDirect(deps: SettlementDeps, input: { actor: string | 
  * pay-in. Reads only (the same files every time).
  * @throws NOT_FOUND (the cycle's on-chain phase is not open)
  */
-export async function settlementInstructions(deps: SettlementDeps, cycleId: string): Promise<InstructionFile[]> {
-  const onchain = await deps.settlement.cycle(cycleId);
+export async function settlementInstructions(deps: SettlementOnchainDeps, cycleId: string): Promise<InstructionFile[]> {
+  const onchain = await deps.onchain.cycle(cycleId);
   if (!onchain) throw new DomainError('NOT_FOUND', `no on-chain phase for cycle ${cycleId}: open it first ("settlement escrow open" or "settlement instructions" on a direct cycle)`);
   if (onchain.mode === 'escrow') {
-    return (await deps.settlement.payIns(cycleId)).map((p) => fileOf(buildInstruction({
+    return (await deps.onchain.payIns(cycleId)).map((p) => fileOf(buildInstruction({
       network: deps.network, cycle: cycleId, mode: 'escrow', payer: p.payer, payments: [{ member: ALLIANCE_VAULT_MEMBER, address: p.address, sats: sats(p.sats, 'pay-in') }],
     })));
   }
-  const rows = (await deps.settlement.transfers(cycleId)).filter((t) => t.kind === 'payout');
+  const rows = (await deps.onchain.transfers(cycleId)).filter((t) => t.kind === 'payout');
   const byPayer = new Map<string, { member: string; address: string; sats: bigint }[]>();
   for (const r of rows) {
     const [from, to] = r.member.split('>');

@@ -28,6 +28,7 @@ import { dustLimitForScript } from '../../core/spend/safety-nets.ts';
 import { DEFAULT_PAYIN_CONFIRMATIONS, decideEscrow, escrowPayIns, observePayIn, shareFee, type EscrowDecision, type Outpoint, type PayInObservation, type RenetRequest } from '../../core/settlement/escrow.ts';
 import type { OnchainCycle, PlannedTransfer, SettlementOnchainStore, StoredPayIn } from '../../core/settlement/onchain-store.ts';
 import type { AllianceMember, ClosedCycle, MemberCode } from '../../core/settlement/types.ts';
+import type { SettlementStore } from '../../core/settlement/store-port.ts';
 import type { SpendProposal } from '../../core/spend/types.ts';
 import type { Vault } from '../../core/vault/types.ts';
 import type { VaultStore } from '../../core/vault/vault-store.ts';
@@ -36,8 +37,14 @@ import { auditOf, requireActor, requireVaultOf, type GovernanceDeps } from '../g
 import { proposeSpend, resolveFeeRate, vaultSpendShape } from '../propose-spend.ts';
 import { cancelProposal } from '../cancel-proposal.ts';
 
-export interface SettlementDeps extends GovernanceDeps {
-  readonly settlement: SettlementOnchainStore;
+export interface SettlementOnchainDeps extends GovernanceDeps {
+  readonly onchain: SettlementOnchainStore;
+  /**
+   * The cycle store (members, invoices, cycles), when there is one: a rescinded cycle is handed
+   * back to it (`rescindCycle`: netted again without the defaulters' invoices) and a cycle whose
+   * payout confirmed is marked settled. Without it the caller acts on `renet` itself.
+   */
+  readonly cycles?: Pick<SettlementStore, 'cycle' | 'markCycleSettled' | 'rescindCycle'> | undefined;
 }
 
 /** Blocks between opening a cycle's escrow and its pay-in deadline, unless told: one week of blocks. */
@@ -49,7 +56,7 @@ export const DEFAULT_DEADLINE_BLOCKS = 1008;
  * next index of a sequence kept per descriptor (0, 1, 2…, so the member's wallet finds them
  * within its gap limit).
  */
-export async function freshReceiveAddress(deps: { vaults: VaultStore; settlement: SettlementOnchainStore }, member: AllianceMember, network: Network): Promise<string> {
+export async function freshReceiveAddress(deps: { vaults: VaultStore; onchain: SettlementOnchainStore }, member: AllianceMember, network: Network): Promise<string> {
   const descriptor = member.receiveDescriptor.trim();
   if (descriptor === '') throw new DomainError('INVALID_STATE', `member ${member.code} has no receive descriptor`);
   const vault = (await deps.vaults.listVaults()).find((v) => v.descriptor !== null && v.descriptor.trim() === descriptor);
@@ -59,7 +66,7 @@ export async function freshReceiveAddress(deps: { vaults: VaultStore; settlement
     if (!a) throw new DomainError('INVALID_STATE', `vault ${vault.name} (member ${member.code}) has no unused receive address left: run "soberana sync" first`);
     return a.address;
   }
-  const index = await deps.settlement.takeReceiveIndex(descriptor);
+  const index = await deps.onchain.takeReceiveIndex(descriptor);
   const address = vaultOutput(descriptor, network, 0, index).getAddress();
   return address;
 }
@@ -94,14 +101,14 @@ export interface OpenEscrowInput {
  * @throws FORBIDDEN (not an operator), VAULT_NOT_FOUND, ALREADY_EXISTS (opened before), INVALID_STATE (not synced; no address left; a direct-mode cycle)
  * @example await openEscrow(deps, { actor: 'luis', cycle, members, vault: 'alliance', deadlineBlocks: 144 })
  */
-export async function openEscrow(deps: SettlementDeps, input: OpenEscrowInput): Promise<{ onchain: OnchainCycle; payIns: StoredPayIn[] }> {
+export async function openEscrow(deps: SettlementOnchainDeps, input: OpenEscrowInput): Promise<{ onchain: OnchainCycle; payIns: StoredPayIn[] }> {
   const actor = await requireActor(deps.spends, input.actor, 'operator');
   if (input.cycle.mode !== 'escrow') throw new DomainError('INVALID_STATE', `cycle ${input.cycle.id} settles in ${input.cycle.mode} mode, not escrow`);
   const vault = await requireVaultOf(deps.vaults, input.vault);
   vaultSpendShape(vault); // a vault that can spend (descriptor, segwit)
   const k = input.confirmations ?? DEFAULT_PAYIN_CONFIRMATIONS;
   if (!Number.isSafeInteger(k) || k < 1 || k > 1000) throw new DomainError('INVALID_ARGUMENT', `confirmations must be 1..1000, got ${k}`);
-  if (await deps.settlement.cycle(input.cycle.id)) throw new DomainError('ALREADY_EXISTS', `the on-chain phase of cycle ${input.cycle.id} is already open`);
+  if (await deps.onchain.cycle(input.cycle.id)) throw new DomainError('ALREADY_EXISTS', `the on-chain phase of cycle ${input.cycle.id} is already open`);
   const tip = await tipOf(deps, vault);
   const blocks = input.deadlineBlocks ?? DEFAULT_DEADLINE_BLOCKS;
   const deadline = input.deadlineHeight ?? tip + blocks;
@@ -118,7 +125,7 @@ export async function openEscrow(deps: SettlementDeps, input: OpenEscrowInput): 
     cycleId: input.cycle.id, mode: 'escrow', vaultId: vault.id, confirmations: k, deadlineHeight: deadline, cycle: input.cycle, members: input.members.filter((m) => input.cycle.positions.some((p) => p.member === m.code)),
     phase: 'collecting', payoutProposalId: null, refundProposalId: null, defaulters: [], openedBy: actor.id, openedAtMs: nowMs, updatedAtMs: nowMs,
   };
-  await deps.settlement.openCycle(onchain, payIns, auditOf(actor, 'operator', 'settlement.escrow.open', `settlement:${input.cycle.id}`, {
+  await deps.onchain.openCycle(onchain, payIns, auditOf(actor, 'operator', 'settlement.escrow.open', `settlement:${input.cycle.id}`, {
     vault: vault.id, confirmations: k, deadlineHeight: deadline, payIns: payIns.map((p) => ({ payer: p.payer, address: p.address, sats: p.sats })),
   }, nowMs));
   return { onchain, payIns };
@@ -135,8 +142,8 @@ export interface EscrowView {
   readonly transfers: readonly PlannedTransfer[];
 }
 
-async function requireEscrow(deps: SettlementDeps, cycleId: string): Promise<{ onchain: OnchainCycle; vault: Vault }> {
-  const onchain = await deps.settlement.cycle(cycleId);
+async function requireEscrow(deps: SettlementOnchainDeps, cycleId: string): Promise<{ onchain: OnchainCycle; vault: Vault }> {
+  const onchain = await deps.onchain.cycle(cycleId);
   if (!onchain) throw new DomainError('NOT_FOUND', `no on-chain phase for cycle ${cycleId} (open it first)`);
   if (onchain.mode !== 'escrow' || onchain.vaultId === null || onchain.deadlineHeight === null) throw new DomainError('INVALID_STATE', `cycle ${cycleId} settles in direct mode: it has no escrow`);
   const vault = await requireVaultOf(deps.vaults, onchain.vaultId);
@@ -144,11 +151,11 @@ async function requireEscrow(deps: SettlementDeps, cycleId: string): Promise<{ o
 }
 
 /** The escrow as the chain shows it now (nothing written). */
-export async function readEscrow(deps: SettlementDeps, cycleId: string): Promise<EscrowView> {
+export async function readEscrow(deps: SettlementOnchainDeps, cycleId: string): Promise<EscrowView> {
   const { onchain, vault } = await requireEscrow(deps, cycleId);
   const tipHeight = await tipOf(deps, vault);
   const txos = await deps.vaults.allTxos(vault.id);
-  const stored = await deps.settlement.payIns(cycleId);
+  const stored = await deps.onchain.payIns(cycleId);
   const deadline = onchain.deadlineHeight as number;
   const payIns = stored.map((p) => {
     const outputs = txos.filter((t) => t.branch === 0 && t.index === p.addressIndex).map((t) => ({ txid: t.txid, vout: t.vout, sats: t.value, height: t.height }));
@@ -163,7 +170,7 @@ export async function readEscrow(deps: SettlementDeps, cycleId: string): Promise
     : null;
   const proposalId = onchain.payoutProposalId ?? onchain.refundProposalId;
   const proposal = proposalId === null ? null : await deps.spends.proposal(proposalId);
-  return { onchain, tipHeight, payIns, decision, proposal, transfers: await deps.settlement.transfers(cycleId) };
+  return { onchain, tipHeight, payIns, decision, proposal, transfers: await deps.onchain.transfers(cycleId) };
 }
 
 export interface TrackedEscrow extends EscrowView {
@@ -175,22 +182,42 @@ export interface TrackedEscrow extends EscrowView {
  * Recompute every pay-in of the cycle from what sync stored and store the changes (run after each
  * sync: `settlement escrow track`). A reorged pay-in goes back to pending (or seen).
  */
-export async function trackEscrow(deps: SettlementDeps, cycleId: string): Promise<TrackedEscrow> {
+export async function trackEscrow(deps: SettlementOnchainDeps, cycleId: string): Promise<TrackedEscrow> {
   const view = await readEscrow(deps, cycleId);
-  const before = new Map((await deps.settlement.payIns(cycleId)).map((p) => [p.payer, p]));
+  const before = new Map((await deps.onchain.payIns(cycleId)).map((p) => [p.payer, p]));
   const changed = view.payIns.filter((p) => {
     const b = before.get(p.payer);
     return !b || b.status !== p.status || b.txid !== p.txid || b.vout !== p.vout || b.height !== p.height || b.confirmations !== p.confirmations;
   });
-  await deps.settlement.updatePayIns(cycleId, changed.map(({ observation: _o, ...p }) => p), deps.now());
+  await deps.onchain.updatePayIns(cycleId, changed.map(({ observation: _o, ...p }) => p), deps.now());
   return { ...view, changes: changed.filter((p) => before.get(p.payer)?.status !== p.status).map((p) => [p.payer, before.get(p.payer)?.status ?? 'none', p.status] as const) };
 }
 
 /** Track every escrow still collecting (after a sync). */
-export async function trackAllEscrows(deps: SettlementDeps): Promise<TrackedEscrow[]> {
+export async function trackAllEscrows(deps: SettlementOnchainDeps): Promise<TrackedEscrow[]> {
   const out: TrackedEscrow[] = [];
-  for (const c of await deps.settlement.cycles()) if (c.mode === 'escrow' && c.phase === 'collecting') out.push(await trackEscrow(deps, c.cycleId));
+  for (const c of await deps.onchain.cycles()) {
+    if (c.mode === 'escrow' && c.phase === 'collecting') out.push(await trackEscrow(deps, c.cycleId));
+    if (c.phase === 'payout-proposed' && c.payoutProposalId !== null) await settleIfConfirmed(deps, c.cycleId, c.payoutProposalId);
+  }
   return out;
+}
+
+/** A cycle whose payout proposal is confirmed: the cycle store marks it settled (once). */
+async function settleIfConfirmed(deps: SettlementOnchainDeps, cycleId: string, proposalId: number): Promise<void> {
+  if (!deps.cycles) return;
+  const p = await deps.spends.proposal(proposalId);
+  if (p?.state !== 'confirmed') return;
+  if ((await deps.cycles.cycle(cycleId))?.status !== 'closed') return;
+  await deps.cycles.markCycleSettled(cycleId, `payout ${p.txid ?? p.unsignedTxid} confirmed`, auditOf({ id: 'system' }, 'system', 'settlement.cycle.settled', `settlement:${cycleId}`, { proposal: proposalId, txid: p.txid }, deps.now()));
+}
+
+/** Hand a rescinded cycle back to the cycle store (netted again without the defaulters' invoices). */
+async function handBack(deps: SettlementOnchainDeps, actor: { id: string }, renet: RenetRequest): Promise<number | null> {
+  if (!deps.cycles) return null;
+  if ((await deps.cycles.cycle(renet.cycleId))?.status !== 'closed') return null;
+  const r = await deps.cycles.rescindCycle(renet.cycleId, renet.excludeMembers, renet.reason, auditOf(actor, 'operator', 'settlement.cycle.rescind', `settlement:${renet.cycleId}`, { excludeMembers: renet.excludeMembers, reason: renet.reason }, deps.now()));
+  return r.excluded;
 }
 
 export interface EscrowSpendInput {
@@ -206,13 +233,15 @@ export interface EscrowSpendResult {
   readonly defaulters: readonly MemberCode[];
   /** A rescinded cycle: what the cycle store must net again. */
   readonly renet: RenetRequest | null;
+  /** With a cycle store: how many of the defaulters' invoices it excluded when it took the cycle back (null: not handed back). */
+  readonly excludedInvoices?: number | null;
 }
 
 /**
  * Propose the batched payout of a cycle whose pay-ins all have K confirmations.
  * @throws INVALID_STATE (not ready: names who is missing; proposed already), and proposeSpend's errors (POLICY_DENIED, …)
  */
-export async function proposeEscrowPayout(deps: SettlementDeps, input: EscrowSpendInput): Promise<EscrowSpendResult> {
+export async function proposeEscrowPayout(deps: SettlementOnchainDeps, input: EscrowSpendInput): Promise<EscrowSpendResult> {
   await requireActor(deps.spends, input.actor, 'operator');
   const view = await trackEscrow(deps, input.cycleId);
   const d = view.decision;
@@ -229,19 +258,19 @@ export async function proposeEscrowPayout(deps: SettlementDeps, input: EscrowSpe
  * arrived goes back to its payer. Returns the defaulters and the re-net request.
  * @throws INVALID_STATE (the deadline has not passed, or every pay-in arrived in time)
  */
-export async function proposeEscrowRefund(deps: SettlementDeps, input: EscrowSpendInput): Promise<EscrowSpendResult> {
+export async function proposeEscrowRefund(deps: SettlementOnchainDeps, input: EscrowSpendInput): Promise<EscrowSpendResult> {
   const actor = await requireActor(deps.spends, input.actor, 'operator');
   const view = await trackEscrow(deps, input.cycleId);
   const d = view.decision;
   if (view.onchain.phase !== 'collecting' || d === null) throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is ${view.onchain.phase}: nothing more to propose`);
   if (d.kind !== 'rescind') throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is not rescinded: ${d.kind === 'waiting' ? `its deadline is height ${view.onchain.deadlineHeight ?? '?'} (${d.blocksToDeadline} blocks away)` : 'every pay-in arrived in time'}`);
   if (d.refunds.length === 0) {
-    await deps.settlement.recordSpend(input.cycleId, { kind: 'refund', proposalId: null, transfers: [], defaulters: d.defaulters }, auditOf(actor, 'operator', 'settlement.escrow.rescind', `settlement:${input.cycleId}`, { defaulters: d.defaulters, refunds: [] }, deps.now()), deps.now());
-    return { proposal: null, transfers: [], defaulters: d.defaulters, renet: d.renet };
+    await deps.onchain.recordSpend(input.cycleId, { kind: 'refund', proposalId: null, transfers: [], defaulters: d.defaulters }, auditOf(actor, 'operator', 'settlement.escrow.rescind', `settlement:${input.cycleId}`, { defaulters: d.defaulters, refunds: [] }, deps.now()), deps.now());
+    return { proposal: null, transfers: [], defaulters: d.defaulters, renet: d.renet, excludedInvoices: await handBack(deps, actor, d.renet) };
   }
   const recipients = d.refunds.map((r) => ({ member: memberOf(view.onchain.members, r.payer), sats: r.sats }));
   const spent = await spendEscrow(deps, view, 'refund', recipients, d.refunds.flatMap((r) => r.spend), input, d.defaulters);
-  return { ...spent, defaulters: d.defaulters, renet: d.renet };
+  return { ...spent, defaulters: d.defaulters, renet: d.renet, excludedInvoices: await handBack(deps, actor, d.renet) };
 }
 
 /**
@@ -249,7 +278,7 @@ export async function proposeEscrowRefund(deps: SettlementDeps, input: EscrowSpe
  * them), through proposeSpend; refused (and the proposal cancelled) if it took any other coin.
  */
 async function spendEscrow(
-  deps: SettlementDeps, view: EscrowView, kind: 'payout' | 'refund', recipients: readonly { member: AllianceMember; sats: bigint }[], spend: readonly Outpoint[], input: EscrowSpendInput, defaulters: readonly MemberCode[] = [],
+  deps: SettlementOnchainDeps, view: EscrowView, kind: 'payout' | 'refund', recipients: readonly { member: AllianceMember; sats: bigint }[], spend: readonly Outpoint[], input: EscrowSpendInput, defaulters: readonly MemberCode[] = [],
 ): Promise<{ proposal: SpendProposal; transfers: PlannedTransfer[] }> {
   const vault = await requireVaultOf(deps.vaults, view.onchain.vaultId as string);
   const actor = await requireActor(deps.spends, input.actor, 'operator');
@@ -274,7 +303,7 @@ async function spendEscrow(
     throw new DomainError('INVALID_STATE', `the ${kind} of cycle ${view.onchain.cycleId} would have spent coins other than its pay-ins (${foreign.map((i) => `${i.txid}:${i.vout}`).join(', ')}); proposal ${made.proposal.id} was cancelled`);
   }
   const nowMs = deps.now();
-  await deps.settlement.recordSpend(view.onchain.cycleId, { kind, proposalId: made.proposal.id, transfers, defaulters }, auditOf(actor, 'operator', kind === 'payout' ? 'settlement.escrow.payout' : 'settlement.escrow.rescind', `settlement:${view.onchain.cycleId}`, {
+  await deps.onchain.recordSpend(view.onchain.cycleId, { kind, proposalId: made.proposal.id, transfers, defaulters }, auditOf(actor, 'operator', kind === 'payout' ? 'settlement.escrow.payout' : 'settlement.escrow.rescind', `settlement:${view.onchain.cycleId}`, {
     proposal: made.proposal.id, feeSats: made.proposal.feeSats, defaulters, transfers: transfers.map((t) => ({ member: t.member, address: t.address, sats: t.sats, feeShare: t.feeShare })),
   }, nowMs), nowMs);
   return { proposal: made.proposal, transfers };

@@ -11,8 +11,10 @@
  * - `instructions CYCLE --out DIR` — one instruction file per net payer (direct payments or the
  *   escrow pay-in), imported by each payer with `spend propose --from-instruction FILE`.
  *
- * The closed cycle comes from `--cycle-file FILE` (JSON `{"cycle":{…ClosedCycle, sats as
- * strings},"members":[…AllianceMember]}`), as the cycle store's close writes it.
+ * The closed cycle comes from the cycle store (`settlement cycle close`), or from `--cycle-file FILE`
+ * (JSON `{"cycle":{…ClosedCycle, sats as strings},"members":[…AllianceMember]}`). With the cycle
+ * store, a rescind hands the cycle back to it (netted again without the defaulters' invoices) and
+ * `escrow track` marks a cycle settled once its payout confirmed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,12 +27,26 @@ import { formatBtc, sats } from '../../core/money.ts';
 import { parseFeeRate } from '../../core/spend/safety-nets.ts';
 import type { AllianceMember, ClosedCycle } from '../../core/settlement/types.ts';
 import { SqlSettlementOnchainStore } from '../../adapters/store/settlement-onchain-store.ts';
-import { openEscrow, proposeEscrowPayout, proposeEscrowRefund, readEscrow, trackAllEscrows, trackEscrow, type EscrowSpendResult, type EscrowView, type SettlementDeps } from '../../app/settlement/escrow.ts';
+import { SqlSettlementStore } from '../../adapters/store/settlement-store.ts';
+import { openEscrow, proposeEscrowPayout, proposeEscrowRefund, readEscrow, trackAllEscrows, trackEscrow, type EscrowSpendResult, type EscrowView, type SettlementOnchainDeps } from '../../app/settlement/escrow.ts';
 import { openDirect, settlementInstructions } from '../../app/settlement/direct.ts';
 
-async function withSettlement<T>(ctx: CliContext, opts: { chain?: boolean }, fn: (deps: SettlementDeps) => Promise<T>): Promise<T> {
+/** The closed cycle and its members: from `--cycle-file`, else from the cycle store. */
+async function loadCycle(ctx: CliContext, cycleId: string, file: string | undefined): Promise<{ cycle: ClosedCycle; members: AllianceMember[] }> {
+  if (file !== undefined) {
+    const r = parseCycleFile(readInputFile(file, 'cycle file'));
+    if (r.cycle.id !== cycleId) throw new DomainError('INVALID_ARGUMENT', `the cycle file is for cycle ${r.cycle.id}, not ${cycleId}`);
+    return r;
+  }
+  const store = new SqlSettlementStore(await ctx.db());
+  const cycle = await store.closedCycle(cycleId);
+  if (!cycle) throw new DomainError('NOT_FOUND', `no closed cycle ${cycleId} (see "soberana settlement cycle list")`);
+  return { cycle, members: await store.members() };
+}
+
+async function withSettlement<T>(ctx: CliContext, opts: { chain?: boolean }, fn: (deps: SettlementOnchainDeps) => Promise<T>): Promise<T> {
   const db = await ctx.db();
-  return withGovernance(ctx, opts, (deps) => fn({ ...deps, settlement: new SqlSettlementOnchainStore(db) }));
+  return withGovernance(ctx, opts, (deps) => fn({ ...deps, onchain: new SqlSettlementOnchainStore(db), cycles: new SqlSettlementStore(db) }));
 }
 
 const CODE = /^[A-Z][A-Z0-9_-]{1,15}$/;
@@ -117,13 +133,12 @@ export function attachEscrow(settlement: Command): void {
     .command('open <cycle>')
     .description('open a closed cycle\'s escrow: a fresh alliance-vault address per net payer, the deadline, K')
     .requiredOption('--vault <vault>', 'the alliance vault')
-    .requiredOption('--cycle-file <file>', 'the closed cycle and its members (JSON)')
+    .option('--cycle-file <file>', 'the closed cycle and its members (JSON); default: the cycle as closed in this database')
     .option('--deadline-blocks <n>', 'the pay-in deadline, in blocks after the current height (default 1008)')
     .option('--deadline-height <h>', 'the pay-in deadline as a block height')
     .option('--confirmations <k>', 'confirmations each pay-in needs (default 6)')
-    .action(action(async (ctx, cycleId: string, o: { vault: string; cycleFile: string; deadlineBlocks?: string; deadlineHeight?: string; confirmations?: string }) => {
-      const { cycle, members } = parseCycleFile(readInputFile(o.cycleFile, 'cycle file'));
-      if (cycle.id !== cycleId) throw new DomainError('INVALID_ARGUMENT', `the cycle file is for cycle ${cycle.id}, not ${cycleId}`);
+    .action(action(async (ctx, cycleId: string, o: { vault: string; cycleFile?: string; deadlineBlocks?: string; deadlineHeight?: string; confirmations?: string }) => {
+      const { cycle, members } = await loadCycle(ctx, cycleId, o.cycleFile);
       const r = await withSettlement(ctx, {}, (deps) => openEscrow(deps, {
         actor: actorOf(ctx), cycle, members, vault: o.vault, deadlineBlocks: positiveInt(o.deadlineBlocks, '--deadline-blocks'), deadlineHeight: positiveInt(o.deadlineHeight, '--deadline-height'), confirmations: positiveInt(o.confirmations, '--confirmations'),
       }));
@@ -137,7 +152,7 @@ export function attachEscrow(settlement: Command): void {
     .description('pay-ins as the synced chain shows them, and the next step (reads only; run "soberana sync" first)')
     .action(action(async (ctx, cycleId: string | undefined) => {
       const views = await withSettlement(ctx, {}, async (deps) => {
-        const ids = cycleId === undefined ? (await deps.settlement.cycles()).filter((c) => c.mode === 'escrow').map((c) => c.cycleId) : [cycleId];
+        const ids = cycleId === undefined ? (await deps.onchain.cycles()).filter((c) => c.mode === 'escrow').map((c) => c.cycleId) : [cycleId];
         return Promise.all(ids.map((id) => readEscrow(deps, id)));
       });
       ctx.out({ cycles: views.map(viewJson) }, () => (views.length === 0 ? 'no escrow cycles' : views.map(viewText).join('\n\n')));
@@ -173,13 +188,14 @@ export function attachInstructions(settlement: Command): void {
     .command('instructions <cycle>')
     .description('write one instruction file per net payer (direct payments, or its escrow pay-in); each payer runs "soberana spend propose --from-instruction FILE"')
     .requiredOption('--out <dir>', 'directory to write CYCLE-PAYER.json files into')
-    .option('--cycle-file <file>', 'a direct-mode cycle not opened yet: the closed cycle and its members (JSON)')
+    .option('--cycle-file <file>', 'the closed cycle and its members (JSON); default: the cycle as closed in this database')
     .option('--as <member>', 'the member acting (to open a direct-mode cycle)')
     .action(action(async (ctx, cycleId: string, o: { out: string; cycleFile?: string }) => {
       const files = await withSettlement(ctx, {}, async (deps) => {
-        if (o.cycleFile !== undefined && !(await deps.settlement.cycle(cycleId))) {
-          const { cycle, members } = parseCycleFile(readInputFile(o.cycleFile, 'cycle file'));
-          if (cycle.id !== cycleId) throw new DomainError('INVALID_ARGUMENT', `the cycle file is for cycle ${cycle.id}, not ${cycleId}`);
+        if (!(await deps.onchain.cycle(cycleId))) {
+          // A direct-mode cycle opens here (its receivers' addresses derived once and kept).
+          const { cycle, members } = await loadCycle(ctx, cycleId, o.cycleFile);
+          if (cycle.mode === 'escrow') throw new DomainError('INVALID_STATE', `cycle ${cycleId} settles in escrow mode: open its escrow first ("soberana settlement escrow open ${cycleId} --vault ALLIANCE")`);
           await openDirect(deps, { actor: actorOf(ctx), cycle, members });
         }
         return settlementInstructions(deps, cycleId);
