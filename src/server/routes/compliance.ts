@@ -37,7 +37,7 @@
 import type { FastifyRequest } from 'fastify';
 import { toJson } from '../../core/json.ts';
 import { commitmentsInForce } from '../../core/compliance/commitments.ts';
-import { FLOW_CLASSES, currentRegister, dayOfTime, type FlowClass } from '../../core/compliance/types.ts';
+import { FLOW_CLASSES, currentRegister, dayOfTime, inRegisterOn, type FlowClass } from '../../core/compliance/types.ts';
 import { STOCK_COMPONENTS, stockSeries, thinPoints } from '../../core/compliance/stock-series.ts';
 import type { PublicReserveView } from '../../core/transparency/public-view.ts';
 import type { ComplianceAlert, ComplianceStore } from '../../core/compliance/ports.ts';
@@ -256,7 +256,7 @@ const publicStock = {
   required: ['asOf', 'wallets', 'components', 'pointCount', 'points', 'alerts'],
   properties: {
     asOf: { ...isoDate, description: 'today (UTC)' },
-    wallets: { type: 'integer', minimum: 0, description: 'how many registered public wallets are counted: those the public view publishes' },
+    wallets: { type: 'integer', minimum: 0, description: 'how many registered public wallets the stock counts today: those in the register that the public view publishes' },
     components: {
       type: 'array',
       items: stockComponent,
@@ -359,7 +359,7 @@ export async function publicStockAnswer(app: ComplianceDeps, published: Readonly
   const items = listable.slice(0, PUBLIC_ALERT_ITEMS);
   return {
     asOf,
-    wallets: counted.length,
+    wallets: counted.filter((e) => inRegisterOn(e, asOf)).length,
     components: series.components,
     pointCount: series.points.length,
     points: thinPoints(series.points, PUBLIC_STOCK_POINTS).map((p) => ({
