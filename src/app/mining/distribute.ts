@@ -70,7 +70,9 @@ export type DistributeDeps = GovernanceDeps & { readonly mining: MiningStore };
 
 /** The plan a stored distribution was proposed with. */
 export function planOf(record: DistributionRecord): DistributionPlan {
-  return JSON.parse(record.document) as DistributionPlan;
+  const SATS_KEYS = new Set(['sats', 'totalSats', 'feeSats', 'grossSats', 'netSats', 'feeRateSatPerKvb']);
+  // amounts are stored as decimal strings (core/json.ts): read them back as bigint
+  return JSON.parse(record.document, (k, v: unknown) => (SATS_KEYS.has(k) && typeof v === 'string' && /^\d+$/.test(v) ? BigInt(v) : v)) as DistributionPlan;
 }
 
 async function existing(deps: DistributeDeps, record: DistributionRecord): Promise<DistributeResult> {

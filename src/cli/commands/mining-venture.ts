@@ -190,7 +190,7 @@ export function registerVentureCommands(mining: Command): void {
       ctx.out({ already: r.already, proposal: { id: r.proposal.id, state: r.proposal.state, feeSats: r.proposal.feeSats, txid: r.proposal.txid }, plan: r.plan }, () => [
         r.already ? `${o.period} was distributed already: proposal ${r.proposal.id} (${r.proposal.state})` : `proposal ${r.proposal.id} (${r.proposal.state}): ${o.period} of ${r.plan.venture}, ${btc(r.plan.split.totalSats)} in ${r.plan.payouts.length} payout(s), fee ${btc(r.proposal.feeSats)} from the total`,
         ...r.plan.outputs.map((x) => `  ${x.partner.padEnd(8)} ${btc(x.sats)}  ${x.address}`),
-        r.proposal.state === 'proposed' ? `next: approvers run "soberana spend approve ${r.proposal.id} --as <approver>"` : `next: soberana spend export ${r.proposal.id} --out unsigned.psbt`,
+        r.already ? `see: soberana spend show ${r.proposal.id}` : r.proposal.state === 'proposed' ? `next: approvers run "soberana spend approve ${r.proposal.id} --as <approver>"` : `next: soberana spend export ${r.proposal.id} --out unsigned.psbt`,
       ].join('\n'));
     }));
 
