@@ -91,8 +91,9 @@ function registerSplit(mining: Command): void {
     .action(
       action(async (ctx, opts: { totalSats: string; shares: string }) => {
         const total = parseTotalSats(opts.totalSats);
-        const parts = splitByShares(total, parseShares(opts.shares));
-        const shares = new Map(parseShares(opts.shares).map((s) => [s.partner, s.bps]));
+        const list = parseShares(opts.shares);
+        const parts = splitByShares(total, list);
+        const shares = new Map(list.map((s) => [s.partner, s.bps]));
         const width = Math.max(...parts.map((p) => p.partner.length));
         ctx.out(parts, () =>
           [
@@ -324,5 +325,12 @@ function forecastText(
     }
     L.push(`  at the end (block ${grouped(f.end.height)}): hashprice ${f.end.hashprice} ${site.currency} per TH/s per day, revenue a day ${money(f.end.revenue)}, margin a day ${money(f.end.margin)}, break-even BTC price ${money(f.end.breakEvenPrice)}`);
   }
+  const head = ['scenario', 'BTC mined', 'revenue', 'energy cost', 'margin', 'cost per BTC', ...(site.marketTariffPerMwh === undefined ? [] : ['subsidy cost'])];
+  const rows = forecasts.map((f) => [f.scenario.name, formatBtc(f.totals.sats), money(f.totals.revenue), money(f.totals.energyCost), money(f.totals.margin), money(f.totals.costPerBtc), ...(site.marketTariffPerMwh === undefined ? [] : [money(f.totals.subsidyCost)])]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  L.push('');
+  L.push(line(head));
+  for (const r of rows) L.push(line(r));
   return L.join('\n');
 }
