@@ -140,6 +140,16 @@ test('scenarios: difficulty compounds at each retarget; the price moves linearly
   assert.equal(g.totals.sats, 38_281n);
 });
 
+test('a site cannot find more than every block; difficulty never falls below 1 (the proof-of-work limit)', () => {
+  // at difficulty 1 the network is 2^32 / 600 ≈ 7.2 MH/s: the site's 10^17 H/s finds every block,
+  // 10 blocks × (3.125 + 0.125 BTC) × 0.98 = 3,185,000,000 sats
+  const tiny = forecast(site, { height: 900_000, difficulty: int(1), feesPerBlock: FEES }, usd, { name: 'x', difficultyGrowthBpsPerEpoch: 0, priceChangeBps: 0 }, 10);
+  assert.equal(tiny.totals.sats, 3_185_000_000n);
+  const fall = forecast(site, net(900_000), usd, { name: 'collapse', difficultyGrowthBpsPerEpoch: -7_500, priceChangeBps: 0 }, 40 * 2016);
+  assert.equal(fall.end.difficulty, '1.00');
+  assert.equal(fall.end.sats, 144n * (blockSubsidy(fall.end.height) + FEES) * 98n / 100n);
+});
+
 test('refusals: a fleet above capacity, a price in another currency, bad uptime, a zero horizon', () => {
   const code = (fn: () => unknown): string => {
     try {
@@ -155,4 +165,5 @@ test('refusals: a fleet above capacity, a price in another currency, bad uptime,
   assert.match(code(() => siteDay({ ...site, uptimeBps: 10_001 }, net(1), usd)), /^INVALID_ARGUMENT: uptime/);
   assert.match(code(() => forecast(site, net(1), usd, { name: 'x', difficultyGrowthBpsPerEpoch: 0, priceChangeBps: 0 }, 0)), /^INVALID_ARGUMENT: the horizon/);
   assert.match(code(() => forecast(site, net(1), usd, { name: 'x', difficultyGrowthBpsPerEpoch: 0, priceChangeBps: -10_001 }, 10)), /^INVALID_ARGUMENT: scenario "x": the price change/);
+  assert.match(code(() => forecast(site, net(1), usd, { name: 'x', difficultyGrowthBpsPerEpoch: -7_501, priceChangeBps: 0 }, 10)), /^INVALID_ARGUMENT: scenario "x": the difficulty change per epoch must be whole basis points from -7500 to 30000/);
 });

@@ -11,13 +11,13 @@
  *
  * Model (one block at a time, in block heights, never dates):
  * - the site's expected share of each block is its running hashrate / the network hashrate implied
- *   by difficulty (difficulty × 2^32 / 600 s); it gets that share of (subsidy + fees), less the
+ *   by difficulty (difficulty × 2^32 / 600 s), at most the whole block; it gets that share of (subsidy + fees), less the
  *   pool's fee; uptime scales both the hashrate and the energy drawn (machines that are down draw
  *   nothing);
  * - a block takes the assumed interval (600 s): a period of n blocks lasts n × 600 s, and dates are
  *   estimates from the tip's time;
  * - a scenario grows difficulty by a fixed percentage at every retarget (every 2,016 blocks,
- *   compounding), moves the BTC price linearly from today's to today's × (1 + change) at the
+ *   compounding; −75 % to +300 %, the factor of 4 consensus allows; never below difficulty 1), moves the BTC price linearly from today's to today's × (1 + change) at the
  *   horizon's last block, and sets the fees per block;
  * - the subsidy drops at the halving HEIGHT (50 BTC >> ⌊height / 210,000⌋).
  *
@@ -91,7 +91,7 @@ export interface MiningSite {
 /** A scenario of the network and market. */
 export interface Scenario {
   readonly name: string;
-  /** Difficulty change at every retarget, basis points, compounding (300 = +3 % per 2,016 blocks). */
+  /** Difficulty change at every retarget, basis points, compounding (300 = +3 % per 2,016 blocks); −7,500 … 30,000. */
   readonly difficultyGrowthBpsPerEpoch: number;
   /** BTC price change over the whole horizon, basis points, linear in blocks (−3,000 = falls to 70 % at the end). */
   readonly priceChangeBps: number;
@@ -181,7 +181,9 @@ interface RunRatios {
 
 function run(site: MiningSite, s: BlockState, blocks: Ratio, blockSeconds: number): RunRatios {
   const up = bps(site.uptimeBps);
-  const shareOfBlock = div(mul(mul(siteHashrateThs(site), int(TH)), up), int(s.networkHs));
+  // the network hashrate includes the site's: a site "larger" than the network finds every block, no more
+  const raw = div(mul(mul(siteHashrateThs(site), int(TH)), up), int(s.networkHs));
+  const shareOfBlock = cmp(raw, ONE) > 0 ? ONE : raw;
   const sats = mul(mul(mul(int(s.subsidy + s.feesPerBlock), shareOfBlock), sub(ONE, bps(site.poolFeeBps))), blocks);
   const revenue = div(mul(sats, s.price), int(SATS_PER_BTC));
   const hours = div(mul(blocks, int(blockSeconds)), int(3600));
@@ -366,7 +368,8 @@ export const MAX_HORIZON_BLOCKS = 4 * HALVING_INTERVAL;
 
 function checkScenario(s: Scenario): void {
   if (s.name.trim() === '') throw new DomainError('INVALID_ARGUMENT', 'a scenario has no name');
-  checkBps(s.difficultyGrowthBpsPerEpoch, `scenario "${s.name}": the difficulty change per epoch`, -9_999, 100_000);
+  // consensus bounds a retarget to a factor of 4 either way
+  checkBps(s.difficultyGrowthBpsPerEpoch, `scenario "${s.name}": the difficulty change per epoch`, -7_500, 30_000);
   checkBps(s.priceChangeBps, `scenario "${s.name}": the price change`, -10_000, 1_000_000);
   if (s.feesPerBlock !== undefined && s.feesPerBlock < 0n) throw new DomainError('INVALID_AMOUNT', `scenario "${s.name}": the fees per block must not be negative`);
 }
@@ -396,6 +399,7 @@ export function forecast(site: MiningSite, net: NetworkState, price: BtcPrice, s
     let d = difficulties.get(k);
     if (d === undefined) {
       d = mul(difficultyOf(k - 1), growth);
+      if (cmp(d, ONE) < 0) d = ONE; // the proof-of-work limit: difficulty never falls below 1
       difficulties.set(k, d);
     }
     return d;
