@@ -9,7 +9,7 @@
  * by the cutoff grouped by member and currency — O(days × members × currencies) rows — and stamps
  * them with the cycle id: an invoice's cycle is its bucket's, so no invoice row is touched.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import { canonicalJson } from '../../core/audit/hash-chain.ts';
 import type { NetBookSnapshot } from '../../core/settlement/netting.ts';
@@ -36,6 +36,29 @@ const chunks = <T>(xs: readonly T[], n: number): T[][] => {
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 };
+
+const INVOICE_COLUMNS = ['exporter', 'reference', 'importer', 'amount_minor', 'currency', 'due_date', 'seller', 'buyer', 'status', 'submitted_by', 'submitted_at_ms'] as const;
+const insertSqlCache = new Map<string, string>();
+
+/**
+ * The multi-row INSERT of `rows` invoices, built once per (engine, size) and run as a compiled
+ * query: no query-builder work per row (ingest speed), the same statement on both engines.
+ */
+function insertInvoicesSql(engine: 'sqlite' | 'postgres', rows: number): string {
+  const key = `${engine}:${rows}`;
+  const have = insertSqlCache.get(key);
+  if (have !== undefined) return have;
+  const n = INVOICE_COLUMNS.length;
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const ps = INVOICE_COLUMNS.map((_, c) => (engine === 'postgres' ? `$${r * n + c + 1}` : '?'));
+    tuples.push(`(${ps.join(', ')})`);
+  }
+  const text = `insert into settlement_invoices (${INVOICE_COLUMNS.join(', ')}) values ${tuples.join(', ')} on conflict (exporter, reference) do nothing returning exporter, reference`;
+  if (insertSqlCache.size > 16) insertSqlCache.clear();
+  insertSqlCache.set(key, text);
+  return text;
+}
 
 const invoiceKey = (exporter: string, reference: string): string => `${exporter}/${reference}`;
 
@@ -80,24 +103,22 @@ async function insertHold(trx: Db, kind: HoldKind, subject: string, hold: NewHol
   return h;
 }
 
-/** Add (sign +1) or take out (−1) invoices from the positions of their buckets; rows go when they reach zero invoices. */
+/**
+ * Add (sign +1) or take out (−1) invoices from the positions of their buckets, as multi-row upserts
+ * (a few statements per batch, whatever its size); rows go when they reach zero invoices.
+ */
 async function bumpPositions(trx: Db, deltas: Map<string, { bucket: bigint; member: string; receivable: bigint; payable: bigint; invoices: bigint }>): Promise<void> {
-  for (const d of deltas.values()) {
-    const row = await trx.selectFrom('settlement_positions').select(['receivable_minor', 'payable_minor', 'invoices']).where('bucket_id', '=', d.bucket).where('member', '=', d.member).executeTakeFirst();
-    if (!row) {
-      if (d.invoices <= 0n) throw new TypeError(`bumpPositions: taking out of an empty position (bucket ${d.bucket}, member ${d.member})`);
-      await trx.insertInto('settlement_positions').values({ bucket_id: d.bucket, member: d.member, receivable_minor: d.receivable, payable_minor: d.payable, invoices: d.invoices }).execute();
-      continue;
-    }
-    const invoices = toBig(row.invoices) + d.invoices;
-    if (invoices === 0n) {
-      await trx.deleteFrom('settlement_positions').where('bucket_id', '=', d.bucket).where('member', '=', d.member).execute();
-      continue;
-    }
-    await trx.updateTable('settlement_positions').set({
-      receivable_minor: toBig(row.receivable_minor) + d.receivable, payable_minor: toBig(row.payable_minor) + d.payable, invoices,
-    }).where('bucket_id', '=', d.bucket).where('member', '=', d.member).execute();
+  const all = [...deltas.values()];
+  for (const part of chunks(all, 500)) {
+    await trx.insertInto('settlement_positions').values(part.map((d) => ({ bucket_id: d.bucket, member: d.member, receivable_minor: d.receivable, payable_minor: d.payable, invoices: d.invoices })))
+      .onConflict((oc) => oc.columns(['bucket_id', 'member']).doUpdateSet({
+        receivable_minor: sql`settlement_positions.receivable_minor + excluded.receivable_minor`,
+        payable_minor: sql`settlement_positions.payable_minor + excluded.payable_minor`,
+        invoices: sql`settlement_positions.invoices + excluded.invoices`,
+      })).execute();
   }
+  const touched = [...new Set(all.filter((d) => d.invoices < 0n).map((d) => d.bucket))];
+  for (const part of chunks(touched, IN_CHUNK)) await trx.deleteFrom('settlement_positions').where('bucket_id', 'in', part).where('invoices', '<=', 0).execute();
 }
 
 function addDelta(deltas: Map<string, { bucket: bigint; member: string; receivable: bigint; payable: bigint; invoices: bigint }>, bucket: bigint, inv: { exporter: string; importer: string; amount: bigint }, sign: 1n | -1n): void {
@@ -161,10 +182,9 @@ export class SqlSettlementStore implements SettlementStore {
       let held = 0;
       const notInserted: { invoice: NewInvoice; row: number }[] = [];
       for (const [ci, chunk] of chunks(batch, INSERT_CHUNK).entries()) {
-        const inserted = await trx.insertInto('settlement_invoices').values(chunk.map(({ invoice: i, hold }) => ({
-          exporter: i.exporter, reference: i.reference, importer: i.importer, amount_minor: i.amountMinor, currency: i.currency, due_date: i.dueDate, seller: i.seller, buyer: i.buyer,
-          status: hold ? 'held' : 'submitted', bucket_id: null, submitted_by: by.actor, submitted_at_ms: by.atMs, decided_by: null, decided_at_ms: null, note: null,
-        }))).onConflict((oc) => oc.columns(['exporter', 'reference']).doNothing()).returning(['exporter', 'reference']).execute();
+        const params: unknown[] = [];
+        for (const { invoice: i, hold } of chunk) params.push(i.exporter, i.reference, i.importer, i.amountMinor, i.currency, i.dueDate, i.seller, i.buyer, hold ? 'held' : 'submitted', by.actor, by.atMs);
+        const inserted = (await trx.executeQuery<{ exporter: string; reference: string }>(CompiledQuery.raw(insertInvoicesSql(this.#database.engine, chunk.length), params))).rows;
         created += inserted.length;
         // in order: the first row of a key the insert returned is the stored one; any other repeats a stored invoice
         const insertedNow = new Set(inserted.map((r) => invoiceKey(r.exporter, r.reference)));
@@ -281,11 +301,10 @@ export class SqlSettlementStore implements SettlementStore {
       }
       // buckets: the open one of each (due day, currency), made when missing
       const deltas = new Map<string, { bucket: bigint; member: string; receivable: bigint; payable: bigint; invoices: bigint }>();
-      const updates = new Map<string, { bucket: bigint | null; exporter: string; refs: string[] }>();
+      const updates = new Map<string, { exporter: string; refs: string[] }>();
       const bucketFor = new Map<string, bigint>();
       let nextId: bigint | null = null;
       for (const r of rows) {
-        let bucket: bigint | null = null;
         if (decision === 'confirm') {
           const bk = `${r.due}\u0000${r.currency}`;
           let b = bucketFor.get(bk);
@@ -303,21 +322,24 @@ export class SqlSettlementStore implements SettlementStore {
             }
             bucketFor.set(bk, b);
           }
-          bucket = b;
           addDelta(deltas, b, r, 1n);
         } else if (r.status === 'confirmed' && r.bucket !== null) {
           addDelta(deltas, r.bucket, r, -1n);
         }
-        const uk = `${bucket ?? ''}\u0000${r.exporter}`;
-        const u = updates.get(uk) ?? { bucket, exporter: r.exporter, refs: [] };
+        const u = updates.get(r.exporter) ?? { exporter: r.exporter, refs: [] };
         u.refs.push(r.reference);
-        updates.set(uk, u);
+        updates.set(r.exporter, u);
       }
       for (const u of updates.values()) {
         for (const part of chunks(u.refs, IN_CHUNK)) {
-          await trx.updateTable('settlement_invoices').set({
-            status: decision === 'confirm' ? 'confirmed' : 'disputed', bucket_id: u.bucket, decided_by: by.actor, decided_at_ms: by.atMs, note: decision === 'dispute' ? by.note : null,
-          }).where('exporter', '=', u.exporter).where('reference', 'in', part).execute();
+          await trx.updateTable('settlement_invoices').set((eb) => ({
+            status: decision === 'confirm' ? 'confirmed' : 'disputed',
+            // the open bucket of the invoice's (due day, currency): the one the positions above went to
+            bucket_id: decision === 'confirm'
+              ? eb.selectFrom('settlement_buckets as b').select('b.id').where('b.cycle_id', 'is', null).whereRef('b.due_date', '=', 'settlement_invoices.due_date').whereRef('b.currency', '=', 'settlement_invoices.currency').orderBy('b.id', 'desc').limit(1)
+              : null,
+            decided_by: by.actor, decided_at_ms: by.atMs, note: decision === 'dispute' ? by.note : null,
+          })).where('exporter', '=', u.exporter).where('reference', 'in', part).execute();
         }
       }
       await bumpPositions(trx, deltas);

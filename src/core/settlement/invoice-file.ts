@@ -21,11 +21,15 @@ const DAY_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const REQUIRED = ['reference', 'exporter', 'importer', 'amount', 'currency', 'due'] as const;
 const OPTIONAL = ['seller', 'buyer'] as const;
 
-/** Whether `text` is a real calendar day YYYY-MM-DD. */
+/** Whether `text` is a real calendar day YYYY-MM-DD (Gregorian, leap years included). */
 export function isDay(text: string): boolean {
   if (!DAY_RE.test(text)) return false;
-  const d = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  const y = Number(text.slice(0, 4));
+  const m = Number(text.slice(5, 7));
+  const d = Number(text.slice(8, 10));
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+  return d <= days;
 }
 
 function rowError(row: number | null, e: unknown): never {
