@@ -170,7 +170,7 @@ export function register(program: Command): void {
           ...s.byClass.map((c) => `  ${c.class}: ${c.count} flow${c.count === 1 ? '' : 's'}, ${signed(c.netSats)} BTC`),
           ...s.commitments.map((c) => `  commitment ${c.id} v${c.version}: ${c.status}`),
           ...s.breaches.map((b) => `  breach ${b.txid} (${b.date ?? ''}): alert ${b.alert}${b.resolution ? `, ${displaySafe(b.resolution)}` : ''}`),
-          ...(s.proofs === null || s.proofs.length === 0 ? ['  proof of reserves: none published by the end of the quarter'] : s.proofs.map((p) => `  proof of reserves ${p.id} (published ${p.publishedOn}): ${formatBtc(p.totalSats)} BTC at block ${p.height} ${p.blockHash}, file SHA-256 ${p.fileSha256 ?? 'none stored'}`)),
+          ...(s.proofs === undefined || s.proofs.length === 0 ? ['  proof of reserves: none published by the end of the quarter'] : s.proofs.map((p) => `  proof of reserves ${p.id} (published ${p.publishedOn}): ${formatBtc(p.totalSats)} BTC at block ${p.height} ${p.blockHash}, file SHA-256 ${p.fileSha256 ?? 'none stored'}`)),
           ...(o.csv ? [`CSV written to ${o.csv}`] : []), ...(o.pdf ? [`PDF written to ${o.pdf}`] : []),
         ].join('\n'));
       }),

@@ -112,10 +112,10 @@ export interface Statement {
   readonly breaches: Array<{ readonly commitmentId: string; readonly commitmentVersion: number; readonly txid: string; readonly date: string | null; readonly message: string; readonly alert: 'open' | 'resolved' | 'not raised yet'; readonly resolution: string | null }>;
   /**
    * Proofs of reserves published in the quarter, or the latest before its end (`proofReferencesFor`),
-   * each with the registered wallets it covers; empty when none was published by then; null when
+   * each with the registered wallets it covers; empty when none was published by then; absent when
    * the statement was made without the proof store.
    */
-  readonly proofs: Array<ProofReference & { readonly registeredVaultIds: readonly string[] }> | null;
+  readonly proofs?: Array<ProofReference & { readonly registeredVaultIds: readonly string[] }>;
 }
 
 /**
@@ -165,7 +165,7 @@ export function buildStatement(input: StatementInput): Statement {
       status: breaches.some((b) => b.commitmentId === c.id && b.commitmentVersion === c.version) ? ('breached' as const) : ('kept' as const),
     })),
     breaches,
-    proofs: input.proofs === undefined || input.proofs === null ? null : proofReferencesFor(quarter, input.proofs).map((p) => ({ ...p, registeredVaultIds: p.vaultIds.filter((v) => input.register.some((e) => e.vaultId === v)) })),
+    ...(input.proofs === undefined || input.proofs === null ? {} : { proofs: proofReferencesFor(quarter, input.proofs).map((p) => ({ ...p, registeredVaultIds: p.vaultIds.filter((v) => input.register.some((e) => e.vaultId === v)) })) }),
   };
 }
 
@@ -227,7 +227,7 @@ export function statementDocument(s: Statement, hash: string): StatementDocument
         rows: s.breaches.map((b) => [b.date ?? '', `${b.commitmentId} v${b.commitmentVersion}`, b.txid, b.alert, b.resolution ?? '']), total: null, empty: 'No breaches.' },
       { heading: 'Proofs of reserves (published in the quarter, or the latest before its end)', columns: [col('Proof', 'right', 0.8), col('Published', 'left', 1.3), col('Block', 'left', 4.2), col('Proven BTC', 'right', 2), col('Vaults', 'left', 2.5), col('SHA-256 of the proof file', 'left', 4.2)],
         rows: (s.proofs ?? []).map((p) => [String(p.id), p.publishedOn, `${p.height} ${p.blockHash}`, formatBtc(p.totalSats), p.vaultIds.join(', '), p.fileSha256 ?? 'no file stored']), total: null,
-        empty: s.proofs === null ? 'Proofs of reserves were not looked up for this statement.' : 'No proof of reserves was published by the end of the quarter.' },
+        empty: s.proofs === undefined ? 'Proofs of reserves were not looked up for this statement.' : 'No proof of reserves was published by the end of the quarter.' },
     ],
     paragraphs: ['Stock is each registered wallet\'s confirmed balance at the end of the day; a wallet counts from the day it joined the register. Flow classes and rules: docs/compliance.md.'],
   };
