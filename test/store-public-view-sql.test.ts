@@ -113,6 +113,10 @@ forEachEngine('public view over the vault tables', (t) => {
       height++;
       time += Math.floor(rand() * 3) * 86_400 + 600;
     }
+    // a block whose time is days before its parent's (block times need not increase): it changes earlier days' points
+    await addBlock(db, vaults, height, `blk${height}`, time - 2 * 86_400, 3, rand);
+    await check(`after block ${height}, dated two days before its parent`);
+    height++;
     // a reorg: the last two blocks go (as sync rolls back), a different block takes their place
     height -= 2;
     for (const v of vaults) await new SqlVaultStore(db).rollbackTo(v, height - 1);

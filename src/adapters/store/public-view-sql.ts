@@ -46,22 +46,27 @@ interface CountRow {
 type TransactionRow = Pick<Selectable<VaultTransactionsTable>, 'vault_id' | 'txid' | 'height' | 'tx_index' | 'block_time' | 'received' | 'spent' | 'category'>;
 const UNCONFIRMED_SORT = 2_147_483_647;
 
-/** Net confirmed change per vault per UTC day number. */
-type Days = Map<string, Map<number, bigint>>;
+/** Per vault, per UTC day number: the net confirmed change and how many transactions made it. */
+type Days = Map<string, Map<number, { net: bigint; n: number }>>;
+type Tips = Map<string, { height: number; hash: string }>;
 interface DailyState {
+  readonly days: Days;
   readonly points: HoldingPoint[];
   readonly count: number;
   readonly maxHeight: number;
-  readonly tips: Map<string, { height: number; hash: string }>;
+  readonly tips: Tips;
+  /** Whether `days` came from the daily aggregate (which later refreshes may then extend). */
+  readonly fromAggregate: boolean;
 }
 
-function addDelta(days: Days, vault: string, day: number, delta: bigint): void {
+function addDelta(days: Days, vault: string, day: number, delta: bigint, n: number): void {
   let m = days.get(vault);
   if (!m) days.set(vault, (m = new Map()));
-  m.set(day, (m.get(day) ?? 0n) + delta);
+  const cur = m.get(day);
+  m.set(day, cur ? { net: cur.net + delta, n: cur.n + n } : { net: delta, n });
 }
 
-function sameTips(a: Map<string, { height: number; hash: string }>, b: Map<string, { height: number; hash: string }>): boolean {
+function sameTips(a: Tips, b: Tips): boolean {
   if (a.size !== b.size) return false;
   for (const [k, t] of a) {
     const u = b.get(k);
@@ -70,36 +75,40 @@ function sameTips(a: Map<string, { height: number; hash: string }>, b: Map<strin
   return true;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * The running totals: one point per day on which the total changed (as before), each with every
- * vault's balance at the end of that day (vaults in id order, from their first transaction on).
+ * The running totals: one point per day with a confirmed transaction, each with every vault's
+ * balance at the end of that day (vaults in id order, from their first transaction on). `kept`: the
+ * points already computed up to some day (a prefix of the answer); only the days after it are added.
  */
-export function holdingPoints(days: Days): HoldingPoint[] {
-  const all = new Map<number, Map<string, bigint>>();
+export function holdingPoints(days: Days, kept: readonly HoldingPoint[] = []): HoldingPoint[] {
+  const last = kept[kept.length - 1];
+  const after = last ? Date.parse(`${last.date}T00:00:00Z`) / DAY_MS : -Infinity;
+  const all = new Map<number, Array<[string, bigint]>>();
   for (const [vault, m] of days) {
-    for (const [day, delta] of m) {
-      let d = all.get(day);
-      if (!d) all.set(day, (d = new Map()));
-      d.set(vault, delta);
+    for (const [day, d] of m) {
+      if (day <= after) continue;
+      const at = all.get(day);
+      if (at) at.push([vault, d.net]);
+      else all.set(day, [[vault, d.net]]);
     }
   }
   const vaults = [...days.keys()].sort();
-  const running = new Map<string, bigint>();
-  let total = 0n;
-  const out: HoldingPoint[] = [];
+  const running = new Map<string, bigint>((last?.vaults ?? []).map((v) => [v.vault, v.sats]));
+  let total: bigint = last?.sats ?? 0n;
+  const out: HoldingPoint[] = [...kept];
   for (const day of [...all.keys()].sort((x, y) => x - y)) {
-    const d = all.get(day) ?? new Map<string, bigint>();
-    let change = 0n;
-    for (const [vault, delta] of d) {
+    for (const [vault, delta] of all.get(day) ?? []) {
       running.set(vault, (running.get(vault) ?? 0n) + delta);
-      change += delta;
+      total += delta;
     }
-    total += change;
-    out.push({
-      date: new Date(day * 86_400_000).toISOString().slice(0, 10),
-      sats: sats(total, 'holding'),
-      vaults: vaults.filter((v) => running.has(v)).map((v) => ({ vault: v, sats: sats(running.get(v) ?? 0n, 'holding') })),
-    });
+    const list: Array<{ vault: string; sats: HoldingPoint['sats'] }> = [];
+    for (const v of vaults) {
+      const b = running.get(v);
+      if (b !== undefined) list.push({ vault: v, sats: sats(b, 'holding') });
+    }
+    out.push({ date: new Date(day * DAY_MS).toISOString().slice(0, 10), sats: sats(total, 'holding'), vaults: list });
   }
   return out;
 }
@@ -293,35 +302,83 @@ export class SqlPublicView implements PublicReserveView {
 
   /**
    * Holdings read migration 0015's daily aggregate (one row per vault and day, kept by the store in
-   * the same transaction as sync's changes) instead of every transaction: nothing changed → the same
-   * answer; otherwise the aggregate, provided it accounts for every confirmed transaction (its
-   * transaction counts add up to the confirmed rows). Rows written around the store (fixtures, a
-   * repair by hand) break that sum, and the answer is then computed from the transactions, in one
-   * scan, as before the aggregate existed.
+   * the same transaction as sync's changes) instead of every transaction:
+   * - nothing changed → the same answer;
+   * - only blocks above every vault's previous tip were added (no rollback, no new vault) → the
+   *   aggregate's rows from the first day those blocks touch, provided they account for exactly the
+   *   new transactions; the points before that day are kept;
+   * - otherwise the whole aggregate, provided it accounts for every confirmed transaction (its
+   *   counts add up to the confirmed rows).
+   * Rows written around the store (fixtures, a repair by hand) break those sums, and the answer is
+   * then computed from the transactions in one scan, as before the aggregate existed.
    */
   async #refreshDaily(): Promise<HoldingPoint[]> {
     const fp = await this.#fingerprint();
     const old = this.#daily;
     if (old && fp.count === old.count && fp.maxHeight === old.maxHeight && sameTips(fp.tips, old.tips)) return old.points;
+    if (old?.fromAggregate && (await this.#appendOnly(old, fp.tips))) {
+      const points = await this.#extend(old, fp);
+      if (points) return points;
+    }
     const agg = await sql<{ vault_id: string; day: Aggregate; net: Aggregate; txs: Aggregate }>`select vault_id, day, net, txs from vault_daily`.execute(this.#db);
     let counted = 0;
     for (const x of agg.rows) counted += toNum(x.txs);
     const days: Days = new Map();
     if (counted === fp.count) {
-      for (const x of agg.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.net));
-      return this.#keep(days, fp);
+      for (const x of agg.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.net), toNum(x.txs));
+      return this.#keep(days, fp, true, []);
     }
-    const r = await sql<{ vault_id: string; day: Aggregate; delta: Aggregate }>`
-      select vault_id, block_time / 86400 as day, sum(received) - sum(spent) as delta
+    const r = await sql<{ vault_id: string; day: Aggregate; delta: Aggregate; n: Aggregate }>`
+      select vault_id, block_time / 86400 as day, sum(received) - sum(spent) as delta, count(*) as n
       from vault_transactions where height is not null and block_time is not null
       group by vault_id, block_time / 86400`.execute(this.#db);
-    for (const x of r.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.delta));
-    return this.#keep(days, fp);
+    for (const x of r.rows) addDelta(days, x.vault_id, toNum(x.day), toBig(x.delta), toNum(x.n));
+    return this.#keep(days, fp, false, []);
   }
 
-  #keep(days: Days, fp: { count: number; maxHeight: number; tips: Map<string, { height: number; hash: string }> }): HoldingPoint[] {
-    const points = holdingPoints(days);
-    this.#daily = { points, count: fp.count, maxHeight: fp.maxHeight, tips: fp.tips };
+  /**
+   * After blocks above every vault's previous tip: the new transactions (an indexed range on
+   * height) name the first day they touch; the aggregate's rows from that day on replace the kept
+   * ones when their counts grew by exactly the new transactions. Null when they do not (rows
+   * written around the store): the caller reads everything.
+   */
+  async #extend(old: DailyState, fp: { count: number; maxHeight: number; tips: Tips }): Promise<HoldingPoint[] | null> {
+    const from = Math.min(...[...old.tips.values()].map((t) => t.height), old.maxHeight);
+    const r = await sql<{ vault_id: string; height: Aggregate; block_time: Aggregate | null }>`
+      select vault_id, height, block_time from vault_transactions where height > ${from}`.execute(this.#db);
+    const fresh = r.rows.filter((x) => toNum(x.height) > (old.tips.get(x.vault_id)?.height ?? old.maxHeight));
+    if (old.count + fresh.length !== fp.count) return null;
+    const timed = fresh.filter((x) => x.block_time !== null).map((x) => Math.floor(toNum(x.block_time) / 86_400));
+    if (timed.length === 0) return this.#keep(old.days, fp, true, old.points);
+    const first = Math.min(...timed);
+    const tail = await sql<{ vault_id: string; day: Aggregate; net: Aggregate; txs: Aggregate }>`
+      select vault_id, day, net, txs from vault_daily where day >= ${first}`.execute(this.#db);
+    let before = 0;
+    for (const m of old.days.values()) for (const [day, d] of m) if (day >= first) before += d.n;
+    let now = 0;
+    for (const x of tail.rows) now += toNum(x.txs);
+    if (now !== before + timed.length) return null;
+    for (const m of old.days.values()) for (const day of [...m.keys()]) if (day >= first) m.delete(day);
+    for (const x of tail.rows) addDelta(old.days, x.vault_id, toNum(x.day), toBig(x.net), toNum(x.txs));
+    const kept = old.points.filter((p) => Date.parse(`${p.date}T00:00:00Z`) / DAY_MS < first);
+    return this.#keep(old.days, fp, true, kept);
+  }
+
+  /** Whether every vault of the old answer still has its old tip (no rollback) and no vault is new. */
+  async #appendOnly(old: DailyState, tips: Tips): Promise<boolean> {
+    if (old.tips.size === 0 || tips.size !== old.tips.size) return false;
+    for (const [vault, t] of old.tips) {
+      const now = tips.get(vault);
+      if (!now || now.height < t.height) return false;
+      const still = await this.#db.selectFrom('vault_checkpoints').select('hash').where('vault_id', '=', vault).where('height', '=', t.height).executeTakeFirst();
+      if (still?.hash !== t.hash) return false;
+    }
+    return true;
+  }
+
+  #keep(days: Days, fp: { count: number; maxHeight: number; tips: Tips }, fromAggregate: boolean, kept: readonly HoldingPoint[]): HoldingPoint[] {
+    const points = holdingPoints(days, kept);
+    this.#daily = { days, points, count: fp.count, maxHeight: fp.maxHeight, tips: fp.tips, fromAggregate };
     return points;
   }
 
