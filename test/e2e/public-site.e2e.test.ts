@@ -1,6 +1,6 @@
 // The public transparency site (issue #18) in Debian's chromium, on an alliance of two members whose
 // reserves are real coins on the embedded regtest node, served by the real server that follows the
-// node and streams live updates. At 1440×900 and 390×844: nothing overflows its container (checked
+// node and streams live updates. At 1440×900 and 390×844 (and 360×740, 1920×1080): nothing overflows its container (checked
 // in the page), the numbers are the API's, the members are side by side and the total says what it
 // adds up, demo data is labelled, evidence links go to the configured explorer (none here: regtest)
 // with full txids and copy buttons, the language switch changes every visible string, a new block
@@ -337,6 +337,16 @@ test('phone 390×844: tables become cards, nothing is cut off, no serious access
   await page.screenshot({ path: join(IMG, 'public-site-phone.png'), fullPage: false });
   await page.locator('#transactions').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(IMG, 'public-site-phone-transactions.png'), fullPage: false });
+  assert.deepEqual(problems.splice(0), []);
+});
+
+test('the narrowest phone (360×740) and a wide desktop (1920×1080): nothing overflows on the alliance page or a member page', { skip }, async () => {
+  for (const size of [{ width: 360, height: 740 }, { width: 1920, height: 1080 }]) {
+    for (const path of ['', `#/nation/${encodeURIComponent(vaultIds[1] ?? '')}`]) {
+      await open(path, size);
+      assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), [], `${size.width}×${size.height} ${path || 'alliance'}`);
+    }
+  }
   assert.deepEqual(problems.splice(0), []);
 });
 
