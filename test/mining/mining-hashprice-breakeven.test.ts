@@ -22,7 +22,7 @@
 //   subsidy per BTC   = (80 − 50) × 753.5321…            = $22,605.9655… → 2,260,597 cents
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forecast, hashprice, hashvalue, siteDay, type MiningSite, type NetworkState } from '../../src/core/mining/forecast.ts';
+import { forecast, hashprice, hashvalue, siteDay, siteHashrateThs, siteOfStored, sitePowerMw, type MiningSite, type NetworkState } from '../../src/core/mining/forecast.ts';
 import { blockSubsidy, networkHashrate } from '../../src/core/mining/network.ts';
 import { decimalOf, int, ratio } from '../../src/core/mining/ratio.ts';
 import { DomainError } from '../../src/core/errors.ts';
@@ -148,6 +148,16 @@ test('a site cannot find more than every block; difficulty never falls below 1 (
   const fall = forecast(site, net(900_000), usd, { name: 'collapse', difficultyGrowthBpsPerEpoch: -7_500, priceChangeBps: 0 }, 40 * 2016);
   assert.equal(fall.end.difficulty, '1.00');
   assert.equal(fall.end.sats, 144n * (blockSubsidy(fall.end.height) + FEES) * 98n / 100n);
+});
+
+test('a stored site (kW, mJ/TH, whole TH/s) converts exactly: 20,000 kW, 18,500 mJ/TH, no fleet → 20 MW filled at 18.5 J/TH', () => {
+  const stored = { name: 's', energySource: 'geothermal' as const, currency: 'USD', capacityKw: 20_000n, tariffMinorPerMwh: 4_500n, marketTariffMinorPerMwh: null, fleetThs: 0n, efficiencyMjPerTh: 18_500n, uptimeBps: 10_000, poolFeeBps: 0, pool: null };
+  const m = siteOfStored(stored, 2);
+  // 20 MW × 10^6 / 18.5 J/TH = 1,081,081.08… TH/s; power back to exactly 20 MW
+  assert.equal(decimalOf(siteHashrateThs(m), 2), '1081081.08');
+  assert.equal(decimalOf(sitePowerMw(m), 3), '20.000');
+  assert.equal(m.marketTariffPerMwh, undefined);
+  assert.throws(() => siteOfStored({ ...stored, fleetThs: 2_000_000n }, 2), /the fleet draws 37\.000 MW/);
 });
 
 test('refusals: a fleet above capacity, a price in another currency, bad uptime, a zero horizon', () => {

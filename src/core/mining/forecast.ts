@@ -127,6 +127,44 @@ export function checkSite(site: MiningSite): void {
   }
 }
 
+/** A site as stored in whole units (the shape of the ventures store's `Site`, matched structurally). */
+export interface StoredSiteFields {
+  readonly name: string;
+  readonly energySource: EnergySource;
+  readonly currency: string;
+  /** kW (1 MW = 1,000 kW). */
+  readonly capacityKw: bigint;
+  readonly tariffMinorPerMwh: bigint;
+  readonly marketTariffMinorPerMwh: bigint | null;
+  /** TH/s; 0 means "fill the capacity". */
+  readonly fleetThs: bigint;
+  /** Millijoules per TH (17.5 J/TH = 17,500). */
+  readonly efficiencyMjPerTh: bigint;
+  readonly uptimeBps: number;
+  readonly poolFeeBps: number;
+  readonly pool: string | null;
+}
+
+/**
+ * The forecast's `MiningSite` from a stored site (checked).
+ * @example siteOfStored(site, 2) // { …, capacityMw: 20 (from 20,000 kW), efficiencyJPerTh: 17.5 (from 17,500 mJ/TH) }
+ * @throws DomainError INVALID_ARGUMENT as `checkSite`
+ */
+export function siteOfStored(s: StoredSiteFields, minorDigits: number): MiningSite {
+  const site: MiningSite = {
+    name: s.name, energySource: s.energySource, currency: s.currency, minorDigits,
+    tariffPerMwh: s.tariffMinorPerMwh,
+    ...(s.marketTariffMinorPerMwh === null ? {} : { marketTariffPerMwh: s.marketTariffMinorPerMwh }),
+    ...(s.fleetThs > 0n ? { fleetThs: int(s.fleetThs) } : {}),
+    ...(s.capacityKw > 0n ? { capacityMw: ratio(s.capacityKw, 1000n) } : {}),
+    efficiencyJPerTh: ratio(s.efficiencyMjPerTh, 1000n),
+    uptimeBps: s.uptimeBps, poolFeeBps: s.poolFeeBps,
+    ...(s.pool === null ? {} : { pool: s.pool }),
+  };
+  checkSite(site);
+  return site;
+}
+
 /**
  * The site's installed hashrate, TH/s: the fleet's, or capacity × 10^6 / efficiency.
  * @example siteHashrateThs({ …, capacityMw: int(10), efficiencyJPerTh: int(20) }) // 500,000 TH/s
