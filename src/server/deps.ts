@@ -31,6 +31,8 @@ export interface ServerDeps {
   readonly proofs?: { readonly store: ProofStore; readonly verifyNodeUrl?: string | null };
   /** IMF-programme compliance: the register, classified flows, commitments, alerts, the quarterly statement (token holders, with `vaults`) and the public commitment status. */
   readonly compliance?: { readonly store: ComplianceStore };
+  /** Alliance settlement (issue #16): members, invoices, positions, cycles, statements; a member token sees only its own. */
+  readonly settlement?: { readonly store: import('../core/settlement/store-port.ts').SettlementStore; readonly network: Network; readonly rates?: ReferenceRateSource | undefined };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;
