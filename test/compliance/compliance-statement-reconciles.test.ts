@@ -1,11 +1,12 @@
 // The quarterly statement reconciles (issue #15 item 4): opening stock + wallets joining − wallets
 // leaving + the quarter's flows = closing stock, with a wallet joining mid-quarter (its coins are
 // not an acquisition) and one leaving; flows by class; quarters parsed strictly; the hash changes
-// when anything in the statement changes.
+// when anything in the statement changes; the proofs of reserves it cites are those published in the
+// quarter, or the latest published before its end.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyFlows } from '../../src/core/compliance/classify-flows.ts';
-import { buildStatement, parseQuarter, statementCsv, statementHash } from '../../src/core/compliance/statement.ts';
+import { buildStatement, parseQuarter, proofReferencesFor, statementCsv, statementDocument, statementHash, type ProofReference } from '../../src/core/compliance/statement.ts';
 import type { RegisterEntry } from '../../src/core/compliance/types.ts';
 import { tx } from './fixtures.ts';
 
@@ -42,4 +43,23 @@ test('opening + joined − left + flows = closing, with a wallet joining and one
   const h = statementHash(s);
   assert.match(h, /^[0-9a-f]{64}$/);
   assert.notEqual(statementHash({ ...s, totals: { ...s.totals, closingSats: 1_191n } }), h, 'a later edit changes the hash');
+});
+
+test('a statement cites the proofs of reserves published in the quarter, else the latest published before its end, else none', () => {
+  const proof = (id: number, publishedOn: string): ProofReference => ({ id, publishedOn, height: 800 + id, blockHash: String(id).repeat(64).slice(0, 64), totalSats: BigInt(id) * 100_000_000n, vaultIds: ['reserve', 'pk'], fileSha256: 'ab'.repeat(32) });
+  const all = [proof(1, '2025-02-10'), proof(2, '2025-05-01'), proof(3, '2025-08-20'), proof(4, '2025-09-30'), proof(5, '2025-10-01')];
+  assert.deepEqual(proofReferencesFor(parseQuarter('2025Q3'), all).map((p) => p.id), [3, 4], 'both published in the quarter (the last day included)');
+  assert.deepEqual(proofReferencesFor(parseQuarter('2026Q1'), all).map((p) => p.id), [5], 'none in the quarter: the latest before its end');
+  assert.deepEqual(proofReferencesFor(parseQuarter('2024Q4'), all), [], 'none published by then');
+
+  const base = { quarter: parseQuarter('2025Q3'), register: [entry('reserve', '2021-09-07')], wallets: new Map(), balanceAt: () => 0n, flows: [], commitments: [], breaches: [], alerts: [] };
+  const cited = buildStatement({ ...base, proofs: all });
+  assert.deepEqual(cited.proofs?.map((p) => [p.id, p.registeredVaultIds]), [[3, ['reserve']], [4, ['reserve']]], 'each with the registered wallets it covers');
+  assert.match(statementCsv(cited), /\n3,2025-08-20,803,3{64},300000000,reserve pk,reserve,(ab){32}\n/);
+  const table = statementDocument(cited, 'h').tables.find((t) => t.heading.startsWith('Proofs of reserves'));
+  assert.deepEqual(table?.rows.map((r) => r[0]), ['3', '4']);
+  const without = buildStatement(base);
+  assert.equal('proofs' in without, false, 'no proof store read: no proofs field (not an empty list)');
+  assert.equal(statementDocument(without, 'h').tables.find((t) => t.heading.startsWith('Proofs of reserves'))?.empty, 'Proofs of reserves were not looked up for this statement.');
+  assert.notEqual(statementHash(cited), statementHash(buildStatement({ ...base, proofs: all.slice(0, 3) })), 'the proofs cited are part of the hash');
 });
