@@ -353,6 +353,7 @@ export async function startDemo(opts: { dataDir: string; log: (line: string) => 
     await setupGovernance(db, store, state.vaults.elSalvador, log);
     const proof = await ensureDemoProof({ db, store, node, dataDir, elSalvador: state.vaults.elSalvador, log });
     await (await import('./mining.ts')).ensureDemoMining({ db, store, node, dataDir, pakistan: state.vaults.pakistan, log }); // ILLUSTRATIVE mining venture, distributed once (src/cli/demo/mining.ts)
+    await (await import('./settlement.ts')).ensureDemoSettlement({ db, store, node, dataDir, log }); // ILLUSTRATIVE alliance settlement: escrow cycles paid out, one rescinded (src/cli/demo/settlement.ts)
     return { node, db, store, state, built, summaries, dbPath, close, proof };
   } catch (e) {
     await close();
