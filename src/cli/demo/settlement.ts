@@ -128,14 +128,16 @@ export async function ensureDemoSettlement(opts: { db: Database; store: SqlVault
   const nowIso = new Date().toISOString();
   const allianceKeys = MEMBERS.map((m) => demoKey(keysDir, `alliance-${m.code.toLowerCase()}`, "m/48'/1'/0'/2'"));
   const allianceDesc = parseDescriptor(`wsh(sortedmulti(2,${allianceKeys.map((k) => k.keyExpr).join(',')}))`, { requireChecksum: false }).descriptor;
+  // Small gap limits keep the build quick (addresses are derived up front): 7 pay-in addresses are
+  // reserved in the escrow before a sync, at most 4 payments and 4 change outputs per account.
   const birthday = { height: node.height() };
-  const alliance = await addVault({ store }, { name: 'Alliance Settlement Escrow (SLV-PAK-RUS)', network: 'regtest', descriptor: allianceDesc, birthday, gapLimit: 40, holders: Object.fromEntries(allianceKeys.map((k, i) => [k.keyExpr.slice(1, 9), MEMBERS[i]?.holder ?? ''])), now: nowIso });
+  const alliance = await addVault({ store }, { name: 'Alliance Settlement Escrow (SLV-PAK-RUS)', network: 'regtest', descriptor: allianceDesc, birthday, gapLimit: 8, holders: Object.fromEntries(allianceKeys.map((k, i) => [k.keyExpr.slice(1, 9), MEMBERS[i]?.holder ?? ''])), now: nowIso });
   const accounts = new Map<string, { vault: Vault; key: DemoKey }>();
   for (const m of MEMBERS) {
     // One DEMO key (a 1-of-1 wsh multisig, so its signature is counted like the alliance's).
     const key = demoKey(keysDir, `settlement-${m.code.toLowerCase()}`, "m/48'/1'/0'/2'");
     const descriptor = parseDescriptor(`wsh(sortedmulti(1,${key.keyExpr}))`, { requireChecksum: false }).descriptor;
-    accounts.set(m.code, { key, vault: await addVault({ store }, { name: `${m.state} settlement account (${m.institution})`, network: 'regtest', descriptor, birthday, gapLimit: 40, now: nowIso }) });
+    accounts.set(m.code, { key, vault: await addVault({ store }, { name: `${m.state} settlement account (${m.institution})`, network: 'regtest', descriptor, birthday, gapLimit: 6, now: nowIso }) });
   }
   const account = (code: string): { vault: Vault; key: DemoKey } => {
     const a = accounts.get(code);
