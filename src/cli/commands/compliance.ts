@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .description('IMF-programme compliance: the register of public wallets, every flow classified, commitments checked')
     .addHelpText(
       'after',
-      `\nFlow classes: ${FLOW_CLASSES.join(', ')}.\n\nExamples:\n  $ soberana compliance register add --vault "El Salvador Reserve" --owner "Central Reserve Bank" --legal-basis "Bitcoin Law, Decree 57 (2021)" --purpose "national reserve" --joined 2021-09-07\n  $ soberana compliance classify --json\n  $ soberana compliance override TXID seizure --reason "Court order 123/2025"\n  $ soberana compliance commitment add imf-2025.json\n  $ soberana compliance check --json\n\nSee docs/compliance.md.`,
+      `\nFlow classes: ${FLOW_CLASSES.join(', ')}.\n\nExamples:\n  $ soberana compliance register add --vault "El Salvador Reserve" --owner "Central Reserve Bank" --legal-basis "Bitcoin Law, Decree 57 (2021)" --purpose "national reserve" --joined 2021-09-07\n  $ soberana compliance classify --json\n  $ soberana compliance override TXID seizure --reason "Court order 123/2025"\n  $ soberana compliance commitment add imf-2025.json\n  $ soberana compliance check --json    # exit 6 (COMMITMENT_BREACH) when one is breached\n  $ soberana compliance statement --quarter 2025Q3 --json --pdf q3.pdf\n\nSee docs/compliance.md.`,
     );
 
   const reg = compliance.command('register').description('the register of public wallets (our vaults and watch-only published address lists)');
