@@ -272,12 +272,14 @@ export class SqlPublicView implements PublicReserveView {
 
   /**
    * Holdings over time from a compact per-vault daily series kept in memory, refreshed from what
-   * changed (see `#refreshDaily`): nothing is read again while nothing changed.
+   * changed (see `#refreshDaily`): nothing is read again while nothing changed, and the answer is
+   * then the same (frozen) array, so the public route reuses its serialized bytes across cache
+   * periods instead of encoding thousands of points again every few seconds.
    */
   holdings(): Promise<HoldingPoint[]> {
     const run = this.#dailyLock.then(() => this.#refreshDaily());
     this.#dailyLock = run.then(() => undefined, () => undefined);
-    return run.then((points) => [...points]); // a new array each call, as summary()
+    return run;
   }
 
   #daily: DailyState | null = null;
@@ -377,7 +379,7 @@ export class SqlPublicView implements PublicReserveView {
   }
 
   #keep(days: Days, fp: { count: number; maxHeight: number; tips: Tips }, fromAggregate: boolean, kept: readonly HoldingPoint[]): HoldingPoint[] {
-    const points = holdingPoints(days, kept);
+    const points = Object.freeze(holdingPoints(days, kept)) as HoldingPoint[];
     this.#daily = { days, points, count: fp.count, maxHeight: fp.maxHeight, tips: fp.tips, fromAggregate };
     return points;
   }
