@@ -42,6 +42,7 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     proofs: { store: new SqlProofStore(db) },
     // compliance: the register, flows, commitments, alerts and statement for token holders; the public commitment status
     compliance: { store: new SqlComplianceStore(db) },
+    mining: { store: new (await import('../adapters/store/mining-store.ts')).SqlMiningStore(db) }, // mining ventures (issue #17)
     settlement: { store: new (await import('../adapters/store/settlement-store.ts')).SqlSettlementStore(db), network, rates: shippedReferenceRates() }, // alliance settlement (issue #16)
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),

@@ -12,6 +12,7 @@ import type { ReferenceRateSource } from '../core/accounting/reference-rate.ts';
 import type { ProofStore } from '../core/por/round.ts';
 import type { LiveHub } from './live-events.ts';
 import type { ComplianceStore, SpendComplianceGate } from '../core/compliance/ports.ts';
+import type { MiningStore } from '../core/mining/venture.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -31,6 +32,8 @@ export interface ServerDeps {
   readonly proofs?: { readonly store: ProofStore; readonly verifyNodeUrl?: string | null };
   /** IMF-programme compliance: the register, classified flows, commitments, alerts, the quarterly statement (token holders, with `vaults`) and the public commitment status. */
   readonly compliance?: { readonly store: ComplianceStore };
+  /** Mining ventures (issue #17): GET /mining/ventures for token holders (an empty list without it). */
+  readonly mining?: { readonly store: MiningStore };
   /** Alliance settlement (issue #16): members, invoices, positions, cycles, statements; a member token sees only its own. */
   readonly settlement?: { readonly store: import('../core/settlement/store-port.ts').SettlementStore; readonly network: Network; readonly rates?: ReferenceRateSource | undefined };
   readonly clock: Clock;

@@ -111,6 +111,7 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
   'GET /compliance/alerts': TOKEN_HOLDERS,
   'GET /compliance/commitments': TOKEN_HOLDERS,
   'GET /compliance/statement': TOKEN_HOLDERS,
+  'GET /mining/ventures': TOKEN_HOLDERS, // mining ventures (issue #17)
   'GET /openapi.json': ALL,
 };
 

@@ -113,6 +113,7 @@ test('real responses conform to the documented schemas', async () => {
     ['get', '/api/v1/compliance/flows', 200],
     ['get', '/api/v1/compliance/alerts', 200],
     ['get', '/api/v1/compliance/commitments', 200],
+    ['get', '/api/v1/mining/ventures', 200],
   ];
   for (const [m, p, status] of calls) {
     const res = await api.app.inject({ method: 'GET', url: p.replace('{vault}', 'el-salvador'), headers: { authorization: `Bearer ${api.token.admin}` } });
