@@ -4,6 +4,7 @@ import { api, ApiError, getToken, setToken, type OpenApiDoc, type Session, type 
 import { append, h, section, setText, table } from './dom.ts';
 import { auditView, policyView, proposalsView } from './governance-panels.ts';
 import { lotsPanel } from './accounting-panels.ts';
+import { miningPanel } from './mining-panel.ts';
 import { passkeyInfo, passkeyUnavailable, registerPasskey, type PasskeyInfo } from './passkey.ts';
 
 const AREAS: Array<{ title: string; id: string; paths: string[]; what: string }> = [
@@ -196,6 +197,7 @@ export async function renderOperator(root: HTMLElement): Promise<void> {
     panels.push(panel);
   }
   if (doc.paths['/api/v1/books/lots'] && session.permissions.includes(doc.paths['/api/v1/books/lots']?.get?.['x-permission'] ?? '')) panels.push(await lotsPanel());
+  if (doc.paths['/api/v1/mining/ventures'] && session.permissions.includes('reserve.read')) panels.push(await miningPanel()); // mining ventures (issue #17)
   if (session.permissions.includes('tokens.manage')) panels.push(await tokensPanel());
   const offeredOps = Object.entries(doc.paths).flatMap(([p, ops]) =>
     Object.entries(ops).filter(([, op]) => session.permissions.includes(op['x-permission'] ?? '')).map(([m, op]) => [m.toUpperCase(), p, op.summary ?? '']),
