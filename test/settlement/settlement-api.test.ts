@@ -23,7 +23,7 @@ forEachEngine('settlement API', (t) => {
   const token: Record<string, string> = {};
   const call = async (method: 'GET' | 'POST', url: string, who: string, body?: unknown) => {
     const res = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token[who]}` }, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }) });
-    return { status: res.statusCode, json: (res.headers['content-type'] ?? '').includes('json') ? (res.json() as Record<string, unknown>) : {}, body: res.body };
+    return { status: res.statusCode, json: String(res.headers['content-type'] ?? '').includes('json') ? (res.json() as Record<string, unknown>) : {}, body: res.body };
   };
 
   before(async () => {
