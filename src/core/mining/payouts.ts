@@ -20,6 +20,7 @@
 import { Transaction, payments, networks as bjsNetworks } from 'bitcoinjs-lib';
 import { hex } from '@scure/base';
 import { scriptToAddress } from '../bitcoin/address.ts';
+import { DomainError } from '../errors.ts';
 import type { Network } from '../network.ts';
 import type { Sats } from '../money.ts';
 import type { Txo, VaultTransaction } from '../vault/types.ts';
@@ -113,7 +114,12 @@ export function recognisePayouts(input: RecogniseInput): Payout[] {
   const out: Payout[] = [];
   for (const vt of input.transactions) {
     if (vt.height === null || vt.blockTime === null || vt.received <= 0n) continue;
-    const tx = Transaction.fromHex(vt.rawHex);
+    let tx: Transaction;
+    try {
+      tx = Transaction.fromHex(vt.rawHex);
+    } catch {
+      throw new DomainError('MALFORMED_DATA', `the stored transaction ${vt.txid} does not parse: sync the vault again`);
+    }
     const coinbase = tx.isCoinbase();
     const spendsOwn = !coinbase && tx.ins.some((i) => ownOutpoints.has(`${hex.encode(Uint8Array.from(i.hash).reverse())}:${i.index}`));
     if (spendsOwn) continue;
