@@ -14,7 +14,7 @@
 //   network is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forEachEngine } from '../helpers/engines.ts';
@@ -276,6 +276,19 @@ forEachEngine('settlement on chain, regtest', (t) => {
       assert.match(out.proposal.memo, /W04/);
       const mine = (await w.deps.vaults.addresses(w.vaults.PAK?.id ?? '')).map((a) => a.address);
       assert.ok(mine.includes(ins.payments.find((p) => p.member === 'PAK')?.address ?? ''), "PAK is paid at an address of its own receive vault");
+
+      // The same file through `settlement instructions`, and the escrow seen through the CLI.
+      const outDir = join(dir, 'out');
+      const written = await runCli(['settlement', 'instructions', 'W04', '--out', outDir, '--json'], { env });
+      assert.equal(written.code, 0, written.stderr);
+      assert.equal(readFileSync(join(outDir, 'W04-RUS.json'), 'utf8'), files[0]?.text);
+      const status = await runCli(['settlement', 'escrow', 'status', 'W01', '--json'], { env });
+      assert.equal(status.code, 0, status.stderr);
+      const st = JSON.parse(status.stdout) as { cycles: { phase: string; proposal: { state: string } | null; payIns: { status: string }[] }[] };
+      assert.deepEqual([st.cycles[0]?.phase, st.cycles[0]?.proposal?.state, st.cycles[0]?.payIns[0]?.status], ['payout-proposed', 'confirmed', 'confirmed']);
+      const payoutAgain = await runCli(['settlement', 'escrow', 'payout', 'W01', '--as', 'luis', '--fee-rate', '2'], { env });
+      assert.notEqual(payoutAgain.code, 0, 'a second payout is refused');
+      assert.match(payoutAgain.stderr, /payout-proposed/);
 
       const mainnet = join(dir, 'main.json');
       writeFileSync(mainnet, serializeInstruction(buildInstruction({ ...ins, network: 'main' })));
