@@ -37,6 +37,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { names: ['por'], load: () => import('./por.ts') },
   { names: ['compliance'], load: () => import('./compliance.ts') },
   { names: ['settlement'], load: () => import('./settlement.ts') },
+  { names: ['alliance'], load: () => import('./alliance.ts') },
   { names: ['mining'], load: () => import('./mining.ts') },
 ];
 

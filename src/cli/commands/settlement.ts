@@ -17,6 +17,7 @@ import { formatBtc } from '../../core/money.ts';
 import { netInput, parseNetInput, type NetResult } from '../../core/settlement/net-file.ts';
 import { minimumTransferCount } from '../../core/settlement/netting.ts';
 import { attachEscrow, attachInstructions } from './settlement-onchain.ts';
+import { attachCycle, attachInvoice, attachScreening, attachStatement } from './alliance.ts';
 
 /** One `settlement` subcommand: attaches itself to the `settlement` command. */
 export interface SettlementSubcommand {
@@ -91,6 +92,10 @@ export const SETTLEMENT_SUBCOMMANDS: readonly SettlementSubcommand[] = [
   { name: 'net', attach: attachNet },
   { name: 'escrow', attach: attachEscrow },
   { name: 'instructions', attach: attachInstructions },
+  { name: 'invoice', attach: attachInvoice }, // the data side (src/cli/commands/alliance.ts)
+  { name: 'cycle', attach: attachCycle },
+  { name: 'statement', attach: attachStatement },
+  { name: 'screening', attach: attachScreening },
 ];
 
 export function register(program: Command): void {
