@@ -20,8 +20,8 @@ import { governanceRoutes } from './routes/governance.ts';
 import { accountingRoutes } from './routes/accounting.ts';
 import { porRoutes } from './routes/por.ts';
 import { complianceRoutes } from './routes/compliance.ts';
-import { miningRoutes } from './routes/mining.ts';
 import { settlementRoutes } from './routes/settlement.ts';
+import { miningRoutes } from './routes/mining.ts';
 import { plainTextReplies } from './plain-text.ts';
 import { openDataHeaders } from './open-data.ts';
 import { LiveHub, registerLiveEvents } from './live-events.ts';
@@ -84,7 +84,7 @@ export function apiRoutes(deps: ServerDeps): ApiRoute[] {
   routes.push(...porRoutes({ proofs: deps.proofs?.store, publicView: deps.publicView, verifyNodeUrl: deps.proofs?.verifyNodeUrl, governance: deps.proofs && deps.vaults && deps.governance ? { proofs: deps.proofs.store, spends: deps.governance.spends, vaults: deps.vaults, network: deps.governance.network, now: () => deps.clock.now() } : undefined }, () => deps.clock.now()));
   // the public compliance routes exist on every server (empty without a store), so the dashboard's panel never meets a 404
   routes.push(...miningRoutes({ mining: deps.mining?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends ?? null, network: deps.governance?.network ?? 'regtest', now: () => deps.clock.now() })); // mining ventures (issue #17)
-  routes.push(...complianceRoutes({ compliance: deps.compliance?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends, now: () => deps.clock.now(), publicView: deps.publicView }));
+  routes.push(...complianceRoutes({ compliance: deps.compliance?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends, now: () => deps.clock.now(), publicView: deps.publicView, proofs: deps.proofs?.store }));
   if (deps.settlement) routes.push(...settlementRoutes({ store: deps.settlement.store, network: deps.settlement.network, rates: deps.settlement.rates, now: () => deps.clock.now() })); // alliance settlement (issue #16)
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));

@@ -28,6 +28,7 @@ import { addRegisterEntry, listRegister } from '../../src/app/compliance/registe
 import { addCommitment, checkCommitments, listCommitments, monitorCommitments } from '../../src/app/compliance/commitments.ts';
 import { overrideFlow } from '../../src/app/compliance/override.ts';
 import { makeStatement } from '../../src/app/compliance/statement.ts';
+import { SqlProofStore } from '../../src/adapters/store/proof-store.ts';
 import { ROLES, type Role } from '../../src/core/auth/roles.ts';
 import { toJson } from '../../src/core/json.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -79,7 +80,7 @@ forEachEngine('compliance API', (t) => {
     while (node.height() < 110) await node.mineBlockAt((time += 600));
     db = await t.open();
     store = new SqlVaultStore(db);
-    deps = { compliance: new SqlComplianceStore(db), vaults: store, now: () => NOW };
+    deps = { compliance: new SqlComplianceStore(db), vaults: store, now: () => NOW, proofs: new SqlProofStore(db) };
     reserve = await addVault({ store }, { name: 'Reserve (published)', network: 'regtest', addresses: [reserveAddress], birthday: { height: 1 }, now: '2026-01-01T00:00:00Z' });
     chivo = await addVault({ store }, { name: 'Chivo (published)', network: 'regtest', addresses: [chivoAddress], birthday: { height: 1 }, now: '2026-01-01T00:00:00Z' });
     await addRegisterEntry(deps, BY, { vault: reserve.name, owner: 'Central Reserve Bank', legalBasis: 'Bitcoin Law, Legislative Decree 57 (2021)', purpose: 'national reserve', joinedOn: '2021-09-07' });
@@ -97,7 +98,7 @@ forEachEngine('compliance API', (t) => {
     for (const r of ROLES) token[r] = (await tokens.create({ name: `compliance ${r}`, role: r, memberId: `member-${r}` })).token;
     app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: store,
-      compliance: { store: deps.compliance }, clock: { now: () => NOW }, webRoot: null, rateLimit: null,
+      compliance: { store: deps.compliance }, proofs: { store: new SqlProofStore(db) }, clock: { now: () => NOW }, webRoot: null, rateLimit: null,
     });
   });
   after(async () => {
@@ -157,6 +158,8 @@ forEachEngine('compliance API', (t) => {
     assert.deepEqual(res.json, wire(expected));
     const s = res.json.statement as { reconciliation: { reconciles: boolean }; byClass: unknown; breaches: { txid: string; alert: string }[] };
     assert.equal(s.reconciliation.reconciles, true);
+    // the proofs of reserves it refers to come through the route too (none published in this fixture)
+    assert.deepEqual((res.json.statement as { proofs?: unknown }).proofs, []);
     assert.deepEqual(s.byClass, [{ class: 'external-acquisition', count: 1, netSats: '21000000' }]);
     assert.deepEqual(s.breaches.map((b) => [b.txid, b.alert]), [[purchase, 'open']]);
     const entry = (await readAuditLog(db.db)).find((e) => e.action === 'compliance.statement' && e.actor === 'member-auditor');

@@ -60,6 +60,8 @@ export interface ComplianceRouteDeps {
   readonly now: () => number;
   /** The (cached) public view: which vaults are published, and the key the public answers are cached on. */
   readonly publicView?: PublicReserveView | undefined;
+  /** The proof store, read only: the quarterly statement refers to the proofs of reserves published. */
+  readonly proofs?: ComplianceDeps['proofs'];
 }
 
 // ---- schemas ----------------------------------------------------------------------------------
@@ -190,6 +192,19 @@ const statement = {
     commitments: {
       type: 'array',
       items: { ...commitment, required: [...commitment.required, 'status'], properties: { ...commitment.properties, status: { type: 'string', enum: ['kept', 'breached'] } } },
+    },
+    proofs: {
+      type: 'array',
+      description: 'the proofs of reserves published in the quarter, or the latest before its end (absent when the server has no proof store)',
+      items: {
+        type: 'object',
+        required: ['id', 'publishedOn', 'height', 'blockHash', 'totalSats', 'vaultIds', 'registeredVaultIds', 'fileSha256'],
+        properties: {
+          id: { type: 'integer' }, publishedOn: isoDate, height: { type: 'integer' }, blockHash: { type: 'string', pattern: '^[0-9a-f]{64}$' }, totalSats: satsString,
+          vaultIds: { type: 'array', items: { type: 'string' } }, registeredVaultIds: { type: 'array', items: { type: 'string' } },
+          fileSha256: { type: ['string', 'null'], description: 'SHA-256 of the published proof file, as sha256sum prints it' },
+        },
+      },
     },
     breaches: {
       type: 'array',
@@ -428,7 +443,7 @@ export function complianceRoutes(deps: ComplianceRouteDeps): ApiRoute[] {
   ];
   const vaults = deps.vaults;
   if (vaults === null || store === null) return routes;
-  const app: ComplianceDeps = { compliance: store, vaults, now: deps.now, spends: deps.spends };
+  const app: ComplianceDeps = { compliance: store, vaults, now: deps.now, spends: deps.spends, proofs: deps.proofs };
   const vaultQuery = { type: 'object', additionalProperties: false, properties: { vault: { type: 'string', minLength: 1, maxLength: 100, description: 'only flows touching this registered wallet (vault id or name)' } } } as const satisfies JsonSchema;
   routes.push(
     {
