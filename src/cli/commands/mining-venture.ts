@@ -10,7 +10,14 @@ import { action, type CliContext } from '../context.ts';
 import { DomainError } from '../../core/errors.ts';
 import { formatBtc } from '../../core/money.ts';
 import { displaySafe } from '../../core/text/display-text.ts';
-import { AS_HELP, actorOf } from '../governance-deps.ts';
+
+// Kept light (mining split loads this module too): the same as governance-deps.ts's AS_HELP / actorOf.
+const AS_HELP = 'the member acting (id or name); default: $SOBERANA_ACTOR. Refused when the member lacks the role';
+function actorOf(ctx: CliContext): string | undefined {
+  const o = ctx.globals as { as?: unknown };
+  const v = typeof o.as === 'string' ? o.as : process.env.SOBERANA_ACTOR;
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
 import type { DistributeDeps } from '../../app/mining/distribute.ts';
 
 async function miningDeps(ctx: CliContext, chain = false): Promise<DistributeDeps & { close(): Promise<void> }> {

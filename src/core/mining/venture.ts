@@ -20,8 +20,10 @@ import type { Sats } from '../money.ts';
 import type { AuditFields } from '../spend/types.ts';
 import { assertShares, splitByShares, type Share } from './split.ts';
 
-export const ENERGY_SOURCES = ['geothermal', 'hydro', 'surplus-grid', 'nuclear', 'gas'] as const;
-export type EnergySource = (typeof ENERGY_SOURCES)[number];
+import { ENERGY_SOURCES, type EnergySource } from './forecast.ts';
+
+/** The energy sources a site may use (one list, defined with the forecast). */
+export { ENERGY_SOURCES, type EnergySource };
 
 export interface Venture {
   readonly id: string;
