@@ -243,7 +243,14 @@ forEachEngine('the books over HTTP', (t) => {
       await importPurchases({ accounting: new SqlAccountingStore(db), vaults: new SqlVaultStore(db), now: () => NOW }, { actor: 'rosa', role: 'admin' }, csv, { origin: 'pk.csv', minorDigits: () => 2 });
       assert.deepEqual((await ask()).purchases.listed, [], 'the same answer while the cached view is');
       now += 60_000;
-      assert.deepEqual((await ask()).purchases.listed.map((p) => [p.date, p.sourceUrl]), [['2025-07-15', 'https://example.org/pk/seized']]);
+      // past the TTL a request may get the previous answer while one refresh runs (stale while revalidate,
+      // src/server/cached-view.ts); the requests after it get the new one
+      let listed = (await ask()).purchases.listed;
+      for (let i = 0; i < 100 && listed.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        listed = (await ask()).purchases.listed;
+      }
+      assert.deepEqual(listed.map((p) => [p.date, p.sourceUrl]), [['2025-07-15', 'https://example.org/pk/seized']]);
     } finally {
       await cached.close();
     }

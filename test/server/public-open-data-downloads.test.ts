@@ -52,7 +52,7 @@ forEachEngine('open-data downloads', (t) => {
     await loadReserveTables(db, sampleReserve({ extra: 700, seed: 13 }));
     app = await serve(new SqlPublicView(db, 'regtest'), { tokens: new SqlApiTokenStore(db) });
 
-    const holdings = JSON.parse((await get(app, '/public/holdings')).body) as { currency: string; points: Array<{ date: string; sats: string; usdCents: string | null; vaults?: Array<{ vault: string; sats: string }> }> };
+    const holdings = JSON.parse((await get(app, '/public/holdings')).body) as { currency: string; points: Array<{ date: string; sats: string; usdCents: string | null }> };
     const addresses = JSON.parse((await get(app, '/public/addresses')).body) as { addresses: Json[] };
     const txs: Json[] = [];
     let before: string | null = null;
@@ -82,8 +82,12 @@ forEachEngine('open-data downloads', (t) => {
 
     const h = records((await get(app, '/public/downloads/holdings.csv')).body);
     assert.equal(h.length, holdings.points.length);
-    const vaults = [...new Set(holdings.points.flatMap((p) => (p.vaults ?? []).map((v) => v.vault)))];
+    // per-vault columns: each vault's balance in force that day, from its own series (?vault=), '' before its first
+    const vaults = (JSON.parse((await get(app, '/public/summary')).body) as { vaults: Array<{ id: string }> }).vaults.map((v) => v.id);
     assert.ok(vaults.length >= 2, 'per-vault columns');
+    const series = new Map<string, Array<{ date: string; sats: string }>>();
+    for (const v of vaults) series.set(v, (JSON.parse((await get(app, `/public/holdings?vault=${v}`)).body) as { points: Array<{ date: string; sats: string }> }).points);
+    const inForce = (v: string, date: string): string => (series.get(v) ?? []).filter((q) => q.date <= date).at(-1)?.sats ?? '';
     h.forEach((row, i) => {
       const p = holdings.points[i];
       assert.ok(p);
@@ -91,7 +95,7 @@ forEachEngine('open-data downloads', (t) => {
       assert.equal(row.sats, p.sats);
       assert.equal(row.btc, formatBtc(BigInt(p.sats)));
       assert.equal(row.usd_cents, p.usdCents ?? '');
-      for (const v of vaults) assert.equal(row[`sats_${v}`], p.vaults?.find((x) => x.vault === v)?.sats ?? '');
+      for (const v of vaults) assert.equal(row[`sats_${v}`], inForce(v, p.date));
     });
 
     const a = records((await get(app, '/public/downloads/addresses.csv')).body);
