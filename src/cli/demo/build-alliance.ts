@@ -26,6 +26,7 @@ import { openDatabase, type Database } from '../../adapters/store/database.ts';
 import { SqlVaultStore } from '../../adapters/store/vault-store.ts';
 import { SqlApiTokenStore } from '../../adapters/store/token-store.ts';
 import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
+import { setVaultIllustrative } from '../../adapters/store/public-view-sql.ts';
 import { addMember } from '../../app/add-member.ts';
 import { issueEnrolment, redeemEnrolment } from '../../app/enrol-member.ts';
 import { proposePolicy } from '../../app/propose-policy.ts';
@@ -354,6 +355,9 @@ export async function startDemo(opts: { dataDir: string; log: (line: string) => 
     const proof = await ensureDemoProof({ db, store, node, dataDir, elSalvador: state.vaults.elSalvador, log });
     await (await import('./mining.ts')).ensureDemoMining({ db, store, node, dataDir, pakistan: state.vaults.pakistan, log }); // ILLUSTRATIVE mining venture, distributed once (src/cli/demo/mining.ts)
     await (await import('./settlement.ts')).ensureDemoSettlement({ db, store, node, dataDir, log }); // ILLUSTRATIVE alliance settlement: escrow cycles paid out, one rescinded (src/cli/demo/settlement.ts)
+    // Every demo vault but El Salvador's reserve (which replays the announced purchases) holds
+    // ILLUSTRATIVE figures: flagged so the public API and pages say so (every start: idempotent).
+    for (const v of await store.listVaults()) await setVaultIllustrative(db, v.id, v.id !== state.vaults.elSalvador);
     return { node, db, store, state, built, summaries, dbPath, close, proof };
   } catch (e) {
     await close();
