@@ -100,7 +100,7 @@ export function attachInvoice(settlement: Command): void {
       action(async (ctx, o: { reference: string; exporter: string; importer: string; amount: string; currency: string; due: string; seller?: string; buyer?: string; member?: string }) => {
         const deps = await depsOf(ctx);
         const r = await submitInvoice(deps, await who(deps, o.member), { reference: o.reference, exporter: o.exporter, importer: o.importer, amount: o.amount, currency: o.currency, due: o.due, seller: o.seller, buyer: o.buyer });
-        ctx.out(r, () => `${r.created ? 'Submitted' : 'Already submitted (same terms)'}: ${invoiceLine(r.invoice)}${r.invoice.status === 'held' ? ' — held by screening for a compliance officer' : ''}`);
+        ctx.out(r, () => `${r.created ? 'Submitted' : 'Already submitted (same terms)'}: ${invoiceLine(r.invoice)}${r.invoice.status === 'held' ? ' (screening matched: a compliance officer decides)' : ''}`);
       }),
     );
   for (const decision of ['confirm', 'dispute'] as const) {
