@@ -365,7 +365,7 @@ export class SqlSettlementStore implements SettlementStore {
       const open = await readOpen(trx, { dueBy: req.cutoff });
       const last = await trx.selectFrom('settlement_cycles').select(['id', 'cutoff', 'seq']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       if (open.length === 0) {
-        if (last && last.cutoff === req.cutoff) return { id: last.id, created: false };
+        if (last && last.cutoff === req.cutoff) return { id: last.id, cycle: null, created: false };
         throw new DomainError('INVALID_STATE', `no confirmed invoice is due on or before ${req.cutoff} outside a cycle: nothing to settle`, { cutoff: req.cutoff });
       }
       const snapshot = snapshotOf(open);
@@ -386,9 +386,9 @@ export class SqlSettlementStore implements SettlementStore {
       const cycle = await readCycle(trx, id);
       if (!cycle) throw new TypeError(`closeCycle: cycle ${id} vanished`);
       await appendAudit(trx, this.#database.engine, audit(cycle));
-      return { id, created: true };
+      return { id, cycle, created: true };
     });
-    const cycle = await this.cycle(result.id);
+    const cycle = result.cycle ?? (await this.cycle(result.id));
     if (!cycle) throw new TypeError(`closeCycle: cycle ${result.id} not found`);
     return { cycle, created: result.created };
   }
