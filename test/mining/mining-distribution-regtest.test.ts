@@ -21,6 +21,7 @@ import { syncVault } from '../../src/app/sync-vault.ts';
 import { addMember } from '../../src/app/add-member.ts';
 import { proposePolicy } from '../../src/app/propose-policy.ts';
 import { approveProposal } from '../../src/app/approve-proposal.ts';
+import { cancelProposal } from '../../src/app/cancel-proposal.ts';
 import { exportProposal } from '../../src/app/export-proposal.ts';
 import { importPartialPsbt } from '../../src/app/import-partial-psbt.ts';
 import { finalizeProposal } from '../../src/app/finalize-proposal.ts';
@@ -140,6 +141,13 @@ forEachEngine('mining venture distribution (proposal)', (t) => {
     const again = await distributePeriod(s.deps, { actor: 'luis', venture: 'geo-venture', period: '2026-11', feeRateSatPerKvb: 2_000n });
     assert.equal(again.already, true);
     assert.equal(again.proposal.id, made[0]!.proposal.id);
+    // A cancelled distribution frees the period: the next run proposes again, with the same coins.
+    await cancelProposal(s.deps, { actor: 'luis', proposalId: again.proposal.id, reason: 'wrong fee rate' });
+    const redo = await distributePeriod(s.deps, { actor: 'luis', venture: 'geo-venture', period: '2026-11', feeRateSatPerKvb: 3_000n });
+    assert.equal(redo.already, false);
+    assert.notEqual(redo.proposal.id, again.proposal.id);
+    assert.deepEqual(redo.proposal.inputs.map((i) => i.txid).sort(), again.proposal.inputs.map((i) => i.txid).sort());
+    assert.equal((await distributePeriod(s.deps, { actor: 'luis', venture: 'geo-venture', period: '2026-11', feeRateSatPerKvb: 3_000n })).proposal.id, redo.proposal.id);
   });
 });
 

@@ -175,6 +175,13 @@ export class SqlMiningStore implements MiningStore {
     });
   }
 
+  async reopenDistribution(ventureId: string, period: string, proposalId: number, audit: AuditFields): Promise<void> {
+    await inWriteTransaction(this.#database, async (trx) => {
+      await trx.deleteFrom('mining_distributions').where('venture_id', '=', ventureId).where('period', '=', period).where('state', '=', 'proposed').where('proposal_id', '=', proposalId).execute();
+      await appendAudit(trx, this.#database.engine, audit);
+    });
+  }
+
   async releaseDistribution(ventureId: string, period: string, claimedAtMs: number): Promise<void> {
     await inWriteTransaction(this.#database, async (trx) => {
       await trx.deleteFrom('mining_distributions').where('venture_id', '=', ventureId).where('period', '=', period).where('state', '=', 'claimed').where('claimed_at_ms', '=', claimedAtMs).execute();

@@ -14,7 +14,8 @@
  *
  * Once per period: the period is claimed in the store first (its primary key admits one claim), so
  * of concurrent runs exactly one proposes; the others get the claim's state. A run that finds the
- * period proposed returns that distribution (`already: true`). A claim whose proposal could not be
+ * period proposed returns that distribution (`already: true`), unless its proposal was cancelled:
+ * then the period is reopened (audited) and proposed again. A claim whose proposal could not be
  * made (a policy denial, too few coins) is released. A claim left by a crash is taken over after
  * ten minutes.
  *
@@ -91,8 +92,14 @@ export async function distributePeriod(deps: DistributeDeps, input: DistributeIn
   const actor = await requireActor(deps.spends, input.actor, 'operator');
   const view = await listPayouts(deps, input.venture, input.period);
   const { venture, vault } = view;
-  const found = await deps.mining.distribution(venture.id, input.period);
-  if (found?.state === 'proposed') return existing(deps, found);
+  let found = await deps.mining.distribution(venture.id, input.period);
+  if (found?.state === 'proposed') {
+    const done = await existing(deps, found);
+    if (done.proposal.state !== 'cancelled') return done;
+    // Its proposal was cancelled before it spent anything: the period may be distributed again.
+    await deps.mining.reopenDistribution(venture.id, input.period, done.proposal.id, auditOf(actor, 'operator', 'mining.distribute.reopen', `venture:${venture.id}`, { period: input.period, cancelledProposal: done.proposal.id }, deps.now()));
+    found = null;
+  }
   const nowMs = deps.now();
   const { endSec } = periodBounds(input.period);
   if (nowMs < endSec * 1000) throw new DomainError('INVALID_STATE', `period ${input.period} has not ended yet (it ends ${new Date(endSec * 1000).toISOString()}): a period is distributed once, after it ends`);
@@ -138,7 +145,11 @@ export async function distributePeriod(deps: DistributeDeps, input: DistributeIn
     const coins = payouts.flatMap((p) => p.outputs.map((o) => ({ txid: p.txid, vout: o.vout })));
     const anchorLength = auditAnchorScript({ seq: 1, hash: '00'.repeat(32) }).length;
     const scripts = gross.map((g) => addressToScript((addresses.get(g.partner) as { address: string }).address, deps.network).length);
-    const fee = feeForWeight(txWeight(coins.map(() => inputWeight), [...scripts, anchorLength]), feeRate);
+    // The exact fee of this transaction, plus one vbyte per input and output (and two) at the same rate:
+    // coin selection estimates with fractional fee shares and may otherwise find the coins a sat short;
+    // the margin stays in the fee (far below the cost of a change output), so the fee the partners bear
+    // is the transaction's fee.
+    const fee = feeForWeight(txWeight(coins.map(() => inputWeight), [...scripts, anchorLength]) + 4 * (coins.length + scripts.length + 3), feeRate);
     const split = splitPeriod(payouts, versions, fee);
     const outputs = split.parts.filter((p) => p.grossSats > 0n).map((p) => {
       const a = addresses.get(p.partner) as { address: string; settlement: string };

@@ -133,6 +133,8 @@ export interface MiningStore {
   claimDistribution(r: DistributionRecord, audit: AuditFields): Promise<{ record: DistributionRecord; claimed: boolean }>;
   /** The claim became a proposal. */
   completeDistribution(ventureId: string, period: string, proposalId: number, document: string, totalSats: Sats, feeSats: Sats, atMs: number, audit: AuditFields): Promise<void>;
+  /** A distribution whose proposal was cancelled is reopened (audited): the period can be distributed again. */
+  reopenDistribution(ventureId: string, period: string, proposalId: number, audit: AuditFields): Promise<void>;
   /** A claim whose proposal could not be made is released (the period can be distributed again). */
   releaseDistribution(ventureId: string, period: string, claimedAtMs: number): Promise<void>;
 }
