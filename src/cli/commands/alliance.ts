@@ -22,6 +22,7 @@ import { closeCycle, listCycles, showCycle } from '../../app/settlement/close-cy
 import { allianceView, memberStatement, memberStatementCsv } from '../../app/settlement/statement.ts';
 import { decideHold, listHolds, loadScreeningList } from '../../app/settlement/screening.ts';
 import type { StoredInvoice } from '../../core/settlement/store-port.ts';
+import { currencyMinorDigits } from '../../core/settlement/rates.ts';
 
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
 const actorName = (): string => process.env.SOBERANA_ACTOR ?? 'cli';
@@ -34,7 +35,7 @@ async function who(deps: SettlementDeps, member: string | undefined): Promise<Se
   return actorAs(deps, member, actorName());
 }
 
-const minorText = (minor: bigint, currency: string, digits = currency === 'JPY' || currency === 'KRW' ? 0 : 2): string => {
+const minorText = (minor: bigint, currency: string, digits = currencyMinorDigits(currency)): string => {
   const s = minor.toString().padStart(digits + 1, '0');
   return digits === 0 ? `${s} ${currency}` : `${s.slice(0, -digits)}.${s.slice(-digits)} ${currency}`;
 };
