@@ -21,6 +21,7 @@ import { accountingRoutes } from './routes/accounting.ts';
 import { porRoutes } from './routes/por.ts';
 import { complianceRoutes } from './routes/compliance.ts';
 import { settlementRoutes } from './routes/settlement.ts';
+import { settlementPublicRoutes } from './routes/settlement-public.ts';
 import { miningRoutes } from './routes/mining.ts';
 import { plainTextReplies } from './plain-text.ts';
 import { openDataHeaders } from './open-data.ts';
@@ -86,6 +87,7 @@ export function apiRoutes(deps: ServerDeps): ApiRoute[] {
   routes.push(...miningRoutes({ mining: deps.mining?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends ?? null, network: deps.governance?.network ?? 'regtest', now: () => deps.clock.now() })); // mining ventures (issue #17)
   routes.push(...complianceRoutes({ compliance: deps.compliance?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends, now: () => deps.clock.now(), publicView: deps.publicView, proofs: deps.proofs?.store }));
   if (deps.settlement) routes.push(...settlementRoutes({ store: deps.settlement.store, network: deps.settlement.network, rates: deps.settlement.rates, now: () => deps.clock.now() })); // alliance settlement (issue #16)
+  routes.push(...settlementPublicRoutes({ cycles: deps.settlement?.store ?? null, onchain: deps.settlementOnchain?.store ?? null, vaults: deps.vaults ?? null, spends: deps.governance?.spends ?? null, publicView: deps.publicView })); // public alliance settlement (issue #16)
   const doc = buildOpenApi([...routes, openApiRoute(() => ({}))], { version: API_VERSION });
   routes.push(openApiRoute(() => doc));
   return routes;

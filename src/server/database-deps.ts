@@ -44,6 +44,7 @@ export async function serverDepsFor(db: Database, network: Network, opts: { dash
     compliance: { store: new SqlComplianceStore(db) },
     mining: { store: new (await import('../adapters/store/mining-store.ts')).SqlMiningStore(db) }, // mining ventures (issue #17)
     settlement: { store: new (await import('../adapters/store/settlement-store.ts')).SqlSettlementStore(db), network, rates: shippedReferenceRates() }, // alliance settlement (issue #16)
+    settlementOnchain: { store: new (await import('../adapters/store/settlement-onchain-store.ts')).SqlSettlementOnchainStore(db) }, // the public settlement answer's txids (issue #16)
     clock: { now: () => Date.now() },
     webRoot: opts.dashboard === false ? null : await ensureWebBuilt(),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),

@@ -36,6 +36,8 @@ export interface ServerDeps {
   readonly mining?: { readonly store: MiningStore };
   /** Alliance settlement (issue #16): members, invoices, positions, cycles, statements; a member token sees only its own. */
   readonly settlement?: { readonly store: import('../core/settlement/store-port.ts').SettlementStore; readonly network: Network; readonly rates?: ReferenceRateSource | undefined };
+  /** The alliance settlement's on-chain phase (pay-ins, payout, refund) for the public settlement answer (issue #16). */
+  readonly settlementOnchain?: { readonly store: import('../core/settlement/onchain-store.ts').SettlementOnchainStore };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;

@@ -55,6 +55,7 @@ PUBLIC_GETS.push('/public/downloads/holdings.csv', '/public/downloads/holdings.j
 PUBLIC_GETS.push('/public/proof'); // proof of reserves (issue #14): the newest published proof (none here: { proof: null })
 PUBLIC_GETS.push('/public/compliance'); // programme commitments (issue #15): status and alert counts only (with data: test/server/api-compliance.test.ts)
 PUBLIC_GETS.push('/public/compliance/stock'); // the public-sector stock by class and alert items, published wallets only (with data: test/server/api-public-compliance-stock.test.ts)
+PUBLIC_GETS.push('/public/settlement'); // alliance settlement cycles (issue #16): nets, transfers, txids, no invoice (with data: test/server/api-public-settlement.test.ts)
 
 test('every public GET route is in the list checked here', () => {
   const offered = api.routes.filter((r) => r.permission === 'public.read' && r.method === 'GET').map((r) => r.path);

@@ -106,6 +106,7 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
   'GET /por/challenges/{id}': ['admin', 'auditor'],
   'GET /public/compliance': ALL,
   'GET /public/compliance/stock': ALL,
+  'GET /public/settlement': ALL,
   'GET /compliance/register': TOKEN_HOLDERS,
   'GET /compliance/flows': TOKEN_HOLDERS,
   'GET /compliance/alerts': TOKEN_HOLDERS,

@@ -109,6 +109,7 @@ test('real responses conform to the documented schemas', async () => {
     ['get', '/api/v1/public/proof', 200],
     ['get', '/api/v1/public/compliance', 200],
     ['get', '/api/v1/public/compliance/stock', 200],
+    ['get', '/api/v1/public/settlement', 200],
     ['get', '/api/v1/compliance/register', 200],
     ['get', '/api/v1/compliance/flows', 200],
     ['get', '/api/v1/compliance/alerts', 200],
