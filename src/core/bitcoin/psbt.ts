@@ -547,14 +547,41 @@ function finalizeOne(psbt: Psbt, inp: Psbt['data']['inputs'][number], i: number,
     tryFinalize(psbt, i);
     return;
   }
-  if (!inp.witnessScript && !inp.redeemScript) {
-    // single-key script types (P2PKH, P2WPKH, P2SH-P2WPKH, P2TR key path)
+  if (!inp.witnessScript && (!inp.redeemScript || isP2wpkhProgram(inp.redeemScript))) {
+    // single-key script types (P2PKH, P2WPKH, P2SH-P2WPKH whose redeem script is the P2WPKH
+    // program): bitcoinjs-lib's standard finalizer, as @bitcoinerlab/descriptors' own finalizer
+    // does for descriptors without miniscript (its satisfier knows miniscript only)
     if (sigs.length === 0 && !inp.tapKeySig) throw new DomainError('PSBT_INCOMPLETE', `input ${i} has 0 of 1 signatures`);
     tryFinalize(psbt, i);
     return;
   }
   if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is not plain multisig: the vault descriptor is needed to finalize it`);
   finalizeWithDescriptor(psbt, i, opts.descriptor, network);
+}
+
+/** A P2WPKH witness program (OP_0 <20 bytes>): the redeem script of a P2SH-P2WPKH output. */
+function isP2wpkhProgram(script: Uint8Array): boolean {
+  return script.length === 22 && script[0] === 0x00 && script[1] === 0x14;
+}
+
+/**
+ * The key of a single-key vault output (pkh, wpkh, sh(wpkh)), or undefined for any other kind.
+ * @bitcoinerlab/descriptors' `getScriptSatisfaction` satisfies miniscript only (it throws "cannot
+ * get satisfaction from not expanded miniscript" for these): one signature by this key satisfies
+ * them, and bitcoinjs-lib's standard finalizer builds their scripts.
+ */
+function singleKeyOf(out: OutputInstance): Uint8Array | undefined {
+  if (out.isTaproot()) return undefined;
+  const e = out.expand();
+  if (e.miniscript !== undefined || !SINGLE_KEY_EXPRESSIONS.includes(e.expandedExpression ?? '')) return undefined;
+  return e.expansionMap?.['@0']?.pubkey;
+}
+const SINGLE_KEY_EXPRESSIONS = ['pkh(@0)', 'wpkh(@0)', 'sh(wpkh(@0))'];
+
+/** Whether the partial signatures include one by the single key of `out` (see `singleKeyOf`). */
+function singleKeySigned(key: Uint8Array, sigs: readonly { pubkey: Uint8Array }[]): boolean {
+  const k = hex.encode(key);
+  return sigs.some((s) => hex.encode(s.pubkey) === k);
 }
 
 function tryFinalize(psbt: Psbt, i: number): void {
@@ -670,6 +697,8 @@ export function satisfiableWithDescriptor(psbt: Psbt, i: number, descriptor: str
   try {
     const found = locateVaultInput(inp, descriptor, network);
     if (!found) return false;
+    const single = singleKeyOf(found.output);
+    if (single) return singleKeySigned(single, sigs);
     const r = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey)).getScriptSatisfaction(sigs);
     return timelockMismatch(psbt, i, r) === undefined;
   } catch {
@@ -1019,6 +1048,8 @@ function satisfiable(psbt: Psbt, i: number, found: Located, descriptor: string, 
     }
     const sigs = inp.partialSig ?? [];
     if (sigs.length === 0) return false;
+    const single = singleKeyOf(found.output);
+    if (single) return singleKeySigned(single, sigs); // the signatures were verified by the caller
     const r = vaultOutputWithSigners(descriptor, network, found.branch, found.index, sigs.map((s) => s.pubkey)).getScriptSatisfaction(sigs);
     return timelockMismatch(psbt, i, r) === undefined;
   } catch {
@@ -1064,6 +1095,10 @@ function verifyFinalScripts(psbt: Psbt, i: number, output: OutputInstance, prevo
     if (!same(witness[witness.length - 1], ws)) throw invalid(i, 'its final witness script is not the vault\'s');
     if (rs ? !same(scriptSig, bScript.compile([rs])) : scriptSig.length > 0) throw invalid(i, 'its final scriptSig is not the vault\'s redeem script push');
     signatures = nonEmpty(witness.slice(0, -1));
+  } else if (rs && singleKeyOf(output)) {
+    // sh(wpkh): scriptSig pushes the P2WPKH program, the witness holds signature and key
+    if (!same(scriptSig, bScript.compile([rs]))) throw invalid(i, 'its final scriptSig is not the vault\'s redeem script push');
+    signatures = 1;
   } else if (rs) {
     if (witness.length > 0) throw invalid(i, 'a legacy P2SH input with a witness');
     const last = pushes[pushes.length - 1];
