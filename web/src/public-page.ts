@@ -10,6 +10,7 @@ import { holdingsChart } from './chart.ts';
 import { booksSection } from './accounting-panels.ts';
 import { proofSection } from './proof-panel.ts';
 import { complianceSection } from './compliance-panel.ts';
+import { settlementSection } from './settlement-panel.ts';
 import { h, section, setText, table, tableRow } from './dom.ts';
 import { btc, integer, localDateTime, longDate, money, percent, roundedMoney, sats } from './format.ts';
 import { t, tn, type MessageKey } from './i18n/index.ts';
@@ -237,6 +238,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
   const many = summary.vaults.length > 1;
   const ex = explorerOf(summary);
   const compliance = alliance ? complianceSection(ex) : Promise.resolve(null); // the IMF programme commitment (issue #15): null when the server has nothing to show
+  const settlement = alliance ? settlementSection(ex) : Promise.resolve(null); // alliance settlement (issue #16): null when the alliance has no cycle
   const demo = summary.network !== 'main';
   const names = new Map(summary.vaults.map((v) => [v.id, v.name]));
   const fiat = summary.fiat;
@@ -403,7 +405,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
     ? h('nav', { class: 'members-nav', 'aria-label': t('nav.members') }, h('a', { href: '#/', ...(nation ? {} : { 'aria-current': 'page' }) }, t('nav.alliance')), ...summary.vaults.map((v) => h('a', { href: `#/nation/${encodeURIComponent(v.id)}`, translate: 'no', ...(nation?.id === v.id ? { 'aria-current': 'page' } : {}) }, v.name)))
     : null;
   root.replaceChildren(
-    ...[memberNav, crumbs, title, ...banners, cards, proof, members, chart, await compliance, books, transactions, addr, openData, howTo].filter((x): x is HTMLElement => x !== null),
+    ...[memberNav, crumbs, title, ...banners, cards, proof, members, chart, await compliance, await settlement, books, transactions, addr, openData, howTo].filter((x): x is HTMLElement => x !== null),
   );
   root.dataset.tip = summary.tip ? String(summary.tip.height) : '';
 }
