@@ -1,4 +1,4 @@
-// Single-key vaults (wpkh, sh(wpkh), pkh) — which `vault add` accepts — are spent end to end:
+// Single-key vaults (wpkh, sh(wpkh), pkh, tr(KEY)) — which `vault add` accepts — are spent end to end:
 // the PSBT the proposal workflow builds (createPsbt), signed by the software signer, is judged
 // complete by verifyPsbtInputs and finalized by finalizeVerified (bitcoinjs-lib's standard
 // finalizer: the descriptor library's miniscript satisfier only knows miniscript descriptors),
@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { BIP32Factory, type BIP32Interface } from 'bip32';
 import * as ecc from '@bitcoinerlab/secp256k1';
 import { checksum } from '@bitcoinerlab/descriptors';
-import { Transaction, networks, payments } from 'bitcoinjs-lib';
+import { Transaction, crypto as bcrypto, networks, payments } from 'bitcoinjs-lib';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createRequire } from 'node:module';
 import { hex } from '@scure/base';
 import { isDomainError } from '../../src/core/errors.ts';
 import { createPsbt, decodePsbt, finalizeVerified, vaultOutput, verifyPsbtInputs } from '../../src/core/bitcoin/psbt.ts';
 import { inspectPsbt } from '../../src/core/bitcoin/psbt-inspect.ts';
+import { verifyInput } from '../../src/core/bitcoin/bip322-interpreter.ts';
 import { parseExtendedPrivateKey, signPsbtWithKey } from '../../src/adapters/signers/software-signer.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 
@@ -117,6 +118,58 @@ test('a single-key vault input whose signature does not verify is refused, not f
   bad[10] = (bad[10] ?? 0) ^ 0x01; // inside r
   sig.signature = bad;
   assert.throws(() => finalizeVerified(psbt.toBase64(), { descriptor, network: 'regtest' }), (e: unknown) => isDomainError(e) && e.code === 'INVALID_SIGNATURE');
+});
+
+// tr(KEY): the key-path signature (BIP341 tweaked key) is made here with bitcoinjs-lib, as a
+// hardware signer would: the software signer signs taproot script paths only.
+test('a tr(KEY) single-key vault spend signed on its key path is complete, finalizes and verifies', () => {
+  const descriptor = withChecksum(`tr(${keyExpr(KEY, 86)})`);
+  const { unsigned, spent } = proposal(descriptor, 50);
+  assert.equal(verifyPsbtInputs(unsigned, { descriptor, network: 'regtest' }).complete, false);
+  const { psbt } = decodePsbt(unsigned, 'regtest');
+  psbt.data.inputs.forEach((inp, i) => {
+    const d = inp.tapBip32Derivation?.[0];
+    assert.ok(d && inp.tapInternalKey);
+    const child = KEY.derivePath(d.path);
+    const tweaked = child.tweak(bcrypto.taggedHash('TapTweak', inp.tapInternalKey));
+    psbt.signTaprootInput(i, tweaked);
+  });
+  const signed = psbt.toBase64();
+  const v = verifyPsbtInputs(signed, { descriptor, network: 'regtest', proposal: unsigned });
+  assert.deepEqual(v.inputs.map((x) => [x.signatures, x.complete]), [[1, true], [1, true]]);
+  assert.equal(inspectPsbt(signed, { network: 'regtest', descriptor }).complete, true);
+  const final = finalizeVerified(signed, { descriptor, network: 'regtest' });
+  assert.equal(final.fee, 2_000n);
+  const tx = Transaction.fromHex(final.hex);
+  for (const inp of tx.ins) assert.deepEqual(inp.witness.map((w) => w.length), [64], 'key path: the witness is one SIGHASH_DEFAULT signature');
+  // bcoin predates taproot: checked with the BIP-322 interpreter (validated by the BIP-322 taproot vectors)
+  for (let i = 0; i < tx.ins.length; i++) verifyInput(tx, i, spent);
+
+  // a key-path signature that does not verify is refused
+  const bad = decodePsbt(unsigned, 'regtest').psbt;
+  const good = decodePsbt(signed, 'regtest').psbt;
+  bad.data.inputs.forEach((inp, i) => {
+    const sig = Uint8Array.from(good.data.inputs[i]?.tapKeySig ?? []);
+    if (i === 1) sig[5] = (sig[5] ?? 0) ^ 0x01;
+    inp.tapKeySig = sig;
+  });
+  assert.throws(() => finalizeVerified(bad.toBase64(), { descriptor, network: 'regtest' }), (e: unknown) => isDomainError(e) && e.code === 'INVALID_SIGNATURE' && /input 1/.test(e.message));
+});
+
+test('a taproot key-path signature on a vault with a script tree is still refused', () => {
+  const other = master('cosigner');
+  const descriptor = withChecksum(`tr(${keyExpr(KEY, 86)},pk(${keyExpr(other, 86)}))`);
+  const { unsigned } = proposal(descriptor, 60);
+  const { psbt } = decodePsbt(unsigned, 'regtest');
+  psbt.data.inputs.forEach((inp, i) => {
+    const d = inp.tapBip32Derivation?.find((x) => x.leafHashes.length === 0);
+    assert.ok(d && inp.tapInternalKey);
+    const merkle = payments.p2tr({ internalPubkey: inp.tapInternalKey, scriptTree: { output: inp.tapLeafScript?.[0]?.script ?? new Uint8Array() }, network: NET }).hash;
+    assert.ok(merkle);
+    const tweak = bcrypto.taggedHash('TapTweak', Buffer.concat([inp.tapInternalKey, merkle]));
+    psbt.signTaprootInput(i, KEY.derivePath(d.path).tweak(tweak));
+  });
+  assert.throws(() => verifyPsbtInputs(psbt.toBase64(), { descriptor, network: 'regtest' }), (e: unknown) => isDomainError(e) && e.code === 'INVALID_SIGNATURE' && /key-path signatures are not accepted/.test(e.message));
 });
 
 describe('regtest: a wpkh vault spend is accepted by the node', () => {

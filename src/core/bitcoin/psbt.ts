@@ -531,6 +531,15 @@ export function finalizePsbt(input: string | Uint8Array, opts: FinalizeOptions =
 }
 
 function finalizeOne(psbt: Psbt, inp: Psbt['data']['inputs'][number], i: number, opts: FinalizeOptions, network: Network): void {
+  if (inp.tapKeySig && !inp.tapLeafScript?.length && !inp.tapScriptSig?.length) {
+    // taproot key path (a tr(KEY) vault): the witness is the signature alone (standard finalizer)
+    try {
+      psbt.finalizeTaprootInput(i);
+    } catch (e) {
+      throw new DomainError('PSBT_INCOMPLETE', `input ${i} cannot be finalized: ${firstLine(e)}`);
+    }
+    return;
+  }
   if (inp.tapInternalKey || inp.tapLeafScript) {
     if (!opts.descriptor) throw new DomainError('PSBT_INCOMPLETE', `input ${i} is a taproot input: the vault descriptor is needed to finalize it`);
     finalizeTaprootWithDescriptor(psbt, i, opts.descriptor, network);
@@ -577,6 +586,11 @@ function singleKeyOf(out: OutputInstance): Uint8Array | undefined {
   return e.expansionMap?.['@0']?.pubkey;
 }
 const SINGLE_KEY_EXPRESSIONS = ['pkh(@0)', 'wpkh(@0)', 'sh(wpkh(@0))'];
+
+/** A tr(KEY) vault output (no script tree): it is spent by its key path only. */
+function keyPathOnly(out: OutputInstance): boolean {
+  return out.isTaproot() === true && out.expand().expandedExpression === 'tr(@0)';
+}
 
 /** Whether the partial signatures include one by the single key of `out` (see `singleKeyOf`). */
 function singleKeySigned(key: Uint8Array, sigs: readonly { pubkey: Uint8Array }[]): boolean {
@@ -681,6 +695,10 @@ export function satisfiableWithDescriptor(psbt: Psbt, i: number, descriptor: str
   const inp = psbt.data.inputs[i];
   if (!inp) return false;
   if (inp.tapInternalKey || inp.tapLeafScript) {
+    if (inp.tapKeySig) {
+      const found = locateVaultInput(inp, descriptor, network);
+      return found !== undefined && keyPathOnly(found.output);
+    }
     const tsigs = (inp.tapScriptSig ?? []).map((x) => ({ pubkey: x.pubkey, signature: x.signature }));
     if (tsigs.length === 0) return false;
     try {
@@ -940,16 +958,22 @@ function requiredOf(output: OutputInstance): number | null {
 function verifyPartials(psbt: Psbt, i: number, found: Located | undefined, prevout: Prevout | undefined, descriptor: string, network: Network): VerifiedInput {
   const inp = psbt.data.inputs[i];
   if (!inp) throw new RangeError(`"input" ${i} out of range`);
-  if (inp.tapKeySig) throw invalid(i, 'taproot key-path signatures are not accepted (the vault spends by its script path)');
+  // a key-path signature is accepted for a tr(KEY) vault only (it has no script path)
+  if (inp.tapKeySig && !(found && keyPathOnly(found.output))) throw invalid(i, 'taproot key-path signatures are not accepted (the vault spends by its script path)');
   const sigs = inp.partialSig ?? [];
   const tsigs = inp.tapScriptSig ?? [];
-  if (sigs.length === 0 && tsigs.length === 0) return { finalized: false, signatures: 0, required: found ? requiredOf(found.output) : null, complete: false };
+  if (sigs.length === 0 && tsigs.length === 0 && !inp.tapKeySig) return { finalized: false, signatures: 0, required: found ? requiredOf(found.output) : null, complete: false };
   if (!found) throw invalid(i, 'not an output of this vault, its signatures cannot be checked');
   const at = `${found.branch}/${found.index}`;
   if (!prevout) throw invalid(i, 'the PSBT does not say which output it spends (no witnessUtxo or nonWitnessUtxo), its signatures cannot be checked');
   if (hex.encode(prevout.script) !== hex.encode(found.output.getScriptPubKey())) throw invalid(i, `the UTXO script is not the vault's script at ${at}`);
   if (found.output.isTaproot()) {
     if (sigs.length > 0) throw invalid(i, 'ECDSA partial signatures on a taproot input');
+    if (inp.tapKeySig) {
+      if (tsigs.length > 0) throw invalid(i, 'taproot script-path signatures on a tr(KEY) vault input');
+      verifyTapKeySignature(psbt, i);
+      return { finalized: false, signatures: 1, required: null, complete: true };
+    }
     verifyTapScriptSignatures(psbt, i, found, network);
     return { finalized: false, signatures: tsigs.length, required: null, complete: satisfiable(psbt, i, found, descriptor, network) };
   }
@@ -1007,6 +1031,20 @@ function verifiedOnce(scheme: 'ecdsa' | 'schnorr', pubkey: Uint8Array, msghash: 
     if (verifiedSignatures.size > VERIFIED_SIGNATURES_SIZE) verifiedSignatures.delete(verifiedSignatures.keys().next().value as string);
   }
   return ok;
+}
+
+/** The key-path signature of a tr(KEY) vault input: SIGHASH_DEFAULT or ALL, by the output key (bitcoinjs-lib computes the sighash). */
+function verifyTapKeySignature(psbt: Psbt, i: number): void {
+  const sig = psbt.data.inputs[i]?.tapKeySig;
+  if (!sig) throw new RangeError(`"input" ${i} has no tapKeySig`);
+  if (sig.length !== 64 && !(sig.length === 65 && sig[64] === SIGHASH_ALL)) throw invalid(i, 'its key-path signature is not SIGHASH_DEFAULT or SIGHASH_ALL');
+  let ok: boolean;
+  try {
+    ok = psbt.validateSignaturesOfInput(i, (pubkey, msghash, signature) => verifiedOnce('schnorr', pubkey, msghash, signature));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw invalid(i, 'its key-path signature does not verify');
 }
 
 function verifyTapScriptSignatures(psbt: Psbt, i: number, found: Located, network: Network): void {
