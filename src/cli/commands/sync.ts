@@ -14,6 +14,9 @@ import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
 import { SqlAccountingStore } from '../../adapters/store/accounting-store.ts';
 import { refreshLedger } from '../../app/accounting/ledger-book.ts';
 import { monitorCommitments, type MonitorResult } from '../../app/compliance/commitments.ts';
+import { SqlSettlementOnchainStore } from '../../adapters/store/settlement-onchain-store.ts';
+import { SqlSettlementStore } from '../../adapters/store/settlement-store.ts';
+import { trackAllEscrows } from '../../app/settlement/escrow.ts';
 
 export async function openChain(ctx: CliContext): Promise<ChainSource> {
   const cfg = ctx.config();
@@ -23,7 +26,7 @@ export async function openChain(ctx: CliContext): Promise<ChainSource> {
   return openChainSource(cfg.chain);
 }
 
-async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; compliance: MonitorResult; ledger: { appended: number; reversals: number }; path: 'script-history' | 'block-walk' }> {
+async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk: boolean): Promise<{ job: SyncJobSummary; proposals: TrackedChange[]; compliance: MonitorResult; ledger: { appended: number; reversals: number }; settlement: EscrowChange[]; path: 'script-history' | 'block-walk' }> {
   const store = await vaultStore(ctx);
   const vaults = vaultArg ? [await requireVault(ctx, vaultArg)] : await store.listVaults();
   if (vaults.length === 0) throw new DomainError('NOT_FOUND', 'no vaults to sync (see "soberana vault add --help")');
@@ -70,10 +73,30 @@ async function syncAll(ctx: CliContext, vaultArg: string | undefined, blockWalk:
     const compliance = await monitorCommitments({ compliance: new SqlComplianceStore(await ctx.db()), vaults: store, now: () => Date.now(), spends: new SqlSpendStore(await ctx.db()) });
     // The stored ledger (docs/accounting.md): new entries appended, a reorg's reversals recorded, never edited.
     const ledger = await refreshLedger({ accounting: new SqlAccountingStore(await ctx.db()), vaults: store, now: () => Date.now() }, { actor: process.env.SOBERANA_ACTOR ?? 'cli', role: 'admin' });
-    return { job, proposals, compliance, ledger: { appended: ledger.appended.length, reversals: ledger.reversals }, path: light ? 'script-history' : 'block-walk' };
+    // Alliance settlement escrows (docs/settlement.md): each pay-in's status recomputed from what
+    // this sync stored (a reorged pay-in goes back to pending), a confirmed payout marks its cycle
+    // settled — no separate "settlement escrow track" needed. Only when the escrow vaults were synced.
+    const settlement = await trackEscrowsAfterSync(ctx, vaultArg ? vaults.map((v) => v.id) : null);
+    return { job, proposals, compliance, ledger: { appended: ledger.appended.length, reversals: ledger.reversals }, settlement, path: light ? 'script-history' : 'block-walk' };
   } finally {
     await chain.close();
   }
+}
+
+/** A pay-in whose status changed in this sync: cycle, payer, from, to. */
+export interface EscrowChange { readonly cycle: string; readonly payer: string; readonly from: string; readonly to: string }
+
+/**
+ * Track every alliance escrow still collecting (and settle cycles whose payout confirmed) after a
+ * sync. With `synced` (a `--vault` sync), only when one of those vaults is an escrow's vault.
+ */
+export async function trackEscrowsAfterSync(ctx: CliContext, synced: readonly string[] | null): Promise<EscrowChange[]> {
+  const db = await ctx.db();
+  const onchain = new SqlSettlementOnchainStore(db);
+  const open = (await onchain.cycles()).filter((c) => c.phase !== 'refund-proposed');
+  if (open.length === 0 || (synced !== null && !open.some((c) => c.vaultId !== null && synced.includes(c.vaultId)))) return [];
+  const tracked = await trackAllEscrows({ spends: new SqlSpendStore(db), vaults: await vaultStore(ctx), now: () => Date.now(), network: ctx.config().network, onchain, cycles: new SqlSettlementStore(db) });
+  return tracked.flatMap((t) => t.changes.map(([payer, from, to]) => ({ cycle: t.onchain.cycleId, payer, from, to })));
 }
 
 function summaryText(s: SyncSummary): string {
@@ -95,19 +118,20 @@ export function register(program: Command): void {
       const interval = Number(o.interval);
       if (!Number.isFinite(interval) || interval < 1) throw new DomainError('INVALID_ARGUMENT', '--interval must be at least 1 second');
       for (;;) {
-        const { job, proposals, compliance, ledger, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
+        const { job, proposals, compliance, ledger, settlement, path } = await syncAll(ctx, o.vault, o.blockWalk === true);
         const summaries = job.vaults;
         const alerts = [...proposals.flatMap((c) => (c.alert === null ? [] : [c.alert])), ...compliance.alerts];
         // Alerts also go to stderr, so a cron job's mail or a log watcher sees them with --json too.
         for (const a of alerts) process.stderr.write(`ALERT: ${a}\n`);
         const walk = { path, fromHeight: job.fromHeight, tipHeight: job.tipHeight, blocksWalked: job.blocksWalked, blocksDownloaded: job.blocksDownloaded, bytesDownloaded: job.bytesDownloaded };
         ctx.out(
-          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts, compliance: { raised: compliance.raised, resolved: compliance.resolved, open: compliance.open }, ledger },
+          { vaults: summaries, blocksProcessed: job.blocksWalked, walk, proposals, alerts, compliance: { raised: compliance.raised, resolved: compliance.resolved, open: compliance.open }, ledger, settlement },
           () => [
             ...summaries.map(summaryText),
             ...(path === 'script-history' ? [`light sync over Esplora: each watched script's history, no blocks downloaded (${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
             ...(path === 'block-walk' && summaries.length > 1 ? [`one walk for ${summaries.length} vaults: ${job.blocksWalked} blocks read once (${job.blocksDownloaded} downloaded, ${(job.bytesDownloaded / 1e6).toFixed(2)} MB)`] : []),
             ...proposals.filter((c) => c.alert === null).map((c) => `proposal ${c.proposalId}: ${c.from} → ${c.to} (${c.txid})`),
+            ...settlement.map((c) => `settlement ${c.cycle}: pay-in of ${c.payer} ${c.from} → ${c.to}`),
             ...(ledger.appended > 0 ? [`ledger: ${ledger.appended} new entries${ledger.reversals > 0 ? `, of which ${ledger.reversals} reverse entries a reorg removed` : ''}`] : []),
           ].join('\n'),
         );
