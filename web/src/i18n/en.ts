@@ -247,7 +247,7 @@ export const en = {
   'settlement.efficiency.rescinded': 'Nothing was settled: the {n} invoices of this cycle ({gross}) go back to be netted again.',
   'settlement.transfers_one': '{n} transfer',
   'settlement.transfers_other': '{n} transfers',
-  'settlement.cycle': 'Cycle {id} — cutoff {date}',
+  'settlement.cycle': 'Cutoff {date} ({id})',
   'settlement.someone': 'a member',
   'settlement.status.settled': 'Settled: every pay-in arrived with its confirmations and the payout to the net receivers is confirmed.',
   'settlement.status.rescinded': 'Rescinded: {who} missed the pay-in deadline, so nobody was paid.',

@@ -249,7 +249,7 @@ export const es: Record<MessageKey, string> = {
   'settlement.efficiency.rescinded': 'No se liquidó nada: las {n} facturas de este ciclo ({gross}) vuelven a compensarse.',
   'settlement.transfers_one': '{n} transferencia',
   'settlement.transfers_other': '{n} transferencias',
-  'settlement.cycle': 'Ciclo {id} — corte del {date}',
+  'settlement.cycle': 'Corte del {date} ({id})',
   'settlement.someone': 'un miembro',
   'settlement.status.settled': 'Liquidado: todos los depósitos llegaron con sus confirmaciones y el pago a los receptores netos está confirmado.',
   'settlement.status.rescinded': 'Rescindido: {who} no depositó a tiempo, así que nadie cobró.',
