@@ -15,6 +15,10 @@ import { buildServer } from '../../src/server/app.ts';
 import { serverDepsFor } from '../../src/server/database-deps.ts';
 import type { PublicSettlementAnswer } from '../../src/server/routes/settlement-public.ts';
 import { buildDemoSettlement } from '../settlement/public-settlement-fixture.ts';
+import { LiveHub } from '../../src/server/live-events.ts';
+import { SqlSettlementStore } from '../../src/adapters/store/settlement-store.ts';
+import { addAllianceMember } from '../../src/app/settlement/add-member.ts';
+import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
 
 const regtest = useRegtestNode();
 let dir = '';
@@ -103,5 +107,21 @@ test('a server without a settlement store answers an empty alliance', async () =
     assert.deepEqual(res.json<PublicSettlementAnswer>().cycles, []);
   } finally {
     await bare.close();
+  }
+});
+
+test('the answer is cached with the public view and a live event makes it fresh', async () => {
+  const live = new LiveHub();
+  const cachedApp = await buildServer({ ...(await serverDepsFor(db, 'regtest', { dashboard: false })), rateLimit: null, publicCacheMs: 600_000, live });
+  try {
+    const read = async (): Promise<string[]> => (await cachedApp.inject({ url: '/api/v1/public/settlement' })).json<PublicSettlementAnswer>().members.map((m) => m.code).sort();
+    assert.deepEqual(await read(), ['PAK', 'RUS', 'SLV']);
+    const settlement = new SqlSettlementStore(db);
+    await addAllianceMember({ settlement, now: () => Date.now(), network: 'regtest' }, { actor: 'admin', role: 'admin', member: null }, { code: 'KAZ', state: 'Kazakhstan', institution: 'National Bank of Kazakhstan', currency: 'KZT', receiveDescriptor: multisigDescriptor(1, [cosigner(777)]) });
+    assert.deepEqual(await read(), ['PAK', 'RUS', 'SLV'], 'the cached answer is reused');
+    live.publish({ kind: 'block', height: 1, hash: '00'.repeat(32), time: 0 });
+    assert.deepEqual(await read(), ['KAZ', 'PAK', 'RUS', 'SLV'], 'a live event empties the cache');
+  } finally {
+    await cachedApp.close();
   }
 });
