@@ -14,8 +14,19 @@ import type { LiveHub } from '../server/live-events.ts';
 import type { ComplianceStore } from '../core/compliance/ports.ts';
 import { monitorCommitments } from '../app/compliance/commitments.ts';
 
-export function startLiveSync(input: { chain: ChainSource; store: VaultStore; spends?: SpendStore; compliance?: ComplianceStore; network: Network; hub: LiveHub; intervalMs: number; log: (line: string) => void }): Follower {
-  const { compliance } = input;
+/**
+ * `escrows`: run after each round, after commitment monitoring — the alliance settlement's pay-in
+ * tracking (`trackAllEscrows`), as `soberana sync` does; its failures are logged, not fatal.
+ */
+export function startLiveSync(input: { chain: ChainSource; store: VaultStore; spends?: SpendStore; compliance?: ComplianceStore; escrows?: () => Promise<unknown>; network: Network; hub: LiveHub; intervalMs: number; log: (line: string) => void }): Follower {
+  const { compliance, escrows } = input;
+  const monitor = async (): Promise<{ readonly alerts: readonly string[] }> => {
+    const r = compliance ? await monitorCommitments({ compliance, vaults: input.store, now: () => Date.now(), ...(input.spends ? { spends: input.spends } : {}) }) : { alerts: [] as string[] };
+    if (escrows) {
+      await escrows().catch((e: unknown) => input.log(`escrow tracking failed, retrying next round: ${displaySafe(isDomainError(e) ? e.message : String(e)).split('\n')[0] ?? ''}`));
+    }
+    return r;
+  };
   let failing = false;
   return followChain(
     {
@@ -35,7 +46,7 @@ export function startLiveSync(input: { chain: ChainSource; store: VaultStore; sp
         failing = true;
       },
       // programme commitments are monitored after each round, as "soberana sync" does (docs/compliance.md)
-      ...(compliance ? { monitor: () => monitorCommitments({ compliance, vaults: input.store, now: () => Date.now(), ...(input.spends ? { spends: input.spends } : {}) }) } : {}),
+      ...(compliance || escrows ? { monitor } : {}),
       onAlert: (a) => process.stderr.write(`ALERT: ${displaySafe(a)}\n`),
       schedule: (fn, ms) => {
         const t = setTimeout(fn, ms);

@@ -19,6 +19,10 @@ import { LiveHub } from '../../server/live-events.ts';
 import { startLiveSync } from '../live-sync.ts';
 import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
 import { complianceGate } from '../../app/compliance/spend-gate.ts';
+import { SqlSettlementStore } from '../../adapters/store/settlement-store.ts';
+import { SqlSettlementOnchainStore } from '../../adapters/store/settlement-onchain-store.ts';
+import { SqlMiningStore } from '../../adapters/store/mining-store.ts';
+import { trackAllEscrows } from '../../app/settlement/escrow.ts';
 
 
 export function register(program: Command): void {
@@ -59,6 +63,9 @@ export function register(program: Command): void {
                 accounting: { store: new SqlAccountingStore(env.db), rates: shippedReferenceRates() },
                 proofs: { store: new SqlProofStore(env.db), verifyNodeUrl: env.node.rpcUrl },
                 compliance: { store: new SqlComplianceStore(env.db) },
+                settlement: { store: new SqlSettlementStore(env.db), network: 'regtest', rates: shippedReferenceRates() },
+                settlementOnchain: { store: new SqlSettlementOnchainStore(env.db) },
+                mining: { store: new SqlMiningStore(env.db) },
                 clock: { now: () => Date.now() },
                 webRoot,
                 logLevel: ctx.config().logLevel,
@@ -66,7 +73,7 @@ export function register(program: Command): void {
               { port: o.port, host: '127.0.0.1' },
             )
           : null;
-        const follower = server ? startLiveSync({ chain: env.node.chainSource(), store: env.store, spends, compliance: new SqlComplianceStore(env.db), network: 'regtest', hub: live, intervalMs: 2000, log }) : null;
+        const follower = server ? startLiveSync({ chain: env.node.chainSource(), store: env.store, spends, compliance: new SqlComplianceStore(env.db), escrows: () => trackAllEscrows({ spends, vaults: env.store, now: () => Date.now(), network: 'regtest', onchain: new SqlSettlementOnchainStore(env.db), cycles: new SqlSettlementStore(env.db) }), network: 'regtest', hub: live, intervalMs: 2000, log }) : null;
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);
         const result = {
           dataDir, built: env.built, seconds: Number(seconds), url: server?.url ?? null,

@@ -9,6 +9,11 @@ import { openChainSource } from '../../adapters/chain/open-chain-source.ts';
 import { LiveHub } from '../../server/live-events.ts';
 import { startLiveSync } from '../live-sync.ts';
 import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
+import { SqlSpendStore } from '../../adapters/store/spend-store.ts';
+import { SqlSettlementStore } from '../../adapters/store/settlement-store.ts';
+import { SqlSettlementOnchainStore } from '../../adapters/store/settlement-onchain-store.ts';
+import { trackAllEscrows } from '../../app/settlement/escrow.ts';
+import type { VaultStore } from '../../core/vault/vault-store.ts';
 import { parseTrustProxy, type TrustProxySetting } from '../../adapters/config/load-config.ts';
 
 /** Whether `host` is a loopback address (only this machine can connect). */
@@ -79,7 +84,7 @@ export function register(program: Command): void {
         const deps = { ...base, trustProxy, rateLimit: { ...DEFAULT_RATE_LIMITS, ...cfg.server.rateLimit }, ...(live ? { live } : {}), ...(cfg.explorer !== undefined ? { explorerUrl: cfg.explorer } : {}) };
         const webRoot = deps.webRoot ?? null;
         const { app, url } = await startServer(deps, { port: opts.port, host: opts.host });
-        const follower = chain && live && follow !== null && deps.vaults ? startLiveSync({ chain, store: deps.vaults, ...(deps.governance ? { spends: deps.governance.spends } : {}), compliance: new SqlComplianceStore(db), network: cfg.network, hub: live, intervalMs: follow * 1000, log: (l) => process.stderr.write(`soberana serve: ${l}\n`) }) : null;
+        const follower = chain && live && follow !== null && deps.vaults ? startLiveSync({ chain, store: deps.vaults, ...(deps.governance ? { spends: deps.governance.spends } : {}), compliance: new SqlComplianceStore(db), escrows: () => trackAllEscrows({ spends: new SqlSpendStore(db), vaults: deps.vaults as VaultStore, now: () => Date.now(), network: cfg.network, onchain: new SqlSettlementOnchainStore(db), cycles: new SqlSettlementStore(db) }), network: cfg.network, hub: live, intervalMs: follow * 1000, log: (l) => process.stderr.write(`soberana serve: ${l}\n`) }) : null;
         ctx.out({ url, api: `${url}api/v1/`, openapi: `${url}api/v1/openapi.json`, dashboard: webRoot ? url : null }, () =>
           [`Soberana is serving ${webRoot ? `the dashboard at ${url}` : 'the API'}`, `API: ${url}api/v1/  (OpenAPI: ${url}api/v1/openapi.json)`, follower ? `Following the chain every ${follow} s (live updates at ${url}api/v1/public/events).` : 'Not following the chain: run "soberana sync" to bring the vaults up to date.', 'Press Ctrl+C to stop.'].join('\n'),
         );
