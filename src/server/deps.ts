@@ -13,6 +13,8 @@ import type { ProofStore } from '../core/por/round.ts';
 import type { LiveHub } from './live-events.ts';
 import type { ComplianceStore, SpendComplianceGate } from '../core/compliance/ports.ts';
 import type { MiningStore } from '../core/mining/venture.ts';
+import type { SettlementStore } from '../core/settlement/store-port.ts';
+import type { SettlementOnchainStore } from '../core/settlement/onchain-store.ts';
 
 /**
  * What the server needs, as ports. The server never touches tables: the store (or a test)
@@ -35,9 +37,9 @@ export interface ServerDeps {
   /** Mining ventures (issue #17): GET /mining/ventures for token holders (an empty list without it). */
   readonly mining?: { readonly store: MiningStore };
   /** Alliance settlement (issue #16): members, invoices, positions, cycles, statements; a member token sees only its own. */
-  readonly settlement?: { readonly store: import('../core/settlement/store-port.ts').SettlementStore; readonly network: Network; readonly rates?: ReferenceRateSource | undefined };
+  readonly settlement?: { readonly store: SettlementStore; readonly network: Network; readonly rates?: ReferenceRateSource | undefined };
   /** The alliance settlement's on-chain phase (pay-ins, payout, refund) for the public settlement answer (issue #16). */
-  readonly settlementOnchain?: { readonly store: import('../core/settlement/onchain-store.ts').SettlementOnchainStore };
+  readonly settlementOnchain?: { readonly store: SettlementOnchainStore };
   readonly clock: Clock;
   /** Directory of the built dashboard (`web/dist`); null serves the API only. */
   readonly webRoot?: string | null;
