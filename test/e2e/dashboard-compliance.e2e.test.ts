@@ -188,6 +188,8 @@ test('desktop 1440×900: the commitment breached in plain words; the stock and i
   assert.match((await page.textContent('#compliance-chart-readout')) ?? '', /^7 Sept? 2025: 8\.20990000 BTC · Acquisition from outside \+8\.21000000 · Fees −0\.00010000$/);
   // the numbers as a table: every point, newest first
   await page.click('#compliance-table summary');
+  // the table is built on the details' toggle event, which fires as a task after the click
+  await page.waitForSelector('#compliance-table tbody tr');
   assert.deepEqual(await attrs('#compliance-table tbody tr', 'data-date'), stock.points.map((p) => p.date).reverse());
   assert.deepEqual(await attrs('#compliance-table tbody td[data-sats]', 'data-sats'), stock.points.map((p) => p.sats).reverse());
   // the alerts: the published one listed, with an explorer link and a copy button; the other only counted
@@ -213,6 +215,7 @@ test('desktop 1440×900: the commitment breached in plain words; the stock and i
 test('phone 390×844: the panel fits, its alerts become cards, no serious accessibility violation', { skip }, async () => {
   await open({ width: 390, height: 844 });
   await page.click('#compliance-table summary');
+  await page.waitForSelector('#compliance-table tbody tr');
   assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), []);
   assert.equal(await page.evaluate<string>(`getComputedStyle(document.querySelector('#compliance-alerts-table td')).display`), 'flex', 'each cell is a labelled line of a card');
   assert.deepEqual(await axeSerious(), []);
@@ -223,12 +226,14 @@ test('phone 390×844: the panel fits, its alerts become cards, no serious access
 test('the Spanish switch changes every string of the panel and formats its numbers for Spanish', { skip }, async () => {
   await open();
   await page.click('#compliance-table summary');
+  await page.waitForSelector('#compliance-table tbody tr');
   const en = await page.evaluate<string[]>(PANEL_TEXT);
   try {
     await page.selectOption('#lang-select', 'es');
     await page.waitForSelector('html[lang="es"] body[data-ready="public"] #compliance-title:has-text("Compromiso del programa con el FMI")');
     await page.waitForSelector('#compliance-chart .uplot canvas');
     await page.click('#compliance-table summary');
+    await page.waitForSelector('#compliance-table tbody tr');
     const es = new Set(await page.evaluate<string[]>(PANEL_TEXT));
     const unchanged = en.filter((s) => !neutral(s) && es.has(s));
     assert.deepEqual(unchanged, [], 'strings of the panel still in English after switching to Spanish');
