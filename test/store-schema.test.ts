@@ -113,6 +113,12 @@ const EXPECTED: Expected = {
   },
   settlement_transfers: { cycle_id: 'text', kind: 'text', member: 'text', address: 'text', sats: 'integer', fee_share: 'integer' },
   settlement_receive_indexes: { descriptor: 'text', next_index: 'integer' },
+  // migration 0018: settlement on chain — spend intents, screened receiver addresses, direct payments
+  settlement_onchain_spends: {
+    cycle_id: 'text', seq: 'integer', kind: 'text', tag: 'text', status: 'text', inputs: 'text', transfers: 'text', proposal_id: 'integer null', created_at_ms: 'integer', updated_at_ms: 'integer',
+  },
+  settlement_address_holds: { cycle_id: 'text', purpose: 'text', member: 'text', address: 'text', hold_id: 'text null', screened_at_ms: 'integer' },
+  settlement_direct_payments: { cycle_id: 'text', payer: 'text', status: 'text', txid: 'text null', height: 'integer null', confirmations: 'integer', updated_at_ms: 'integer' },
   settlement_screening_lists: { version: 'integer', source: 'text', document: 'text', sha256: 'text', loaded_by: 'text', loaded_at_ms: 'integer' },
   settlement_holds: {
     id: 'text', kind: 'text', subject: 'text', matches: 'text', list_version: 'integer', status: 'text', raised_at_ms: 'integer', decided_by: 'text null', decided_at_ms: 'integer null', reason: 'text null',

@@ -48,9 +48,47 @@ export interface SettlementReceiveIndexesTable {
   next_index: Int;
 }
 
+/** Migration 0018: each spend of the alliance vault a cycle makes, recorded before its proposal. */
+export interface SettlementOnchainSpendsTable {
+  cycle_id: string; // primary key (cycle_id, seq)
+  seq: Int;
+  kind: string; // 'payout' | 'refund'
+  tag: string; // unique; also in the proposal's memo
+  status: string; // 'held' | 'claimed' | 'proposed' | 'abandoned'
+  inputs: string; // JSON array of "txid:vout"
+  transfers: string; // JSON array of planned transfers (sats as strings)
+  proposal_id: IntOrNull;
+  created_at_ms: Int8;
+  updated_at_ms: Int8;
+}
+
+/** Migration 0018: each receiver address a cycle derived and screened, with the hold it raised. */
+export interface SettlementAddressHoldsTable {
+  cycle_id: string; // primary key (cycle_id, purpose, member)
+  purpose: string; // 'payout' | 'refund' | 'direct'
+  member: string; // receiver code, or PAYER>RECEIVER in direct mode
+  address: string;
+  hold_id: string | null;
+  screened_at_ms: Int8;
+}
+
+/** Migration 0018: a direct-mode payer's batched payment as the chain shows it. */
+export interface SettlementDirectPaymentsTable {
+  cycle_id: string; // primary key (cycle_id, payer)
+  payer: string;
+  status: string; // 'pending' | 'seen' | 'paid'
+  txid: string | null;
+  height: IntOrNull;
+  confirmations: Int;
+  updated_at_ms: Int8;
+}
+
 export interface SettlementOnchainTables {
   settlement_onchain_cycles: SettlementOnchainCyclesTable;
   settlement_payins: SettlementPayinsTable;
   settlement_transfers: SettlementTransfersTable;
   settlement_receive_indexes: SettlementReceiveIndexesTable;
+  settlement_onchain_spends: SettlementOnchainSpendsTable;
+  settlement_address_holds: SettlementAddressHoldsTable;
+  settlement_direct_payments: SettlementDirectPaymentsTable;
 }
