@@ -36,7 +36,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { toJson } from '../../core/json.ts';
-import { commitmentsInForce } from '../../core/compliance/commitments.ts';
+import { commitmentsInForce, type CommitmentRule } from '../../core/compliance/commitments.ts';
 import { FLOW_CLASSES, currentRegister, dayOfTime, inRegisterOn, type FlowClass } from '../../core/compliance/types.ts';
 import { STOCK_COMPONENTS, stockSeries, thinPoints } from '../../core/compliance/stock-series.ts';
 import type { PublicReserveView } from '../../core/transparency/public-view.ts';
@@ -230,6 +230,12 @@ const publicCommitment = {
     status: { type: 'string', enum: ['kept', 'breached'], description: 'breached while an alert of this commitment is open (monitoring runs after every sync)' },
     openAlerts: { type: 'integer', minimum: 0 },
     resolvedAlerts: { type: 'integer', minimum: 0 },
+    rule: {
+      type: 'object',
+      required: ['kind', 'allWallets', 'classes'],
+      description: 'the rule in structured form, so that a page can say it in its own language (the title is the operator\'s wording): classes are those excluded (no-increase) or allowed (sales-only-from); no wallet is named',
+      properties: { kind: { type: 'string', enum: ['no-increase', 'no-acquisition', 'sales-only-from'] }, allWallets: { type: 'boolean' }, classes: { type: 'array', items: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -245,15 +251,27 @@ export function alertWire(a: ComplianceAlert): ComplianceAlert & { status: 'open
   return { ...a, status: a.resolvedAtMs === null ? 'open' : 'resolved' };
 }
 
+/** A rule as the public sees it: its kind, whether it covers every registered wallet, and its classes (no wallet named). */
+function publicRule(r: CommitmentRule): { kind: string; allWallets: boolean; classes: string[] } {
+  switch (r.kind) {
+    case 'no-increase':
+      return { kind: r.kind, allWallets: r.wallets === 'all', classes: [...r.exclude] };
+    case 'no-acquisition':
+      return { kind: r.kind, allWallets: r.wallets === 'all', classes: [] };
+    case 'sales-only-from':
+      return { kind: r.kind, allWallets: false, classes: [...r.classes] };
+  }
+}
+
 /** What the public may know of each commitment in force: no txid, wallet or amount. */
-export async function publicCompliance(store: ComplianceStore): Promise<{ commitments: Array<{ id: string; version: number; title: string; source: string | null; effectiveFrom: string; effectiveTo: string | null; status: 'kept' | 'breached'; openAlerts: number; resolvedAlerts: number }> }> {
+export async function publicCompliance(store: ComplianceStore): Promise<{ commitments: Array<{ id: string; version: number; title: string; source: string | null; effectiveFrom: string; effectiveTo: string | null; status: 'kept' | 'breached'; openAlerts: number; resolvedAlerts: number; rule: { kind: string; allWallets: boolean; classes: string[] } }> }> {
   const inForce = commitmentsInForce((await store.commitments()).map((c) => c.commitment));
   const alerts = await store.alerts();
   return {
     commitments: inForce.map((c) => {
       const mine = alerts.filter((a) => a.commitmentId === c.id);
       const open = mine.filter((a) => a.resolvedAtMs === null).length;
-      return { id: c.id, version: c.version, title: c.title, source: c.source, effectiveFrom: c.effectiveFrom, effectiveTo: c.effectiveTo, status: open > 0 ? 'breached' : 'kept', openAlerts: open, resolvedAlerts: mine.length - open };
+      return { id: c.id, version: c.version, title: c.title, source: c.source, effectiveFrom: c.effectiveFrom, effectiveTo: c.effectiveTo, status: open > 0 ? 'breached' : 'kept', openAlerts: open, resolvedAlerts: mine.length - open, rule: publicRule(c.rule) };
     }),
   };
 }

@@ -52,7 +52,12 @@ const proofSchema = {
     reportedBtc: { type: 'string' },
     gapSats: { ...satsString, description: 'reported minus proven; negative when the proof covers more than is reported now' },
     coversAll: { type: 'boolean', description: 'false when the proof covers less than the reported holdings' },
-    explanation: { type: 'string', description: 'the gap in plain words' },
+    explanation: { type: 'string', description: 'the gap in plain words (English)' },
+    reportedVaults: {
+      type: 'array',
+      description: 'the holdings reported now, vault by vault: with `vaults` and `block`, what a page needs to say the gap in its own language (the same facts as `explanation`)',
+      items: { type: 'object', required: ['id', 'name', 'sats'], properties: { id: { type: 'string' }, name: { type: 'string' }, sats: satsString } },
+    },
     fileName: { type: 'string' },
     fileUrl: { type: 'string' },
     verifyCommand: { type: 'string', description: 'the exact command that verifies the file against a node' },
@@ -105,13 +110,14 @@ export function porRoutes(deps: PorRouteDeps, now: () => number): ApiRoute[] {
         }
         if (l === null) return { proof: null };
         const p = l.proof;
+        const reportedVaults = (await reported()).map((v) => ({ id: v.vaultId, name: v.name, sats: v.sats.toString() }));
         return {
           proof: {
             id: p.id, publishedAt: new Date(p.publishedAtMs).toISOString(), createdAt: new Date(p.createdAtMs).toISOString(), block: p.block, message: p.message,
             challengeId: p.challengeId, challengeNonce: p.challengeNonce,
             vaults: p.vaults.map((v) => ({ id: v.vaultId, name: v.name, provenSats: v.provenSats.toString(), coins: v.coins })),
             provenSats: p.provenSats.toString(), provenBtc: formatBtc(p.provenSats), reportedSats: p.reportedSats.toString(), reportedBtc: formatBtc(p.reportedSats),
-            gapSats: p.gapSats.toString(), coversAll: p.coversAll, explanation: p.explanation, fileName: p.fileName, fileUrl: `${API_PREFIX}/public/proof?format=file`, verifyCommand: p.verifyCommand,
+            gapSats: p.gapSats.toString(), coversAll: p.coversAll, explanation: p.explanation, reportedVaults, fileName: p.fileName, fileUrl: `${API_PREFIX}/public/proof?format=file`, verifyCommand: p.verifyCommand,
           },
         };
       },
