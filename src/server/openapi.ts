@@ -50,6 +50,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { version: strin
     if (r.permission !== 'public.read') errorStatuses.add(401).add(403);
     if (r.schema.body) errorStatuses.add(413).add(415);
     if (r.method === 'DELETE' || r.path.includes(':')) errorStatuses.add(404).add(409);
+    if (r.method === 'POST') errorStatuses.add(409); // a change can conflict with the current state (a decided hold, a reused reference, nothing to close)
     for (const s of [...errorStatuses].sort()) {
       responses[String(s)] = { description: STATUS_TEXT[s] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }

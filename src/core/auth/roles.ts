@@ -35,6 +35,10 @@ export const PERMISSIONS = [
   'audit.read', // the tamper-evident audit log
   'tokens.manage', // create, list and revoke API tokens, issue and revoke enrolment codes
   'tokens.enrol', // redeem a one-time enrolment code for a token bound to its member (the code is the credential)
+  'settlement.read', // alliance settlement: members, invoices, positions, cycles, statements (a member state's token: its own only)
+  'settlement.write', // a member state submits its invoices, confirms or disputes those it owes
+  'settlement.close', // close a settlement cycle at a cutoff (rates locked, positions netted)
+  'settlement.screen', // the compliance officer releases or rejects a screening hold
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -42,13 +46,17 @@ export type Permission = (typeof PERMISSIONS)[number];
  * The permission matrix. A `Record` over every principal: a new role without a row fails to
  * compile. Operators run the office, approvers form the quorum, auditors (and the IMF) read
  * everything but change nothing, the admin manages access.
+ *
+ * Alliance settlement splits the same way: a member state's token (an operator token bound to its
+ * API identity) submits and confirms, the admin closes a cycle, an approver — never the member that
+ * submitted — decides screening holds, and the auditor reads.
  */
 export const PERMISSION_MATRIX: Readonly<Record<Principal, readonly Permission[]>> = {
   public: ['public.read', 'tokens.enrol'],
-  admin: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'policy.write', 'members.read', 'audit.read', 'tokens.manage', 'tokens.enrol'],
-  operator: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.create', 'proposals.execute', 'policy.read', 'members.read', 'tokens.enrol'],
-  approver: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.approve', 'policy.read', 'policy.approve', 'members.read', 'tokens.enrol'],
-  auditor: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'members.read', 'audit.read', 'tokens.enrol'],
+  admin: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'policy.write', 'members.read', 'audit.read', 'tokens.manage', 'tokens.enrol', 'settlement.read', 'settlement.close'],
+  operator: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.create', 'proposals.execute', 'policy.read', 'members.read', 'tokens.enrol', 'settlement.read', 'settlement.write'],
+  approver: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'proposals.approve', 'policy.read', 'policy.approve', 'members.read', 'tokens.enrol', 'settlement.read', 'settlement.screen'],
+  auditor: ['public.read', 'session.read', 'reserve.read', 'proposals.read', 'policy.read', 'members.read', 'audit.read', 'tokens.enrol', 'settlement.read'],
 };
 
 /**

@@ -7,8 +7,14 @@
  * identity acts as that member and sees ONLY its own invoices, positions, transfers and statements
  * (another member's invoice is 404, another's statement 403); an admin or auditor token bound to no
  * alliance member sees everything and the alliance view; any other token is refused (403).
- * Reads need `reserve.read`; submitting, confirming and disputing need `proposals.create` (an
- * operator token bound to the member), and only the importer confirms or disputes.
+ *
+ * Permissions (src/core/auth/roles.ts): reads need `settlement.read`; submitting, confirming and
+ * disputing need `settlement.write` (an operator token bound to the member), and only the importer
+ * confirms or disputes; closing a cycle needs `settlement.close` (the admin, as the alliance
+ * administrator); deciding a screening hold needs `settlement.screen` (an approver as the compliance
+ * officer, bound to no alliance member: a member state never decides a hold, its own or another's).
+ * An approver bound to no member reads everything too, to see what it decides on. The actor in the
+ * audit log is always the token's member (or the token), never a name from the request.
  *
  * Money is strings: minor units of the invoice's currency, sats for positions and transfers.
  */
@@ -17,10 +23,11 @@ import type { ReferenceRateSource } from '../../core/accounting/reference-rate.t
 import { DomainError } from '../../core/errors.ts';
 import { toJson } from '../../core/json.ts';
 import type { Network } from '../../core/network.ts';
-import { INVOICE_STATUSES, type SettlementStore, type StoredCycle } from '../../core/settlement/store-port.ts';
+import { INVOICE_STATUSES, type HoldStatus, type SettlementStore, type StoredCycle } from '../../core/settlement/store-port.ts';
 import { actorOfToken, type SettlementActor, type SettlementDeps } from '../../app/settlement/deps.ts';
 import { decideInvoices, listInvoices, parseInvoiceStatus, showInvoice, submitInvoice } from '../../app/settlement/submit-invoice.ts';
-import { showCycle } from '../../app/settlement/close-cycle.ts';
+import { closeCycle, showCycle } from '../../app/settlement/close-cycle.ts';
+import { decideHold, listHolds } from '../../app/settlement/screening.ts';
 import { allianceView, memberStatement, memberStatementCsv } from '../../app/settlement/statement.ts';
 import type { ApiRoute } from '../registry.ts';
 import { isoDate, satsString, type JsonSchema } from '../schemas.ts';
@@ -111,13 +118,39 @@ function cycleFor(actor: SettlementActor, c: StoredCycle): unknown {
   });
 }
 
+const hold = {
+  type: 'object',
+  required: ['id', 'kind', 'subject', 'matches', 'listVersion', 'status', 'raisedAtMs', 'decidedBy', 'decidedAtMs', 'reason'],
+  properties: {
+    id: { type: 'string' }, kind: { type: 'string', enum: ['member', 'invoice', 'address'] }, subject: { type: 'string', description: 'the member code, EXPORTER/REFERENCE of the invoice, or the address' },
+    matches: { type: 'array', items: { type: 'object', required: ['entry', 'field', 'listed', 'screened'], properties: { entry: { type: 'string' }, field: { type: 'string', enum: ['name', 'country', 'address'] }, listed: { type: 'string' }, screened: { type: 'string' } } } },
+    listVersion: { type: 'integer' }, status: { type: 'string', enum: ['pending', 'released', 'rejected'] }, raisedAtMs: { type: 'integer' },
+    decidedBy: { type: ['string', 'null'], description: 'the deciding token\'s member (never a name from the request)' }, decidedAtMs: { type: ['integer', 'null'] }, reason: { type: ['string', 'null'] },
+  },
+} as const;
+
+const closed = { type: 'object', required: ['cycle', 'created'], properties: { cycle, created: { type: 'boolean', description: 'false: a cycle at this cutoff was already closed, and this is it' } } } as const;
+
+/**
+ * Who a token acts as: `actorOfToken` (the member whose API identity it is bound to; else an admin
+ * or auditor for the alliance), and an approver bound to no alliance member acts for the alliance
+ * too — the compliance officer, who reads what it decides on.
+ */
+async function actorOf(app: SettlementDeps, req: FastifyRequest): Promise<SettlementActor> {
+  if (req.principal === 'approver') {
+    const bound = req.tokenMemberId === null ? null : await app.settlement.memberByIdentity(req.tokenMemberId);
+    if (!bound) return { actor: req.tokenMemberId ?? `token:${req.tokenId ?? '?'}`, role: req.principal, member: null };
+  }
+  return actorOfToken(app, { memberId: req.tokenMemberId, role: req.principal, tokenId: req.tokenId });
+}
+
 export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
   const tag = 'settlement';
   const app: SettlementDeps = { settlement: deps.store, network: deps.network, now: deps.now, rates: deps.rates };
-  const actor = (req: FastifyRequest): Promise<SettlementActor> => actorOfToken(app, { memberId: req.tokenMemberId, role: req.principal, tokenId: req.tokenId });
+  const actor = (req: FastifyRequest): Promise<SettlementActor> => actorOf(app, req);
   return [
     {
-      method: 'GET', path: '/settlement/members', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/members', permission: 'settlement.read', tag,
       summary: 'The alliance members: state, settling institution, home currency, receive descriptor, screening status',
       schema: { response: { 200: { type: 'object', required: ['members'], properties: { members: { type: 'array', items: member } } } } },
       async handler(req: FastifyRequest) {
@@ -126,7 +159,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET', path: '/settlement/invoices', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/invoices', permission: 'settlement.read', tag,
       summary: 'Invoices: a member token sees only those it is exporter or importer of; filter by status or cycle',
       schema: {
         querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: [...INVOICE_STATUSES] }, cycle: { type: 'string', maxLength: 40 }, limit: { type: 'integer', minimum: 1, maximum: 10000 } } },
@@ -139,7 +172,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET', path: '/settlement/invoices/:exporter/:reference', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/invoices/:exporter/:reference', permission: 'settlement.read', tag,
       summary: 'One invoice (404 when it does not exist or the member token is not a party to it)',
       schema: { params: invoiceParams, response: { 200: invoice } },
       async handler(req: FastifyRequest) {
@@ -148,7 +181,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'POST', path: '/settlement/invoices', permission: 'proposals.create', tag,
+      method: 'POST', path: '/settlement/invoices', permission: 'settlement.write', tag,
       summary: 'The exporter submits an invoice (idempotent by exporter and reference: the same again is the same invoice; other terms are 409 REFERENCE_CONFLICT); screened, a match holds it',
       schema: {
         body: {
@@ -162,7 +195,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     ...(['confirm', 'dispute'] as const).map((decision): ApiRoute => ({
-      method: 'POST', path: `/settlement/invoices/:exporter/:reference/${decision}`, permission: 'proposals.create', tag,
+      method: 'POST', path: `/settlement/invoices/:exporter/:reference/${decision}`, permission: 'settlement.write', tag,
       summary: decision === 'confirm'
         ? 'The importer confirms an invoice: it enters the positions (only the importer\'s token; 403 otherwise)'
         : 'The importer disputes an invoice, with a reason: it stays out of netting (only the importer\'s token; 403 otherwise)',
@@ -179,7 +212,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     })),
     {
-      method: 'GET', path: '/settlement/positions', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/positions', permission: 'settlement.read', tag,
       summary: 'Open positions (confirmed invoices not yet in a cycle) per member and currency: a member token sees only its own',
       schema: { response: { 200: { type: 'object', required: ['positions'], properties: { positions: { type: 'array', items: position } } } } },
       async handler(req: FastifyRequest) {
@@ -188,7 +221,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET', path: '/settlement/cycles', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/cycles', permission: 'settlement.read', tag,
       summary: 'Closed cycles with their locked rates (and sources), net positions and transfers; a member token sees only its own position and transfers',
       schema: { response: { 200: { type: 'object', required: ['cycles'], properties: { cycles: { type: 'array', items: cycle } } } } },
       async handler(req: FastifyRequest) {
@@ -197,7 +230,22 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET', path: '/settlement/cycles/:id', permission: 'reserve.read', tag,
+      method: 'POST', path: '/settlement/cycles', permission: 'settlement.close', tag,
+      summary: 'Close the cycle at a cutoff: every confirmed invoice due by then enters, the rates are locked at the cutoff from the configured reference (source recorded), positions netted into the fewest transfers; audited. Closing again at the same cutoff (or two closes at once) gives the one cycle (201 made, 200 already there)',
+      schema: {
+        body: { type: 'object', additionalProperties: false, required: ['cutoff'], properties: { cutoff: isoDate, mode: { type: 'string', enum: ['escrow', 'direct'], description: 'default escrow' } } },
+        response: { 200: closed, 201: closed },
+      },
+      async handler(req: FastifyRequest, reply: FastifyReply) {
+        const by = await actor(req);
+        const b = req.body as { cutoff: string; mode?: 'escrow' | 'direct' };
+        const r = await closeCycle(app, by, { cutoff: b.cutoff, mode: b.mode });
+        void reply.code(r.created ? 201 : 200);
+        return { cycle: cycleFor(by, r.cycle), created: r.created };
+      },
+    },
+    {
+      method: 'GET', path: '/settlement/cycles/:id', permission: 'settlement.read', tag,
       summary: 'One cycle (a member token sees only its own position and transfers)',
       schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 40 } } }, response: { 200: cycle } },
       async handler(req: FastifyRequest) {
@@ -206,7 +254,7 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET', path: '/settlement/cycles/:id/statement', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/cycles/:id/statement', permission: 'settlement.read', tag,
       summary: 'A member\'s statement for a cycle: every invoice (gross), the locked rates with their source, the net and the transfers; JSON or CSV (format=csv). A member token reads only its own',
       schema: {
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 40 } } },
@@ -227,7 +275,33 @@ export function settlementRoutes(deps: SettlementRouteDeps): ApiRoute[] {
       },
     },
     {
-      method: 'GET', path: '/settlement/alliance', permission: 'reserve.read', tag,
+      method: 'GET', path: '/settlement/screening', permission: 'settlement.read', tag,
+      summary: 'Screening holds (members, invoices, payout addresses that matched the screening list) and their decisions, oldest first; the alliance\'s, not a member token\'s (403: a member sees its own invoices\' status)',
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['pending', 'released', 'rejected'] } } },
+        response: { 200: { type: 'object', required: ['holds'], properties: { holds: { type: 'array', items: hold } } } },
+      },
+      async handler(req: FastifyRequest) {
+        const by = await actor(req);
+        if (by.member !== null) throw new DomainError('FORBIDDEN', 'screening holds are the alliance compliance officer\'s; a member reads the status of its own invoices');
+        return { holds: await listHolds(app, (req.query as { status?: HoldStatus }).status) };
+      },
+    },
+    {
+      method: 'POST', path: '/settlement/screening/:id/decision', permission: 'settlement.screen', tag,
+      summary: 'The compliance officer releases (back to submitted) or rejects (excluded) a held member, invoice or address, with a reason; audited under the token\'s member. A member state\'s token never decides (403); a hold decided already is 409',
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 40 } } },
+        body: { type: 'object', additionalProperties: false, required: ['decision', 'reason'], properties: { decision: { type: 'string', enum: ['release', 'reject'] }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+        response: { 200: hold },
+      },
+      async handler(req: FastifyRequest) {
+        const b = req.body as { decision: 'release' | 'reject'; reason: string };
+        return decideHold(app, await actor(req), (req.params as { id: string }).id, b.decision, b.reason);
+      },
+    },
+    {
+      method: 'GET', path: '/settlement/alliance', permission: 'settlement.read', tag,
       summary: 'The alliance view (admin and auditor tokens): per cycle gross value vs value settled (the netting efficiency) and the transfers saved',
       schema: {
         response: {
