@@ -20,6 +20,7 @@ import { roundDiv, valuationAt, type Valuation } from '../../core/accounting/val
 import { FROM_THE_START, type CostMethodChange, type StoredPurchase } from '../../core/accounting/ports.ts';
 import type { Vault } from '../../core/vault/types.ts';
 import { SATS_PER_BTC } from '../../core/money.ts';
+import { coded, type CodedSentence } from '../../core/text/coded-sentence.ts';
 import { accountingHistory, balancesByDay } from './history.ts';
 import type { AccountingDeps } from './purchases.ts';
 
@@ -44,6 +45,8 @@ export interface Books {
   readonly basis: CostBasis;
   readonly valuation: Valuation;
   readonly notices: readonly string[];
+  /** The same notices, coded for pages in other languages (same order). */
+  readonly noticeCodes: readonly CodedSentence[];
   readonly book: RateBook;
   /** Every cost-basis method recorded, with its effective day (the vaults' `method` is the one of `at`). */
   readonly methodChanges?: readonly CostMethodChange[];
@@ -110,13 +113,23 @@ export async function computeBooks(deps: AccountingDeps & { readonly book: RateB
   });
   const valuation = valuationAt(deps.book, balancesByDay(history, shown), opts.at, currency);
   const notices = [...valuation.notices];
-  for (const c of [...converted].sort()) notices.push(`purchase records paid in ${c} are converted to ${currency} at the ratio of their day's BTC prices (BTC/${currency} ÷ BTC/${c})`);
-  for (const [day, used] of [...late.entries()].sort()) notices.push(`the movements of ${day} are valued at the ${currency} price of ${used}, the latest the price and rate files have`);
+  const noticeCodes = [...valuation.noticeCodes];
+  for (const c of [...converted].sort()) {
+    notices.push(`purchase records paid in ${c} are converted to ${currency} at the ratio of their day's BTC prices (BTC/${currency} ÷ BTC/${c})`);
+    noticeCodes.push(coded('purchases-converted', { from: c, to: currency }));
+  }
+  for (const [day, used] of [...late.entries()].sort()) {
+    notices.push(`the movements of ${day} are valued at the ${currency} price of ${used}, the latest the price and rate files have`);
+    noticeCodes.push(coded('movements-at-latest-price', { day, currency, used }));
+  }
   for (const v of vaults) {
     const changes = methodChanges.filter((c) => c.vaultId === v.id && c.effectiveFrom !== FROM_THE_START && c.effectiveFrom <= opts.at);
-    if (changes.length > 0 && shown.includes(v.id)) notices.push(`vault ${v.id} changed its cost-basis method: ${describeSchedule(methodChanges.filter((c) => c.vaultId === v.id), opts.at)}`);
+    if (changes.length > 0 && shown.includes(v.id)) {
+      notices.push(`vault ${v.id} changed its cost-basis method: ${describeSchedule(methodChanges.filter((c) => c.vaultId === v.id), opts.at)}`);
+      noticeCodes.push(coded('method-changed', { vault: v.id, name: v.name, method: v.method }));
+    }
   }
-  return { at: opts.at, currency, vaults, shown, history, ledger, purchases, matching, basis, valuation, notices, book: deps.book, methodChanges };
+  return { at: opts.at, currency, vaults, shown, history, ledger, purchases, matching, basis, valuation, notices, noticeCodes, book: deps.book, methodChanges };
 }
 
 /**

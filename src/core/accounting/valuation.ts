@@ -21,6 +21,7 @@
 import { DomainError } from '../errors.ts';
 import { addDays, daysBetween, decimalText, type FxSeries, type PriceSeries, type RateBook } from './reference-rate.ts';
 import type { Fiat } from './types.ts';
+import { coded, type CodedSentence } from '../text/coded-sentence.ts';
 
 const SATS_PER_BTC = 100_000_000n;
 
@@ -120,6 +121,8 @@ export interface Valuation {
   readonly stale: boolean;
   /** Plain-words notices (stale price or rate), empty when there is nothing to say. */
   readonly notices: readonly string[];
+  /** The same notices, coded for pages in other languages (same order). */
+  readonly noticeCodes: readonly CodedSentence[];
   readonly method: string;
 }
 
@@ -195,13 +198,20 @@ export function valuationAt(book: RateBook, holdings: readonly VaultHoldings[], 
   };
   const notices: string[] = [];
   const pair = price.route === 'via-usd' ? 'BTC/USD' : `BTC/${currency}`;
-  if (price.stale) notices.push(`valued at the ${pair} price of ${price.date}, ${plural(price.ageDays)} old`);
-  if (price.fx?.stale) notices.push(`converted to ${currency} at the rate of ${price.fx.date} (${price.fx.perUsd} ${currency} per USD), ${plural(price.fx.ageDays)} old`);
+  const noticeCodes: CodedSentence[] = [];
+  if (price.stale) {
+    notices.push(`valued at the ${pair} price of ${price.date}, ${plural(price.ageDays)} old`);
+    noticeCodes.push(coded('valued-at-old-price', { pair, date: price.date, days: price.ageDays }));
+  }
+  if (price.fx?.stale) {
+    notices.push(`converted to ${currency} at the rate of ${price.fx.date} (${price.fx.perUsd} ${currency} per USD), ${plural(price.fx.ageDays)} old`);
+    noticeCodes.push(coded('converted-at-old-rate', { currency, date: price.fx.date, perUsd: price.fx.perUsd, days: price.fx.ageDays }));
+  }
   const method =
     price.route === 'direct'
       ? `sats × ${pair} price of the day (or the latest earlier day) / 10^8, rounded half away from zero per vault; total = sum of vaults`
       : `sats × (BTC/USD price × USD/${currency} ${price.fx?.frequency} rate on or before the day, rounded to the minor unit) / 10^8, rounded half away from zero per vault; total = sum of vaults`;
-  return { date, currency, vaults, total, price, stale: price.stale || (price.fx?.stale ?? false), notices, method };
+  return { date, currency, vaults, total, price, stale: price.stale || (price.fx?.stale ?? false), notices, noticeCodes, method };
 }
 
 /**

@@ -22,6 +22,7 @@ import type { Clock } from '../../core/ports.ts';
 import type { AccountingStore } from '../../core/accounting/ports.ts';
 import { addDays, daysBetween, loadRateBook, type RateBook, type ReferenceRateSource } from '../../core/accounting/reference-rate.ts';
 import type { RiskReport, RiskWindow } from '../../core/accounting/risk.ts';
+import { coded, type CodedSentence } from '../../core/text/coded-sentence.ts';
 import type { Fiat } from '../../core/accounting/types.ts';
 import { valuationAt } from '../../core/accounting/valuation.ts';
 import type { PublicReserveView } from '../../core/transparency/public-view.ts';
@@ -87,6 +88,12 @@ const realisedSchema = {
   required: ['currency', 'proceeds', 'cost', 'pnl', 'feesCost', 'feesValue'],
   properties: { currency: { type: 'string' }, proceeds: money, cost: money, pnl: money, feesCost: money, feesValue: money },
 } as const;
+/** A sentence as a code and its parameters (core/text/coded-sentence.ts). */
+const codedSchema = {
+  type: 'object',
+  required: ['code', 'params'],
+  properties: { code: { type: 'string' }, params: { type: 'object', additionalProperties: { type: 'string' } } },
+} as const;
 const riskLine = {
   type: 'object',
   required: ['kind', 'text', 'method', 'window'],
@@ -95,6 +102,8 @@ const riskLine = {
     text: { type: 'string', description: 'one sentence in plain words' },
     method: { type: 'string', description: 'how the figure was computed' },
     window: windowSchema,
+    said: { ...codedSchema, description: '`text` as a code and its parameters, for pages in other languages' },
+    methodSaid: { ...codedSchema, description: '`method` as a code and its parameters' },
   },
 } as const;
 const vaultBooks = {
@@ -162,7 +171,7 @@ type WireWindow = { from?: string; to?: string; days: number; observations: numb
  * Each sentence of riskSentences with the method and window of its figure. The sentences come in
  * the report's order (value, volatilities, VaRs, stress scenarios, drawdown, shares).
  */
-export function explainedRisk(r: RiskReport, sentences: readonly string[]): { kind: RiskKind; text: string; method: string; window: WireWindow }[] {
+export function explainedRisk(r: RiskReport, sentences: readonly string[]): { kind: RiskKind; text: string; method: string; window: WireWindow; said: CodedSentence; methodSaid: CodedSentence }[] {
   const w = (x: RiskWindow | { readonly days: number; readonly observations: number } | null): WireWindow => (x === null ? null : { ...x });
   const meta: { kind: RiskKind; method: string; window: WireWindow }[] = [
     { kind: 'value', method: `holdings × the BTC/USD price of ${r.price.date} (${r.price.source})`, window: null },
@@ -173,7 +182,58 @@ export function explainedRisk(r: RiskReport, sentences: readonly string[]): { ki
     ...r.shares.map((s) => ({ kind: 'share' as const, method: s.method, window: null })),
   ];
   if (meta.length !== sentences.length) throw new RangeError(`explainedRisk: ${sentences.length} sentences for ${meta.length} figures`);
-  return sentences.map((text, i) => ({ text, ...(meta[i] as (typeof meta)[number]) }));
+  const said = codedRisk(r);
+  if (said.length !== sentences.length) throw new RangeError(`explainedRisk: ${sentences.length} sentences for ${said.length} coded ones`);
+  return sentences.map((text, i) => ({ text, ...(meta[i] as (typeof meta)[number]), ...(said[i] as (typeof said)[number]) }));
+}
+
+/** A share of one as an exact-enough percentage string with `digits` decimals ("-0.767" -> "-76.7"). */
+const pctText = (x: number, digits = 1): string => (x * 100).toFixed(digits);
+
+/**
+ * riskSentences (core/accounting/risk.ts) coded, in the same order, with the method of each figure:
+ * what a page needs to say them in its own language. Amounts in minor units with their currency.
+ */
+export function codedRisk(r: RiskReport): { said: CodedSentence; methodSaid: CodedSentence }[] {
+  const out: { said: CodedSentence; methodSaid: CodedSentence }[] = [];
+  const value = { sats: r.sats, currency: r.value.currency, value: r.value.minor, date: r.price.date };
+  out.push({ said: coded(r.price.stale ? 'risk.value.old' : 'risk.value', { ...value, days: r.price.ageDays }), methodSaid: coded('risk.method.value', { date: r.price.date, source: r.price.source }) });
+  for (const v of r.volatility) out.push({ said: coded('risk.volatility', { days: v.window.days, to: v.window.to, pct: pctText(v.annualised) }), methodSaid: coded('risk.method.volatility') });
+  for (const v of r.valueAtRisk) {
+    const c = Math.round(v.confidence * 100);
+    const p = { c, tail: 100 - c, currency: v.var.currency, var: v.var.minor, es: v.es.minor, obs: v.window.observations, from: v.window.from, to: v.window.to, horizon: v.horizonDays };
+    out.push({ said: coded(v.horizonDays === 1 ? 'risk.var.day' : 'risk.var.days', p), methodSaid: coded('risk.method.var', { n: v.window.observations, horizon: v.horizonDays, c }) });
+  }
+  for (const s of r.stress) {
+    const loss = { currency: s.loss.currency, loss: s.loss.minor };
+    switch (s.kind) {
+      case 'shock':
+        out.push({ said: coded('risk.shock', { pct: pctText(-s.worstChange, 0), ...loss }), methodSaid: coded('risk.method.shock', { pct: pctText(s.worstChange, 0) }) });
+        break;
+      case 'replay': {
+        const w = s.window as RiskWindow;
+        const the2022 = s.name === 'a fall like 2022\'s';
+        out.push({
+          said: coded(the2022 ? 'risk.replay.2022' : 'risk.replay', { name: s.name, pct: pctText(s.worstChange, 0), from: w.from, to: w.to, ...loss }),
+          methodSaid: coded('risk.method.replay', { from: w.from, to: w.to }),
+        });
+        break;
+      }
+      case 'path':
+        out.push({ said: coded('risk.path', { name: s.name, day: s.worstDay, pct: pctText(s.worstChange), ...loss }), methodSaid: coded('risk.method.path') });
+        break;
+    }
+  }
+  const d = r.drawdown;
+  const peak = { currency: 'USD', price: d.peak.minorPerBtc, date: d.peak.date };
+  out.push({ said: d.fall <= 0 ? coded('risk.atPeak', peak) : coded('risk.belowPeak', { ...peak, pct: pctText(d.fall), more: d.belowPeak.minor }), methodSaid: coded('risk.method.drawdown') });
+  for (const s of r.shares) {
+    out.push({
+      said: coded('risk.share', { pct: s.percent, name: s.figure.name, period: s.figure.period ?? '', currency: s.figure.amount.currency, amount: s.figure.amount.minor, digits: s.figure.minorDigits ?? 2 }),
+      methodSaid: coded('risk.method.share'),
+    });
+  }
+  return out;
 }
 
 /** Daily balances and values of the shown vaults from their first receipt to `at`, every `step` days. */
@@ -280,20 +340,26 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
       const listed = ofShown.filter((x) => x.p.sourceUrl !== null && /^https?:\/\//i.test(x.p.sourceUrl));
       let risk: unknown = null;
       const riskNotices: string[] = [];
+      const riskNoticeCodes: CodedSentence[] = [];
       try {
         const r = riskStatement(b);
         risk = { asOf: r.report.asOf, priceDate: r.report.price.date, lines: explainedRisk(r.report, r.sentences) };
-        riskNotices.push(...r.notices.filter((n) => !h.notices.includes(n)));
+        riskNotices.push(...r.report.notices.filter((n) => !h.notices.includes(n)));
+        if (r.report.price.stale) riskNoticeCodes.push(coded('risk-measured-old-prices', { to: r.report.price.date, days: r.report.price.ageDays, asOf: r.report.asOf }));
+        if (riskNoticeCodes.length !== riskNotices.length) throw new RangeError(`public books: ${riskNotices.length} risk notices for ${riskNoticeCodes.length} coded ones`);
       } catch (e) {
         if (!(e instanceof DomainError && e.code === 'PRICE_UNAVAILABLE')) throw e;
         riskNotices.push(`no risk figures: ${e.message}`);
+        riskNoticeCodes.push(coded('no-risk-figures'));
       }
       return {
         at: b.at,
         currency: b.currency,
         price: { currency: h.price.currency, minorPerBtc: h.price.minorPerBtc.toString(), date: h.price.date, ageDays: h.price.ageDays, stale: h.stale, source: h.price.source },
         notices: [...h.notices, ...riskNotices],
+        noticeCodes: [...b.noticeCodes, ...riskNoticeCodes],
         valuationMethod: h.method,
+        valuationMethodCode: h.price.route === 'direct' ? 'valuation.direct' : 'valuation.via-usd',
         total: { sats: h.total.sats.toString(), btc: formatBtc(h.total.sats), cost: fiat(h.total.cost), value: fiat(h.total.value), unrealisedPnl: fiat(h.total.unrealisedPnl), averageCost: h.total.averageCost ? fiat(h.total.averageCost) : null },
         vaults: h.vaults.map((v) => ({
           id: v.vault, name: names.get(v.vault) ?? v.name, method: v.method, sats: v.sats.toString(), btc: formatBtc(v.sats), cost: fiat(v.cost), value: fiat(v.value),
@@ -335,7 +401,9 @@ export function accountingRoutes(deps: AccountingRouteDeps): ApiRoute[] {
               currency: { type: 'string' },
               price: priceSchema,
               notices: { ...notices, description: 'what the reader must know: an old price, purchases valued at market price, …' },
+              noticeCodes: { type: 'array', items: codedSchema, description: 'the same notices as codes and parameters, in the same order, for pages in other languages' },
               valuationMethod: { type: 'string' },
+              valuationMethodCode: { type: 'string', enum: ['valuation.direct', 'valuation.via-usd'], description: '`valuationMethod` as a code' },
               total: totalBooks,
               vaults: { type: 'array', items: vaultBooks },
               purchases: {
