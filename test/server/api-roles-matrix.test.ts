@@ -15,6 +15,10 @@
 //   (each with the reason); nothing else may.
 // - refused: 401 UNAUTHENTICATED for the public, 403 FORBIDDEN for a role without the permission,
 //   before the handler runs (nothing changes: checked below).
+// - member-scoped (MEMBER_SCOPED): the alliance settlement's operator token is a member state's
+//   (bound to El Salvador's API identity): it holds "settlement.read" but the alliance-wide reads
+//   (the alliance view, the screening holds) refuse a member with 403 FORBIDDEN from the use case —
+//   not the permission check's refusal (checked by its message).
 // - revoked token: 401 UNAUTHENTICATED on every operation. Public operations included: a request
 //   that carries an Authorization header must carry a valid token (src/server/app.ts), so a client
 //   whose token was revoked learns it at once instead of silently reading as the public.
@@ -38,6 +42,13 @@ import { approveProposal } from '../../src/app/approve-proposal.ts';
 import { exportProposal } from '../../src/app/export-proposal.ts';
 import { importPartialPsbt } from '../../src/app/import-partial-psbt.ts';
 import { proposePolicy } from '../../src/app/propose-policy.ts';
+import { SqlSettlementStore } from '../../src/adapters/store/settlement-store.ts';
+import type { SettlementDeps } from '../../src/app/settlement/deps.ts';
+import { addAllianceMember } from '../../src/app/settlement/add-member.ts';
+import { loadScreeningList } from '../../src/app/settlement/screening.ts';
+import { decideInvoices, submitInvoice } from '../../src/app/settlement/submit-invoice.ts';
+import { closeCycle } from '../../src/app/settlement/close-cycle.ts';
+import { ADMIN, as, receiveDescriptor } from '../settlement/settlement-fixture.ts';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { FOREIGN, policyDoc, setupGovernance, signAndFinalize, signAs, type Governance } from '../spend/fixtures.ts';
@@ -113,6 +124,21 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
   'GET /compliance/commitments': TOKEN_HOLDERS,
   'GET /compliance/statement': TOKEN_HOLDERS,
   'GET /mining/ventures': TOKEN_HOLDERS, // mining ventures (issue #17)
+  // alliance settlement (issue #16): the operator is El Salvador's office (its token bound to SLV's API identity)
+  'GET /settlement/members': TOKEN_HOLDERS,
+  'GET /settlement/invoices': TOKEN_HOLDERS,
+  'GET /settlement/invoices/{exporter}/{reference}': TOKEN_HOLDERS,
+  'POST /settlement/invoices': ['operator'],
+  'POST /settlement/invoices/{exporter}/{reference}/confirm': ['operator'],
+  'POST /settlement/invoices/{exporter}/{reference}/dispute': ['operator'],
+  'GET /settlement/positions': TOKEN_HOLDERS,
+  'GET /settlement/cycles': TOKEN_HOLDERS,
+  'POST /settlement/cycles': ['admin'],
+  'GET /settlement/cycles/{id}': TOKEN_HOLDERS,
+  'GET /settlement/cycles/{id}/statement': TOKEN_HOLDERS,
+  'GET /settlement/screening': TOKEN_HOLDERS, // the operator: MEMBER_SCOPED
+  'POST /settlement/screening/{id}/decision': ['approver'],
+  'GET /settlement/alliance': TOKEN_HOLDERS, // the operator: MEMBER_SCOPED
   'GET /openapi.json': ALL,
 };
 
@@ -121,6 +147,15 @@ const EXPECTED: Readonly<Record<string, readonly Principal[]>> = {
  * today: every operation succeeds for every allowed caller on the fixtures below.
  */
 const PAST_AUTH: Readonly<Record<string, string>> = {};
+
+/**
+ * Operations a principal holds the permission for but its token, being a member state's, is
+ * refused by the use case (403 FORBIDDEN, not the permission check's "may not do this"), and why.
+ */
+const MEMBER_SCOPED: Readonly<Record<string, Partial<Record<Principal, string>>>> = {
+  'GET /settlement/alliance': { operator: 'the alliance view is the administrator\'s; a member state reads its own statements' },
+  'GET /settlement/screening': { operator: 'screening holds are the compliance officer\'s; a member state sees its own invoices\' status' },
+};
 
 const regtest = useRegtestNode();
 
@@ -143,6 +178,9 @@ interface Fixtures {
   victimEnrolment: string;
   /** one enrolment code per principal allowed to redeem one */
   codes: Record<Principal, string>;
+  /** alliance settlement: a closed cycle, a pending screening hold */
+  cycleId: string;
+  holdId: string;
 }
 
 interface Call {
@@ -177,6 +215,14 @@ const CALLS: Readonly<Record<string, (f: Fixtures, who: Principal) => Call>> = {
   'GET /policy/changes/{id}/approval-statement': (f) => ({ params: { id: String(f.pendingChange) } }),
   'GET /por/challenges/{id}': () => ({ params: { id: 'ch_1111111111111111' } }), // made in before() with a fixed random source
   'GET /compliance/statement': () => ({ query: '?quarter=2025Q3' }),
+  'GET /settlement/invoices/{exporter}/{reference}': () => ({ params: { exporter: 'PAK', reference: 'PK-CONFIRM' } }),
+  'POST /settlement/invoices': () => ({ body: { reference: 'SV-NEW', exporter: 'SLV', importer: 'PAK', amount: '10.00', currency: 'USD', due: '2025-07-15' } }),
+  'POST /settlement/invoices/{exporter}/{reference}/confirm': () => ({ params: { exporter: 'PAK', reference: 'PK-CONFIRM' } }),
+  'POST /settlement/invoices/{exporter}/{reference}/dispute': () => ({ params: { exporter: 'RUS', reference: 'RU-DISPUTE' }, body: { reason: 'role matrix' } }),
+  'POST /settlement/cycles': () => ({ body: { cutoff: '2025-06-30' } }),
+  'GET /settlement/cycles/{id}': (f) => ({ params: { id: f.cycleId } }),
+  'GET /settlement/cycles/{id}/statement': (f) => ({ params: { id: f.cycleId }, query: '?member=SLV' }),
+  'POST /settlement/screening/{id}/decision': (f) => ({ params: { id: f.holdId }, body: { decision: 'release', reason: 'role matrix' } }),
   'POST /members/me/passkey': () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     return { body: { credentialId: base64urlnopad.encode(randomBytes(32)), publicKey: base64urlnopad.encode(publicKey.export({ type: 'spki', format: 'der' })), publicKeyAlgorithm: -7 } };
@@ -239,12 +285,30 @@ forEachEngine('role × endpoint matrix from the OpenAPI document', (t) => {
     const change = await proposePolicy(g.deps, { actor: 'ana', document: policyDoc({ version: 2 }) });
 
     await new SqlProofStore(db, { random: { bytes: (n) => new Uint8Array(n).fill(0x11) } }).createChallenge({ requestedBy: 'audrey', note: null, createdAtMs: g.clock.now(), expiresAtMs: g.clock.now() + 86_400_000 }, { actor: 'audrey', role: 'auditor', action: 'proof.challenge', object: 'challenge:new', details: {}, atMs: g.clock.now() });
+    // the alliance: El Salvador's office is the operator's token (its API identity is luis), a screening list, invoices
+    const settlement: SettlementDeps = { settlement: new SqlSettlementStore(db), now: g.clock.now, network: 'regtest', rates: shippedReferenceRates() };
+    for (const [i, m] of [{ code: 'SLV', currency: 'USD', id: 'luis' }, { code: 'PAK', currency: 'PKR', id: 'id-pak' }, { code: 'RUS', currency: 'RUB', id: 'id-rus' }].entries()) {
+      await addAllianceMember(settlement, ADMIN, { code: m.code, state: m.code, institution: `${m.code} central bank`, currency: m.currency, receiveDescriptor: receiveDescriptor(i), apiIdentity: m.id });
+    }
+    await loadScreeningList(settlement, ADMIN, JSON.stringify({ source: 'matrix', entries: [{ id: 'M-1', names: ['Acme Shadow Trading'] }] }), 'matrix.json');
+    const invoice = async (by: string, reference: string, importer: string, due: string, buyer?: string) => (await submitInvoice(settlement, as(by), { reference, exporter: by, importer, amount: '100.00', currency: 'USD', due, buyer })).invoice;
+    await invoice('SLV', 'SV-CYCLE', 'RUS', '2025-06-10');
+    await decideInvoices(settlement, as('RUS'), [{ exporter: 'SLV', reference: 'SV-CYCLE' }], 'confirm');
+    const { cycle } = await closeCycle(settlement, ADMIN, { cutoff: '2025-06-15' });
+    await invoice('PAK', 'PK-TO-CLOSE', 'RUS', '2025-06-20');
+    await decideInvoices(settlement, as('RUS'), [{ exporter: 'PAK', reference: 'PK-TO-CLOSE' }], 'confirm');
+    await invoice('PAK', 'PK-CONFIRM', 'SLV', '2025-07-20');
+    await invoice('RUS', 'RU-DISPUTE', 'SLV', '2025-07-20');
+    assert.equal((await invoice('SLV', 'SV-HELD', 'PAK', '2025-07-20', 'Acme Shadow Trading Ltd')).status, 'held');
+    const holdId = (await settlement.settlement.holds({ status: 'pending' }))[0]?.id ?? '';
+
     const app = await buildServer({
       publicView: new SqlPublicView(db, 'regtest'), publicCacheMs: 0, prices: loadPriceHistory(), tokens, vaults: g.vaults,
       governance: { spends: g.spends, chain: g.deps.chain, network: 'regtest' }, clock: { now: g.clock.now }, webRoot: null, rateLimit: null,
       accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
       proofs: { store: new SqlProofStore(db) },
       compliance: { store: new SqlComplianceStore(db) },
+      settlement: { store: settlement.settlement, network: 'regtest', rates: settlement.rates },
     });
     // enrolment codes, issued by the admin over the API: one per principal that may redeem one, one to revoke
     const enrol = async () => {
@@ -255,7 +319,7 @@ forEachEngine('role × endpoint matrix from the OpenAPI document', (t) => {
     const codes = {} as Record<Principal, string>;
     for (const p of PRINCIPALS) codes[p] = (await enrol()).code;
     const victimEnrolment = (await enrol()).id;
-    f = { g, app, token, revoked, proposed, toCancel, exported, complete, finalized, partial: signAs(g, 1, psbt), pendingChange: change.change.id, victimToken: victim.id, victimEnrolment, codes };
+    f = { g, app, token, revoked, proposed, toCancel, exported, complete, finalized, partial: signAs(g, 1, psbt), pendingChange: change.change.id, victimToken: victim.id, victimEnrolment, codes, cycleId: cycle.id, holdId };
     doc = (await app.inject({ url: '/api/v1/openapi.json' })).json() as OpenApiDoc;
   });
   after(async () => {
@@ -313,6 +377,10 @@ forEachEngine('role × endpoint matrix from the OpenAPI document', (t) => {
           if (c.revoked) {
             assert.equal(res.statusCode, 401, label);
             assert.equal(error?.code, 'UNAUTHENTICATED', label);
+          } else if (allowed.includes(c.who) && MEMBER_SCOPED[op.key]?.[c.who] !== undefined) {
+            assert.equal(res.statusCode, 403, `${label} (${MEMBER_SCOPED[op.key]?.[c.who] ?? ''})`);
+            assert.equal(error?.code, 'FORBIDDEN', label);
+            assert.doesNotMatch(error.message, /may not do this/, `${label}: refused by the use case, not by the permission check`);
           } else if (allowed.includes(c.who)) {
             const why = PAST_AUTH[op.key];
             if (why !== undefined && res.statusCode >= 400) {
