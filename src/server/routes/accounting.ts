@@ -92,7 +92,7 @@ const realisedSchema = {
 const codedSchema = {
   type: 'object',
   required: ['code', 'params'],
-  properties: { code: { type: 'string' }, params: { type: 'object', additionalProperties: { type: 'string' } } },
+  properties: { code: { type: 'string' }, params: { type: 'object', additionalProperties: true, description: 'named parameters, every value a string (days ISO, amounts in minor units with their currency)' } },
 } as const;
 const riskLine = {
   type: 'object',
