@@ -15,7 +15,7 @@ import {
   TX_CATEGORIES,
 } from '../../core/transparency/public-view.ts';
 import { csvTable } from '../../core/transparency/csv.ts';
-import { etagOf } from '../open-data.ts';
+import { encodedBody, sendEncoded, type EncodedBody } from '../encoded-body.ts';
 import { defaultExplorerUrl } from '../../core/transparency/explorer.ts';
 import { auditHeadOf, auditTimeIso, EMPTY_LOG_HEAD, type AuditHeadInfo } from '../../core/audit/kept-heads.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -72,40 +72,24 @@ const transaction = {
 
 /**
  * Remember the serialized body of a view answer: while the view hands back the same object (the
- * public cache, or a store answer that did not change), every hit sends the same string without
- * converting or stringifying thousands of points again.
+ * public cache, or a store answer that did not change), every hit sends the same bytes (and their
+ * compressed forms, see encoded-body.ts) without converting, stringifying or compressing thousands
+ * of points again.
  */
-function memoBody<K extends object>(): (key: K, variant: string, make: () => unknown) => Body {
+function memoBody<K extends object>(): (key: K, variant: string, make: () => unknown) => EncodedBody {
   // per answer, its bodies by variant (the date of today, or a vault's id): a handful each
-  const memo = new WeakMap<K, Map<string, Body>>();
+  const memo = new WeakMap<K, Map<string, EncodedBody>>();
   return (key, variant, make) => {
     let bodies = memo.get(key);
     const hit = bodies?.get(variant);
     if (hit) return hit;
     // a pre-serialized body skips Fastify's preSerialization hook: escape display text here (issue #19)
-    const bytes = Buffer.from(JSON.stringify(displaySafeDeep(make())), 'utf8');
-    const body = { bytes, etag: etagOf(bytes) };
+    const body = encodedBody(Buffer.from(JSON.stringify(displaySafeDeep(make())), 'utf8'));
     if (!bodies) memo.set(key, (bodies = new Map()));
     if (bodies.size >= 64) bodies.clear();
     bodies.set(variant, body);
     return body;
   };
-}
-
-/** A serialized answer (UTF-8 bytes, encoded once) and its strong ETag (hashed once). */
-interface Body {
-  readonly bytes: Buffer;
-  readonly etag: string;
-}
-
-/**
- * Send an already serialized JSON body with its ETag. (The open-data hook sets the ETag of every
- * public answer; with this one already set it need not hash the same bytes on every hit.)
- */
-function sendJson(reply: FastifyReply, body: Body): Buffer {
-  void reply.type('application/json; charset=utf-8');
-  void reply.header('etag', body.etag);
-  return body.bytes;
 }
 
 /**
@@ -236,8 +220,8 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
   const holdingsBody = memoBody<object>();
   const addressesBody = memoBody<object>();
   const transactionsBody = memoBody<object>();
-  const downloads = new Map<Download, () => Promise<string>>(
-    DOWNLOADS.map((f) => [f, cachedLoad(() => downloadBody(f, deps), deps.publicCacheMs ?? 5000, () => deps.clock.now())]),
+  const downloads = new Map<Download, () => Promise<EncodedBody>>(
+    DOWNLOADS.map((f) => [f, cachedLoad(async () => encodedBody(Buffer.from(await downloadBody(f, deps), 'utf8')), deps.publicCacheMs ?? 5000, () => deps.clock.now())]),
   );
   // Only the head of the log (seq, hash, time, count) leaves here; without governance there is no log.
   const spends = deps.governance?.spends;
@@ -281,11 +265,11 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           },
         },
       },
-      async handler(_req: FastifyRequest, reply: FastifyReply) {
+      async handler(req: FastifyRequest, reply: FastifyReply) {
         const s = await deps.publicView.summary();
         const today = utcDate(deps.clock.now());
         const explorer = deps.explorerUrl === undefined ? defaultExplorerUrl(s.network) : deps.explorerUrl;
-        return sendJson(reply, summaryBody(s, today, () => {
+        return sendEncoded(req, reply, summaryBody(s, today, () => {
           const price = deps.prices.onOrBefore(today);
           return {
             network: s.network,
@@ -346,8 +330,8 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
       async handler(req: FastifyRequest, reply: FastifyReply) {
         const { vault } = req.query as { vault?: string };
         const points = await deps.publicView.holdings();
-        if (vault === undefined) return sendJson(reply, holdingsBody(points, '', () => wireHoldings(points, deps.prices)));
-        return sendJson(reply, holdingsBody(points, `vault:${vault}`, () => {
+        if (vault === undefined) return sendEncoded(req, reply, holdingsBody(points, '', () => wireHoldings(points, deps.prices)));
+        return sendEncoded(req, reply, holdingsBody(points, `vault:${vault}`, () => {
           const series = vaultSeries(points, vault);
           if (series === null) throw new DomainError('NOT_FOUND', `no holdings for a vault "${vault}"; the summary lists the vaults`);
           return { ...(wireHoldings(series, deps.prices) as object), vault };
@@ -387,9 +371,9 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
           },
         },
       },
-      async handler(_req: FastifyRequest, reply: FastifyReply) {
+      async handler(req: FastifyRequest, reply: FastifyReply) {
         const list = await deps.publicView.addresses();
-        return sendJson(reply, addressesBody(list, '', () => ({ addresses: list.map(wireAddress) })));
+        return sendEncoded(req, reply, addressesBody(list, '', () => ({ addresses: list.map(wireAddress) })));
       },
     },
     {
@@ -421,7 +405,7 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
         const q = req.query as { limit: number; before?: string; vault?: string };
         const query: PublicTransactionQuery = { limit: q.limit, ...(q.before !== undefined ? { before: q.before } : {}), ...(q.vault !== undefined ? { vault: q.vault } : {}) };
         const page = await deps.publicView.transactions(query);
-        return sendJson(reply, transactionsBody(page, '', () => ({ items: page.items.map(wireTransaction), nextBefore: page.nextBefore })));
+        return sendEncoded(req, reply, transactionsBody(page, '', () => ({ items: page.items.map(wireTransaction), nextBefore: page.nextBefore })));
       },
     },
     {
@@ -528,11 +512,10 @@ export function publicRoutes(deps: ServerDeps): ApiRoute[] {
             200: ext === 'json' ? jsonSchemaOf(`/public/${name}`) : { description: 'the file, text/csv, as an attachment', type: 'string' },
           },
         },
-        async handler(_req: FastifyRequest, reply: FastifyReply) {
+        async handler(req: FastifyRequest, reply: FastifyReply) {
           const body = await load();
-          void reply.type(ext === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8');
           void reply.header('content-disposition', `attachment; filename="soberana-${name}-${utcDate(deps.clock.now())}.${ext}"`);
-          return body;
+          return sendEncoded(req, reply, body, ext === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8');
         },
       };
     }));
