@@ -1,11 +1,13 @@
 // The public (no token) sees the public dataset and nothing else: no tokens, no session, no
 // operator data — and even if a view implementation leaked private fields, the response schemas
-// would drop them before they reach the wire.
+// would drop them before they reach the wire. The server has the alliance settlement too, with
+// invoices, a closed cycle and a screening hold (startSettlementTestApi): the public settlement
+// answer shows the alliance's nets, never an invoice, a descriptor or a hold.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PublicReserveView } from '../../src/core/transparency/public-view.ts';
 import { MemoryPublicView, sampleReserve } from '../helpers/memory-public-view.ts';
-import { startTestApi, type TestApi } from '../helpers/api-server.ts';
+import { SEEDED_REFERENCES, startSettlementTestApi, type SettlementTestApi } from '../helpers/api-server-settlement.ts';
 import { SqlSpendStore } from '../../src/adapters/store/spend-store.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { addMember } from '../../src/app/add-member.ts';
@@ -41,9 +43,9 @@ function leaky(inner: PublicReserveView): PublicReserveView {
   };
 }
 
-let api: TestApi;
+let api: SettlementTestApi;
 before(async () => {
-  api = await startTestApi({ view: leaky(new MemoryPublicView(sampleReserve({ extra: 10 }))) });
+  api = await startSettlementTestApi({ view: leaky(new MemoryPublicView(sampleReserve({ extra: 10 }))) });
 });
 after(async () => {
   await api.close();
@@ -78,6 +80,33 @@ test('public responses never carry private fields, tokens or their names, even f
       assert.ok(!res.body.includes(t.name), `${url} shows token name ${t.name}`);
     }
     assert.ok(!/sob_[A-Za-z0-9_-]{10}/.test(res.body), `${url} shows a token secret`);
+  }
+});
+
+test('the public settlement answer shows the alliance but no invoice, descriptor, trading party or screening hold', async () => {
+  const res = await api.app.inject({ url: '/api/v1/public/settlement' });
+  assert.equal(res.statusCode, 200);
+  const answer = res.json() as { members: { code: string }[]; cycles: { id: string }[] };
+  assert.deepEqual(answer.members.map((m) => m.code).sort(), ['PAK', 'RUS', 'SLV'], 'the data is really there');
+  assert.deepEqual(answer.cycles.map((c) => c.id), [api.cycleId]);
+  // (the reserve's own descriptors are published by /public/verify on purpose; the members' receive descriptors never are)
+  const descriptors = (await api.settlement.settlement.members()).map((m) => m.receiveDescriptor.replace(/#.*$/, ''));
+  assert.equal(descriptors.length, 3);
+  for (const url of PUBLIC_GETS.filter((u) => u !== '/openapi.json')) {
+    const body = (await api.app.inject({ url: `/api/v1${url}` })).body;
+    for (const ref of SEEDED_REFERENCES) assert.ok(!body.includes(ref), `${url} leaks the invoice reference ${ref}`);
+    for (const d of descriptors) assert.ok(!body.includes(d), `${url} leaks a member's receive descriptor`);
+    assert.ok(!body.includes('Acme Shadow Trading') && !body.includes(api.holdId), `${url} leaks a screening hold or a trading party`);
+  }
+  // while the alliance's own tokens do see them
+  const held = await api.app.inject({ url: '/api/v1/settlement/screening', headers: { authorization: `Bearer ${api.token.auditor}` } });
+  assert.ok(held.body.includes(api.holdId) && held.body.includes('Acme Shadow Trading'), held.body.slice(0, 300));
+  const settlementReads = api.routes.filter((r) => r.path.startsWith('/settlement/') && r.method === 'GET');
+  assert.ok(settlementReads.length >= 8);
+  for (const r of settlementReads) {
+    const res = await api.app.inject({ url: `/api/v1${r.path.replace(/:\w+/g, 'x')}` });
+    assert.equal(res.statusCode, 401, `${r.path} needs a token`);
+    for (const ref of SEEDED_REFERENCES) assert.ok(!res.body.includes(ref));
   }
 });
 

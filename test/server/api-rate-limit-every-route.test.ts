@@ -2,6 +2,8 @@
 // per token (counted by its id, whichever address it comes from), on every route the server offers
 // (public, operator, governance, OpenAPI, unknown URLs). The limit runs before the route's
 // permission check. rateLimit: null turns it off; left out, the server runs with the defaults.
+// The walks run on the test server with the alliance settlement too (startSettlementTestApi), so
+// every settlement route is walked.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
@@ -10,6 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer, DEFAULT_RATE_LIMITS } from '../../src/server/app.ts';
 import { startTestApi } from '../helpers/api-server.ts';
+import { startSettlementTestApi } from '../helpers/api-server-settlement.ts';
+
+/** Routes the walks below must meet (the settlement's come from startSettlementTestApi). */
+const MUST_WALK = ['GET /settlement/invoices', 'POST /settlement/invoices', 'POST /settlement/cycles', 'GET /settlement/screening', 'POST /settlement/screening/:id/decision', 'GET /settlement/alliance', 'GET /public/settlement'];
 
 type Res = { statusCode: number; headers: Record<string, unknown>; json(): unknown };
 const code = (r: Res): string | undefined => (r.json() as { error?: { code: string } }).error?.code;
@@ -17,9 +23,10 @@ const code = (r: Res): string | undefined => (r.json() as { error?: { code: stri
 const urlOf = (path: string): string => '/api/v1' + path.replace(/:\w+/g, 'tok_000000000001');
 
 test('every route without a token: the client address gets max requests, then 429 RATE_LIMITED with Retry-After', async () => {
-  const api = await startTestApi({ rateLimit: { max: 2, timeWindowMs: 60_000, tokenMax: 50 } });
+  const api = await startSettlementTestApi({ rateLimit: { max: 2, timeWindowMs: 60_000, tokenMax: 50 } });
   try {
     assert.ok(api.routes.length > 25, 'governance and operator routes are in the list');
+    for (const k of MUST_WALK) assert.ok(api.routes.some((r) => `${r.method} ${r.path}` === k), `${k} is walked`);
     const urls = [...api.routes.map((r) => ({ method: r.method, url: urlOf(r.path) })), { method: 'GET' as const, url: '/api/v1/no-such-thing' }, { method: 'GET' as const, url: '/' }];
     for (const [i, r] of urls.entries()) {
       const remoteAddress = `10.1.0.${i + 1}`; // a fresh client for each route
@@ -55,8 +62,9 @@ test('one allowance per client address across routes; other addresses unaffected
 });
 
 test('every route with a token: the token gets tokenMax requests wherever they come from, then 429', async () => {
-  const api = await startTestApi({ rateLimit: { max: 1, timeWindowMs: 60_000, tokenMax: 3 } });
+  const api = await startSettlementTestApi({ rateLimit: { max: 1, timeWindowMs: 60_000, tokenMax: 3 } });
   try {
+    for (const k of MUST_WALK) assert.ok(api.routes.some((r) => `${r.method} ${r.path}` === k), `${k} is walked`);
     let n = 0;
     for (const r of api.routes) {
       const t = (await api.tokens.create({ name: `limit ${r.method} ${r.path}`, role: 'admin' })).token;

@@ -1,9 +1,11 @@
 // The OpenAPI document at /api/v1/openapi.json describes exactly the routes the server answers,
 // and the real responses conform to the documented schemas (checked by a small JSON Schema
-// validator below that covers the keywords our schemas use).
+// validator below that covers the keywords our schemas use). The server has the alliance
+// settlement with data (startSettlementTestApi): every settlement operation is called once below
+// and must have a line in SETTLEMENT_CALLS, so a new settlement route without one fails.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestApi, type TestApi } from '../helpers/api-server.ts';
+import { startSettlementTestApi, SEEDED_REFERENCES, type SettlementTestApi } from '../helpers/api-server-settlement.ts';
 
 type Schema = Record<string, unknown>;
 interface Op { summary: string; operationId: string; 'x-permission': string; security: unknown[]; parameters: Array<{ name: string; in: string; required: boolean }>; responses: Record<string, { content: { 'application/json': { schema: Schema } } }>; requestBody?: unknown }
@@ -12,6 +14,7 @@ interface Doc { openapi: string; info: { title: string; version: string }; paths
 /** Validate `v` against the subset of JSON Schema our routes use; returns the first problem or null. */
 function check(v: unknown, s: Schema, doc: Doc, at = '$'): string | null {
   if (typeof s.$ref === 'string') return check(v, doc.components.schemas[s.$ref.replace('#/components/schemas/', '')] ?? {}, doc, at);
+  if (Array.isArray(s.anyOf)) return (s.anyOf as Schema[]).some((x) => check(v, x, doc, at) === null) ? null : `${at}: matches none of anyOf`;
   const types = s.type === undefined ? null : Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
   const actual = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
   if (types && !types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return `${at}: ${actual} is not ${types.join('|')}`;
@@ -38,10 +41,10 @@ function check(v: unknown, s: Schema, doc: Doc, at = '$'): string | null {
   return null;
 }
 
-let api: TestApi;
+let api: SettlementTestApi;
 let doc: Doc;
 before(async () => {
-  api = await startTestApi();
+  api = await startSettlementTestApi();
   const res = await api.app.inject({ url: '/api/v1/openapi.json' });
   assert.equal(res.statusCode, 200);
   doc = res.json();
@@ -140,9 +143,53 @@ test('real responses conform to the documented schemas', async () => {
   assert.equal(check(bad.json(), doc.components.schemas.Error ?? {}, doc), null);
 });
 
+/** Every settlement operation (tag "settlement"), called once, in this order, by whom, with what, answering what. */
+const SETTLEMENT_CALLS: ReadonlyArray<{ op: string; who: string; url?: (a: SettlementTestApi) => string; body?: Record<string, unknown>; status: number }> = [
+  { op: 'GET /public/settlement', who: 'public', status: 200 },
+  { op: 'GET /settlement/members', who: 'admin', status: 200 },
+  { op: 'GET /settlement/invoices', who: 'auditor', status: 200 },
+  { op: 'GET /settlement/invoices/{exporter}/{reference}', who: 'slv', url: () => `/settlement/invoices/PAK/${SEEDED_REFERENCES[1]}`, status: 200 },
+  { op: 'POST /settlement/invoices', who: 'slv', body: { reference: 'SV-OPENAPI', exporter: 'SLV', importer: 'PAK', amount: '12.34', currency: 'USD', due: '2025-07-05' }, status: 200 },
+  { op: 'POST /settlement/invoices/{exporter}/{reference}/confirm', who: 'pak', url: () => `/settlement/invoices/RUS/${SEEDED_REFERENCES[2]}/confirm`, status: 200 },
+  { op: 'POST /settlement/invoices/{exporter}/{reference}/dispute', who: 'pak', url: () => '/settlement/invoices/SLV/SV-OPENAPI/dispute', body: { reason: 'not delivered' }, status: 200 },
+  { op: 'GET /settlement/positions', who: 'slv', status: 200 },
+  { op: 'GET /settlement/cycles', who: 'admin', status: 200 },
+  { op: 'POST /settlement/cycles', who: 'admin', body: { cutoff: '2025-06-30' }, status: 201 },
+  { op: 'GET /settlement/cycles/{id}', who: 'pak', url: (a) => `/settlement/cycles/${a.cycleId}`, status: 200 },
+  { op: 'GET /settlement/cycles/{id}/statement', who: 'admin', url: (a) => `/settlement/cycles/${a.cycleId}/statement?member=SLV`, status: 200 },
+  { op: 'GET /settlement/screening', who: 'auditor', status: 200 },
+  { op: 'POST /settlement/screening/{id}/decision', who: 'approver', url: (a) => `/settlement/screening/${a.holdId}/decision`, body: { decision: 'reject', reason: 'the buyer is listed' }, status: 200 },
+  { op: 'GET /settlement/alliance', who: 'auditor', status: 200 },
+];
+
+test('every settlement operation answers what the document says (and each has a line here)', async () => {
+  const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, o]) => (o as unknown as { tags: string[] }).tags.includes('settlement')).map(([m]) => `${m.toUpperCase()} ${p.slice('/api/v1'.length)}`)).sort();
+  assert.deepEqual(documented, SETTLEMENT_CALLS.map((c) => c.op).sort(), 'SETTLEMENT_CALLS lists exactly the documented settlement operations');
+  // the member states' offices: tokens bound to their API identities
+  const member: Record<string, string> = {};
+  for (const m of ['slv', 'pak']) member[m] = (await api.tokens.create({ name: `${m} office`, role: 'operator', memberId: `id-${m}` })).token;
+  for (const c of SETTLEMENT_CALLS) {
+    const [method, path] = c.op.split(' ') as ['GET' | 'POST', string];
+    const secret = member[c.who] ?? (c.who === 'public' ? undefined : api.token[c.who as 'admin']);
+    const res = await api.app.inject({ method, url: `/api/v1${c.url?.(api) ?? path}`, headers: secret ? { authorization: `Bearer ${secret}` } : {}, ...(method === 'POST' ? { payload: c.body ?? {} } : {}) });
+    assert.equal(res.statusCode, c.status, `${c.op}: ${res.body.slice(0, 300)}`);
+    const schema = doc.paths[`/api/v1${path}`]?.[method.toLowerCase()]?.responses[String(c.status)]?.content['application/json'].schema;
+    assert.ok(schema, `${c.op} documents ${c.status}`);
+    const body = res.json() as Record<string, unknown>;
+    assert.equal(check(body, schema, doc), null, c.op);
+    assert.ok(JSON.stringify(body).length > 20, `${c.op} answers with data`);
+  }
+  // and the documented error statuses of the new operations are real: a decided hold again is 409
+  const again = await api.app.inject({ method: 'POST', url: `/api/v1/settlement/screening/${api.holdId}/decision`, headers: { authorization: `Bearer ${api.token.approver}` }, payload: { decision: 'release', reason: 'again' } });
+  assert.equal(again.statusCode, 409);
+  assert.ok(doc.paths['/api/v1/settlement/screening/{id}/decision']?.post?.responses['409']);
+  assert.equal(check(again.json(), doc.components.schemas.Error ?? {}, doc), null);
+});
+
 test('the validator used here does reject what it should (so the checks above can fail)', () => {
   const s = doc.paths['/api/v1/public/summary']?.get?.responses['200']?.content['application/json'].schema ?? {};
   assert.notEqual(check({}, s, doc), null);
   assert.match(check({ error: { code: 1, message: 'x' } }, { $ref: '#/components/schemas/Error' }, doc) ?? '', /not string/);
+  assert.match(check({ extra: 1 }, { anyOf: [{ type: 'string' }, { type: 'object', properties: {} }] }, doc) ?? '', /none of anyOf/);
   assert.match(check({ items: [], nextBefore: null, extra: 1 }, doc.paths['/api/v1/public/transactions']?.get?.responses['200']?.content['application/json'].schema ?? {}, doc) ?? '', /undocumented/);
 });
