@@ -1,20 +1,46 @@
 /**
- * The on-chain phase of alliance settlement in the database (migration 0017), over SQLite and
+ * The on-chain phase of alliance settlement in the database (migrations 0017 and 0018), over SQLite and
  * PostgreSQL. Each write is one transaction (with its audit entry where one is given).
  */
 import { DomainError } from '../../core/errors.ts';
 import type { AuditFields } from '../../core/spend/types.ts';
 import type { PayInStatus } from '../../core/settlement/escrow.ts';
-import type { OnchainCycle, OnchainPhase, PlannedTransfer, SettlementOnchainStore, StoredPayIn } from '../../core/settlement/onchain-store.ts';
+import type { DirectPayment, DirectPaymentStatus, OnchainCycle, OnchainPhase, PlannedTransfer, ScreenedAddress, SettlementOnchainStore, SpendIntent, SpendIntentStatus, StoredPayIn } from '../../core/settlement/onchain-store.ts';
 import type { AllianceMember, ClosedCycle } from '../../core/settlement/types.ts';
 import type { Sats } from '../../core/money.ts';
 import { appendAudit } from './audit-store.ts';
 import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './database.ts';
-import type { SettlementOnchainCyclesTable, SettlementPayinsTable } from './settlement-onchain-schema.ts';
+import type { SettlementOnchainCyclesTable, SettlementOnchainSpendsTable, SettlementPayinsTable } from './settlement-onchain-schema.ts';
 import type { Selectable } from 'kysely';
 
 const PHASES: readonly OnchainPhase[] = ['collecting', 'payout-proposed', 'refund-proposed'];
 const STATUSES: readonly PayInStatus[] = ['pending', 'seen', 'confirmed'];
+const INTENT_STATUSES: readonly SpendIntentStatus[] = ['held', 'claimed', 'proposed', 'abandoned'];
+const DIRECT_STATUSES: readonly DirectPaymentStatus[] = ['pending', 'seen', 'paid'];
+
+function transfersJson(transfers: readonly PlannedTransfer[]): string {
+  return JSON.stringify(transfers.map((t) => ({ kind: t.kind, member: t.member, address: t.address, sats: t.sats.toString(), feeShare: t.feeShare.toString() })));
+}
+
+function intentFromRow(r: Selectable<SettlementOnchainSpendsTable>): SpendIntent {
+  const where = `settlement cycle ${r.cycle_id} spend ${r.seq}`;
+  if (!(INTENT_STATUSES as readonly string[]).includes(r.status)) throw new DomainError('MALFORMED_DATA', `${where}: unknown status ${r.status}`);
+  try {
+    const transfers = (JSON.parse(r.transfers) as { kind: string; member: string; address: string; sats: string; feeShare: string }[])
+      .map((t): PlannedTransfer => ({ kind: t.kind === 'refund' ? 'refund' : 'payout', member: t.member, address: t.address, sats: BigInt(t.sats), feeShare: BigInt(t.feeShare) }));
+    return {
+      cycleId: r.cycle_id, seq: toNum(r.seq), kind: r.kind === 'refund' ? 'refund' : 'payout', tag: r.tag, status: r.status as SpendIntentStatus, inputs: JSON.parse(r.inputs) as string[],
+      transfers, proposalId: toNumOrNull(r.proposal_id), createdAtMs: toNum(r.created_at_ms), updatedAtMs: toNum(r.updated_at_ms),
+    };
+  } catch (e) {
+    throw new DomainError('MALFORMED_DATA', `${where}: does not parse (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** The deterministic tag of a cycle's spend: unique (cycle ids are), and written into the proposal's memo. */
+export function spendIntentTag(cycleId: string, seq: number): string {
+  return `settlement-intent:${cycleId}/${seq}`;
+}
 
 /** The cycle and its members as JSON (sats as strings). */
 function snapshotJson(cycle: ClosedCycle, members: readonly AllianceMember[]): string {
@@ -125,8 +151,14 @@ export class SqlSettlementOnchainStore implements SettlementOnchainStore {
     });
   }
 
-  async recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number | null; transfers: readonly PlannedTransfer[]; defaulters: readonly string[] }, audit: AuditFields, atMs: number): Promise<void> {
+  async recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number | null; transfers: readonly PlannedTransfer[]; defaulters: readonly string[]; intentSeq?: number | undefined }, audit: AuditFields, atMs: number): Promise<void> {
     await inWriteTransaction(this.#database, async (trx) => {
+      if (spend.intentSeq !== undefined) {
+        const i = await trx.selectFrom('settlement_onchain_spends').select('status').where('cycle_id', '=', cycleId).where('seq', '=', spend.intentSeq).executeTakeFirst();
+        if (i?.status !== 'claimed') throw new DomainError('INVALID_STATE', `spend ${spend.intentSeq} of cycle ${cycleId} is ${i?.status ?? 'unknown'}, not claimed`);
+        await trx.updateTable('settlement_onchain_spends').set({ status: 'proposed', proposal_id: spend.proposalId, transfers: transfersJson(spend.transfers), updated_at_ms: atMs })
+          .where('cycle_id', '=', cycleId).where('seq', '=', spend.intentSeq).execute();
+      }
       const r = await trx.selectFrom('settlement_onchain_cycles').select(['phase']).where('cycle_id', '=', cycleId).executeTakeFirst();
       if (!r) throw new DomainError('NOT_FOUND', `no on-chain phase for cycle ${cycleId}`);
       if (r.phase !== 'collecting') throw new DomainError('INVALID_STATE', `cycle ${cycleId} is ${r.phase}: its ${spend.kind} cannot be proposed again`);
@@ -139,6 +171,75 @@ export class SqlSettlementOnchainStore implements SettlementOnchainStore {
         await trx.insertInto('settlement_transfers').values({ cycle_id: cycleId, kind: t.kind, member: t.member, address: t.address, sats: t.sats, fee_share: t.feeShare }).execute();
       }
       await appendAudit(trx, this.#database.engine, audit);
+    });
+  }
+
+  async spendIntents(cycleId: string): Promise<SpendIntent[]> {
+    const rows = await this.#database.db.selectFrom('settlement_onchain_spends').selectAll().where('cycle_id', '=', cycleId).orderBy('seq').execute();
+    return rows.map(intentFromRow);
+  }
+
+  async addSpendIntent(intent: { cycleId: string; kind: 'payout' | 'refund'; status: 'held' | 'claimed'; inputs: readonly string[]; transfers: readonly PlannedTransfer[] }, screened: (seq: number) => readonly ScreenedAddress[], atMs: number, audit?: AuditFields): Promise<SpendIntent> {
+    return inWriteTransaction(this.#database, async (trx) => {
+      const rows = await trx.selectFrom('settlement_onchain_spends').select(['seq', 'status']).where('cycle_id', '=', intent.cycleId).execute();
+      const open = rows.find((r) => r.status === 'held' || r.status === 'claimed');
+      if (open) throw new DomainError('INVALID_STATE', `cycle ${intent.cycleId} already has spend ${open.seq} ${open.status}: finish it first`);
+      const seq = rows.reduce((m, r) => Math.max(m, toNum(r.seq)), 0) + 1;
+      const row = {
+        cycle_id: intent.cycleId, seq, kind: intent.kind, tag: spendIntentTag(intent.cycleId, seq), status: intent.status, inputs: JSON.stringify(intent.inputs),
+        transfers: transfersJson(intent.transfers), proposal_id: null, created_at_ms: atMs, updated_at_ms: atMs,
+      };
+      await trx.insertInto('settlement_onchain_spends').values(row).execute();
+      for (const a of screened(seq)) {
+        await trx.insertInto('settlement_address_holds').values({ cycle_id: a.cycleId, purpose: a.purpose, member: a.member, address: a.address, hold_id: a.holdId, screened_at_ms: a.screenedAtMs }).execute();
+      }
+      if (audit) await appendAudit(trx, this.#database.engine, audit);
+      return intentFromRow(row);
+    });
+  }
+
+  async updateSpendIntent(cycleId: string, seq: number, from: SpendIntentStatus, change: { status: SpendIntentStatus; transfers?: readonly PlannedTransfer[] | undefined; proposalId?: number | undefined }, atMs: number, audit?: AuditFields): Promise<void> {
+    await inWriteTransaction(this.#database, async (trx) => {
+      const r = await trx.selectFrom('settlement_onchain_spends').select('status').where('cycle_id', '=', cycleId).where('seq', '=', seq).executeTakeFirst();
+      if (!r) throw new DomainError('NOT_FOUND', `no spend ${seq} of cycle ${cycleId}`);
+      if (r.status !== from) throw new DomainError('INVALID_STATE', `spend ${seq} of cycle ${cycleId} is ${r.status}, not ${from}`);
+      await trx.updateTable('settlement_onchain_spends').set({
+        status: change.status, updated_at_ms: atMs,
+        ...(change.transfers ? { transfers: transfersJson(change.transfers) } : {}), ...(change.proposalId !== undefined ? { proposal_id: change.proposalId } : {}),
+      }).where('cycle_id', '=', cycleId).where('seq', '=', seq).execute();
+      if (audit) await appendAudit(trx, this.#database.engine, audit);
+    });
+  }
+
+  async screenedAddresses(cycleId: string): Promise<ScreenedAddress[]> {
+    const rows = await this.#database.db.selectFrom('settlement_address_holds').selectAll().where('cycle_id', '=', cycleId).orderBy('purpose').orderBy('member').execute();
+    return rows.map((r) => ({ cycleId: r.cycle_id, purpose: r.purpose, member: r.member, address: r.address, holdId: r.hold_id, screenedAtMs: toNum(r.screened_at_ms) }));
+  }
+
+  async addScreenedAddresses(rows: readonly ScreenedAddress[]): Promise<void> {
+    if (rows.length === 0) return;
+    await inWriteTransaction(this.#database, async (trx) => {
+      for (const a of rows) {
+        await trx.insertInto('settlement_address_holds').values({ cycle_id: a.cycleId, purpose: a.purpose, member: a.member, address: a.address, hold_id: a.holdId, screened_at_ms: a.screenedAtMs }).execute();
+      }
+    });
+  }
+
+  async directPayments(cycleId: string): Promise<DirectPayment[]> {
+    const rows = await this.#database.db.selectFrom('settlement_direct_payments').selectAll().where('cycle_id', '=', cycleId).orderBy('payer').execute();
+    return rows.map((r) => {
+      if (!(DIRECT_STATUSES as readonly string[]).includes(r.status)) throw new DomainError('MALFORMED_DATA', `direct payment of ${r.payer} in cycle ${r.cycle_id}: unknown status ${r.status}`);
+      return { cycleId: r.cycle_id, payer: r.payer, status: r.status as DirectPaymentStatus, txid: r.txid, height: toNumOrNull(r.height), confirmations: toNum(r.confirmations), updatedAtMs: toNum(r.updated_at_ms) };
+    });
+  }
+
+  async updateDirectPayments(cycleId: string, rows: readonly DirectPayment[]): Promise<void> {
+    if (rows.length === 0) return;
+    await inWriteTransaction(this.#database, async (trx) => {
+      for (const p of rows) {
+        await trx.deleteFrom('settlement_direct_payments').where('cycle_id', '=', cycleId).where('payer', '=', p.payer).execute();
+        await trx.insertInto('settlement_direct_payments').values({ cycle_id: cycleId, payer: p.payer, status: p.status, txid: p.txid, height: p.height, confirmations: p.confirmations, updated_at_ms: p.updatedAtMs }).execute();
+      }
     });
   }
 

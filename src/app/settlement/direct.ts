@@ -13,10 +13,12 @@ import { sats } from '../../core/money.ts';
 import { ALLIANCE_VAULT_MEMBER, buildInstruction, parseInstruction, serializeInstruction, type SettlementInstruction } from '../../core/settlement/instruction.ts';
 import { paymentScript } from '../../core/bitcoin/address.ts';
 import type { Network } from '../../core/network.ts';
-import type { OnchainCycle, PlannedTransfer } from '../../core/settlement/onchain-store.ts';
+import type { DirectPayment, OnchainCycle, PlannedTransfer, ScreenedAddress } from '../../core/settlement/onchain-store.ts';
 import type { AllianceMember, ClosedCycle } from '../../core/settlement/types.ts';
 import { auditOf, requireActor } from '../governance.ts';
-import { freshReceiveAddress, type SettlementOnchainDeps } from './escrow.ts';
+import { freshReceiveAddress, type SettlementOnchainDeps } from './onchain-deps.ts';
+import { screenPayoutAddress } from './screening.ts';
+import { DEFAULT_PAYIN_CONFIRMATIONS, directPaymentStatus, type PayInOutput } from '../../core/settlement/escrow.ts';
 
 export interface InstructionFile {
   readonly payer: string;
@@ -33,9 +35,13 @@ function fileOf(i: SettlementInstruction): InstructionFile {
 /**
  * Open a direct-mode cycle's on-chain phase: derive each receiver's fresh address per transfer and
  * keep them (ALREADY_EXISTS when opened before: use `settlementInstructions` to write the files again).
+ * Each address is screened (with a cycle store): a match holds that payer's instruction until a
+ * compliance officer releases it. `confirmations`: K for the payers' payments (default 6).
  */
-export async function openDirect(deps: SettlementOnchainDeps, input: { actor: string | undefined; cycle: ClosedCycle; members: readonly AllianceMember[] }): Promise<OnchainCycle> {
+export async function openDirect(deps: SettlementOnchainDeps, input: { actor: string | undefined; cycle: ClosedCycle; members: readonly AllianceMember[]; confirmations?: number | undefined }): Promise<OnchainCycle> {
   const actor = await requireActor(deps.spends, input.actor, 'operator');
+  const k = input.confirmations ?? DEFAULT_PAYIN_CONFIRMATIONS;
+  if (!Number.isSafeInteger(k) || k < 1 || k > 1000) throw new DomainError('INVALID_ARGUMENT', `confirmations must be 1..1000, got ${k}`);
   if (input.cycle.mode !== 'direct') throw new DomainError('INVALID_STATE', `cycle ${input.cycle.id} settles in ${input.cycle.mode} mode, not direct`);
   if (await deps.onchain.cycle(input.cycle.id)) throw new DomainError('ALREADY_EXISTS', `the on-chain phase of cycle ${input.cycle.id} is already open`);
   const members = input.members.filter((m) => input.cycle.positions.some((p) => p.member === m.code));
@@ -48,15 +54,35 @@ export async function openDirect(deps: SettlementOnchainDeps, input: { actor: st
     // Keyed by payer>receiver: one row per transfer.
     transfers.push({ kind: 'payout', member: `${t.from}>${t.to}`, address: await freshReceiveAddress(deps, to, deps.network), sats: t.sats, feeShare: 0n });
   }
+  const screened: ScreenedAddress[] = [];
+  if (deps.cycles) {
+    for (const t of transfers) {
+      const hold = await screenPayoutAddress({ settlement: deps.cycles, now: deps.now }, t.address, { cycle: input.cycle.id, member: t.member });
+      screened.push({ cycleId: input.cycle.id, purpose: 'direct', member: t.member, address: t.address, holdId: hold?.id ?? null, screenedAtMs: deps.now() });
+    }
+  }
   const nowMs = deps.now();
   const onchain: OnchainCycle = {
-    cycleId: input.cycle.id, mode: 'direct', vaultId: null, confirmations: 1, deadlineHeight: null, cycle: input.cycle, members, phase: 'collecting',
+    cycleId: input.cycle.id, mode: 'direct', vaultId: null, confirmations: k, deadlineHeight: null, cycle: input.cycle, members, phase: 'collecting',
     payoutProposalId: null, refundProposalId: null, defaulters: [], openedBy: actor.id, openedAtMs: nowMs, updatedAtMs: nowMs,
   };
   await deps.onchain.openCycle(onchain, [], auditOf(actor, 'operator', 'settlement.direct.open', `settlement:${input.cycle.id}`, {
     transfers: transfers.map((t) => ({ transfer: t.member, address: t.address, sats: t.sats })),
   }, nowMs), transfers);
+  await deps.onchain.addScreenedAddresses(screened);
   return onchain;
+}
+
+/** The direct payments a screening hold stops: pending (wait) or rejected (cannot be paid). */
+async function directHolds(deps: SettlementOnchainDeps, cycleId: string): Promise<{ transfer: string; address: string; holdId: string; status: string }[]> {
+  if (!deps.cycles) return [];
+  const out: { transfer: string; address: string; holdId: string; status: string }[] = [];
+  for (const a of await deps.onchain.screenedAddresses(cycleId)) {
+    if (a.purpose !== 'direct' || a.holdId === null) continue;
+    const status = (await deps.cycles.hold(a.holdId))?.status ?? 'pending';
+    if (status !== 'released') out.push({ transfer: a.member, address: a.address, holdId: a.holdId, status });
+  }
+  return out;
 }
 
 /**
@@ -71,6 +97,12 @@ export async function settlementInstructions(deps: SettlementOnchainDeps, cycleI
     return (await deps.onchain.payIns(cycleId)).map((p) => fileOf(buildInstruction({
       network: deps.network, cycle: cycleId, mode: 'escrow', payer: p.payer, payments: [{ member: ALLIANCE_VAULT_MEMBER, address: p.address, sats: sats(p.sats, 'pay-in') }],
     })));
+  }
+  const held = await directHolds(deps, cycleId);
+  if (held.length > 0) {
+    const list = held.map((h) => `${h.transfer} to ${h.address} (hold ${h.holdId}, ${h.status})`).join('; ');
+    if (held.some((h) => h.status === 'rejected')) throw new DomainError('INVALID_STATE', `cycle ${cycleId} cannot be paid as netted: screening rejected ${list}; the cycle is to be netted again without that receiver`);
+    throw new DomainError('INVALID_STATE', `the instructions of cycle ${cycleId} are held by screening: ${list}; a compliance officer decides with "soberana settlement screening decide <hold> --decision release|reject --reason …"`);
   }
   const rows = (await deps.onchain.transfers(cycleId)).filter((t) => t.kind === 'payout');
   const byPayer = new Map<string, { member: string; address: string; sats: bigint }[]>();
@@ -99,4 +131,86 @@ export function instructionPayments(text: string, network: Network): { instructi
     payments: instruction.payments.map((p) => ({ address: p.address, sats: p.sats })),
     memo: `settlement ${instruction.cycle} (${instruction.mode}) ${instruction.payer} → ${instruction.payments.map((p) => p.member).join(', ')}; instruction ${instruction.sha256.slice(0, 16)}`,
   };
+}
+
+export interface TrackedDirect {
+  readonly cycleId: string;
+  readonly payments: readonly DirectPayment[];
+  /** Payers whose payment status changed in this run: [payer, from, to]. */
+  readonly changes: readonly (readonly [string, string, string])[];
+  /** The cycle was marked settled in this run. */
+  readonly settled: boolean;
+}
+
+/**
+ * Track a direct-mode cycle's payments after a sync: each payer's batched payment to its receivers
+ * is seen through the receivers' vaults watched here (their addresses' coins) or through the
+ * payer's own proposal paying the instruction (its transaction's height in the payer's vault);
+ * `paid` once every payment of it has K confirmations. Statuses are recomputed from the chain each
+ * time, so a reorged payment goes back to pending. All paid → the cycle store marks the cycle
+ * settled (once).
+ */
+export async function trackDirect(deps: SettlementOnchainDeps, cycleId: string): Promise<TrackedDirect> {
+  const onchain = await deps.onchain.cycle(cycleId);
+  if (!onchain) throw new DomainError('NOT_FOUND', `no on-chain phase for cycle ${cycleId}`);
+  if (onchain.mode !== 'direct') throw new DomainError('INVALID_STATE', `cycle ${cycleId} settles in escrow mode`);
+  const rows = (await deps.onchain.transfers(cycleId)).filter((t) => t.kind === 'payout');
+  const vaults = await deps.vaults.listVaults();
+  let tip: number | null = null;
+  const byAddress = new Map<string, PayInOutput[]>();
+  const wanted = new Set(rows.map((r) => r.address));
+  for (const v of vaults) {
+    const cp = await deps.vaults.tipCheckpoint(v.id);
+    if (cp && (tip === null || cp.height > tip)) tip = cp.height;
+    const mine = (await deps.vaults.addresses(v.id)).filter((a) => wanted.has(a.address));
+    if (mine.length === 0) continue;
+    const txos = await deps.vaults.allTxos(v.id);
+    for (const a of mine) {
+      const outs = txos.filter((t) => t.branch === a.branch && t.index === a.index).map((t) => ({ txid: t.txid, vout: t.vout, sats: t.value, height: t.height }));
+      byAddress.set(a.address, [...(byAddress.get(a.address) ?? []), ...outs]);
+    }
+  }
+  if (tip === null) return { cycleId, payments: await deps.onchain.directPayments(cycleId), changes: [], settled: false };
+  // The payers' own proposals (a payer whose vault is here): broadcast or confirmed, paying an instructed address.
+  const heights = new Map<string, Map<string, number | null>>();
+  for (const p of await deps.spends.proposals()) {
+    if ((p.state !== 'broadcast' && p.state !== 'confirmed') || p.txid === null) continue;
+    const txid = p.txid;
+    p.outputs.forEach((o, i) => {
+      if (!wanted.has(o.address)) return;
+      const seen = byAddress.get(o.address) ?? [];
+      if (seen.some((x) => x.txid === txid)) return; // already seen through the receiver's vault
+      if (!heights.has(p.vaultId)) heights.set(p.vaultId, new Map());
+      seen.push({ txid, vout: i, sats: o.sats, height: -1 });
+      byAddress.set(o.address, seen);
+    });
+  }
+  for (const [vaultId, m] of heights) for (const t of await deps.vaults.transactions(vaultId)) m.set(t.txid, t.height);
+  const heightOf = (txid: string): number | null => {
+    for (const m of heights.values()) if (m.has(txid)) return m.get(txid) ?? null;
+    return null;
+  };
+  const payers = new Map<string, { expected: bigint; outputs: PayInOutput[] }[]>();
+  for (const r of rows) {
+    const [from] = r.member.split('>');
+    if (!from) throw new DomainError('MALFORMED_DATA', `cycle ${cycleId}: stored direct transfer "${r.member}" is not PAYER>RECEIVER`);
+    const outputs = (byAddress.get(r.address) ?? []).map((o) => (o.height === -1 ? { ...o, height: heightOf(o.txid) } : o));
+    payers.set(from, [...(payers.get(from) ?? []), { expected: r.sats, outputs }]);
+  }
+  const before = new Map((await deps.onchain.directPayments(cycleId)).map((p) => [p.payer, p]));
+  const nowMs = deps.now();
+  const payments: DirectPayment[] = [...payers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([payer, ps]) => ({ cycleId, payer, ...directPaymentStatus(ps, tip as number, onchain.confirmations), updatedAtMs: nowMs }));
+  const changed = payments.filter((p) => {
+    const b = before.get(p.payer);
+    return !b || b.status !== p.status || b.txid !== p.txid || b.height !== p.height || b.confirmations !== p.confirmations;
+  });
+  await deps.onchain.updateDirectPayments(cycleId, changed);
+  let settled = false;
+  if (deps.cycles && payments.length > 0 && payments.every((p) => p.status === 'paid') && (await deps.cycles.cycle(cycleId))?.status === 'closed') {
+    await deps.cycles.markCycleSettled(cycleId, `direct payments confirmed (${onchain.confirmations} confirmations): ${payments.map((p) => `${p.payer} ${p.txid ?? '?'}`).join(', ')}`, auditOf({ id: 'system' }, 'system', 'settlement.cycle.settled', `settlement:${cycleId}`, {
+      mode: 'direct', payments: payments.map((p) => ({ payer: p.payer, txid: p.txid, confirmations: p.confirmations })),
+    }, nowMs));
+    settled = true;
+  }
+  return { cycleId, payments, changes: changed.filter((p) => before.get(p.payer)?.status !== p.status).map((p) => [p.payer, before.get(p.payer)?.status ?? 'pending', p.status] as const).filter(([, a, b]) => a !== b), settled };
 }

@@ -20,56 +20,23 @@
  * Signing, broadcast and confirmation are the proposal's ordinary path (`spend approve/export/…`).
  */
 import { DomainError } from '../../core/errors.ts';
-import { vaultOutput } from '../../core/bitcoin/psbt.ts';
 import { addressToScript } from '../../core/bitcoin/address.ts';
 import { ANCHOR_SCRIPT_LENGTH } from '../../core/audit/anchor.ts';
 import { feeForWeight, txWeight } from '../../core/coinselect/tx-size.ts';
 import { dustLimitForScript } from '../../core/spend/safety-nets.ts';
-import { DEFAULT_PAYIN_CONFIRMATIONS, decideEscrow, escrowPayIns, observePayIn, shareFee, type EscrowDecision, type Outpoint, type PayInObservation, type RenetRequest } from '../../core/settlement/escrow.ts';
-import type { OnchainCycle, PlannedTransfer, SettlementOnchainStore, StoredPayIn } from '../../core/settlement/onchain-store.ts';
+import { DEFAULT_PAYIN_CONFIRMATIONS, decideEscrow, escrowPayIns, lateRefunds, observePayIn, shareFee, type EscrowDecision, type Outpoint, type PayInObservation, type RenetRequest } from '../../core/settlement/escrow.ts';
+import type { OnchainCycle, PlannedTransfer, ScreenedAddress, SpendIntent, StoredPayIn } from '../../core/settlement/onchain-store.ts';
 import type { AllianceMember, ClosedCycle, MemberCode } from '../../core/settlement/types.ts';
-import type { SettlementStore } from '../../core/settlement/store-port.ts';
 import type { SpendProposal } from '../../core/spend/types.ts';
 import type { Vault } from '../../core/vault/types.ts';
-import type { VaultStore } from '../../core/vault/vault-store.ts';
-import type { Network } from '../../core/network.ts';
 import { auditOf, requireActor, requireVaultOf, type GovernanceDeps } from '../governance.ts';
 import { proposeSpend, resolveFeeRate, vaultSpendShape } from '../propose-spend.ts';
 import { cancelProposal } from '../cancel-proposal.ts';
+import { screenPayoutAddress } from './screening.ts';
+import { DEFAULT_DEADLINE_BLOCKS, freshReceiveAddress, type SettlementOnchainDeps } from './onchain-deps.ts';
+import { trackDirect } from './direct.ts';
 
-export interface SettlementOnchainDeps extends GovernanceDeps {
-  readonly onchain: SettlementOnchainStore;
-  /**
-   * The cycle store (members, invoices, cycles), when there is one: a rescinded cycle is handed
-   * back to it (`rescindCycle`: netted again without the defaulters' invoices) and a cycle whose
-   * payout confirmed is marked settled. Without it the caller acts on `renet` itself.
-   */
-  readonly cycles?: Pick<SettlementStore, 'cycle' | 'markCycleSettled' | 'rescindCycle'> | undefined;
-}
-
-/** Blocks between opening a cycle's escrow and its pay-in deadline, unless told: one week of blocks. */
-export const DEFAULT_DEADLINE_BLOCKS = 1008;
-
-/**
- * A fresh receive address from a member's receive descriptor, never asked of the member: when the
- * descriptor is a vault watched here, its next unused receive address (reserved); otherwise the
- * next index of a sequence kept per descriptor (0, 1, 2…, so the member's wallet finds them
- * within its gap limit).
- */
-export async function freshReceiveAddress(deps: { vaults: VaultStore; onchain: SettlementOnchainStore }, member: AllianceMember, network: Network): Promise<string> {
-  const descriptor = member.receiveDescriptor.trim();
-  if (descriptor === '') throw new DomainError('INVALID_STATE', `member ${member.code} has no receive descriptor`);
-  const vault = (await deps.vaults.listVaults()).find((v) => v.descriptor !== null && v.descriptor.trim() === descriptor);
-  if (vault) {
-    if (vault.network !== network) throw new DomainError('NETWORK_MISMATCH', `member ${member.code}'s receive vault ${vault.name} is on ${vault.network}, not ${network}`);
-    const a = await deps.vaults.reserveAddress(vault.id, 0);
-    if (!a) throw new DomainError('INVALID_STATE', `vault ${vault.name} (member ${member.code}) has no unused receive address left: run "soberana sync" first`);
-    return a.address;
-  }
-  const index = await deps.onchain.takeReceiveIndex(descriptor);
-  const address = vaultOutput(descriptor, network, 0, index).getAddress();
-  return address;
-}
+export { DEFAULT_DEADLINE_BLOCKS, freshReceiveAddress, type SettlementOnchainDeps } from './onchain-deps.ts';
 
 function memberOf(members: readonly AllianceMember[], code: MemberCode): AllianceMember {
   const m = members.find((x) => x.code === code);
@@ -140,6 +107,8 @@ export interface EscrowView {
   /** The payout or refund proposal, when there is one. */
   readonly proposal: SpendProposal | null;
   readonly transfers: readonly PlannedTransfer[];
+  /** Every spend the cycle made or is making (held by screening, claimed, proposed, abandoned). */
+  readonly intents: readonly SpendIntent[];
 }
 
 async function requireEscrow(deps: SettlementOnchainDeps, cycleId: string): Promise<{ onchain: OnchainCycle; vault: Vault }> {
@@ -165,12 +134,36 @@ export async function readEscrow(deps: SettlementOnchainDeps, cycleId: string): 
       ...p, status: observation.status, txid: last?.txid ?? null, vout: last?.vout ?? null, height: last?.height ?? null, confirmations: observation.confirmations, observation,
     };
   });
-  const decision = onchain.phase === 'collecting'
-    ? decideEscrow({ cycle: onchain.cycle, payIns: payIns.map((p) => ({ payer: p.payer, expected: p.sats, observation: p.observation })), tipHeight, deadlineHeight: deadline })
-    : null;
+  const intents = await deps.onchain.spendIntents(cycleId);
+  let decision: EscrowDecision | null = null;
+  if (onchain.phase === 'collecting') {
+    const refused = await refusedReceivers(deps, cycleId, intents);
+    decision = decideEscrow({ cycle: onchain.cycle, payIns: payIns.map((p) => ({ payer: p.payer, expected: p.sats, observation: p.observation })), tipHeight, deadlineHeight: deadline, refused });
+  } else if (onchain.phase === 'refund-proposed') {
+    // Late pay-ins: what the pay-in addresses still hold, unspent and held by no live proposal.
+    const held = new Set((await deps.spends.coinHolds(vault.id)).map((h) => `${h.txid}:${h.vout}`));
+    const late = lateRefunds(stored.map((p) => ({
+      payer: p.payer,
+      outputs: txos.filter((t) => t.branch === 0 && t.index === p.addressIndex && t.spentTxid === null && !held.has(`${t.txid}:${t.vout}`)).map((t) => ({ txid: t.txid, vout: t.vout, sats: t.value, height: t.height })),
+    })));
+    if (late.refunds.length > 0 || late.unconfirmed.length > 0) decision = { kind: 'late-refund', ...late };
+  }
   const proposalId = onchain.payoutProposalId ?? onchain.refundProposalId;
   const proposal = proposalId === null ? null : await deps.spends.proposal(proposalId);
-  return { onchain, tipHeight, payIns, decision, proposal, transfers: await deps.onchain.transfers(cycleId) };
+  return { onchain, tipHeight, payIns, decision, proposal, transfers: await deps.onchain.transfers(cycleId), intents };
+}
+
+/** Receivers whose payout address a compliance officer rejected (a held or abandoned payout intent). */
+async function refusedReceivers(deps: SettlementOnchainDeps, cycleId: string, intents: readonly SpendIntent[]): Promise<string[]> {
+  if (!deps.cycles) return [];
+  const payouts = new Set(intents.filter((i) => i.kind === 'payout' && (i.status === 'held' || i.status === 'abandoned')).map((i) => `payout:${i.seq}`));
+  if (payouts.size === 0) return [];
+  const out: string[] = [];
+  for (const a of await deps.onchain.screenedAddresses(cycleId)) {
+    if (!payouts.has(a.purpose) || a.holdId === null) continue;
+    if ((await deps.cycles.hold(a.holdId))?.status === 'rejected') out.push(a.member);
+  }
+  return [...new Set(out)].sort();
 }
 
 export interface TrackedEscrow extends EscrowView {
@@ -193,12 +186,18 @@ export async function trackEscrow(deps: SettlementOnchainDeps, cycleId: string):
   return { ...view, changes: changed.filter((p) => before.get(p.payer)?.status !== p.status).map((p) => [p.payer, before.get(p.payer)?.status ?? 'none', p.status] as const) };
 }
 
-/** Track every escrow still collecting (after a sync). */
+/**
+ * Track every escrow still collecting, and every rescinded one (a late pay-in to its addresses is
+ * seen and asks for a follow-up refund), after a sync; settle cycles whose payout confirmed; track
+ * direct-mode cycles' payments (`trackDirect`: each payer's batched payment, the cycle settled once
+ * all are paid).
+ */
 export async function trackAllEscrows(deps: SettlementOnchainDeps): Promise<TrackedEscrow[]> {
   const out: TrackedEscrow[] = [];
   for (const c of await deps.onchain.cycles()) {
-    if (c.mode === 'escrow' && c.phase === 'collecting') out.push(await trackEscrow(deps, c.cycleId));
+    if (c.mode === 'escrow' && (c.phase === 'collecting' || c.phase === 'refund-proposed')) out.push(await trackEscrow(deps, c.cycleId));
     if (c.phase === 'payout-proposed' && c.payoutProposalId !== null) await settleIfConfirmed(deps, c.cycleId, c.payoutProposalId);
+    if (c.mode === 'direct' && c.phase === 'collecting') await trackDirect(deps, c.cycleId);
   }
   return out;
 }
@@ -238,34 +237,55 @@ export interface EscrowSpendResult {
 }
 
 /**
- * Propose the batched payout of a cycle whose pay-ins all have K confirmations.
- * @throws INVALID_STATE (not ready: names who is missing; proposed already), and proposeSpend's errors (POLICY_DENIED, …)
+ * Propose the batched payout of a cycle whose pay-ins all have K confirmations. Every receiver's
+ * address is derived once and screened: a match holds the payout (INVALID_STATE naming the hold;
+ * no proposal) until a compliance officer releases it — the retry then pays the same addresses;
+ * a rejection means the cycle cannot pay that receiver: it is rescinded (`proposeEscrowRefund`).
+ * A retry after a crash between the proposal and its recording adopts that proposal.
+ * @throws INVALID_STATE (not ready: names who is missing; proposed already; held by screening), and proposeSpend's errors (POLICY_DENIED, …)
  */
 export async function proposeEscrowPayout(deps: SettlementOnchainDeps, input: EscrowSpendInput): Promise<EscrowSpendResult> {
   await requireActor(deps.spends, input.actor, 'operator');
   const view = await trackEscrow(deps, input.cycleId);
   const d = view.decision;
   if (view.onchain.phase !== 'collecting' || d === null) throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is ${view.onchain.phase}: nothing more to propose`);
-  if (d.kind === 'rescind') throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} missed its deadline (${d.defaulters.join(', ')}): it is rescinded, propose the refund instead`);
+  if (d.kind === 'rescind') {
+    throw new DomainError('INVALID_STATE', d.defaulters.length > 0
+      ? `cycle ${input.cycleId} missed its deadline (${d.defaulters.join(', ')}): it is rescinded, propose the refund instead`
+      : `cycle ${input.cycleId} cannot pay ${(d.refused ?? []).join(', ')} (payout address rejected by screening): it is rescinded, propose the refund instead`);
+  }
   if (d.kind === 'waiting') throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is not ready to pay out: waiting for ${d.pending.join(', ')} (${view.onchain.confirmations} confirmations each)`);
+  if (d.kind !== 'payout-ready') throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is not ready to pay out`);
   const recipients = d.payouts.map((p) => ({ member: memberOf(view.onchain.members, p.member), sats: p.sats }));
   const transfers = await spendEscrow(deps, view, 'payout', recipients, d.spend, input);
   return { ...transfers, defaulters: [], renet: null };
 }
 
 /**
- * Propose the batched refund of a cycle whose deadline a payer missed: every pay-in output that
- * arrived goes back to its payer. Returns the defaulters and the re-net request.
- * @throws INVALID_STATE (the deadline has not passed, or every pay-in arrived in time)
+ * Propose the batched refund of a cycle whose deadline a payer missed (or whose receiver's payout
+ * address was rejected by screening): every pay-in output that arrived goes back to its payer.
+ * Returns the defaulters and the re-net request. On a cycle already rescinded, a late pay-in (one
+ * that arrived or was mined after the refund was decided) gets a follow-up refund the same way.
+ * Refund addresses are screened like payout addresses.
+ * @throws INVALID_STATE (the deadline has not passed, or every pay-in arrived in time; nothing late to refund; held by screening)
  */
 export async function proposeEscrowRefund(deps: SettlementOnchainDeps, input: EscrowSpendInput): Promise<EscrowSpendResult> {
   const actor = await requireActor(deps.spends, input.actor, 'operator');
   const view = await trackEscrow(deps, input.cycleId);
   const d = view.decision;
+  if (view.onchain.phase === 'refund-proposed') {
+    if (d?.kind !== 'late-refund' || d.refunds.length === 0) {
+      throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is refund-proposed: ${d?.kind === 'late-refund' ? `a late pay-in of ${d.unconfirmed.join(', ')} is unconfirmed; refund it once mined` : 'no late pay-in to refund'}`);
+    }
+    const recipients = d.refunds.map((r) => ({ member: memberOf(view.onchain.members, r.payer), sats: r.sats }));
+    const spent = await spendEscrow(deps, view, 'refund', recipients, d.refunds.flatMap((r) => r.spend), input, view.onchain.defaulters, true);
+    return { ...spent, defaulters: view.onchain.defaulters, renet: null };
+  }
   if (view.onchain.phase !== 'collecting' || d === null) throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is ${view.onchain.phase}: nothing more to propose`);
   if (d.kind !== 'rescind') throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is not rescinded: ${d.kind === 'waiting' ? `its deadline is height ${view.onchain.deadlineHeight ?? '?'} (${d.blocksToDeadline} blocks away)` : 'every pay-in arrived in time'}`);
+  await abandonOpenPayout(deps, actor, view);
   if (d.refunds.length === 0) {
-    await deps.onchain.recordSpend(input.cycleId, { kind: 'refund', proposalId: null, transfers: [], defaulters: d.defaulters }, auditOf(actor, 'operator', 'settlement.escrow.rescind', `settlement:${input.cycleId}`, { defaulters: d.defaulters, refunds: [] }, deps.now()), deps.now());
+    await deps.onchain.recordSpend(input.cycleId, { kind: 'refund', proposalId: null, transfers: [], defaulters: d.defaulters }, auditOf(actor, 'operator', 'settlement.escrow.rescind', `settlement:${input.cycleId}`, { defaulters: d.defaulters, refused: d.refused ?? [], refunds: [] }, deps.now()), deps.now());
     return { proposal: null, transfers: [], defaulters: d.defaulters, renet: d.renet, excludedInvoices: await handBack(deps, actor, d.renet) };
   }
   const recipients = d.refunds.map((r) => ({ member: memberOf(view.onchain.members, r.payer), sats: r.sats }));
@@ -273,38 +293,136 @@ export async function proposeEscrowRefund(deps: SettlementOnchainDeps, input: Es
   return { ...spent, defaulters: d.defaulters, renet: d.renet, excludedInvoices: await handBack(deps, actor, d.renet) };
 }
 
+/** A payout intent still held (or claimed without a live proposal) when the cycle is rescinded is given up. */
+async function abandonOpenPayout(deps: SettlementOnchainDeps, actor: { id: string }, view: EscrowView): Promise<void> {
+  const open = view.intents.find((i) => i.kind === 'payout' && (i.status === 'held' || i.status === 'claimed'));
+  if (!open) return;
+  const made = await proposalOfIntent(deps, view.onchain.vaultId as string, open);
+  if (made) throw new DomainError('INVALID_STATE', `cycle ${view.onchain.cycleId} has payout proposal ${made.id} (${made.state}) not yet recorded: run "settlement escrow payout ${view.onchain.cycleId}" to record it, or cancel that proposal first`);
+  const nowMs = deps.now();
+  await deps.onchain.updateSpendIntent(view.onchain.cycleId, open.seq, open.status, { status: 'abandoned' }, nowMs, auditOf(actor, 'operator', 'settlement.escrow.payout-abandoned', `settlement:${view.onchain.cycleId}`, { intent: open.tag, reason: 'the cycle is rescinded' }, nowMs));
+}
+
+/** The live proposal a spend intent made (its tag in the memo), if any: found after a crash before it was recorded. */
+async function proposalOfIntent(deps: SettlementOnchainDeps, vaultId: string, intent: SpendIntent): Promise<SpendProposal | null> {
+  const mark = `[${intent.tag}]`;
+  const found = (await deps.spends.proposals(vaultId)).filter((p) => p.memo !== null && p.memo.includes(mark) && p.state !== 'cancelled').sort((a, b) => b.id - a.id);
+  return found[0] ?? null;
+}
+
+/**
+ * Screen the intent's receiver addresses not screened yet (each raises a hold on a match) and
+ * decide: `clear` (every hold released or none), `held` (a hold pending) or `rejected` (named).
+ */
+async function screenIntent(deps: SettlementOnchainDeps, cycleId: string, intent: SpendIntent): Promise<{ outcome: 'clear' | 'held' | 'rejected'; holds: { member: string; address: string; holdId: string; status: string }[] }> {
+  const cycles = deps.cycles;
+  if (!cycles) return { outcome: 'clear', holds: [] };
+  const purpose = `${intent.kind}:${intent.seq}`;
+  const screened = (await deps.onchain.screenedAddresses(cycleId)).filter((a) => a.purpose === purpose);
+  const fresh: ScreenedAddress[] = [];
+  for (const t of intent.transfers) {
+    if (screened.some((a) => a.member === t.member)) continue;
+    const hold = await screenPayoutAddress({ settlement: cycles, now: deps.now }, t.address, { cycle: cycleId, member: t.member });
+    fresh.push({ cycleId, purpose, member: t.member, address: t.address, holdId: hold?.id ?? null, screenedAtMs: deps.now() });
+  }
+  await deps.onchain.addScreenedAddresses(fresh);
+  const holds: { member: string; address: string; holdId: string; status: string }[] = [];
+  for (const a of [...screened, ...fresh]) {
+    if (a.holdId === null) continue;
+    holds.push({ member: a.member, address: a.address, holdId: a.holdId, status: (await cycles.hold(a.holdId))?.status ?? 'pending' });
+  }
+  const outcome = holds.some((h) => h.status === 'rejected') ? 'rejected' : holds.some((h) => h.status === 'pending') ? 'held' : 'clear';
+  return { outcome, holds };
+}
+
 /**
  * One batched spend from the alliance vault of exactly `spend` to `recipients` (fee shared by
  * them), through proposeSpend; refused (and the proposal cancelled) if it took any other coin.
+ *
+ * Recoverable at every step: the intent (receivers' addresses, derived once) is recorded before
+ * anything else; its addresses are screened (a match holds it); the proposal carries the intent's
+ * tag in its memo, so a retry after a crash between proposing and recording finds and adopts it
+ * instead of proposing again; the proposal id and the cycle's phase are then recorded together.
  */
 async function spendEscrow(
-  deps: SettlementOnchainDeps, view: EscrowView, kind: 'payout' | 'refund', recipients: readonly { member: AllianceMember; sats: bigint }[], spend: readonly Outpoint[], input: EscrowSpendInput, defaulters: readonly MemberCode[] = [],
+  deps: SettlementOnchainDeps, view: EscrowView, kind: 'payout' | 'refund', recipients: readonly { member: AllianceMember; sats: bigint }[], spend: readonly Outpoint[], input: EscrowSpendInput, defaulters: readonly MemberCode[] = [], followUp = false,
 ): Promise<{ proposal: SpendProposal; transfers: PlannedTransfer[] }> {
+  const cycleId = view.onchain.cycleId;
   const vault = await requireVaultOf(deps.vaults, view.onchain.vaultId as string);
   const actor = await requireActor(deps.spends, input.actor, 'operator');
-  const feeRate = await resolveFeeRate(deps, input.feeRateSatPerKvb, input.targetBlocks);
-  const addresses = new Map<string, string>();
-  for (const r of recipients) addresses.set(r.member.code, await freshReceiveAddress(deps, r.member, vault.network));
-  const scripts = recipients.map((r) => addressToScript(addresses.get(r.member.code) as string, vault.network));
-  const { inputWeight } = vaultSpendShape(vault);
-  // Exact weight with the audit anchor output; a few sats of margin cover coin selection's
-  // rounding of fee shares (one sat per part at most), so the pay-ins alone always suffice.
-  const weight = txWeight(spend.map(() => inputWeight), [...scripts.map((s) => s.length), ANCHOR_SCRIPT_LENGTH]);
-  const fee = feeForWeight(weight, feeRate) + BigInt(spend.length + scripts.length + 2);
-  const dust = scripts.reduce((m, s) => (dustLimitForScript(s) > m ? dustLimitForScript(s) : m), 0n);
-  const shared = shareFee(recipients.map((r) => ({ member: r.member.code, sats: r.sats })), fee, dust);
-  const transfers: PlannedTransfer[] = shared.map((s) => ({ kind, member: s.member, address: addresses.get(s.member) as string, sats: s.sats, feeShare: s.feeShare }));
-  const memo = `settlement ${view.onchain.cycleId} ${kind}${kind === 'refund' ? ` (rescinded: ${defaulters.join(', ')} missed the deadline)` : ''}`;
-  const made = await proposeSpend(deps, { actor: input.actor, vault: vault.id, payments: transfers.map((t) => ({ address: t.address, sats: t.sats })), feeRateSatPerKvb: feeRate, memo, utxos: spend });
-  const allowed = new Set(spend.map((o) => `${o.txid}:${o.vout}`));
-  const foreign = made.proposal.inputs.filter((i) => !allowed.has(`${i.txid}:${i.vout}`));
-  if (foreign.length > 0) {
-    await cancelProposal(deps, { actor: input.actor, proposalId: made.proposal.id, reason: `settlement ${view.onchain.cycleId}: the ${kind} must spend only the cycle's pay-ins` });
-    throw new DomainError('INVALID_STATE', `the ${kind} of cycle ${view.onchain.cycleId} would have spent coins other than its pay-ins (${foreign.map((i) => `${i.txid}:${i.vout}`).join(', ')}); proposal ${made.proposal.id} was cancelled`);
+  const inputs = spend.map((o) => `${o.txid}:${o.vout}`);
+  let intent = (await deps.onchain.spendIntents(cycleId)).find((i) => i.status === 'held' || i.status === 'claimed');
+  const sameReceivers = (i: SpendIntent): boolean => i.kind === kind && i.transfers.length === recipients.length && recipients.every((r) => i.transfers.some((t) => t.member === r.member.code));
+  if (intent && !sameReceivers(intent)) {
+    // Planned for other receivers (the cycle moved on): give it up unless it already made a proposal.
+    const made = await proposalOfIntent(deps, vault.id, intent);
+    if (made) throw new DomainError('INVALID_STATE', `cycle ${cycleId} has ${intent.kind} proposal ${made.id} (${made.state}) not yet recorded: cancel it first`);
+    const nowMs = deps.now();
+    await deps.onchain.updateSpendIntent(cycleId, intent.seq, intent.status, { status: 'abandoned' }, nowMs, auditOf(actor, 'operator', 'settlement.escrow.intent-abandoned', `settlement:${cycleId}`, { intent: intent.tag, reason: `the ${kind} now pays other receivers` }, nowMs));
+    intent = undefined;
   }
+  if (!intent) {
+    // The receivers' addresses, derived once for this intent and kept for every retry.
+    const planned: PlannedTransfer[] = [];
+    for (const r of recipients) planned.push({ kind, member: r.member.code, address: await freshReceiveAddress(deps, r.member, vault.network), sats: r.sats, feeShare: 0n });
+    intent = await deps.onchain.addSpendIntent({ cycleId, kind, status: 'claimed', inputs, transfers: planned }, () => [], deps.now());
+  }
+  const screening = await screenIntent(deps, cycleId, intent);
   const nowMs = deps.now();
-  await deps.onchain.recordSpend(view.onchain.cycleId, { kind, proposalId: made.proposal.id, transfers, defaulters }, auditOf(actor, 'operator', kind === 'payout' ? 'settlement.escrow.payout' : 'settlement.escrow.rescind', `settlement:${view.onchain.cycleId}`, {
-    proposal: made.proposal.id, feeSats: made.proposal.feeSats, defaulters, transfers: transfers.map((t) => ({ member: t.member, address: t.address, sats: t.sats, feeShare: t.feeShare })),
-  }, nowMs), nowMs);
-  return { proposal: made.proposal, transfers };
+  if (screening.outcome !== 'clear') {
+    if (intent.status === 'claimed') await deps.onchain.updateSpendIntent(cycleId, intent.seq, 'claimed', { status: 'held' }, nowMs);
+    const list = screening.holds.filter((h) => h.status !== 'released').map((h) => `${h.member}'s address ${h.address} (hold ${h.holdId}, ${h.status})`).join('; ');
+    if (screening.outcome === 'rejected' && kind === 'payout') {
+      throw new DomainError('INVALID_STATE', `the payout of cycle ${cycleId} cannot be made: ${list} was rejected by screening; the cycle cannot pay that receiver and is rescinded: run "soberana settlement escrow rescind ${cycleId}"`);
+    }
+    if (screening.outcome === 'rejected') {
+      throw new DomainError('INVALID_STATE', `the ${kind} of cycle ${cycleId} cannot be made: ${list} was rejected by screening; the pay-ins stay in the alliance vault until the alliance decides`);
+    }
+    throw new DomainError('INVALID_STATE', `the ${kind} of cycle ${cycleId} is held by screening: ${list}; a compliance officer decides with "soberana settlement screening decide <hold> --decision release|reject --reason …"`);
+  }
+  if (intent.status === 'held') {
+    await deps.onchain.updateSpendIntent(cycleId, intent.seq, 'held', { status: 'claimed' }, nowMs, auditOf(actor, 'operator', 'settlement.escrow.screening-cleared', `settlement:${cycleId}`, { intent: intent.tag, holds: screening.holds.map((h) => h.holdId) }, nowMs));
+    intent = { ...intent, status: 'claimed' };
+  }
+  const addresses = new Map(intent.transfers.map((t) => [t.member, t.address]));
+  let made = await proposalOfIntent(deps, vault.id, intent);
+  let transfers: PlannedTransfer[];
+  if (made) {
+    // A crash after proposing, before recording: adopt the proposal (its outputs are the transfers).
+    const proposal = made;
+    transfers = intent.transfers.map((t) => {
+      const out = proposal.outputs.find((o) => o.address === t.address);
+      const planned = recipients.find((r) => r.member.code === t.member)?.sats ?? t.sats;
+      return { ...t, sats: out?.sats ?? t.sats, feeShare: out ? planned - out.sats : t.feeShare };
+    });
+  } else {
+    const feeRate = await resolveFeeRate(deps, input.feeRateSatPerKvb, input.targetBlocks);
+    const scripts = recipients.map((r) => addressToScript(addresses.get(r.member.code) as string, vault.network));
+    const { inputWeight } = vaultSpendShape(vault);
+    // Exact weight with the audit anchor output; a few sats of margin cover coin selection's
+    // rounding of fee shares (one sat per part at most), so the pay-ins alone always suffice.
+    const weight = txWeight(spend.map(() => inputWeight), [...scripts.map((x) => x.length), ANCHOR_SCRIPT_LENGTH]);
+    const fee = feeForWeight(weight, feeRate) + BigInt(spend.length + scripts.length + 2);
+    const dust = scripts.reduce((m, x) => (dustLimitForScript(x) > m ? dustLimitForScript(x) : m), 0n);
+    const shared = shareFee(recipients.map((r) => ({ member: r.member.code, sats: r.sats })), fee, dust);
+    transfers = shared.map((x) => ({ kind, member: x.member, address: addresses.get(x.member) as string, sats: x.sats, feeShare: x.feeShare }));
+    const what = kind === 'refund' ? (followUp ? ' (late pay-in of a rescinded cycle)' : ` (rescinded${defaulters.length > 0 ? `: ${defaulters.join(', ')} missed the deadline` : ''})`) : '';
+    const memo = `settlement ${cycleId} ${kind}${what} [${intent.tag}]`;
+    made = (await proposeSpend(deps, { actor: input.actor, vault: vault.id, payments: transfers.map((t) => ({ address: t.address, sats: t.sats })), feeRateSatPerKvb: feeRate, memo, utxos: spend })).proposal;
+  }
+  const proposal = made;
+  const allowed = new Set(inputs);
+  const foreign = proposal.inputs.filter((i) => !allowed.has(`${i.txid}:${i.vout}`));
+  if (foreign.length > 0) {
+    await cancelProposal(deps, { actor: input.actor, proposalId: proposal.id, reason: `settlement ${cycleId}: the ${kind} must spend only the cycle's pay-ins` });
+    throw new DomainError('INVALID_STATE', `the ${kind} of cycle ${cycleId} would have spent coins other than its pay-ins (${foreign.map((i) => `${i.txid}:${i.vout}`).join(', ')}); proposal ${proposal.id} was cancelled`);
+  }
+  const recordedAt = deps.now();
+  const details = { proposal: proposal.id, intent: intent.tag, feeSats: proposal.feeSats, defaulters, transfers: transfers.map((t) => ({ member: t.member, address: t.address, sats: t.sats, feeShare: t.feeShare })) };
+  if (followUp) {
+    await deps.onchain.updateSpendIntent(cycleId, intent.seq, 'claimed', { status: 'proposed', proposalId: proposal.id, transfers }, recordedAt, auditOf(actor, 'operator', 'settlement.escrow.late-refund', `settlement:${cycleId}`, details, recordedAt));
+  } else {
+    await deps.onchain.recordSpend(cycleId, { kind, proposalId: proposal.id, transfers, defaulters, intentSeq: intent.seq }, auditOf(actor, 'operator', kind === 'payout' ? 'settlement.escrow.payout' : 'settlement.escrow.rescind', `settlement:${cycleId}`, details, recordedAt), recordedAt);
+  }
+  return { proposal, transfers };
 }

@@ -8,11 +8,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { DomainError } from '../../core/errors.ts';
 import { parseScreeningList, screen, type ScreenedParty } from '../../core/settlement/screening.ts';
-import type { HoldStatus, NewHold, ScreeningHold } from '../../core/settlement/store-port.ts';
+import type { HoldStatus, NewHold, ScreeningHold, SettlementStore } from '../../core/settlement/store-port.ts';
 import type { SettlementActor, SettlementDeps } from './deps.ts';
 
 /** The current list, ready to check a party (null: no list loaded, nothing is held). */
-export async function screeningOf(deps: Pick<SettlementDeps, 'settlement'>): Promise<{ version: number; check: (p: ScreenedParty) => NewHold | null } | null> {
+export async function screeningOf(deps: { settlement: Pick<SettlementStore, 'screeningList'> }): Promise<{ version: number; check: (p: ScreenedParty) => NewHold | null } | null> {
   const stored = await deps.settlement.screeningList();
   if (!stored) return null;
   return {
@@ -45,7 +45,7 @@ export async function loadScreeningList(deps: SettlementDeps, by: SettlementActo
  * derived address): null when it is clear, else the hold raised (pending a decision; do not pay).
  * @example const hold = await screenPayoutAddress(deps, 'bcrt1q…', { cycle: 'cycle-3', member: 'PAK' }); if (hold) stop
  */
-export async function screenPayoutAddress(deps: Pick<SettlementDeps, 'settlement' | 'now'>, address: string, context: { cycle: string; member: string }): Promise<ScreeningHold | null> {
+export async function screenPayoutAddress(deps: { settlement: Pick<SettlementStore, 'screeningList' | 'raiseHold'>; now: () => number }, address: string, context: { cycle: string; member: string }): Promise<ScreeningHold | null> {
   const s = await screeningOf(deps);
   const hold = s?.check({ addresses: [address] }) ?? null;
   if (!hold) return null;

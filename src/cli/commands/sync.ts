@@ -93,7 +93,8 @@ export interface EscrowChange { readonly cycle: string; readonly payer: string; 
 export async function trackEscrowsAfterSync(ctx: CliContext, synced: readonly string[] | null): Promise<EscrowChange[]> {
   const db = await ctx.db();
   const onchain = new SqlSettlementOnchainStore(db);
-  const open = (await onchain.cycles()).filter((c) => c.phase !== 'refund-proposed');
+  // Every cycle: collecting escrows, payouts to settle, rescinded escrows (late pay-ins are refunded too), direct payments.
+  const open = await onchain.cycles();
   if (open.length === 0 || (synced !== null && !open.some((c) => c.vaultId !== null && synced.includes(c.vaultId)))) return [];
   const tracked = await trackAllEscrows({ spends: new SqlSpendStore(db), vaults: await vaultStore(ctx), now: () => Date.now(), network: ctx.config().network, onchain, cycles: new SqlSettlementStore(db) });
   return tracked.flatMap((t) => t.changes.map(([payer, from, to]) => ({ cycle: t.onchain.cycleId, payer, from, to })));

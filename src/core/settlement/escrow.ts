@@ -15,9 +15,13 @@
  * 3. **payout ready** — every pay-in is `confirmed` and none missed the deadline: one batched
  *    payout to all net receivers, spending ONLY this cycle's confirmed pay-in outputs
  *    (`decideEscrow`). Nobody is paid with money that has not arrived.
- * 4. **rescind** — the tip is past the deadline and some payer missed it: every pay-in output that
- *    has arrived (mined) is refunded to its payer in one transaction, the defaulters are recorded,
- *    and the cycle must be netted again without the defaulters' invoices (`renet`).
+ * 4. **rescind** — the tip is past the deadline and some payer missed it (or a compliance officer
+ *    rejected a receiver's payout address): every pay-in output that has arrived (mined) is
+ *    refunded to its payer in one transaction, the defaulters are recorded, and the cycle must be
+ *    netted again without the defaulters' (or the refused receiver's) invoices (`renet`).
+ * 5. **late pay-ins** — an output that reaches a rescinded cycle's pay-in address after its refund
+ *    was decided (or was still in the mempool then) is refunded by a follow-up refund once mined
+ *    (`lateRefunds`): never kept silently.
  *
  * Fees: the payout (or refund) transaction's fee is shared by its recipients in proportion to what
  * they receive (`shareFee`, largest remainder); each payer bears the fee of its own pay-in.
@@ -141,7 +145,9 @@ export interface Outpoint {
 export type EscrowDecision =
   | { readonly kind: 'waiting'; readonly pending: readonly MemberCode[]; readonly blocksToDeadline: number }
   | { readonly kind: 'payout-ready'; readonly payouts: readonly ExpectedPayout[]; readonly spend: readonly Outpoint[]; readonly spendSats: bigint }
-  | { readonly kind: 'rescind'; readonly defaulters: readonly MemberCode[]; readonly refunds: readonly Refund[]; readonly renet: RenetRequest };
+  | { readonly kind: 'rescind'; readonly defaulters: readonly MemberCode[]; readonly refunds: readonly Refund[]; readonly renet: RenetRequest; readonly refused?: readonly MemberCode[] }
+  /** A rescinded cycle's pay-in address received more after its refund: refund it too (`lateRefunds`). */
+  | { readonly kind: 'late-refund'; readonly refunds: readonly Refund[]; readonly unconfirmed: readonly MemberCode[] };
 
 /** A refund of what a payer's pay-in brought (mined outputs only), before its share of the fee. */
 export interface Refund {
@@ -169,23 +175,36 @@ export interface RenetRequest {
  * A pay-in output is spent whole; the payout pays exactly `payouts` (minus fee shares), so an
  * overpayment stays in the alliance vault as change.
  */
-export function decideEscrow(input: { cycle: ClosedCycle; payIns: readonly TrackedPayIn[]; tipHeight: number; deadlineHeight: number }): EscrowDecision {
+export function decideEscrow(input: { cycle: ClosedCycle; payIns: readonly TrackedPayIn[]; tipHeight: number; deadlineHeight: number; refused?: readonly MemberCode[] | undefined }): EscrowDecision {
   const { cycle, payIns, tipHeight, deadlineHeight } = input;
+  const refused = [...new Set(input.refused ?? [])].sort(cmp);
   const expected = escrowPayIns(cycle);
   if (expected.length !== payIns.length || expected.some((e) => !payIns.some((p) => p.payer === e.payer && p.expected === e.sats))) {
     throw new RangeError(`decideEscrow: the tracked pay-ins do not match cycle ${cycle.id}'s net payers`);
   }
-  const missed = payIns.filter((p) => p.observation.minedByDeadlineSats < p.expected).map((p) => p.payer);
-  if (tipHeight > deadlineHeight && missed.length > 0) {
+  const minedRefunds = (): Refund[] => {
     const refunds: Refund[] = [];
     for (const p of payIns) {
       const mined = p.observation.outputs.filter((o) => o.height !== null && o.height <= tipHeight);
       const total = mined.reduce((s, o) => s + o.sats, 0n);
       if (total > 0n) refunds.push({ payer: p.payer, sats: sats(total, `refund of ${p.payer}`), spend: mined.map((o) => ({ txid: o.txid, vout: o.vout })) });
     }
+    return refunds;
+  };
+  const missed = payIns.filter((p) => p.observation.minedByDeadlineSats < p.expected).map((p) => p.payer);
+  if (tipHeight > deadlineHeight && missed.length > 0) {
     return {
-      kind: 'rescind', defaulters: missed, refunds,
-      renet: { cycleId: cycle.id, excludeMembers: missed, reason: `${missed.join(', ')} missed the pay-in deadline at height ${deadlineHeight}` },
+      kind: 'rescind', defaulters: missed, refunds: minedRefunds(),
+      renet: { cycleId: cycle.id, excludeMembers: [...new Set([...missed, ...refused])].sort(cmp), reason: `${missed.join(', ')} missed the pay-in deadline at height ${deadlineHeight}${refused.length > 0 ? `; the payout address of ${refused.join(', ')} was rejected by screening` : ''}` },
+      ...(refused.length > 0 ? { refused } : {}),
+    };
+  }
+  if (refused.length > 0) {
+    // A compliance officer rejected a receiver's payout address: the cycle cannot pay that
+    // receiver, so it is rescinded at once (every pay-in that arrived refunded) and netted again without it.
+    return {
+      kind: 'rescind', defaulters: [], refunds: minedRefunds(), refused,
+      renet: { cycleId: cycle.id, excludeMembers: refused, reason: `the payout address of ${refused.join(', ')} was rejected by screening` },
     };
   }
   const notConfirmed = payIns.filter((p) => p.observation.status !== 'confirmed').map((p) => p.payer);
@@ -204,6 +223,41 @@ export function decideEscrow(input: { cycle: ClosedCycle; payIns: readonly Track
     }
   }
   return { kind: 'payout-ready', payouts: escrowPayouts(cycle), spend, spendSats };
+}
+
+/**
+ * After a cycle was rescinded and its refund proposed, what its pay-in addresses still hold: every
+ * output there that is unspent and not held by a live proposal is a late pay-in (it arrived, or was
+ * mined, after the refund was decided). Mined ones are refunded to their payer (one follow-up refund
+ * for all); unconfirmed ones are named and wait for a block. Nothing is kept silently.
+ * @example lateRefunds([{ payer: 'RUS', outputs: [{ txid, vout: 0, sats: 5000n, height: 120 }] }]) // refunds: [{ payer: 'RUS', sats: 5000n, … }]
+ */
+export function lateRefunds(payIns: readonly { payer: MemberCode; outputs: readonly PayInOutput[] }[]): { refunds: Refund[]; unconfirmed: MemberCode[] } {
+  const refunds: Refund[] = [];
+  const unconfirmed = new Set<MemberCode>();
+  for (const p of [...payIns].sort((a, b) => cmp(a.payer, b.payer))) {
+    const mined = p.outputs.filter((o) => o.height !== null).sort((a, b) => cmp(a.txid, b.txid) || a.vout - b.vout);
+    if (p.outputs.some((o) => o.height === null)) unconfirmed.add(p.payer);
+    const total = mined.reduce((s, o) => s + o.sats, 0n);
+    if (total > 0n) refunds.push({ payer: p.payer, sats: sats(total, `late refund of ${p.payer}`), spend: mined.map((o) => ({ txid: o.txid, vout: o.vout })) });
+  }
+  return { refunds, unconfirmed: [...unconfirmed] };
+}
+
+/**
+ * A direct-mode payer's batched payment from what the chain shows of each of its payments (the
+ * outputs paying each receiver's address): `paid` when every payment has its full amount with at
+ * least `k` confirmations, `seen` when every payment is visible in full, else `pending`.
+ * Recomputed after every sync, so a reorged payment goes back to pending.
+ * @example directPaymentStatus([{ expected: 1000n, outputs: [{ txid, vout: 1, sats: 1000n, height: 100 }] }], 105, 6) // { status: 'paid', confirmations: 6, … }
+ */
+export function directPaymentStatus(payments: readonly { expected: bigint; outputs: readonly PayInOutput[] }[], tipHeight: number, k: number): { status: 'pending' | 'seen' | 'paid'; confirmations: number; txid: string | null; height: number | null } {
+  if (payments.length === 0) throw new RangeError('directPaymentStatus: no payments');
+  const obs = payments.map((p) => observePayIn(p.expected, p.outputs, tipHeight, k, tipHeight));
+  const confirmations = Math.min(...obs.map((o) => o.confirmations));
+  const status = obs.every((o) => o.status === 'confirmed') ? 'paid' : obs.every((o) => o.status !== 'pending') ? 'seen' : 'pending';
+  const last = obs.flatMap((o) => o.outputs).sort((a, b) => (a.height ?? Number.MAX_SAFE_INTEGER) - (b.height ?? Number.MAX_SAFE_INTEGER)).pop() ?? null;
+  return { status, confirmations: status === 'pending' ? 0 : confirmations, txid: last?.txid ?? null, height: last?.height ?? null };
 }
 
 /**

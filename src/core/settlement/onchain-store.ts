@@ -2,7 +2,7 @@
  * The persistence port of the on-chain phase of alliance settlement (issue #16 item 5): each
  * cycle's on-chain record (escrow or direct), its pay-ins and the payout or refund planned.
  * Implemented over SQLite and PostgreSQL in src/adapters/store/settlement-onchain-store.ts
- * (migration 0017). Every mutating method commits atomically, with its audit entry when given.
+ * (migrations 0017 and 0018). Every mutating method commits atomically, with its audit entry when given.
  */
 import type { AuditFields } from '../spend/types.ts';
 import type { PayInStatus } from './escrow.ts';
@@ -64,6 +64,62 @@ export interface PlannedTransfer {
   readonly feeShare: bigint;
 }
 
+/**
+ * A spend of the alliance vault a cycle makes, recorded BEFORE its proposal is made (migration
+ * 0018), so that a crash between the proposal and its recording is recovered by the next attempt:
+ * the proposal carries `tag` in its memo, and the retry adopts the proposal it finds with it
+ * instead of proposing again.
+ * - `held`: a receiver address matched the screening list; no proposal until a compliance officer
+ *   releases every hold;
+ * - `claimed`: being proposed (the proposal may exist already: look for `tag`);
+ * - `proposed`: `proposalId` is the proposal;
+ * - `abandoned`: given up (a screening hold rejected; a proposal cancelled before it was recorded).
+ */
+export type SpendIntentStatus = 'held' | 'claimed' | 'proposed' | 'abandoned';
+
+export interface SpendIntent {
+  readonly cycleId: string;
+  /** 1, 2, … per cycle. */
+  readonly seq: number;
+  readonly kind: 'payout' | 'refund';
+  /** `settlement-intent:<cycle>/<seq>`: unique, and in the proposal's memo. */
+  readonly tag: string;
+  readonly status: SpendIntentStatus;
+  /** The pay-in outputs it spends, `txid:vout`. */
+  readonly inputs: readonly string[];
+  /** The receivers, their addresses (derived once, screened, kept for every retry) and amounts as last planned. */
+  readonly transfers: readonly PlannedTransfer[];
+  readonly proposalId: number | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+/** A receiver address a cycle derived and screened, with the hold it raised (null: clear). */
+export interface ScreenedAddress {
+  readonly cycleId: string;
+  /** `payout:<seq>` / `refund:<seq>` (the intent), or `direct`. */
+  readonly purpose: string;
+  /** The receiver (escrow), or `PAYER>RECEIVER` (direct). */
+  readonly member: string;
+  readonly address: string;
+  readonly holdId: string | null;
+  readonly screenedAtMs: number;
+}
+
+/** A direct-mode payer's batched payment as the chain shows it: `paid` once every payment of it has K confirmations. */
+export type DirectPaymentStatus = 'pending' | 'seen' | 'paid';
+
+export interface DirectPayment {
+  readonly cycleId: string;
+  readonly payer: MemberCode;
+  readonly status: DirectPaymentStatus;
+  /** A transaction carrying its payments (the last seen), its height and the payment's confirmations (the least of its payments'). */
+  readonly txid: string | null;
+  readonly height: number | null;
+  readonly confirmations: number;
+  readonly updatedAtMs: number;
+}
+
 export interface SettlementOnchainStore {
   /**
    * ALREADY_EXISTS when the cycle's on-chain phase was opened already. `transfers`: the direct
@@ -80,7 +136,25 @@ export interface SettlementOnchainStore {
    * INVALID_STATE unless the cycle is still `collecting` (a second payout, or a refund after a
    * payout, is refused here too).
    */
-  recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number | null; transfers: readonly PlannedTransfer[]; defaulters: readonly MemberCode[] }, audit: AuditFields, atMs: number): Promise<void>;
+  recordSpend(cycleId: string, spend: { kind: 'payout' | 'refund'; proposalId: number | null; transfers: readonly PlannedTransfer[]; defaulters: readonly MemberCode[]; intentSeq?: number | undefined }, audit: AuditFields, atMs: number): Promise<void>;
+  /** Every spend intent of the cycle, by seq. */
+  spendIntents(cycleId: string): Promise<SpendIntent[]>;
+  /**
+   * Record a new intent (the next seq, its tag) with its screened addresses, in one transaction.
+   * INVALID_STATE when the cycle already has an intent `held` or `claimed` (one at a time).
+   */
+  addSpendIntent(intent: { cycleId: string; kind: 'payout' | 'refund'; status: 'held' | 'claimed'; inputs: readonly string[]; transfers: readonly PlannedTransfer[] }, screened: (seq: number) => readonly ScreenedAddress[], atMs: number, audit?: AuditFields): Promise<SpendIntent>;
+  /**
+   * Move an intent on (held → claimed, → abandoned, or → proposed with `proposalId` for a follow-up
+   * refund; the first payout or refund goes to proposed through `recordSpend`). INVALID_STATE when
+   * its status is no longer `from`.
+   */
+  updateSpendIntent(cycleId: string, seq: number, from: SpendIntentStatus, change: { status: SpendIntentStatus; transfers?: readonly PlannedTransfer[] | undefined; proposalId?: number | undefined }, atMs: number, audit?: AuditFields): Promise<void>;
+  screenedAddresses(cycleId: string): Promise<ScreenedAddress[]>;
+  addScreenedAddresses(rows: readonly ScreenedAddress[]): Promise<void>;
+  directPayments(cycleId: string): Promise<DirectPayment[]>;
+  /** Store the direct payments' new statuses (insert or replace). */
+  updateDirectPayments(cycleId: string, rows: readonly DirectPayment[]): Promise<void>;
   transfers(cycleId: string): Promise<PlannedTransfer[]>;
   /** The next unused index of a receive descriptor not watched here (fresh receive addresses). */
   takeReceiveIndex(descriptor: string): Promise<number>;
