@@ -8,16 +8,20 @@ import { api, type Holdings } from './api.ts';
 import { holdingsChart } from './chart.ts';
 import { h, s, section, setText, table } from './dom.ts';
 import { btc, compactMoney, integer, longDate, money } from './format.ts';
-import { t as tr, tn } from './i18n/index.ts';
+import { hasMessage, t as tr, tn } from './i18n/index.ts';
+import { saidWords, type CodedSentence } from './coded-words.ts';
 
 interface Money { currency: string; minor: string }
-interface RiskLine { kind: string; text: string; method: string; window: { from?: string; to?: string; days: number; observations: number } | null }
+interface RiskLine { kind: string; text: string; method: string; window: { from?: string; to?: string; days: number; observations: number } | null; said?: CodedSentence; methodSaid?: CodedSentence }
 export interface PublicBooks {
   at: string;
   currency: string;
   price: { currency: string; minorPerBtc: string; date: string; ageDays: number; stale: boolean; source: string };
   notices: string[];
+  /** The notices coded, same order (newer servers): said in the page's language. */
+  noticeCodes?: CodedSentence[];
   valuationMethod: string;
+  valuationMethodCode?: string;
   total: { sats: string; btc: string; cost: Money; value: Money; unrealisedPnl: Money; averageCost: Money | null };
   vaults: Array<{ id: string; name: string; method: string; sats: string; cost: Money; value: Money; unrealisedPnl: Money; averageCost: Money | null; lotsAtMarketPrice: number }>;
   purchases: {
@@ -124,25 +128,30 @@ function valueChart(b: PublicBooks): HTMLElement {
   return h('figure', { class: 'chart-box', id: 'books-chart-usd' }, svg, readout);
 }
 
+/** The server's sentence in the page's language when the page has words for it, else its English, declared as such. */
+function serverWords(tag: string, attrs: Record<string, string>, said: string | null, english: string): HTMLElement {
+  return said === null ? h(tag, { ...attrs, lang: 'en' }, english) : h(tag, attrs, said);
+}
+
 function windowWords(w: RiskLine['window']): string {
   if (w === null) return '';
-  return w.from && w.to ? ` ${tr('books.window.range', { from: w.from, to: w.to, obs: tn('books.observations', w.observations) })}` : ` ${tr('books.window.days', { days: tn('books.days', w.days) })}`;
+  return w.from && w.to ? ` ${tr('books.window.range', { from: longDate(w.from), to: longDate(w.to), obs: tn('books.observations', w.observations) })}` : ` ${tr('books.window.days', { days: tn('books.days', w.days) })}`;
 }
 
 function riskPanel(b: PublicBooks): HTMLElement {
   if (!b.risk) return h('div', { id: 'books-risk' }, h('h3', {}, tr('books.risk.title')), h('p', { class: 'muted' }, tr('books.risk.none')));
   const lines = b.risk.lines;
   // the 2022 replay first: the figure people ask about
-  const key = lines.find((l) => l.kind === 'stress' && /2022/.test(l.text));
+  const key = lines.find((l) => l.kind === 'stress' && (l.said ? l.said.code === 'risk.replay.2022' : /2022/.test(l.text)));
   return h(
     'div',
     { id: 'books-risk' },
     h('h3', {}, tr('books.risk.title')),
-    key ? h('p', { class: 'risk-key', id: 'books-risk-2022', lang: 'en' }, key.text) : null,
+    key ? serverWords('p', { class: 'risk-key', id: 'books-risk-2022' }, saidWords(key.said), key.text) : null,
     h(
       'ul',
       { class: 'risk-lines' },
-      ...lines.map((l) => h('li', { 'data-kind': l.kind }, h('span', { lang: 'en' }, l.text), h('details', { class: 'risk-method muted' }, h('summary', {}, tr('books.risk.how')), ` ${tr('books.risk.method')}: `, h('span', { lang: 'en' }, `${l.method}.`), windowWords(l.window)))),
+      ...lines.map((l) => h('li', { 'data-kind': l.kind }, serverWords('span', {}, saidWords(l.said), l.text), h('details', { class: 'risk-method muted' }, h('summary', {}, tr('books.risk.how')), ` ${tr('books.risk.method')}: `, serverWords('span', {}, saidWords(l.methodSaid), `${l.method}.`), windowWords(l.window)))),
     ),
     h('p', { class: 'muted' }, tr('books.risk.measured', { date: longDate(b.risk.priceDate) })),
   );
@@ -162,7 +171,7 @@ function booksBody(b: PublicBooks): HTMLElement[] {
     ),
     card(tr('books.pnl'), signed(t.unrealisedPnl), tr('books.pnl.sub'), 'books-card-pnl'),
   );
-  const notices = b.notices.length > 0 ? h('div', { class: 'notice', role: 'note', id: 'books-notices' }, ...b.notices.map((n) => h('p', { lang: 'en' }, `${n.charAt(0).toUpperCase()}${n.slice(1)}.`))) : null;
+  const notices = b.notices.length > 0 ? h('div', { class: 'notice', role: 'note', id: 'books-notices' }, ...b.notices.map((n, i) => serverWords('p', {}, saidWords(b.noticeCodes?.[i], 'notice.'), `${n.charAt(0).toUpperCase()}${n.slice(1)}.`))) : null;
   const vaults = table(
     [tr('books.col.wallet'), tr('books.col.bitcoin'), tr('books.col.cost'), tr('books.col.avg'), tr('books.col.worth'), tr('books.col.pnl'), tr('books.col.method')],
     b.vaults.map((v) => [h('span', { translate: 'no' }, v.name), `${btc(v.sats)} BTC`, m(v.cost), m(v.averageCost), m(v.value), signed(v.unrealisedPnl), METHOD_WORDS(v.method)]),
@@ -194,7 +203,7 @@ function booksBody(b: PublicBooks): HTMLElement[] {
     ...(coverage ? [h('p', { class: 'muted', id: 'books-coverage' }, coverage)] : []),
     h('h3', {}, tr('books.valueOverTime')),
     h('div', { class: 'books-charts' }, btcChart(b), valueChart(b)),
-    h('p', { class: 'muted' }, b.series.step > 1 ? `${tr('books.step', { n: integer(b.series.step) })} ` : '', `${tr('books.valuation')}: `, h('span', { lang: 'en' }, `${b.valuationMethod}.`)),
+    h('p', { class: 'muted' }, b.series.step > 1 ? `${tr('books.step', { n: integer(b.series.step) })} ` : '', `${tr('books.valuation')}: `, serverWords('span', {}, b.valuationMethodCode && hasMessage(b.valuationMethodCode) ? tr(b.valuationMethodCode, { currency: b.currency }) : null, `${b.valuationMethod}.`)),
     riskPanel(b),
   ];
 }

@@ -10,8 +10,8 @@ import 'uplot/dist/uPlot.min.css';
 import { api } from './api.ts';
 import { h, section, setText, table } from './dom.ts';
 import { btc, integer, longDate } from './format.ts';
-import { t, tn, type MessageKey } from './i18n/index.ts';
-import type { Explorer } from './public-page.ts';
+import { locale, t, tn, type MessageKey } from './i18n/index.ts';
+import { evidence, type Explorer } from './evidence.ts';
 
 export interface PublicCommitment {
   id: string;
@@ -23,6 +23,8 @@ export interface PublicCommitment {
   status: 'kept' | 'breached';
   openAlerts: number;
   resolvedAlerts: number;
+  /** The rule in structured form (newer servers): said in the page's language, the title kept as the operator's wording. */
+  rule?: { kind: string; allWallets: boolean; classes: string[] };
 }
 
 export interface PublicStock {
@@ -76,13 +78,44 @@ function swatch(color: string): HTMLElement {
   return sw;
 }
 
+/** A list in the page's language ("seizure and mining", "incautación y minería"). */
+function listWords(items: string[]): string {
+  try {
+    return new Intl.ListFormat(locale(), { type: 'conjunction' }).format(items);
+  } catch {
+    return items.join(', ');
+  }
+}
+
+/** A commitment's rule in the page's language, or null for a rule this page does not know. */
+export function ruleWords(c: PublicCommitment): string | null {
+  const r = c.rule;
+  if (!r) return null;
+  const scope = t(r.allWallets ? 'compliance.rule.scope.all' : 'compliance.rule.scope.some');
+  const classes = listWords(r.classes.map((x) => className(x).toLocaleLowerCase(locale())));
+  const from = longDate(c.effectiveFrom);
+  switch (r.kind) {
+    case 'no-increase':
+      return r.classes.length > 0 ? t('compliance.rule.no-increase.except', { from, scope, classes }) : t('compliance.rule.no-increase', { from, scope });
+    case 'no-acquisition':
+      return t('compliance.rule.no-acquisition', { from, scope });
+    case 'sales-only-from':
+      return t('compliance.rule.sales-only-from', { from, classes });
+    default:
+      return null;
+  }
+}
+
 /** The commitments in force, each kept or breached in plain words. */
 function commitmentBlock(c: PublicCommitment): HTMLElement {
   const breached = c.status === 'breached';
+  const said = ruleWords(c);
   return h(
     'div',
     { class: 'compliance-commitment', id: `commitment-${c.id}`, 'data-status': c.status },
-    h('h3', {}, h('span', { translate: 'no' }, c.title)),
+    // the rule in the reader's language; the operator's own wording (data, in whatever language it was written) under it
+    said === null ? h('h3', {}, h('span', { translate: 'no' }, c.title)) : h('h3', {}, said),
+    said === null ? null : h('p', { class: 'muted compliance-wording' }, t('compliance.wording'), h('q', { translate: 'no' }, c.title)),
     h(
       'p',
       { class: breached ? 'notice warn compliance-status' : 'compliance-status', ...(breached ? { role: 'note' } : {}) },
@@ -290,19 +323,7 @@ function stockChart(stock: PublicStock): HTMLElement {
 
 /** A txid in full (wrapping), linked to the explorer when one is configured, with a copy button. */
 function txEvidence(txid: string, ex: Explorer | null): HTMLElement {
-  const shown = h('code', { class: 'hash txid', translate: 'no' }, txid);
-  const copy = h('button', { type: 'button', class: 'secondary small copy', 'aria-label': t('compliance.tx.copy', { id: txid.slice(0, 8) }), 'data-copy': txid }, t('copy'));
-  copy.addEventListener('click', () => {
-    const done = (k: MessageKey): void => setText(copy, t(k));
-    if (!navigator.clipboard) return done('copy.manual');
-    navigator.clipboard.writeText(txid).then(() => done('copy.done'), () => done('copy.manual'));
-  });
-  return h(
-    'span',
-    { class: 'evidence' },
-    ex ? h('a', { href: ex.tx(txid), rel: 'noopener noreferrer', target: '_blank', class: 'compliance-tx-link', title: t('explorer.open', { name: ex.name }) }, shown) : shown,
-    copy,
-  );
+  return evidence('tx', txid, ex, { linkClass: 'compliance-tx-link', copyLabel: t('compliance.tx.copy', { id: txid.slice(0, 8) }) });
 }
 
 /** The alerts the public may see, newest first, and how many are not listed. */

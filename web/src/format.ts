@@ -2,6 +2,7 @@
 // Separators, currency signs and dates follow the page's language (i18n/index.ts), from the exact
 // integers: Intl formats the whole part (a bigint) and the fraction is appended digit for digit.
 import { locale, t } from './i18n/index.ts';
+import { CURRENCY_MINOR_DIGITS } from '../../src/core/settlement/rates.ts';
 
 const SATS_PER_BTC = 100_000_000n;
 
@@ -32,20 +33,32 @@ export function sats(s: string): string {
   return (v < 0n ? '−' : '') + integer(v < 0n ? -v : v);
 }
 
-/** "12038970986" cents -> "$120,389,709.86" (exact; the currency sign where the locale puts it). */
-export function money(cents: string, currency: string): string {
-  const v = BigInt(cents);
+/**
+ * Decimal places of a currency's minor unit (ISO 4217: USD 2, JPY 0, KWD 3), from the core's table;
+ * 2 for a code the table does not know.
+ */
+export function minorDigits(currency: string): number {
+  return Object.hasOwn(CURRENCY_MINOR_DIGITS, currency) ? (CURRENCY_MINOR_DIGITS[currency] ?? 2) : 2;
+}
+
+/**
+ * An amount in the currency's minor units, exact: "12038970986" USD -> "$120,389,709.86", "980" JPY
+ * -> "¥980", "1250" KWD -> "KWD 1.250" (the currency sign where the locale puts it).
+ */
+export function money(minor: string, currency: string, digits: number = minorDigits(currency)): string {
+  const v = BigInt(minor);
   const neg = v < 0n;
   const a = neg ? -v : v;
-  const frac = (a % 100n).toString().padStart(2, '0');
+  const scale = 10n ** BigInt(digits);
+  const frac = digits > 0 ? `${intParts(locale()).decimal}${(a % scale).toString().padStart(digits, '0')}` : '';
   let parts: Intl.NumberFormatPart[];
   try {
-    parts = new Intl.NumberFormat(locale(), { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }).formatToParts(a / 100n);
+    parts = new Intl.NumberFormat(locale(), { style: 'currency', currency, minimumFractionDigits: 0, maximumFractionDigits: 0 }).formatToParts(a / scale);
   } catch {
-    return `${neg ? '−' : ''}${currency} ${integer(a / 100n)}${intParts(locale()).decimal}${frac}`;
+    return `${neg ? '−' : ''}${currency} ${integer(a / scale)}${frac}`;
   }
   const lastInt = parts.map((p) => p.type).lastIndexOf('integer');
-  const out = parts.map((p, i) => (i === lastInt ? `${p.value}${intParts(locale()).decimal}${frac}` : p.value)).join('');
+  const out = parts.map((p, i) => (i === lastInt ? `${p.value}${frac}` : p.value)).join('');
   return `${neg ? '−' : ''}${out}`;
 }
 
@@ -54,7 +67,7 @@ export function money(cents: string, currency: string): string {
  * figure is `money()`. Display only: a Number made from the exact integer of whole units.
  */
 export function roundedMoney(cents: string, currency: string): string {
-  const whole = Number(BigInt(cents) / 100n);
+  const whole = Number(BigInt(cents) / 10n ** BigInt(minorDigits(currency)));
   try {
     return new Intl.NumberFormat(locale(), { style: 'currency', currency, notation: 'compact', compactDisplay: 'long', maximumFractionDigits: 1 }).format(whole);
   } catch {

@@ -5,7 +5,7 @@
 import { api } from './api.ts';
 import { h, section } from './dom.ts';
 import { btc, integer, longDate } from './format.ts';
-import { t } from './i18n/index.ts';
+import { t, tn } from './i18n/index.ts';
 
 export interface PublishedProof {
   id: number;
@@ -23,6 +23,8 @@ export interface PublishedProof {
   gapSats: string;
   coversAll: boolean;
   explanation: string;
+  /** The holdings reported now, vault by vault (newer servers): the gap is then said in the page's language. */
+  reportedVaults?: { id: string; name: string; sats: string }[];
   fileName: string;
   fileUrl: string;
   verifyCommand: string;
@@ -30,6 +32,30 @@ export interface PublishedProof {
 
 function figure(label: string, value: string, id: string, sub: string | null = null): HTMLElement {
   return h('div', { class: 'card', id }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value), sub ? h('div', { class: 'card-sub muted' }, sub) : null);
+}
+
+/**
+ * The gap between the proof and the holdings reported now, in the page's language: the same facts
+ * as the server's English `explanation` (core/por/round.ts explainGap), from the vaults proven and
+ * the vaults reported. Null when the server sends no per-vault holdings (the English is shown).
+ */
+export function gapWords(proof: PublishedProof): string | null {
+  const reported = proof.reportedVaults;
+  if (!reported) return null;
+  const height = integer(proof.block.height);
+  const gap = BigInt(proof.gapSats);
+  const covered = new Set(proof.vaults.map((v) => v.id));
+  const missing = reported.filter((r) => !covered.has(r.id) && BigInt(r.sats) > 0n);
+  if (gap <= 0n && missing.length === 0) {
+    return gap < 0n ? t('proof.gap.allMore', { reported: btc(proof.reportedSats), more: btc((-gap).toString()), height }) : t('proof.gap.all', { reported: btc(proof.reportedSats) });
+  }
+  const words = [t('proof.gap.less', { proven: btc(proof.provenSats), reported: btc(proof.reportedSats), gap: btc((gap > 0n ? gap : 0n).toString()) })];
+  if (missing.length > 0) words.push(tn('proof.gap.missing', missing.length, { list: missing.map((m) => t('proof.gap.item', { name: m.name, btc: btc(m.sats) })).join(', ') }));
+  for (const p of proof.vaults) {
+    const r = reported.find((x) => x.id === p.id);
+    if (r && BigInt(r.sats) > BigInt(p.provenSats)) words.push(t('proof.gap.since', { name: p.name, btc: btc((BigInt(r.sats) - BigInt(p.provenSats)).toString()), height }));
+  }
+  return words.join(' ');
 }
 
 /** The panel for `proof`, or the plain statement that none is published. */
@@ -42,6 +68,7 @@ export function proofPanel(proof: PublishedProof | null): HTMLElement {
     );
   }
   const gap = BigInt(proof.gapSats);
+  const said = gapWords(proof);
   return section(
     t('proof.title'),
     'proof',
@@ -53,7 +80,7 @@ export function proofPanel(proof: PublishedProof | null): HTMLElement {
       figure(t('proof.reported'), `${btc(proof.reportedSats)} BTC`, 'proof-reported', t('proof.reported.sub')),
       figure(t('proof.gap'), gap > 0n ? t('proof.gap.value', { btc: btc(proof.gapSats) }) : t('proof.gap.none'), 'proof-gap-figure', gap > 0n ? t('proof.gap.sub') : null),
     ),
-    h('p', { class: proof.coversAll ? 'proof-gap' : 'proof-gap warn', id: 'proof-gap', role: proof.coversAll ? undefined : 'note', lang: 'en' }, proof.explanation),
+    h('p', { class: proof.coversAll ? 'proof-gap' : 'proof-gap warn', id: 'proof-gap', role: proof.coversAll ? undefined : 'note', ...(said === null ? { lang: 'en' } : {}) }, said ?? proof.explanation),
     h(
       'div',
       { class: 'table-wrap' },

@@ -12,6 +12,7 @@ import { proofSection } from './proof-panel.ts';
 import { complianceSection } from './compliance-panel.ts';
 import { settlementSection } from './settlement-panel.ts';
 import { h, section, setText, table, tableRow } from './dom.ts';
+import { copyButton, evidence, type Explorer } from './evidence.ts';
 import { btc, integer, localDateTime, longDate, money, percent, roundedMoney, sats } from './format.ts';
 import { t, tn, type MessageKey } from './i18n/index.ts';
 import { valueInCents } from '../../src/core/transparency/public-view.ts';
@@ -44,7 +45,7 @@ type Vault = Summary['vaults'][number] & { illustrative?: boolean; note?: string
 /** What the server may add to the summary (explorer: the other half of #18; illustrative: see the report). */
 type PublicSummary = Omit<Summary, 'vaults'> & { explorer?: unknown; vaults: Vault[] };
 
-export interface Explorer { name: string; tx(txid: string): string; address(a: string): string }
+export type { Explorer };
 
 function httpUrl(u: unknown): string | null {
   return typeof u === 'string' && /^https?:\/\/[^\s"'<>]+$/i.test(u) ? u : null;
@@ -87,30 +88,6 @@ const CATEGORY_KEY: Record<string, MessageKey> = {
   unknown: 'cat.unknown',
 };
 
-/** A button that copies `value`, saying so in words (no hover, works from the keyboard). */
-function copyButton(value: string, label: string): HTMLElement {
-  const b = h('button', { type: 'button', class: 'secondary small copy', 'aria-label': label, 'data-copy': value }, t('copy'));
-  b.addEventListener('click', () => {
-    const done = (k: MessageKey): void => setText(b, t(k));
-    if (!navigator.clipboard) return done('copy.manual');
-    navigator.clipboard.writeText(value).then(() => done('copy.done'), () => done('copy.manual'));
-  });
-  return b;
-}
-
-/** A txid or address in full (wrapping, never hidden behind a hover), linked when an explorer is set, with a copy button. */
-function evidence(kind: 'tx' | 'address', value: string, ex: Explorer | null): HTMLElement {
-  const shown = h('code', { class: kind === 'tx' ? 'hash txid' : 'hash addr', translate: 'no' }, value);
-  const label = kind === 'tx' ? t('tx.copy', { id: value.slice(0, 8) }) : t('addr.copy', { id: value.slice(0, 10) });
-  const target = ex ? (kind === 'tx' ? ex.tx(value) : ex.address(value)) : null;
-  return h(
-    'span',
-    { class: 'evidence' },
-    target ? h('a', { href: target, rel: 'noopener noreferrer', target: '_blank', class: 'explorer-link', title: t('explorer.open', { name: ex?.name ?? '' }) }, shown) : shown,
-    copyButton(value, label),
-  );
-}
-
 /** A headline amount in dollars: rounded, with the exact figure a click away (a disclosure, not a tooltip). */
 function usdFigure(cents: string, currency: string, id: string): HTMLElement {
   return h(
@@ -144,7 +121,7 @@ function txRows(items: TxRow[], names: Map<string, string>, ex: Explorer | null)
     h('span', { class: `chip cat-${x.category.replace(/\s+/g, '-')}` }, t(CATEGORY_KEY[x.category] ?? 'cat.unknown')),
     h('span', { class: BigInt(x.netSats) < 0n ? 'neg' : 'pos', 'data-sats': x.netSats }, `${btc(x.netSats, { sign: true })} BTC`),
     x.height === null ? h('span', {}, t('tx.pending')) : h('span', {}, integer(x.height), h('span', { class: 'muted sub' }, ` · ${tn('tx.confirmations', x.confirmations)}`)),
-    h('span', { translate: 'no' }, names.get(x.vault) ?? x.vault),
+    h('span', { translate: 'no', class: 'wallet-name' }, names.get(x.vault) ?? x.vault),
     evidence('tx', x.txid, ex),
   ]);
 }
@@ -323,7 +300,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
     h('p', { class: 'muted' }, ex ? t('addr.explain.explorer', { name: ex.name }) : t('addr.explain')),
     table(
       [t('col.address'), t('col.wallet'), t('col.balance'), t('col.txs')],
-      addrRows.map((a) => [evidence('address', a.address, ex), h('span', { translate: 'no' }, names.get(a.vault) ?? a.vault), h('span', { 'data-sats': a.confirmedSats }, `${btc(a.confirmedSats)} BTC`), integer(a.txCount)]),
+      addrRows.map((a) => [evidence('address', a.address, ex), h('span', { translate: 'no', class: 'wallet-name' }, names.get(a.vault) ?? a.vault), h('span', { 'data-sats': a.confirmedSats }, `${btc(a.confirmedSats)} BTC`), integer(a.txCount)]),
       { id: 'addresses-table', numeric: [2, 3] },
     ),
   );

@@ -6,10 +6,10 @@
 // with the dom helpers only (every text through displaySafe, never innerHTML); amounts formatted
 // exactly from the API's strings.
 import { api } from './api.ts';
-import { h, section, setText, table } from './dom.ts';
+import { h, section, table } from './dom.ts';
 import { btc, integer, longDate, money, percent } from './format.ts';
-import { t, tn, type MessageKey } from './i18n/index.ts';
-import type { Explorer } from './public-page.ts';
+import { t, tn } from './i18n/index.ts';
+import { evidence, type Explorer } from './evidence.ts';
 
 interface TxRef { txid: string; confirmations: number }
 interface Payments { tx: TxRef | null; payments: Array<{ member: string; sats: string }> }
@@ -52,14 +52,7 @@ function grossWords(gross: Array<{ currency: string; minor: string }>, grossSats
 
 /** A txid in full (wrapping), linked to the explorer when one is configured, with a copy button. */
 function txEvidence(txid: string, ex: Explorer | null): HTMLElement {
-  const shown = h('code', { class: 'hash txid', translate: 'no' }, txid);
-  const copy = h('button', { type: 'button', class: 'secondary small copy', 'aria-label': t('tx.copy', { id: txid.slice(0, 8) }), 'data-copy': txid }, t('copy'));
-  copy.addEventListener('click', () => {
-    const done = (k: MessageKey): void => setText(copy, t(k));
-    if (!navigator.clipboard) return done('copy.manual');
-    navigator.clipboard.writeText(txid).then(() => done('copy.done'), () => done('copy.manual'));
-  });
-  return h('span', { class: 'evidence' }, ex ? h('a', { href: ex.tx(txid), rel: 'noopener noreferrer', target: '_blank', class: 'settlement-tx-link', title: t('explorer.open', { name: ex.name }) }, shown) : shown, copy);
+  return evidence('tx', txid, ex, { linkClass: 'settlement-tx-link' });
 }
 
 function statusWords(c: PublicSettlementCycle, name: (code: string) => string): string {

@@ -85,3 +85,8 @@ export function tn(key: string, n: number, vars: Record<string, string | number>
   const k = (`${key}_${rule}` in current.messages ? `${key}_${rule}` : `${key}_other`) as MessageKey;
   return t(k, { n: new Intl.NumberFormat(intlLocale).format(n), ...vars });
 }
+
+/** Whether the page's tables have a message for `key` (a code the server sent may be newer than this page). */
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
+}
