@@ -278,7 +278,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
       table(
         [t('col.member'), t('col.btc'), t('col.usd'), t('col.addresses'), t('col.data')],
         shown.map((v) => [
-          h('a', { href: `#/nation/${encodeURIComponent(v.id)}`, class: 'member-link', translate: 'no' }, v.name),
+          h('a', { href: `#/nation/${encodeURIComponent(v.id)}`, class: 'member-link wallet-name', translate: 'no' }, v.name),
           h('span', { class: 'member-btc', 'data-sats': v.confirmedSats, 'data-vault': v.id }, `${btc(v.confirmedSats)} BTC`),
           fiat ? h('span', { class: 'member-usd', 'data-cents': valueInCents(BigInt(v.confirmedSats), BigInt(fiat.priceCents)).toString() }, money(valueInCents(BigInt(v.confirmedSats), BigInt(fiat.priceCents)).toString(), fiat.currency)) : t('price.none'),
           integer(v.addressCount),
