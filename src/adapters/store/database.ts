@@ -43,6 +43,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   let dialect: Dialect;
   let engine: Engine;
   let describe: string;
+  let sqliteHandle: BetterSqlite3.Database | null = null;
   if (/^postgres(ql)?:\/\//.test(url)) {
     engine = 'postgres';
     describe = redactUrl(url);
@@ -71,6 +72,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
+    sqliteHandle = sqlite;
     dialect = new SqliteDialect({ database: sqlite });
   }
   const db = new Kysely<Tables>({ dialect });
@@ -80,6 +82,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     describe,
     close: () => db.destroy(),
   };
+  if (sqliteHandle !== null) sqliteHandles.set(database, sqliteHandle);
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(database);
@@ -91,6 +94,37 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     }
   }
   return database;
+}
+
+const sqliteHandles = new WeakMap<Database, BetterSqlite3.Database>();
+const sqliteStatements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
+/**
+ * For a hot write path on SQLite: `text` prepared once per database and kept (better-sqlite3
+ * re-prepares it by itself after a schema change), instead of Kysely compiling and preparing it on
+ * every call. `null` on PostgreSQL (and for a `Database` not opened by `openDatabase`), so the
+ * caller keeps its Kysely path there.
+ *
+ * The statement runs on the driver's one connection, outside Kysely's connection lock: call it only
+ * inside `inWriteTransaction`'s `fn` (which holds that lock), so it joins that transaction and
+ * nothing else interleaves. Integers read as bigint (the database's safe-integer mode).
+ * @example const ins = sqliteStatement(database, 'insert into t (a) values (?)'); // inside inWriteTransaction
+ */
+export function sqliteStatement(database: Database, text: string): BetterSqlite3.Statement | null {
+  const handle = sqliteHandles.get(database);
+  if (handle === undefined || !handle.open) return null;
+  let cache = sqliteStatements.get(handle);
+  if (cache === undefined) {
+    cache = new Map();
+    sqliteStatements.set(handle, cache);
+  }
+  let stmt = cache.get(text);
+  if (stmt === undefined) {
+    if (cache.size >= 64) cache.clear();
+    stmt = handle.prepare(text);
+    cache.set(text, stmt);
+  }
+  return stmt;
 }
 
 /** Convert a database integer (number, bigint or numeric string) to bigint, exactly. */

@@ -21,10 +21,11 @@ import type {
 import type { ClosedCycle, LockedRate, MemberCode } from '../../core/settlement/types.ts';
 import type { AuditFields } from '../../core/spend/types.ts';
 import { appendAudit } from './audit-store.ts';
-import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './database.ts';
+import { inWriteTransaction, sqliteStatement, toBig, toNum, toNumOrNull, type Database } from './database.ts';
 import type { Tables } from './schema.ts';
 
 type Db = Kysely<Tables>;
+type SqliteStatement = NonNullable<ReturnType<typeof sqliteStatement>>;
 
 /** Rows per multi-row INSERT (12 columns: well under both engines' parameter limits). */
 const INSERT_CHUNK = 1000;
@@ -61,6 +62,83 @@ function insertInvoicesSql(engine: 'sqlite' | 'postgres', rows: number): string 
 }
 
 const invoiceKey = (exporter: string, reference: string): string => `${exporter}/${reference}`;
+
+const INSERT_ONE_INVOICE_SQL = `insert into settlement_invoices (${INVOICE_COLUMNS.join(', ')}) values (${INVOICE_COLUMNS.map(() => '?').join(', ')}) on conflict (exporter, reference) do nothing`;
+const STORED_TERMS_SQL = 'select importer, amount_minor, currency, due_date from settlement_invoices where exporter = ? and reference = ?';
+
+interface StoredTerms { importer: string; amount_minor: unknown; currency: string; due_date: string }
+
+/** A row that did not insert must repeat the stored invoice's terms exactly; REFERENCE_CONFLICT otherwise (the caller's transaction rolls back). */
+function assertSameTerms(i: NewInvoice, s: StoredTerms | undefined, row: number, batchSize: number): void {
+  if (!s) throw new TypeError(`submitInvoices: ${invoiceKey(i.exporter, i.reference)} was neither inserted nor found`);
+  if (s.importer !== i.importer || toBig(s.amount_minor) !== i.amountMinor || s.currency !== i.currency || s.due_date !== i.dueDate) {
+    throw new DomainError('REFERENCE_CONFLICT', `${batchSize > 1 ? `row ${row}: ` : ''}invoice ${i.reference} of ${i.exporter} is already stored with other terms (${s.importer}, ${toBig(s.amount_minor)} minor ${s.currency}, due ${s.due_date}); nothing was stored`, { exporter: i.exporter, reference: i.reference, row });
+  }
+}
+
+/**
+ * SQLite: one cached prepared single-row INSERT … ON CONFLICT DO NOTHING per invoice, inside the
+ * caller's write transaction (no SQL text built or prepared per batch, no RETURNING rows to
+ * collect: `changes` says whether the row was stored). A row that did not insert — a stored
+ * invoice, or a repeat within the batch — is checked at once by its primary key; the first
+ * conflicting row (in file order) is the one named. Returns 1 for each row this batch stored, 0 otherwise.
+ */
+function insertInvoicesSqlite(database: Database, insert: SqliteStatement, batch: readonly { invoice: NewInvoice; hold: NewHold | null }[], by: { actor: string; atMs: number }): Uint8Array {
+  const terms = sqliteStatement(database, STORED_TERMS_SQL);
+  if (!terms) throw new TypeError('submitInvoices: the SQLite connection closed mid-transaction');
+  const stored = new Uint8Array(batch.length);
+  for (let r = 0; r < batch.length; r++) {
+    const { invoice: i, hold } = batch[r] as { invoice: NewInvoice; hold: NewHold | null };
+    if (insert.run(i.exporter, i.reference, i.importer, i.amountMinor, i.currency, i.dueDate, i.seller, i.buyer, hold ? 'held' : 'submitted', by.actor, by.atMs).changes === 1) stored[r] = 1;
+    else assertSameTerms(i, terms.get(i.exporter, i.reference) as StoredTerms | undefined, r + 1, batch.length);
+  }
+  return stored;
+}
+
+/**
+ * PostgreSQL (and the portable path): multi-row INSERT … ON CONFLICT DO NOTHING RETURNING in chunks
+ * (few round trips), then the rows not inserted are read back per exporter with `IN` lists and
+ * compared; the first conflicting row (in file order) is the one named. Returns 1 for each row this batch stored.
+ */
+async function insertInvoicesMultiRow(trx: Db, engine: 'sqlite' | 'postgres', batch: readonly { invoice: NewInvoice; hold: NewHold | null }[], by: { actor: string; atMs: number }): Promise<Uint8Array> {
+  const stored = new Uint8Array(batch.length);
+  const notInserted: { invoice: NewInvoice; row: number }[] = [];
+  for (const [ci, chunk] of chunks(batch, INSERT_CHUNK).entries()) {
+    const params: unknown[] = [];
+    for (const { invoice: i, hold } of chunk) params.push(i.exporter, i.reference, i.importer, i.amountMinor, i.currency, i.dueDate, i.seller, i.buyer, hold ? 'held' : 'submitted', by.actor, by.atMs);
+    const inserted = (await trx.executeQuery<{ exporter: string; reference: string }>(CompiledQuery.raw(insertInvoicesSql(engine, chunk.length), params))).rows;
+    // in order: the first row of a key the insert returned is the stored one; any other repeats a stored invoice
+    const insertedNow = new Set(inserted.map((r) => invoiceKey(r.exporter, r.reference)));
+    const seen = new Set<string>();
+    for (const [j, { invoice: i }] of chunk.entries()) {
+      const k = invoiceKey(i.exporter, i.reference);
+      if (insertedNow.has(k) && !seen.has(k)) stored[ci * INSERT_CHUNK + j] = 1;
+      else notInserted.push({ invoice: i, row: ci * INSERT_CHUNK + j + 1 });
+      seen.add(k);
+    }
+  }
+  // every row not inserted must repeat a stored invoice exactly
+  const byExporter = new Map<string, { invoice: NewInvoice; row: number }[]>();
+  for (const n of notInserted) byExporter.set(n.invoice.exporter, [...(byExporter.get(n.invoice.exporter) ?? []), n]);
+  let first: DomainError | null = null;
+  let firstRow = Infinity;
+  for (const [exporter, items] of byExporter) {
+    for (const part of chunks(items, IN_CHUNK)) {
+      const rows = await trx.selectFrom('settlement_invoices').select(['reference', 'importer', 'amount_minor', 'currency', 'due_date']).where('exporter', '=', exporter).where('reference', 'in', part.map((p) => p.invoice.reference)).execute();
+      const found = new Map(rows.map((r) => [r.reference, r]));
+      for (const { invoice: i, row } of part) {
+        try {
+          assertSameTerms(i, found.get(i.reference), row, batch.length);
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          if (row < firstRow) [first, firstRow] = [e, row];
+        }
+      }
+    }
+  }
+  if (first) throw first;
+  return stored;
+}
 
 interface InvoiceRow {
   exporter: string; reference: string; importer: string; amount_minor: unknown; currency: string; due_date: string; seller: string | null; buyer: string | null; status: string;
@@ -178,44 +256,18 @@ export class SqlSettlementStore implements SettlementStore {
 
   async submitInvoices(batch: readonly { invoice: NewInvoice; hold: NewHold | null }[], by: { actor: string; atMs: number }, audit: (r: { created: number; existing: number; held: number }) => AuditFields): Promise<{ created: number; existing: number; held: number }> {
     return inWriteTransaction(this.#database, async (trx) => {
-      let created = 0;
+      const insert = sqliteStatement(this.#database, INSERT_ONE_INVOICE_SQL);
+      const stored = insert ? insertInvoicesSqlite(this.#database, insert, batch, by) : await insertInvoicesMultiRow(trx, this.#database.engine, batch, by);
+      // holds in row order (their ids count the holds), for the invoices this batch stored
       let held = 0;
-      const notInserted: { invoice: NewInvoice; row: number }[] = [];
-      for (const [ci, chunk] of chunks(batch, INSERT_CHUNK).entries()) {
-        const params: unknown[] = [];
-        for (const { invoice: i, hold } of chunk) params.push(i.exporter, i.reference, i.importer, i.amountMinor, i.currency, i.dueDate, i.seller, i.buyer, hold ? 'held' : 'submitted', by.actor, by.atMs);
-        const inserted = (await trx.executeQuery<{ exporter: string; reference: string }>(CompiledQuery.raw(insertInvoicesSql(this.#database.engine, chunk.length), params))).rows;
-        created += inserted.length;
-        // in order: the first row of a key the insert returned is the stored one; any other repeats a stored invoice
-        const insertedNow = new Set(inserted.map((r) => invoiceKey(r.exporter, r.reference)));
-        const seen = new Set<string>();
-        for (const [j, { invoice: i, hold }] of chunk.entries()) {
-          const k = invoiceKey(i.exporter, i.reference);
-          if (insertedNow.has(k) && !seen.has(k)) {
-            if (hold) {
-              held++;
-              await insertHold(trx, 'invoice', k, hold, by.atMs);
-            }
-          } else notInserted.push({ invoice: i, row: ci * INSERT_CHUNK + j + 1 });
-          seen.add(k);
+      for (const [i, { invoice, hold }] of batch.entries()) {
+        if (hold && stored[i] === 1) {
+          held++;
+          await insertHold(trx, 'invoice', invoiceKey(invoice.exporter, invoice.reference), hold, by.atMs);
         }
       }
-      // every row not inserted must repeat a stored invoice exactly
-      const byExporter = new Map<string, { invoice: NewInvoice; row: number }[]>();
-      for (const n of notInserted) byExporter.set(n.invoice.exporter, [...(byExporter.get(n.invoice.exporter) ?? []), n]);
-      for (const [exporter, items] of byExporter) {
-        for (const part of chunks(items, IN_CHUNK)) {
-          const rows = await trx.selectFrom('settlement_invoices').select(['reference', 'importer', 'amount_minor', 'currency', 'due_date']).where('exporter', '=', exporter).where('reference', 'in', part.map((p) => p.invoice.reference)).execute();
-          const stored = new Map(rows.map((r) => [r.reference, r]));
-          for (const { invoice: i, row } of part) {
-            const s = stored.get(i.reference);
-            if (!s) throw new TypeError(`submitInvoices: ${invoiceKey(i.exporter, i.reference)} was neither inserted nor found`);
-            if (s.importer !== i.importer || toBig(s.amount_minor) !== i.amountMinor || s.currency !== i.currency || s.due_date !== i.dueDate) {
-              throw new DomainError('REFERENCE_CONFLICT', `${batch.length > 1 ? `row ${row}: ` : ''}invoice ${i.reference} of ${i.exporter} is already stored with other terms (${s.importer}, ${toBig(s.amount_minor)} minor ${s.currency}, due ${s.due_date}); nothing was stored`, { exporter: i.exporter, reference: i.reference, row });
-            }
-          }
-        }
-      }
+      let created = 0;
+      for (const x of stored) created += x;
       const result = { created, existing: batch.length - created, held };
       await appendAudit(trx, this.#database.engine, audit(result));
       return result;

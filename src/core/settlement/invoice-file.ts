@@ -16,7 +16,13 @@ export const INVOICE_FILE_LIMITS = { maxRows: 2_000_000, maxReference: 100, maxP
 
 const MEMBER_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 /** Control characters (C0 and DEL) a reference or party name may not hold. */
-const hasControl = (v: string): boolean => [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+function hasControl(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 const DAY_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const REQUIRED = ['reference', 'exporter', 'importer', 'amount', 'currency', 'due'] as const;
 const OPTIONAL = ['seller', 'buyer'] as const;
@@ -40,37 +46,45 @@ function rowError(row: number | null, e: unknown): never {
   throw e;
 }
 
+/** Field `k` of `f`, trimmed; null when absent or empty (INVALID_ARGUMENT when required). */
+function field(f: Readonly<Record<string, unknown>>, k: string, required: boolean): string | null {
+  const v = f[k];
+  if (v === undefined || v === null || v === '') {
+    if (required) throw new DomainError('INVALID_ARGUMENT', `"${k}" is missing`);
+    return null;
+  }
+  if (typeof v !== 'string') throw new DomainError('INVALID_ARGUMENT', `"${k}" must be a string${k === 'amount' ? ' (a decimal like "1250.50", never a JSON number)' : ''}`);
+  return v.trim();
+}
+
+function party(f: Readonly<Record<string, unknown>>, k: 'seller' | 'buyer'): string | null {
+  const v = field(f, k, false);
+  if (v !== null && (v.length > INVOICE_FILE_LIMITS.maxParty || hasControl(v))) throw new DomainError('INVALID_ARGUMENT', `"${k}" must be at most ${INVOICE_FILE_LIMITS.maxParty} printable characters`);
+  return v;
+}
+
+function checkedInvoice(f: Readonly<Record<string, unknown>>): NewInvoice {
+  const reference = field(f, 'reference', true) as string;
+  if (reference.length > INVOICE_FILE_LIMITS.maxReference || hasControl(reference)) throw new DomainError('INVALID_ARGUMENT', `reference must be 1 to ${INVOICE_FILE_LIMITS.maxReference} printable characters`);
+  const exporter = field(f, 'exporter', true) as string;
+  const importer = field(f, 'importer', true) as string;
+  if (!MEMBER_RE.test(exporter)) throw new DomainError('INVALID_ARGUMENT', `"exporter" is not a member code: "${exporter.slice(0, 40)}"`);
+  if (!MEMBER_RE.test(importer)) throw new DomainError('INVALID_ARGUMENT', `"importer" is not a member code: "${importer.slice(0, 40)}"`);
+  if (exporter === importer) throw new DomainError('INVALID_ARGUMENT', `invoice ${reference} is from ${exporter} to itself`);
+  const currency = (field(f, 'currency', true) as string).toUpperCase();
+  const amountMinor = parseMinorAmount(field(f, 'amount', true) as string, currency);
+  const dueDate = field(f, 'due', true) as string;
+  if (!isDay(dueDate)) throw new DomainError('INVALID_ARGUMENT', `"due" must be a day as YYYY-MM-DD, got "${dueDate.slice(0, 20)}"`);
+  return { reference, exporter, importer, amountMinor, currency, dueDate, seller: party(f, 'seller'), buyer: party(f, 'buyer') };
+}
+
 /**
  * One invoice from its fields as given (strings), checked.
  * @throws DomainError INVALID_ARGUMENT, INVALID_AMOUNT, UNKNOWN_CURRENCY (with `row` in front when given)
  */
 export function invoiceFromFields(f: Readonly<Record<string, unknown>>, row: number | null = null): NewInvoice {
   try {
-    const str = (k: string, required: boolean): string | null => {
-      const v = f[k];
-      if (v === undefined || v === null || v === '') {
-        if (required) throw new DomainError('INVALID_ARGUMENT', `"${k}" is missing`);
-        return null;
-      }
-      if (typeof v !== 'string') throw new DomainError('INVALID_ARGUMENT', `"${k}" must be a string${k === 'amount' ? ' (a decimal like "1250.50", never a JSON number)' : ''}`);
-      return v.trim();
-    };
-    const reference = str('reference', true) as string;
-    if (reference.length > INVOICE_FILE_LIMITS.maxReference || hasControl(reference)) throw new DomainError('INVALID_ARGUMENT', `reference must be 1 to ${INVOICE_FILE_LIMITS.maxReference} printable characters`);
-    const exporter = str('exporter', true) as string;
-    const importer = str('importer', true) as string;
-    for (const [k, v] of [['exporter', exporter], ['importer', importer]] as const) if (!MEMBER_RE.test(v)) throw new DomainError('INVALID_ARGUMENT', `"${k}" is not a member code: "${v.slice(0, 40)}"`);
-    if (exporter === importer) throw new DomainError('INVALID_ARGUMENT', `invoice ${reference} is from ${exporter} to itself`);
-    const currency = (str('currency', true) as string).toUpperCase();
-    const amountMinor = parseMinorAmount(str('amount', true) as string, currency);
-    const dueDate = str('due', true) as string;
-    if (!isDay(dueDate)) throw new DomainError('INVALID_ARGUMENT', `"due" must be a day as YYYY-MM-DD, got "${dueDate.slice(0, 20)}"`);
-    const party = (k: 'seller' | 'buyer'): string | null => {
-      const v = str(k, false);
-      if (v !== null && (v.length > INVOICE_FILE_LIMITS.maxParty || hasControl(v))) throw new DomainError('INVALID_ARGUMENT', `"${k}" must be at most ${INVOICE_FILE_LIMITS.maxParty} printable characters`);
-      return v;
-    };
-    return { reference, exporter, importer, amountMinor, currency, dueDate, seller: party('seller'), buyer: party('buyer') };
+    return checkedInvoice(f);
   } catch (e) {
     return rowError(row, e);
   }
@@ -106,14 +120,15 @@ export function parseInvoiceBatch(text: string, origin = 'invoice file'): NewInv
   for (const k of REQUIRED) if (!header.includes(k)) throw new DomainError('MALFORMED_DATA', `${origin}: the header must name ${REQUIRED.join(',')} (optionally seller,buyer); "${k}" is missing`);
   for (const h of header) if (!(REQUIRED as readonly string[]).includes(h) && !(OPTIONAL as readonly string[]).includes(h)) throw new DomainError('MALFORMED_DATA', `${origin}: unknown column "${h.slice(0, 40)}"`);
   if (lines.length - 1 > INVOICE_FILE_LIMITS.maxRows) throw new DomainError('MALFORMED_DATA', `${origin} has more than ${INVOICE_FILE_LIMITS.maxRows} rows`);
+  // each field's column (the last one when a column is named twice); one fixed-shape record per row
+  const [cr, ce, ci, ca, cc, cd, cs, cb] = [...REQUIRED, ...OPTIONAL].map((k) => header.lastIndexOf(k)) as [number, number, number, number, number, number, number, number];
   const out: NewInvoice[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === '') continue;
     const cells = line.split(',');
     if (cells.length !== header.length) throw new DomainError('INVALID_ARGUMENT', `row ${i}: expected ${header.length} fields, got ${cells.length} (no commas inside fields)`, { row: i });
-    const f: Record<string, string> = {};
-    header.forEach((h, j) => (f[h] = cells[j] as string));
+    const f = { reference: cells[cr], exporter: cells[ce], importer: cells[ci], amount: cells[ca], currency: cells[cc], due: cells[cd], seller: cs < 0 ? undefined : cells[cs], buyer: cb < 0 ? undefined : cells[cb] };
     out.push(invoiceFromFields(f, i));
   }
   return out;
