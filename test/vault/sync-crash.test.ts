@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { cosigner, multisigDescriptor } from '../helpers/vault-keys.ts';
-import { runCli } from '../helpers/cli.ts';
-import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
+import { cliInProcess } from '../helpers/cli.ts';
+import { openDatabase } from '../../src/adapters/store/database.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
 import { addVault } from '../../src/app/add-vault.ts';
 import { syncVault } from '../../src/app/sync-vault.ts';
@@ -18,6 +18,9 @@ import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
 import { seededRandom } from '../../src/core/coinselect/seeded-random.ts';
 
 const regtest = useRegtestNode();
+// `vault add` and the final sync are about what the commands do, not the process: run in one
+// worker that loads the CLI once (the killed syncs are real processes, below)
+const cli = cliInProcess();
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
 const descriptor = multisigDescriptor(2, [cosigner(71), cosigner(72), cosigner(73)]);
 
@@ -45,7 +48,7 @@ function envFor(node: RegtestNode, db: string): NodeJS.ProcessEnv {
  * `killAt` (polled every few ms, so the kill lands at a random point of the work after that
  * commit). Resolves to whether the process was still running when killed.
  */
-function syncAndKillAt(env: NodeJS.ProcessEnv, watch: Database, killAt: number): Promise<boolean> {
+function syncAndKillAt(env: NodeJS.ProcessEnv, watch: Watch, killAt: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'sync', '--json'], { env: { ...process.env, ...env }, stdio: 'ignore' });
     let exited = false;
@@ -56,7 +59,7 @@ function syncAndKillAt(env: NodeJS.ProcessEnv, watch: Database, killAt: number):
       try {
         for (;;) {
           if (exited) return resolve(false);
-          if ((await syncedHeight(watch)) >= killAt) {
+          if ((await watch.height()) >= killAt) {
             child.kill('SIGKILL');
             child.on('close', () => resolve(true));
             return;
@@ -85,13 +88,24 @@ async function utxoSet(url: string): Promise<string[]> {
   }
 }
 
-/** The vault's committed height, read through `watch`: one connection opened for the whole test
- * (opened without migrating: it only reads), not one per poll — on PostgreSQL each new connection
- * is a new server process, which took CPU from the sync being watched. */
-async function syncedHeight(watch: Database): Promise<number> {
-  const store = new SqlVaultStore(watch);
+/** The vault's committed height, read through one connection opened for the whole test (opened
+ * without migrating: it only reads), not one per poll — on PostgreSQL each new connection is a
+ * new server process, which took CPU from the sync being watched. The vault is looked up once:
+ * each poll is then one query (the tip checkpoint), not three. */
+interface Watch {
+  height(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function watchVault(url: string): Promise<Watch> {
+  const db = await openDatabase({ url, migrate: false });
+  const store = new SqlVaultStore(db);
   const [v] = await store.listVaults();
-  return v ? ((await store.tipCheckpoint(v.id))?.height ?? -1) : -1;
+  if (!v) {
+    await db.close();
+    throw new Error('sync crash: the vault is not in the database');
+  }
+  return { height: async () => (await store.tipCheckpoint(v.id))?.height ?? -1, close: () => db.close() };
 }
 
 forEachEngine('sync crash safety', (t) => {
@@ -100,25 +114,25 @@ forEachEngine('sync crash safety', (t) => {
     const rand = seededRandom(t.engine === 'sqlite' ? 1 : 2);
     if (node.height() < 120) await grow(node, 120 - node.height(), rand);
     const url = await t.url();
-    const add = await runCli(['vault', 'add', '--name', 'crash', '--descriptor', descriptor, '--gap', '20'], { env: envFor(node, url) });
+    const add = await cli(['vault', 'add', '--name', 'crash', '--descriptor', descriptor, '--gap', '20'], { env: envFor(node, url) });
     assert.equal(add.code, 0, add.stderr);
     let midSync = 0;
-    const watch = await openDatabase({ url, migrate: false });
+    const watch = await watchVault(url);
     try {
       for (let round = 0; midSync < 10 && round < 40; round++) {
-        const before = await syncedHeight(watch);
+        const before = await watch.height();
         if (node.height() - before < 3) await grow(node, 30, rand);
         const tip = node.height();
         const killAt = before + 1 + Math.floor(rand() * (tip - before - 1));
         const killed = await syncAndKillAt(envFor(node, url), watch, killAt);
-        const after = await syncedHeight(watch);
+        const after = await watch.height();
         if (killed && after < tip) midSync++;
       }
     } finally {
       await watch.close();
     }
     assert.ok(midSync >= 10, `only ${midSync} kills landed mid-sync`);
-    const final = await runCli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
+    const final = await cli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
     assert.equal(final.code, 0, final.stderr);
 
     // A clean, uninterrupted sync of the same vault into a fresh database.
