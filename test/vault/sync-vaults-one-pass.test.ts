@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { deriveAddresses } from '../../src/core/bitcoin/descriptor.ts';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 import { cosigner, signSpend, wpkhDescriptor, type TestCosigner } from '../helpers/vault-keys.ts';
 import { openDatabase, type Database } from '../../src/adapters/store/database.ts';
 import { SqlVaultStore } from '../../src/adapters/store/vault-store.ts';
@@ -27,6 +27,9 @@ import type { Txo, Vault } from '../../src/core/vault/types.ts';
 import type { RegtestNode } from '../../src/adapters/chain/regtest-node.ts';
 
 const regtest = useRegtestNode();
+// the sync run to the end after the kills is about what it leaves, not the process: one worker
+// loads the CLI once for both engines (the killed syncs are real processes)
+const cli = cliInProcess();
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'soberana.js');
 const FOREIGN = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 const GAP = 5;
@@ -293,7 +296,7 @@ forEachEngine('one sync walk for all vaults', (t) => {
       assert.ok(after < node.height(), `the kill at block ${height} left the walk unfinished (lowest vault at ${after})`);
       assert.ok(after >= before, 'a vault never goes back without a reorg');
     }
-    const again = await runCli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
+    const again = await cli(['sync', '--json'], { env: envFor(node, url), timeoutMs: 300_000 });
     assert.equal(again.code, 0, again.stderr);
     const out = JSON.parse(again.stdout) as { vaults: Array<{ tipHeight: number; reorg: unknown }> };
     assert.ok(out.vaults.every((v) => v.tipHeight === node.height() && v.reorg === null));
