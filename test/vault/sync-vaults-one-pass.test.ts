@@ -39,6 +39,8 @@ const descriptors = signers.map((s) => wpkhDescriptor(s));
 const scratchDir = mkdtempSync(join(tmpdir(), 'soberana-one-pass-'));
 /** Heights where the history's phases end (vaults are synced to them to start the walk at different heights). */
 const marks: number[] = [];
+/** The kill test's vaults' birthday: below the history (block 432 on), well above genesis. */
+const KILL_BIRTHDAY = 400;
 
 /** The chain as it was at `height`: what a node that had not yet seen the later blocks would serve. */
 function asOf(chain: ChainSource, height: number): ChainSource {
@@ -282,14 +284,16 @@ forEachEngine('one sync walk for all vaults', (t) => {
     const url = await t.url();
     const db = await openDatabase({ url });
     const store = new SqlVaultStore(db);
-    const vaults = await addAll(store, 0);
-    // A starts ahead of the others (synced to the end of phase 1): B and C walk from genesis.
+    // Birthday 400: B and C walk 30 empty blocks before the history (block 432 on), not the 430
+    // blocks from genesis, which every killed process and reference sync would walk again for nothing.
+    const vaults = await addAll(store, KILL_BIRTHDAY);
+    // A starts ahead of the others (synced to the end of phase 1): B and C walk from their birthday.
     await syncVault({ chain: asOf(node.chainSource(), marks[0] ?? 0), store }, vaults[0] as Vault);
     await db.close();
     // Killed while the walk is among the vaults' blocks (pipelined: a few blocks read ahead of the scan).
     for (const height of [436, 445]) {
       const before = await lowestCheckpoint(url);
-      const killAfter = height - before; // the walk starts after the lowest checkpoint
+      const killAfter = height - Math.max(before, KILL_BIRTHDAY - 1); // the walk starts after the lowest checkpoint, or at the birthday
       assert.ok(killAfter > 0 && height < node.height());
       assert.equal(await syncAndKill(node, url, killAfter), 'SIGKILL', `killed at block ${height}`);
       const after = await lowestCheckpoint(url);
@@ -302,7 +306,7 @@ forEachEngine('one sync walk for all vaults', (t) => {
     assert.ok(out.vaults.every((v) => v.tipHeight === node.height() && v.reorg === null));
     const reopened = await openDatabase({ url });
     try {
-      assert.deepEqual(await snapshots(reopened), await separately(() => t.open(), node.chainSource(), 0));
+      assert.deepEqual(await snapshots(reopened), await separately(() => t.open(), node.chainSource(), KILL_BIRTHDAY));
     } finally {
       await reopened.close();
     }
