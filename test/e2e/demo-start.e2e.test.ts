@@ -7,8 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.ts';
+import { cliInProcess } from '../helpers/cli.ts';
 
+// The commands run against the demo (verify, export, import, sync, balance) are about what they
+// answer, not the process: one worker loads the CLI once instead of a process per command.
+const runCli = cliInProcess();
 const START = join(import.meta.dirname, '..', '..', 'scripts', 'start.mjs');
 const dataDir = join(mkdtempSync(join(tmpdir(), 'soberana-demo-')), 'demo');
 
