@@ -155,6 +155,17 @@ export async function trackDirect(deps: SettlementOnchainDeps, cycleId: string):
   if (!onchain) throw new DomainError('NOT_FOUND', `no on-chain phase for cycle ${cycleId}`);
   if (onchain.mode !== 'direct') throw new DomainError('INVALID_STATE', `cycle ${cycleId} settles in escrow mode`);
   const rows = (await deps.onchain.transfers(cycleId)).filter((t) => t.kind === 'payout');
+  const status = deps.cycles ? (await deps.cycles.cycle(cycleId))?.status ?? null : null;
+  if (status === 'rescinded' || status === 'settled') return { cycleId, payments: await deps.onchain.directPayments(cycleId), changes: [], settled: false };
+  const refused = (await directHolds(deps, cycleId)).filter((h) => h.status === 'rejected');
+  if (refused.length > 0 && deps.cycles && status === 'closed') {
+    // Screening rejected a receiver's address: no instruction was ever written (they are held from
+    // the opening), so nothing moved; the cycle is handed back to be netted again without that receiver.
+    const receivers = [...new Set(refused.map((h) => h.transfer.split('>')[1] ?? h.transfer))].sort();
+    const reason = `the payout address of ${receivers.join(', ')} was rejected by screening`;
+    await deps.cycles.rescindCycle(cycleId, receivers, reason, auditOf({ id: 'system' }, 'system', 'settlement.cycle.rescind', `settlement:${cycleId}`, { mode: 'direct', excludeMembers: receivers, reason, holds: refused.map((h) => h.holdId) }, deps.now()));
+    return { cycleId, payments: await deps.onchain.directPayments(cycleId), changes: [], settled: false };
+  }
   const vaults = await deps.vaults.listVaults();
   let tip: number | null = null;
   const byAddress = new Map<string, PayInOutput[]>();
@@ -186,15 +197,20 @@ export async function trackDirect(deps: SettlementOnchainDeps, cycleId: string):
     });
   }
   for (const [vaultId, m] of heights) for (const t of await deps.vaults.transactions(vaultId)) m.set(t.txid, t.height);
-  const heightOf = (txid: string): number | null => {
+  // undefined: the payer's vault no longer knows the transaction (reorged out and dropped): not seen.
+  const heightOf = (txid: string): number | null | undefined => {
     for (const m of heights.values()) if (m.has(txid)) return m.get(txid) ?? null;
-    return null;
+    return undefined;
   };
   const payers = new Map<string, { expected: bigint; outputs: PayInOutput[] }[]>();
   for (const r of rows) {
     const [from] = r.member.split('>');
     if (!from) throw new DomainError('MALFORMED_DATA', `cycle ${cycleId}: stored direct transfer "${r.member}" is not PAYER>RECEIVER`);
-    const outputs = (byAddress.get(r.address) ?? []).map((o) => (o.height === -1 ? { ...o, height: heightOf(o.txid) } : o));
+    const outputs = (byAddress.get(r.address) ?? []).flatMap((o) => {
+      if (o.height !== -1) return [o];
+      const height = heightOf(o.txid);
+      return height === undefined ? [] : [{ ...o, height }];
+    });
     payers.set(from, [...(payers.get(from) ?? []), { expected: r.sats, outputs }]);
   }
   const before = new Map((await deps.onchain.directPayments(cycleId)).map((p) => [p.payer, p]));

@@ -274,6 +274,15 @@ export async function proposeEscrowRefund(deps: SettlementOnchainDeps, input: Es
   const view = await trackEscrow(deps, input.cycleId);
   const d = view.decision;
   if (view.onchain.phase === 'refund-proposed') {
+    const open = view.intents.find((i) => i.kind === 'refund' && i.status === 'claimed');
+    const made = open ? await proposalOfIntent(deps, view.onchain.vaultId as string, open) : null;
+    if (open && made) {
+      // A follow-up refund proposed before a crash, never recorded: record it now (no second proposal).
+      const nowMs = deps.now();
+      const transfers = open.transfers.map((t) => ({ ...t, sats: made.outputs.find((o) => o.address === t.address)?.sats ?? t.sats }));
+      await deps.onchain.updateSpendIntent(input.cycleId, open.seq, 'claimed', { status: 'proposed', proposalId: made.id, transfers }, nowMs, auditOf(actor, 'operator', 'settlement.escrow.late-refund', `settlement:${input.cycleId}`, { proposal: made.id, intent: open.tag, recovered: true }, nowMs));
+      return { proposal: made, transfers, defaulters: view.onchain.defaulters, renet: null };
+    }
     if (d?.kind !== 'late-refund' || d.refunds.length === 0) {
       throw new DomainError('INVALID_STATE', `cycle ${input.cycleId} is refund-proposed: ${d?.kind === 'late-refund' ? `a late pay-in of ${d.unconfirmed.join(', ')} is unconfirmed; refund it once mined` : 'no late pay-in to refund'}`);
     }
