@@ -67,13 +67,23 @@ export function registerVentureCommands(mining: Command): void {
     .description('add a venture whose rewards arrive in a vault (admin; audited)')
     .requiredOption('--name <name>', 'the venture\'s name')
     .requiredOption('--vault <vault>', 'the vault receiving coinbase outputs and pool payouts (id or name)')
-    .option('--public-sector', 'its coins are public-sector holdings (compliance counts its rewards as mining)', false)
+    .option('--public-sector', 'its coins are public-sector holdings: register its vault ("soberana compliance register add") and compliance classes its rewards as mining and its distributions as payments out', false)
     .option('--as <member>', AS_HELP)
     .addHelpText('after', EX(['soberana mining venture add --as rosa --name "Geo Venture" --vault venture --public-sector']))
     .action(action(async (ctx, o: { name: string; vault: string; publicSector: boolean }) => {
       const { addVenture } = await import('../../app/mining/ventures.ts');
       const v = await withDeps(ctx, false, (d) => addVenture(d, actorOf(ctx), { name: o.name, vault: o.vault, publicSector: o.publicSector }));
-      ctx.out({ venture: v }, () => `venture ${v.id} added: ${displaySafe(v.name)}, rewards into vault ${v.vaultId}${v.publicSector ? ', public sector' : ''}`);
+      // A public-sector venture's rewards count for the compliance rules only through the register
+      // of public wallets (owner, legal basis, the day it joined): say so when its vault is not in it.
+      const { SqlComplianceStore } = await import('../../adapters/store/compliance-store.ts');
+      const { currentRegister } = await import('../../core/compliance/types.ts');
+      const inRegister = currentRegister(await new SqlComplianceStore(await ctx.db()).registerVersions()).has(v.vaultId);
+      ctx.out({ venture: v, complianceRegister: { vault: v.vaultId, registered: inRegister } }, () => [
+        `venture ${v.id} added: ${displaySafe(v.name)}, rewards into vault ${v.vaultId}${v.publicSector ? ', public sector' : ''}`,
+        ...(v.publicSector && !inRegister
+          ? [`note: vault ${v.vaultId} is not in the compliance register yet; its rewards count as public-sector mining once it is: soberana compliance register add --vault ${v.vaultId} --owner … --legal-basis … --purpose … --joined YYYY-MM-DD`]
+          : []),
+      ].join('\n'));
     }));
   venture
     .command('add-partner')
