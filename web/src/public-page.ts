@@ -154,6 +154,12 @@ function stepWords(st: Verify['steps'][number], network: string): { title: strin
   return k ? { title: t(k[0]), text: t(k[1], { network }), translated: true } : { title: st.title, text: st.text, translated: false };
 }
 
+/** A sentence whose \u0000 stands for a name: the name as data (translate="no"), the words around it translated. */
+function withName(sentence: string, name: string): Array<string | HTMLElement> {
+  const [before = '', after = ''] = sentence.split('\u0000');
+  return [before, h('span', { translate: 'no' }, name), after];
+}
+
 export interface PublicRoute { nation: string | null }
 
 /** "#/nation/<id>" -> that member's page; anything else public -> the alliance page. */
@@ -297,7 +303,7 @@ export async function renderPublic(root: HTMLElement, route: PublicRoute = { nat
   const addr = section(
     tn('addr.title', addrRows.length),
     'addresses',
-    h('p', { class: 'muted' }, ex ? t('addr.explain.explorer', { name: ex.name }) : t('addr.explain')),
+    h('p', { class: 'muted' }, ...(ex ? withName(t('addr.explain.explorer', { name: '\u0000' }), ex.name) : [t('addr.explain')])),
     table(
       [t('col.address'), t('col.wallet'), t('col.balance'), t('col.txs')],
       addrRows.map((a) => [evidence('address', a.address, ex), h('span', { translate: 'no', class: 'wallet-name' }, names.get(a.vault) ?? a.vault), h('span', { 'data-sats': a.confirmedSats }, `${btc(a.confirmedSats)} BTC`), integer(a.txCount)]),
