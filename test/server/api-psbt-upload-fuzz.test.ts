@@ -213,11 +213,18 @@ interface Harness {
   newTarget(): Promise<Target>;
 }
 
-async function harness(t: EngineContext): Promise<Harness> {
+/**
+ * Coins (two per proposal) for the proposals a run of `rounds` requests fills: the one the wrong
+ * files come from, the first target, one more per MAX_STORED_UPLOADS - 1 accepted uploads (about
+ * one request in ten is accepted: counted as 15 % here), and two spare.
+ */
+const coinsFor = (rounds: number): number => 2 * (2 + Math.ceil((rounds * 0.15) / (MAX_STORED_UPLOADS - 1)) + 2);
+
+async function harness(t: EngineContext, rounds: number): Promise<Harness> {
   const db = await t.open();
   const g = await setupGovernance(regtest.node(), db, { fund: [] });
-  // coins for a dozen proposals of two inputs each (several coins on one address is fine)
-  for (let i = 0; i < 30; i++) await g.node.fund(await g.addr(0, i % 8), 50_000_000n);
+  // coins for the proposals of two inputs each the run needs (several coins on one address is fine)
+  for (let i = 0; i < coinsFor(rounds); i++) await g.node.fund(await g.addr(0, i % 8), 50_000_000n);
   await g.node.mine(1);
   await g.sync();
   const tokens = new SqlApiTokenStore(db, { clock: { now: g.clock.now } });
@@ -681,7 +688,7 @@ forEachEngine('PSBT upload fuzz', (t) => {
   const rounds = ROUNDS[t.engine];
   test(`${rounds} mutated PSBT and transaction uploads (seed ${SEED}): no 5xx, every refusal a stable 4xx, no proposal corrupted`, async (tt) => {
     const started = Date.now();
-    const h = await harness(t);
+    const h = await harness(t, rounds);
     const { app, g, luis } = h;
     try {
       const others = [await h.newTarget()]; // a proposal whose files are uploaded to the wrong one
