@@ -40,9 +40,12 @@ try {
 mkdirSync('test-output', { recursive: true });
 // the slowest files first (wall times of earlier runs here, test-output/test-times.json, else the
 // committed scripts/test-times-seed.json, ms per file from a clean run): two run at once, and a
-// long file started last would run alone at the end; unknown files keep name order
+// long file started last would run alone at the end. A file with no time yet (a new test) counts
+// as the median known file: mid-run, never in the short tail where a long new file would run alone.
 const known = { ...readTimes(join(import.meta.dirname, 'test-times-seed.json')), ...readTimes(TIMES_JSON) };
-const order = [...files].sort((a, b) => (known[b] ?? 0) - (known[a] ?? 0));
+const knownTimes = files.map((f) => known[f]).filter((t) => typeof t === 'number').sort((a, b) => a - b);
+const guess = knownTimes[Math.floor(knownTimes.length / 2)] ?? 0;
+const order = [...files].sort((a, b) => (known[b] ?? guess) - (known[a] ?? guess));
 // the tests (and every CLI they spawn) run this one build, even if a source is saved meanwhile
 const env = { ...process.env, [SKIP_ENV]: '1' };
 const runner = join(import.meta.dirname, 'run-test-files.mjs');
