@@ -8,10 +8,9 @@
 // scrolling, keeps its ids unique, and satisfies the Content-Security-Policy. An auditor sees the lots.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { startServer } from '../../src/server/app.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
@@ -23,9 +22,10 @@ import { SqlAccountingStore } from '../../src/adapters/store/accounting-store.ts
 import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts';
 import { shippedReferenceRates } from '../../src/adapters/prices/csv-reference-rates.ts';
 import { loadBooksFixture, PRIVATE_PURCHASE } from '../helpers/books-fixture.ts';
+import { chromiumSkip } from '../helpers/chromium.ts';
+import { englishLeft, openDashboardBrowser, overflowing, type DashboardBrowser } from '../helpers/e2e-dashboard.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`;
+const skip = chromiumSkip;
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 const NOW = Date.parse('2026-12-01T12:00:00Z'); // 101 days after the last shipped price
 
@@ -34,7 +34,7 @@ interface Books {
   total: { cost: Money; value: Money; averageCost: Money; unrealisedPnl: Money };
   notices: string[];
   purchases: { listed: Array<{ sourceUrl: string }> };
-  risk: { lines: Array<{ kind: string; text: string; method: string }> };
+  risk: { lines: Array<{ kind: string; text: string; method: string; said: { code: string; params: Record<string, string> } }> };
 }
 
 /** "$1,234.56" from minor units, as the dashboard must show them. */
@@ -48,9 +48,8 @@ let dir = '';
 let db: Database;
 let app: FastifyInstance;
 let url = '';
-let context: BrowserContext;
+let browser: DashboardBrowser;
 let auditorToken = '';
-const problems: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -65,34 +64,20 @@ before(async () => {
     publicView: new SqlPublicView(db, 'regtest'), vaults: new SqlVaultStore(db), tokens, prices: loadPriceHistory(), clock: { now: () => NOW }, webRoot, rateLimit: null,
     accounting: { store: new SqlAccountingStore(db), rates: shippedReferenceRates() },
   }, { port: 0, host: '127.0.0.1' }));
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await openDashboardBrowser(join(dir, 'profile'));
 });
 
 after(async () => {
   if (skip) return;
-  await context?.close().catch(() => undefined);
+  await browser?.close();
   await app?.close().catch(() => undefined);
   await db?.close().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
 
-function watch(page: Page): void {
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-}
-
-/** Sideways overflow of the page in px (0 or less: none); expressions are strings (no DOM types here). */
-const overflow = (page: Page): Promise<number> => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 
 test("the public page shows El Salvador's cost basis, value, purchases with sources, value over time and the risk in plain words", { skip }, async () => {
-  const page = await context.newPage();
-  watch(page);
+  const page = browser.page;
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(url);
   await page.waitForSelector('body[data-ready="public"] #books-body[data-vault="el-salvador"]', { timeout: 30_000 });
@@ -105,7 +90,7 @@ test("the public page shows El Salvador's cost basis, value, purchases with sour
   assert.equal(await page.textContent('#books-avg'), `${usd(api.total.averageCost.minor)} per bitcoin on average`);
   assert.equal(await page.textContent('#books-value'), usd(api.total.value.minor));
   assert.match((await page.textContent('#books-card-value')) ?? '', /the price of 22 Aug 2026 \(101 days old\)/);
-  assert.match((await page.textContent('#books-notices')) ?? '', /Valued at the BTC\/USD price of 2026-08-22, 101 days old\./);
+  assert.match((await page.textContent('#books-notices')) ?? '', /Valued at the BTC\/USD price of 22 Aug 2026, 101 days old\./);
   assert.equal(await page.getAttribute('#books-card-pnl [data-minor]', 'data-minor'), api.total.unrealisedPnl.minor);
 
   // the announced purchases: price paid per bitcoin and a source link, exactly the URL, opened without the opener
@@ -136,17 +121,21 @@ test("the public page shows El Salvador's cost basis, value, purchases with sour
   // the risk in plain words: the 2022 fall first, every sentence with its method (and window)
   const fall = api.risk.lines.find((l) => l.text.startsWith("A fall like 2022's"));
   assert.ok(fall);
-  assert.equal(await page.textContent('#books-risk-2022'), fall.text);
-  assert.match(fall.text, /would cost \$[\d,]+\.\d\d\.$/);
+  // said by the page from the code the server sends beside its English: the same fall, days and loss to the cent
+  assert.equal(fall.said.code, 'risk.replay.2022');
+  const [, pct = '', from = '', to = ''] = /\((−\d+)% from (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)\)/.exec(fall.text) ?? [];
+  const day = (iso: string): string => new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  assert.equal(await page.textContent('#books-risk-2022'), `A fall like 2022’s (${pct}% from ${day(from)} to ${day(to)}) would cost ${usd(fall.said.params.loss ?? '?')}.`);
+  assert.ok(fall.text.endsWith(`would cost ${usd(fall.said.params.loss ?? '?')}.`), 'the code carries the English sentence\'s loss');
   const items = page.locator('#books-risk li');
   assert.equal(await items.count(), api.risk.lines.length);
   for (const t of await items.allTextContents()) assert.match(t, / Method: .+\./);
-  assert.ok((await items.allTextContents()).some((t) => /Window: 2025-08-2\d to 2026-08-22 \(365 observations\)/.test(t)));
+  assert.ok((await items.allTextContents()).some((t) => /Window: 2\d Aug 2025 to 22 Aug 2026 \(365 observations\)/.test(t)));
 
   // every id on the page once (the two holdings charts included)
   const dupes = await page.evaluate<string[]>('(() => { const seen = new Set(), d = []; for (const e of document.querySelectorAll("[id]")) { if (seen.has(e.id)) d.push(e.id); seen.add(e.id); } return d; })()');
   assert.deepEqual(dupes, []);
-  assert.ok((await overflow(page)) <= 0, 'no sideways scrolling at 1440 px');
+  assert.deepEqual(await overflowing(page), [], 'nothing overflows at 1440 px');
   await page.locator('#books').screenshot({ path: join(OUT, 'dashboard-books.png') });
 
   // all published wallets together: both in the table
@@ -157,15 +146,36 @@ test("the public page shows El Salvador's cost basis, value, purchases with sour
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();
   await page.waitForSelector('body[data-ready="public"] #books-body[data-vault="el-salvador"]');
-  assert.ok((await overflow(page)) <= 0, `the page scrolls sideways on a phone by ${await overflow(page)}px`);
+  assert.deepEqual(await overflowing(page), [], 'nothing overflows at 390 px');
   await page.locator('#books').screenshot({ path: join(OUT, 'dashboard-books-phone.png') });
-  await page.close();
-  assert.deepEqual(problems.splice(0), []);
+  assert.deepEqual(browser.problems.splice(0), []);
+});
+
+test('in Spanish the books say everything in Spanish, the server\'s notices, valuation method and risk sentences included (1440 and 390 px)', { skip }, async () => {
+  const page = browser.page;
+  const names = ((await (await fetch(`${url}api/v1/public/summary`)).json()) as { vaults: Array<{ name: string }> }).vaults.map((v) => v.name);
+  try {
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="public"] #books-body[data-vault="el-salvador"]', { timeout: 30_000 });
+      await page.selectOption('#lang-select', 'es');
+      await page.waitForSelector('html[lang="es"] body[data-ready="public"] #books-body[data-vault="el-salvador"]');
+      assert.deepEqual(await englishLeft(page, names), [], `English left on the Spanish page at ${width} px`);
+      assert.match((await page.textContent('#books-notices')) ?? '', /Valorado al precio BTC\/USD del 22 ago 2026, con 101 días de antigüedad\./);
+      assert.match((await page.textContent('#books-risk-2022')) ?? '', /^Una caída como la de 2022 \(−\d+ % del \d+ nov 2021 al \d+ nov 2022\) costaría USD\s[\d,]+\.\d\d\.$/);
+      assert.deepEqual(await overflowing(page), [], `nothing overflows in Spanish at ${width} px`);
+      await page.evaluate(`localStorage.setItem('soberana.lang', 'en')`);
+    }
+  } finally {
+    await page.evaluate(`localStorage.setItem('soberana.lang', 'en')`);
+  }
+  assert.deepEqual(browser.problems.splice(0), []);
 });
 
 test('an auditor sees every acquisition lot with where its cost comes from', { skip }, async () => {
-  const page = await context.newPage();
-  watch(page);
+  const page = await browser.context.newPage();
+  browser.watch(page);
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(`${url}#/operator`);
   await page.waitForSelector('#login-form');
@@ -177,7 +187,7 @@ test('an auditor sees every acquisition lot with where its cost comes from', { s
   const text = (await page.textContent('#op-lots-table')) ?? '';
   assert.match(text, /purchase record pur_/);
   assert.match(text, /market price of \d{4}-\d\d-\d\d \(no purchase record\)/);
-  assert.ok((await overflow(page)) <= 0);
+  assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')) <= 0);
   await page.close();
-  assert.deepEqual(problems.splice(0), []);
+  assert.deepEqual(browser.problems.splice(0), []);
 });

@@ -9,12 +9,13 @@
 // finds no serious violation, and the Spanish switch changes every string of the panel.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { chromiumSkip, launchChromium } from '../helpers/chromium.ts';
+import { chromiumSkip } from '../helpers/chromium.ts';
+import { attrs as attrsOf, axeSerious as axeOf, englishLeft, openDashboardBrowser, overflowScript, type DashboardBrowser } from '../helpers/e2e-dashboard.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { startServer } from '../../src/server/app.ts';
 import { ensureWebBuilt } from '../../src/server/web-build.ts';
@@ -25,7 +26,6 @@ import { loadPriceHistory } from '../../src/adapters/prices/csv-price-history.ts
 import { buildStockFixture, publishing, STOCK_NOW, type StockFixture } from '../compliance/stock-fixture.ts';
 
 const skip = chromiumSkip;
-const AXE = join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
 const EXPLORER = 'https://explorer.example.org/regtest';
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 const regtest = useRegtestNode();
@@ -35,11 +35,11 @@ let db: Database;
 let f: StockFixture;
 let app: FastifyInstance;
 let url = '';
-let context: BrowserContext;
+let browser: DashboardBrowser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
-interface Status { commitments: Array<{ id: string; status: string; openAlerts: number; resolvedAlerts: number; title: string }> }
+interface Status { commitments: Array<{ id: string; status: string; openAlerts: number; resolvedAlerts: number; title: string; rule?: { kind: string; allWallets: boolean; classes: string[] } }> }
 interface Stock {
   asOf: string; wallets: number; components: string[]; pointCount: number;
   points: Array<{ date: string; sats: string; byComponent: Record<string, string> }>;
@@ -68,23 +68,15 @@ before(async () => {
     },
     { port: 0, host: '127.0.0.1' },
   ));
-  context = await launchChromium(join(dir, 'profile'));
+  browser = await openDashboardBrowser(join(dir, 'profile'));
+  page = browser.page;
+  problems = browser.problems;
   mkdirSync(OUT, { recursive: true });
-  page = await context.newPage();
-  // this server keeps no books and no proofs: those panels ask, get 404 and stand aside
-  page.on('console', (m) => {
-    if (/^Failed to load resource/.test(m.text())) return;
-    if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !(r.status() === 404 && /\/api\/v1\/public\/(proof|books)(\?|$)/.test(r.url()))) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 });
 
 after(async () => {
   if (skip) return;
-  await context?.close().catch(() => undefined);
+  await browser?.close();
   await app?.close().catch(() => undefined);
   await db?.close().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
@@ -99,26 +91,7 @@ async function open(size = { width: 1440, height: 900 }): Promise<void> {
 
 // Page-side checks are strings: this project's TypeScript has no DOM library for test files.
 /** Every visible element that sticks out of the window or out of a container that clips or scrolls it (as public-site.e2e). */
-const OVERFLOW = `(() => {
-  const out = [];
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-  const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth) out.push('the page scrolls sideways by ' + (root.scrollWidth - root.clientWidth) + 'px');
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.closest('.skip, thead') || (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') || !el.checkVisibility()) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    if (r.right > root.clientWidth + 1 || r.left < -1) out.push(name(el) + ' sticks out of the window (' + Math.round(r.left) + '..' + Math.round(r.right) + ')');
-    const cs = getComputedStyle(el);
-    if (cs.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) out.push(name(el) + ' cuts off or scrolls ' + (el.scrollWidth - el.clientWidth) + 'px of its content');
-    const p = el.parentElement;
-    if (p && p !== document.body && getComputedStyle(el).position !== 'absolute') {
-      const pr = p.getBoundingClientRect();
-      if (r.right > pr.right + 1.5 || r.left < pr.left - 1.5) out.push(name(el) + ' overflows its container ' + name(p));
-    }
-  }
-  return [...new Set(out)].slice(0, 20);
-})()`;
+const OVERFLOW = overflowScript();
 
 /** The panel's visible text nodes outside translate="no" islands (titles, ids, hashes) and the chart's drawing. */
 const PANEL_TEXT = `(() => {
@@ -135,20 +108,14 @@ const PANEL_TEXT = `(() => {
   return out;
 })()`;
 
-async function axeSerious(): Promise<string[]> {
-  if ((await page.evaluate<string>('typeof axe')) === 'undefined') await page.evaluate(readFileSync(AXE, 'utf8'));
-  const found = await page.evaluate<Array<{ id: string; impact: string; targets: string[] }>>(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })))`);
-  return found.map((v) => `${v.id} (${v.impact}): ${v.targets.slice(0, 8).join(', ')}`);
-}
+const axeSerious = (): Promise<string[]> => axeOf(page);
 
 /** Language-neutral text: numbers, units, punctuation only. */
 function neutral(s: string): boolean {
   return s.replace(/\b(BTC|UTC|USD|sats)\b|[\d\s.,:;%+−\-–—·…()#/$@[\]"'«»“”]/gu, '') === '';
 }
 
-async function attrs(selector: string, name: string): Promise<Array<string | null>> {
-  return Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute(name)));
-}
+const attrs = (selector: string, name: string): Promise<Array<string | null>> => attrsOf(page, selector, name);
 
 test('desktop 1440×900: the commitment breached in plain words; the stock and its split by class are the API\'s; the chart is described and in a table; the alerts are listed with explorer links', { skip }, async () => {
   const status = await json<Status>('/public/compliance');
@@ -159,7 +126,10 @@ test('desktop 1440×900: the commitment breached in plain words; the stock and i
   assert.ok(c);
   assert.equal(c.status, 'breached');
   assert.equal(await page.getAttribute(`#commitment-${c.id}`, 'data-status'), c.status);
-  assert.equal(await page.textContent(`#commitment-${c.id} h3`), c.title);
+  // the rule in the page's words (from the structured rule the server sends), the operator's wording under it as data
+  assert.deepEqual(c.rule, { kind: 'no-increase', allWallets: true, classes: ['seizure', 'mining-reward'] });
+  assert.equal(await page.textContent(`#commitment-${c.id} h3`), 'From 26 Feb 2025, the bitcoin held by the registered public wallets does not increase, except through seizure and mining.');
+  assert.equal(await page.textContent(`#commitment-${c.id} .compliance-wording q`), c.title);
   assert.equal((await page.textContent(`#commitment-${c.id} .compliance-status`))?.trim(), `Breached: ${c.openAlerts} alerts are open.`);
   assert.match((await page.textContent(`#commitment-${c.id}`)) ?? '', /In force from 26 Feb 2025\. Source: IMF Extended Fund Facility/);
   // the stock now: the API's last point, to the sat
@@ -241,6 +211,14 @@ test('the Spanish switch changes every string of the panel and formats its numbe
     assert.match((await page.textContent('#commitment-imf-2025-no-accumulation .compliance-status')) ?? '', /^Incumplido: hay 2 alertas abiertas\./);
     assert.match((await page.textContent('#compliance-split')) ?? '', /Adquisición desde fuera: \+8\.21000000 BTC/);
     assert.match((await page.textContent('#compliance-alerts-table')) ?? '', /sept?\.? 2025/);
+    assert.equal(await page.textContent('#commitment-imf-2025-no-accumulation h3'), 'Desde el 26 feb 2025, el bitcoin en las billeteras públicas registradas no aumenta, salvo por incautación y minería.');
+    // the whole page, not only the panel: no English left but names (data), at both widths
+    const names = (await json<{ vaults: Array<{ name: string }> }>('/public/summary')).vaults.map((v) => v.name);
+    assert.deepEqual(await englishLeft(page, names), [], 'English left on the Spanish page at 1440 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await englishLeft(page, names), [], 'English left on the Spanish page at 390 px');
+    assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), [], 'nothing overflows in Spanish at 390 px');
+    await page.setViewportSize({ width: 1440, height: 900 });
     assert.deepEqual(await axeSerious(), []);
   } finally {
     await page.selectOption('#lang-select', 'en');

@@ -7,12 +7,13 @@
 // serious violation, and the Spanish switch translates it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { chromiumSkip, launchChromium } from '../helpers/chromium.ts';
+import { chromiumSkip } from '../helpers/chromium.ts';
+import { attrs as attrsOf, axeSerious as axeOf, englishLeft, openDashboardBrowser, overflowScript, type DashboardBrowser } from '../helpers/e2e-dashboard.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { startServer } from '../../src/server/app.ts';
 import { serverDepsFor } from '../../src/server/database-deps.ts';
@@ -21,7 +22,6 @@ import type { PublicSettlementAnswer } from '../../src/server/routes/settlement-
 import { buildDemoSettlement } from '../settlement/public-settlement-fixture.ts';
 
 const skip = chromiumSkip;
-const AXE = join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
 const EXPLORER = 'https://explorer.example.org/regtest';
 const OUT = join(import.meta.dirname, '..', '..', 'test-output');
 const regtest = useRegtestNode();
@@ -30,10 +30,10 @@ let dir = '';
 let db: Database;
 let app: FastifyInstance;
 let url = '';
-let context: BrowserContext;
+let browser: DashboardBrowser;
 let page: Page;
 let answer: PublicSettlementAnswer;
-const problems: string[] = [];
+let problems: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -44,22 +44,15 @@ before(async () => {
   const res = await fetch(`${url}api/v1/public/settlement`);
   assert.equal(res.status, 200);
   answer = (await res.json()) as PublicSettlementAnswer;
-  context = await launchChromium(join(dir, 'profile'));
+  browser = await openDashboardBrowser(join(dir, 'profile'));
+  page = browser.page;
+  problems = browser.problems;
   mkdirSync(OUT, { recursive: true });
-  page = await context.newPage();
-  page.on('console', (m) => {
-    if (/^Failed to load resource/.test(m.text())) return;
-    if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !(r.status() === 404 && /\/api\/v1\/public\/(proof|books)(\?|$)/.test(r.url()))) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 });
 
 after(async () => {
   if (skip) return;
-  await context?.close().catch(() => undefined);
+  await browser?.close();
   await app?.close().catch(() => undefined);
   await db?.close().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
@@ -74,40 +67,16 @@ async function open(size = { width: 1440, height: 900 }): Promise<void> {
 
 // Page-side checks are strings: this project's TypeScript has no DOM library for test files.
 /**
- * Every visible element of the settlement panel that sticks out of the window or out of its
- * container, and whether the page scrolls sideways (as dashboard-compliance.e2e, scoped to this
- * panel: the other panels have their own checks).
+ * Every visible element of the page that sticks out of the window or out of its container, and
+ * whether the page scrolls sideways: the whole page, because this demo-like fixture has the long
+ * settlement wallet names ("El Salvador settlement account (Banco Central de Reserva de El
+ * Salvador)", the escrow's) in the members, transactions and addresses tables.
  */
-const OVERFLOW = `(() => {
-  const out = [];
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-  const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth) out.push('the page scrolls sideways by ' + (root.scrollWidth - root.clientWidth) + 'px');
-  for (const el of document.querySelectorAll('#settlement, #settlement *')) {
-    if (el.closest('.skip, thead') || (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') || !el.checkVisibility()) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    if (r.right > root.clientWidth + 1 || r.left < -1) out.push(name(el) + ' sticks out of the window (' + Math.round(r.left) + '..' + Math.round(r.right) + ')');
-    const cs = getComputedStyle(el);
-    if (cs.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) out.push(name(el) + ' cuts off or scrolls ' + (el.scrollWidth - el.clientWidth) + 'px of its content');
-    const p = el.parentElement;
-    if (p && p !== document.body && getComputedStyle(el).position !== 'absolute') {
-      const pr = p.getBoundingClientRect();
-      if (r.right > pr.right + 1.5 || r.left < pr.left - 1.5) out.push(name(el) + ' overflows its container ' + name(p));
-    }
-  }
-  return [...new Set(out)].slice(0, 20);
-})()`;
+const OVERFLOW = overflowScript();
 
-async function axeSerious(): Promise<string[]> {
-  if ((await page.evaluate<string>('typeof axe')) === 'undefined') await page.evaluate(readFileSync(AXE, 'utf8'));
-  const found = await page.evaluate<Array<{ id: string; impact: string; targets: string[] }>>(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })))`);
-  return found.map((v) => `${v.id} (${v.impact}): ${v.targets.slice(0, 8).join(', ')}`);
-}
+const axeSerious = (): Promise<string[]> => axeOf(page);
 
-async function attrs(selector: string, name: string): Promise<Array<string | null>> {
-  return Promise.all((await page.locator(selector).all()).map((l) => l.getAttribute(name)));
-}
+const attrs = (selector: string, name: string): Promise<Array<string | null>> => attrsOf(page, selector, name);
 
 test('desktop 1440×900: settled and rescinded cycles in plain words, nets to the sat, txids linked to the explorer, netting efficiency in words', { skip }, async () => {
   await open();
@@ -158,6 +127,15 @@ test('the Spanish switch translates the panel', { skip }, async () => {
     const rescinded = answer.cycles.find((c) => c.status === 'rescinded');
     assert.match((await page.textContent(`#settlement-cycle-${rescinded?.id ?? '?'} .settlement-status`)) ?? '', /^Rescindido: El Salvador no depositó a tiempo/);
     assert.match((await page.textContent('#settlement-totals')) ?? '', /^Ciclos liquidados: 3; rescindidos: 1\..*en facturas liquidados con \d transferencias? en lugar de \d+/);
+    // the whole page: no English left but data (wallets' and member states' names, cycle ids), at both widths
+    const summary = (await (await fetch(`${url}api/v1/public/summary`)).json()) as { vaults: Array<{ name: string }> };
+    const data = [...summary.vaults.map((v) => v.name), ...answer.members.map((m) => m.state), ...answer.cycles.map((c) => c.id)];
+    assert.deepEqual(await englishLeft(page, data), [], 'English left on the Spanish page at 1440 px');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.deepEqual(await englishLeft(page, data), [], 'English left on the Spanish page at 390 px');
+    assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), [], 'nothing overflows in Spanish at 390 px');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    assert.deepEqual(await page.evaluate<string[]>(OVERFLOW), [], 'nothing overflows in Spanish at 1440 px');
     assert.deepEqual(await axeSerious(), []);
   } finally {
     await page.selectOption('#lang-select', 'en');
