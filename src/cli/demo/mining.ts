@@ -8,6 +8,9 @@
  * proposes (one batched transaction paying the three partners), the Ministry of Finance approves
  * (the demo policy's rule for up to 1 BTC), two DEMO venture keys sign, it is broadcast and mined.
  * LaGeo and CEL are paid at their settlement descriptors (DEMO keys), Pakistan into its reserve vault.
+ * The venture is public-sector: its vault is in the compliance register of public wallets, so the
+ * coinbase and the pool payout are classified as mining rewards (which the demo's IMF commitment
+ * does not count) and the distribution as a payment out of the register (docs/compliance.md).
  *
  * The demo chain's subsidy: regtest halves every 150 blocks, so blocks are mined up to height 900
  * first (0.78125 BTC a block), keeping the period under the policy's 1 BTC rule. About 340 blocks,
@@ -39,7 +42,13 @@ import { listPayouts } from '../../app/mining/payouts.ts';
 import { distributePeriod, type DistributeDeps } from '../../app/mining/distribute.ts';
 import { parseDescriptor } from '../../core/bitcoin/descriptor.ts';
 import { formatBtc } from '../../core/money.ts';
-import { periodBounds } from '../../core/mining/venture.ts';
+import { periodBounds, type Venture } from '../../core/mining/venture.ts';
+import { SqlComplianceStore } from '../../adapters/store/compliance-store.ts';
+import type { ComplianceDeps } from '../../app/compliance/flows.ts';
+import { registerHistory } from '../../app/compliance/flows.ts';
+import { addRegisterEntry } from '../../app/compliance/register.ts';
+import { monitorCommitments } from '../../app/compliance/commitments.ts';
+import { currentRegister, dayOfTime } from '../../core/compliance/types.ts';
 
 const bip32 = BIP32Factory(ecc);
 
@@ -78,6 +87,26 @@ function previousMonth(nowMs: number): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
 }
 
+/**
+ * The venture is public-sector: its vault goes into the register of public wallets (once), from the
+ * day its first share table is in force, so the compliance rules see its rewards as public-sector
+ * mining and its distributions as payments out of the register (docs/compliance.md). A data folder
+ * built before the venture was registered gets the entry on its next start.
+ */
+async function ensureVentureRegistered(deps: ComplianceDeps, mining: SqlMiningStore, venture: Venture): Promise<boolean> {
+  if (!venture.publicSector || currentRegister(await deps.compliance.registerVersions()).has(venture.vaultId)) return false;
+  const first = (await mining.shareVersions(venture.id)).reduce<number | null>((m, v) => (m === null || v.effectiveFrom < m ? v.effectiveFrom : m), null);
+  if (first === null) throw new RangeError(`demo: venture ${venture.id} has no share table`);
+  await addRegisterEntry(deps, { actor: 'demo', role: 'admin' }, {
+    vault: venture.vaultId,
+    owner: 'El Salvador-Pakistan Geothermal Venture (ILLUSTRATIVE): LaGeo and CEL (state companies of El Salvador) with Pakistan',
+    legalBasis: 'joint venture agreement (ILLUSTRATIVE, not an announced agreement)',
+    purpose: 'receives the venture\'s mining rewards until they are distributed to the partners',
+    joinedOn: dayOfTime(first),
+  });
+  return true;
+}
+
 /** The median time past of the tip (a new block's time must exceed it). */
 async function medianTimePast(node: RegtestNode): Promise<number> {
   const chain = node.chainSource();
@@ -96,7 +125,9 @@ export async function ensureDemoMining(opts: { db: Database; store: SqlVaultStor
   const { db, store, node, log } = opts;
   const mining = new SqlMiningStore(db);
   const deps: DistributeDeps = { spends: new SqlSpendStore(db), vaults: store, mining, now: () => Date.now(), chain: node.chainSource(), network: 'regtest' };
+  const compliance: ComplianceDeps = { compliance: new SqlComplianceStore(db), vaults: store, now: () => Date.now(), spends: deps.spends };
   const found = await mining.venture(DEMO_VENTURE);
+  if (found && (await ensureVentureRegistered(compliance, mining, found))) log(`mining venture: its vault ${found.vaultId} added to the register of public wallets (public sector)`);
   const done = found ? (await mining.distributions(found.id)).find((d) => d.state === 'proposed') : undefined;
   if (found && done && done.proposalId !== null) {
     const p = await deps.spends.proposal(done.proposalId);
@@ -121,6 +152,7 @@ export async function ensureDemoMining(opts: { db: Database; store: SqlVaultStor
       venture: venture.id, name: 'Tecapa geothermal site (ILLUSTRATIVE)', capacityMw: '10', energySource: 'geothermal', tariffPerMwh: '45.00', currency: 'USD', marketTariffPerMwh: '110.00',
       fleetThs: '500000', efficiencyJPerTh: '17.5', uptimePercent: '95', pool: 'Demo Pool', poolFeePercent: '2', poolAddresses: [node.walletAddress],
     });
+    await ensureVentureRegistered(compliance, mining, venture);
   }
   const vault = await store.findVault(venture.vaultId);
   if (!vault) throw new RangeError(`demo: the venture's vault ${venture.vaultId} is missing`);
@@ -164,5 +196,15 @@ export async function ensureDemoMining(opts: { db: Database; store: SqlVaultStor
   await trackProposals(deps, { vaultId: vault.id });
   const parts = r.plan.outputs.map((o) => `${o.partner} ${formatBtc(o.sats)}`).join(', ');
   log(`mining venture: ${period} distributed once — ${formatBtc(r.plan.split.totalSats)} BTC (a coinbase and a pool payout) paid to ${parts} BTC in one transaction ${b.txid} (fee ${formatBtc(r.proposal.feeSats)} BTC from the total), approved by the Ministry of Finance, signed by two DEMO venture keys`);
+  // The compliance view of the same flows (the venture vault is in the register): classified and monitored, as sync does.
+  const m = await monitorCommitments(compliance);
+  const flows = (await registerHistory(compliance, { vault: vault.id })).flows;
+  const sum = (cls: string): bigint => flows.filter((f) => f.class === cls).reduce((a, f) => a + f.stockDelta, 0n);
+  const count = (cls: string): number => flows.filter((f) => f.class === cls).length;
+  const signed = (v: bigint): string => `${v < 0n ? '−' : '+'}${formatBtc(v < 0n ? -v : v)}`;
+  log(
+    `mining venture: compliance — its vault is a public wallet in the register: ${count('mining-reward')} mining rewards (${signed(sum('mining-reward'))} BTC, which the IMF commitment does not count), ` +
+    `${count('payment')} payment out of the register (${signed(sum('payment'))} BTC: the partners' settlement wallets are not in it); ${m.open.length} open commitment alert(s), ${m.raised.length} new`,
+  );
   return { venture: venture.id, period, proposalId: id, txid: b.txid };
 }
