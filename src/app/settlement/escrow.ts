@@ -34,7 +34,7 @@ import { proposeSpend, resolveFeeRate, vaultSpendShape } from '../propose-spend.
 import { cancelProposal } from '../cancel-proposal.ts';
 import { screenPayoutAddress } from './screening.ts';
 import { DEFAULT_DEADLINE_BLOCKS, freshReceiveAddress, type SettlementOnchainDeps } from './onchain-deps.ts';
-import { trackDirect } from './direct.ts';
+import { trackDirect, type TrackedDirect } from './direct.ts';
 
 export { DEFAULT_DEADLINE_BLOCKS, freshReceiveAddress, type SettlementOnchainDeps } from './onchain-deps.ts';
 
@@ -193,13 +193,19 @@ export async function trackEscrow(deps: SettlementOnchainDeps, cycleId: string):
  * all are paid).
  */
 export async function trackAllEscrows(deps: SettlementOnchainDeps): Promise<TrackedEscrow[]> {
-  const out: TrackedEscrow[] = [];
+  return (await trackAllOnchain(deps)).escrows;
+}
+
+/** `trackAllEscrows`, with the direct-mode cycles' tracking too (their payers' status changes). */
+export async function trackAllOnchain(deps: SettlementOnchainDeps): Promise<{ escrows: TrackedEscrow[]; direct: TrackedDirect[] }> {
+  const escrows: TrackedEscrow[] = [];
+  const direct: TrackedDirect[] = [];
   for (const c of await deps.onchain.cycles()) {
-    if (c.mode === 'escrow' && (c.phase === 'collecting' || c.phase === 'refund-proposed')) out.push(await trackEscrow(deps, c.cycleId));
+    if (c.mode === 'escrow' && (c.phase === 'collecting' || c.phase === 'refund-proposed')) escrows.push(await trackEscrow(deps, c.cycleId));
     if (c.phase === 'payout-proposed' && c.payoutProposalId !== null) await settleIfConfirmed(deps, c.cycleId, c.payoutProposalId);
-    if (c.mode === 'direct' && c.phase === 'collecting') await trackDirect(deps, c.cycleId);
+    if (c.mode === 'direct' && c.phase === 'collecting') direct.push(await trackDirect(deps, c.cycleId));
   }
-  return out;
+  return { escrows, direct };
 }
 
 /** A cycle whose payout proposal is confirmed: the cycle store marks it settled (once). */

@@ -16,7 +16,7 @@ import { refreshLedger } from '../../app/accounting/ledger-book.ts';
 import { monitorCommitments, type MonitorResult } from '../../app/compliance/commitments.ts';
 import { SqlSettlementOnchainStore } from '../../adapters/store/settlement-onchain-store.ts';
 import { SqlSettlementStore } from '../../adapters/store/settlement-store.ts';
-import { trackAllEscrows } from '../../app/settlement/escrow.ts';
+import { trackAllOnchain } from '../../app/settlement/escrow.ts';
 
 export async function openChain(ctx: CliContext): Promise<ChainSource> {
   const cfg = ctx.config();
@@ -96,8 +96,11 @@ export async function trackEscrowsAfterSync(ctx: CliContext, synced: readonly st
   // Every cycle: collecting escrows, payouts to settle, rescinded escrows (late pay-ins are refunded too), direct payments.
   const open = await onchain.cycles();
   if (open.length === 0 || (synced !== null && !open.some((c) => c.vaultId !== null && synced.includes(c.vaultId)))) return [];
-  const tracked = await trackAllEscrows({ spends: new SqlSpendStore(db), vaults: await vaultStore(ctx), now: () => Date.now(), network: ctx.config().network, onchain, cycles: new SqlSettlementStore(db) });
-  return tracked.flatMap((t) => t.changes.map(([payer, from, to]) => ({ cycle: t.onchain.cycleId, payer, from, to })));
+  const tracked = await trackAllOnchain({ spends: new SqlSpendStore(db), vaults: await vaultStore(ctx), now: () => Date.now(), network: ctx.config().network, onchain, cycles: new SqlSettlementStore(db) });
+  return [
+    ...tracked.escrows.flatMap((t) => t.changes.map(([payer, from, to]) => ({ cycle: t.onchain.cycleId, payer, from, to }))),
+    ...tracked.direct.flatMap((t) => t.changes.map(([payer, from, to]) => ({ cycle: t.cycleId, payer, from, to }))),
+  ];
 }
 
 function summaryText(s: SyncSummary): string {
