@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { forEachEngine } from '../helpers/engines.ts';
 import { useRegtestNode } from '../helpers/regtest.ts';
 import { SqlSettlementOnchainStore } from '../../src/adapters/store/settlement-onchain-store.ts';
-import { openEscrow, proposeEscrowPayout, proposeEscrowRefund, readEscrow, type SettlementOnchainDeps } from '../../src/app/settlement/escrow.ts';
+import { openEscrow, proposeEscrowPayout, proposeEscrowRefund, readEscrow, trackAllOnchain, type SettlementOnchainDeps } from '../../src/app/settlement/escrow.ts';
 import { openDirect, settlementInstructions, trackDirect } from '../../src/app/settlement/direct.ts';
 import { decideHold, listHolds, loadScreeningList } from '../../src/app/settlement/screening.ts';
 import { addAllianceMember } from '../../src/app/settlement/add-member.ts';
@@ -26,7 +26,7 @@ import { decideInvoices, submitInvoice } from '../../src/app/settlement/submit-i
 import { closeCycle } from '../../src/app/settlement/close-cycle.ts';
 import { parseInstruction } from '../../src/core/settlement/instruction.ts';
 import type { AuditFields } from '../../src/core/spend/types.ts';
-import type { PlannedTransfer } from '../../src/core/settlement/onchain-store.ts';
+import type { PlannedTransfer, SpendIntentStatus } from '../../src/core/settlement/onchain-store.ts';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { setupEscrowWorld, cycleOf, payInOf, FEE_RATE, type EscrowWorld } from './escrow-regtest-fixture.ts';
 import { RATES } from './settlement-fixture.ts';
@@ -43,6 +43,14 @@ class CrashBeforeRecord extends SqlSettlementOnchainStore {
       throw new Error('injected crash between proposeSpend and recordSpend');
     }
     return super.recordSpend(cycleId, spend, audit, atMs);
+  }
+
+  override async updateSpendIntent(cycleId: string, seq: number, from: SpendIntentStatus, change: { status: SpendIntentStatus; transfers?: readonly PlannedTransfer[] | undefined; proposalId?: number | undefined }, atMs: number, audit?: AuditFields): Promise<void> {
+    if (change.status === 'proposed' && this.crashes > 0) {
+      this.crashes--;
+      throw new Error('injected crash between proposeSpend and recording the follow-up refund');
+    }
+    return super.updateSpendIntent(cycleId, seq, from, change, atMs, audit);
   }
 }
 
@@ -156,8 +164,15 @@ forEachEngine('settlement on chain: screening, crash recovery, late pay-ins, dir
     await w.sync();
     v = await readEscrow(w.deps, 'G04');
     assert.equal(v.decision?.kind, 'late-refund');
+    // The follow-up refund crashes once between its proposal and its recording; the retry records that proposal.
+    const known = new Set((await w.deps.spends.proposals(w.alliance.id)).map((p) => p.id));
+    await assert.rejects(proposeEscrowRefund({ ...w.deps, onchain: new CrashBeforeRecord(w.db) }, { actor: 'luis', cycleId: 'G04', feeRateSatPerKvb: FEE_RATE }), /injected crash/);
+    const made = (await w.deps.spends.proposals(w.alliance.id)).filter((p) => !known.has(p.id));
+    assert.equal(made.length, 1);
     const late = await proposeEscrowRefund(w.deps, { actor: 'luis', cycleId: 'G04', feeRateSatPerKvb: FEE_RATE });
     assert.ok(late.proposal);
+    assert.equal(late.proposal.id, made[0]?.id, 'adopted, not proposed again');
+    assert.equal((await w.deps.spends.proposals(w.alliance.id)).filter((p) => !known.has(p.id)).length, 1);
     assert.deepEqual(late.proposal.inputs.map((i) => i.txid), [rus.txid], 'the follow-up spends only the late pay-in');
     assert.deepEqual(late.transfers.map((x) => x.member), ['RUS']);
     assert.match(late.proposal.memo ?? '', /late pay-in/);
@@ -197,9 +212,12 @@ forEachEngine('settlement on chain: screening, crash recovery, late pay-ins, dir
       await w.node.invalidateBlock(block ?? '', { resubmit: false });
       await w.node.mine(2);
       await w.sync();
+      const all = await trackAllOnchain(w.deps); // what soberana sync runs after its walk
+      const direct = all.direct.find((d) => d.cycleId === cycle.id);
+      assert.deepEqual(direct?.changes, [['RUS', 'seen', 'pending']], 'sync reports the direct payer going back to pending');
       tracked = await trackDirect(w.deps, cycle.id);
       assert.deepEqual(tracked.payments.map((p) => p.status), ['pending'], 'reorged out: pending again');
-      assert.deepEqual(tracked.changes, [['RUS', 'seen', 'pending']]);
+      assert.deepEqual(tracked.changes, [], 'stored: nothing changed since');
       assert.equal((await w.deps.cycles.cycle(cycle.id))?.status, 'closed');
 
       // The payer's transaction is broadcast again (same signed transaction) and mined twice.
