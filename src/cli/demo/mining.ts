@@ -204,7 +204,7 @@ export async function ensureDemoMining(opts: { db: Database; store: SqlVaultStor
   const signed = (v: bigint): string => `${v < 0n ? '−' : '+'}${formatBtc(v < 0n ? -v : v)}`;
   log(
     `mining venture: compliance — its vault is a public wallet in the register: ${count('mining-reward')} mining rewards (${signed(sum('mining-reward'))} BTC, which the IMF commitment does not count), ` +
-    `${count('payment')} payment out of the register (${signed(sum('payment'))} BTC: the partners' settlement wallets are not in it); ${m.open.length} open commitment alert(s), ${m.raised.length} new`,
+    `${count('payment')} payment out of the register (${signed(sum('payment'))} BTC: the partners' settlement wallets are not in it); commitment alerts: ${m.open.length} open, ${m.raised.length} new`,
   );
   return { venture: venture.id, period, proposalId: id, txid: b.txid };
 }
