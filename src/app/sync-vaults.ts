@@ -21,7 +21,7 @@ import { FilterMatcher } from '../core/bitcoin/bip158.ts';
 import { OutpointSet, ScriptSet } from '../core/bitcoin/byte-sets.ts';
 import { applyBlockScan, findForkPoint, matchMempool, scanToFixedPoint } from '../core/vault/apply-scan.ts';
 import type { Checkpoint, Vault } from '../core/vault/types.ts';
-import type { VaultStore } from '../core/vault/vault-store.ts';
+import { isConcurrentSync, type VaultStore } from '../core/vault/vault-store.ts';
 import { outpointKey, WatchState } from '../core/vault/watch-state.ts';
 import { birthdayResolver, chainBlockTimes } from './birthday-height.ts';
 import { blockFeed } from './block-feed.ts';
@@ -113,11 +113,18 @@ export async function syncVaults(deps: SyncDeps, vaultsIn: readonly Vault[]): Pr
     ids.add(v.id);
   }
   let vaults = vaultsIn;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1, raced = 0; ; attempt++) {
     try {
       vaults = await resolveBirthdays(deps, vaults);
       return await syncOnce(deps, vaults);
     } catch (e) {
+      // Another sync of the same vault committed a block first: reload from the store and go on
+      // from there. Each such conflict means the store's checkpoints grew past where this attempt
+      // started, so the retries end (the guard is only against a store that misbehaves).
+      if (isConcurrentSync(e) && ++raced < 100_000) {
+        attempt--;
+        continue;
+      }
       // The chain reorganised under us mid-sync: what was committed is consistent; go again.
       if (e instanceof ReorgDuringSync && attempt < 4) continue;
       if (e instanceof ReorgDuringSync) throw new DomainError('CHAIN_BAD_RESPONSE', e.message);

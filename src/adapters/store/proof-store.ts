@@ -22,15 +22,11 @@ import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './
 import { SqlSpendStore } from './spend-store.ts';
 import { SqlVaultStore } from './vault-store.ts';
 import type { ProofChallengesTable, ProofRoundsTable, Tables } from './schema.ts';
+import { isUniqueViolation } from './sql-errors.ts';
 
 type Trx = Kysely<Tables>;
 
 const systemRandom: RandomSource = { bytes: (n) => new Uint8Array(randomBytes(n)) };
-
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 function strings(text: string): string[] {
   const v = JSON.parse(text) as unknown;

@@ -20,6 +20,7 @@ import { appendAudit, readAuditHead, readAuditLog } from './audit-store.ts';
 import { inWriteTransaction, toBig, toNum, toNumOrNull, type Database } from './database.ts';
 import { SqlVaultStore } from './vault-store.ts';
 import type { MembersTable, PolicyChangesTable, SpendApprovalsTable, SpendProposalsTable, Tables } from './schema.ts';
+import { isUniqueViolation } from './sql-errors.ts';
 
 /** The pool, or a Kysely bound to a governance transaction. */
 type Trx = Kysely<Tables>;
@@ -28,11 +29,6 @@ function strings(text: string): string[] {
   const v = JSON.parse(text) as unknown;
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new DomainError('MALFORMED_DATA', 'a stored list is not a list of strings');
   return v as string[];
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function memberFromRow(r: Selectable<MembersTable>): Member {

@@ -1,11 +1,12 @@
 import { sql, type Insertable, type InsertObject, type Kysely, type Selectable } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import type { BlockChanges, MempoolChanges } from '../../core/vault/apply-scan.ts';
-import type { Balance, Label, VaultStore } from '../../core/vault/vault-store.ts';
+import { CONCURRENT_SYNC, type Balance, type Label, type VaultStore } from '../../core/vault/vault-store.ts';
 import type { Branch, Checkpoint, Txo, Vault, VaultAddress, VaultKey, VaultTransaction, TxCategory, VaultKind } from '../../core/vault/types.ts';
 import type { Network } from '../../core/network.ts';
 import { toBig, toNum, toNumOrNull, type Database } from './database.ts';
 import { addToDaily, removeFromDaily } from './daily-holdings.ts';
+import { isUniqueViolation } from './sql-errors.ts';
 import type { Tables, VaultAddressesTable, VaultKeysTable, VaultsTable, VaultTransactionsTable, VaultTxosTable } from './schema.ts';
 
 /** The pool, or a Kysely bound to a transaction (a `Transaction<Tables>` is one too). */
@@ -15,11 +16,6 @@ const CHUNK = 400;
 
 async function insertChunked<T extends keyof Tables & string>(db: Db, table: T, rows: readonly InsertObject<Tables, T>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto(table).values(rows.slice(i, i + CHUNK)).execute();
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; message?: string };
-  return err.code === '23505' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 function txoFromRow(r: Selectable<VaultTxosTable>): Txo {
@@ -200,19 +196,34 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async applyBlock(vaultId: string, changes: BlockChanges): Promise<void> {
-    await this.#tx(async (trx) => {
+    await this.#syncWrite(vaultId, changes.height, () => this.#tx(async (trx) => {
       await this.#clearMempool(trx, vaultId);
       // Categories set by people survive a transaction moving from the mempool into a block.
       await this.#applyCommon(trx, vaultId, changes, changes.height);
       await addToDaily(trx, vaultId, changes.transactions); // migration 0015's daily aggregate, same transaction
       await trx.insertInto('vault_checkpoints').values({ vault_id: vaultId, height: changes.height, hash: changes.hash }).execute();
-    });
+    }));
   }
 
   async addCheckpoints(vaultId: string, checkpoints: readonly Checkpoint[]): Promise<void> {
-    await this.#tx(async (trx) => {
+    await this.#syncWrite(vaultId, checkpoints[0]?.height ?? 0, () => this.#tx(async (trx) => {
       await insertChunked(trx, 'vault_checkpoints', checkpoints.map((c) => ({ vault_id: vaultId, height: c.height, hash: c.hash })));
-    });
+    }));
+  }
+
+  /**
+   * A sync's write that another sync of the same vault (a second `soberana sync`, or the server's
+   * follower) committed first: the transaction rolled back whole, so nothing is lost or doubled;
+   * it is reported as a typed conflict that `syncVaults` answers by reloading and going again.
+   */
+  async #syncWrite(vaultId: string, height: number, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      const what = height < 0 ? 'its mempool view' : `block ${height}`;
+      throw new DomainError('INVALID_STATE', `another sync of vault ${vaultId} recorded ${what} at the same time; nothing was lost, run the sync again`, { reason: CONCURRENT_SYNC });
+    }
   }
 
   async rollbackTo(vaultId: string, height: number): Promise<void> {
@@ -230,10 +241,10 @@ export class SqlVaultStore implements VaultStore {
   }
 
   async replaceMempool(vaultId: string, changes: MempoolChanges): Promise<void> {
-    await this.#tx(async (trx) => {
+    await this.#syncWrite(vaultId, -1, () => this.#tx(async (trx) => {
       await this.#clearMempool(trx, vaultId);
       await this.#applyCommon(trx, vaultId, changes, null);
-    });
+    }));
   }
 
   async balance(vaultId: string): Promise<Balance> {

@@ -1,6 +1,19 @@
 import type { BlockChanges, MempoolChanges } from './apply-scan.ts';
 import type { Branch, Checkpoint, Txo, Vault, VaultAddress, VaultTransaction, TxCategory } from './types.ts';
 
+import { DomainError } from '../errors.ts';
+
+/**
+ * `details.reason` of the `INVALID_STATE` conflict a store raises when two syncs of one vault write
+ * the same block (or mempool view): the loser's transaction rolled back whole.
+ */
+export const CONCURRENT_SYNC = 'concurrent-sync';
+
+/** Whether `e` is that conflict (the sync then reloads the vault from the store and goes again). */
+export function isConcurrentSync(e: unknown): boolean {
+  return e instanceof DomainError && e.code === 'INVALID_STATE' && e.details?.reason === CONCURRENT_SYNC;
+}
+
 export interface Balance {
   /** Unspent outputs confirmed in a block and not spent by a confirmed transaction. */
   readonly confirmed: bigint;
