@@ -4,7 +4,7 @@
  * (web/dist) is served at /.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import helmet from '@fastify/helmet';
+import { securityHeaders } from './security-headers.ts';
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors.ts';
@@ -166,7 +166,7 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
     void reply.code(404).send(errorReply('NOT_FOUND', `no such endpoint: ${req.method} ${req.url.split('?')[0] ?? ''}`));
   });
 
-  await app.register(helmet, {
+  securityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {

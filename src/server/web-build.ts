@@ -27,7 +27,7 @@ function newestSource(dir = WEB_DIR): number {
 /** The dashboard's sources and the core code it imports (display escaping). */
 function newestInputs(): number {
   // the dashboard imports a few pure core modules (display text, the public view's types and helpers)
-  return Math.max(newestSource(), newestSource(join(WEB_DIR, '..', 'src', 'core', 'text')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'transparency')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'money.ts')));
+  return Math.max(newestSource(), newestSource(join(WEB_DIR, '..', 'src', 'core', 'text')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'transparency')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'money.ts')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'settlement', 'rates.ts')), newestSource(join(WEB_DIR, '..', 'src', 'core', 'errors.ts')));
 }
 
 /** Build `web/dist` if it is missing or older than the dashboard's sources; resolves to its path. */

@@ -108,7 +108,7 @@ forEachEngine('compliance API', (t) => {
   test('no alert before monitoring runs: the public status is "kept" with no alerts', async () => {
     const pub = await get('/public/compliance');
     assert.equal(pub.status, 200);
-    assert.deepEqual(pub.json, { commitments: [{ id: COMMITMENT.id, version: 1, title: COMMITMENT.title, source: COMMITMENT.source, effectiveFrom: '2025-02-26', effectiveTo: null, status: 'kept', openAlerts: 0, resolvedAlerts: 0 }] });
+    assert.deepEqual(pub.json, { commitments: [{ id: COMMITMENT.id, version: 1, title: COMMITMENT.title, source: COMMITMENT.source, rule: { kind: 'no-increase', allWallets: true, classes: ['seizure', 'mining-reward'] }, effectiveFrom: '2025-02-26', effectiveTo: null, status: 'kept', openAlerts: 0, resolvedAlerts: 0 }] });
     assert.deepEqual((await get('/compliance/alerts', 'auditor')).json, { open: 0, resolved: 0, alerts: [] });
   });
 
@@ -121,7 +121,7 @@ forEachEngine('compliance API', (t) => {
     assert.equal((alerts.json.alerts as { txid: string }[])[0]?.txid, purchase);
 
     const pub = await get('/public/compliance');
-    assert.deepEqual(pub.json.commitments, [{ id: COMMITMENT.id, version: 1, title: COMMITMENT.title, source: COMMITMENT.source, effectiveFrom: '2025-02-26', effectiveTo: null, status: 'breached', openAlerts: 1, resolvedAlerts: 0 }]);
+    assert.deepEqual(pub.json.commitments, [{ id: COMMITMENT.id, version: 1, title: COMMITMENT.title, source: COMMITMENT.source, rule: { kind: 'no-increase', allWallets: true, classes: ['seizure', 'mining-reward'] }, effectiveFrom: '2025-02-26', effectiveTo: null, status: 'breached', openAlerts: 1, resolvedAlerts: 0 }]);
     for (const secret of [purchase, before2025, reserve.id, chivo.id, reserve.name, chivo.name, reserveAddress, chivoAddress, '21000000', 'Central Reserve Bank', 'Court order']) {
       assert.ok(!pub.body.includes(secret), `the public answer shows "${secret}"`);
     }
