@@ -62,7 +62,7 @@ function vaultJson(v: Vault) {
 function vaultText(v: Vault): string {
   const lines = [
     `${v.name} (${v.id})`,
-    `  kind:      ${v.kind === 'descriptor' ? `${v.threshold ?? '?'}-of-${v.keys.length} multisig descriptor` : 'published address list'}`,
+    `  kind:      ${v.kind !== 'descriptor' ? 'published address list' : v.threshold !== null ? `${v.threshold}-of-${v.keys.length} multisig descriptor` : 'single-key descriptor'}`,
     `  network:   ${v.network}`,
     `  birthday:  ${v.birthdayTime !== null ? new Date(v.birthdayTime * 1000).toISOString().slice(0, 10) + ' (height resolved at first sync)' : `height ${v.birthdayHeight}`}`,
   ];
@@ -75,7 +75,7 @@ export function register(program: Command): void {
   const vault = program.command('vault').description('register and inspect watch-only reserve vaults');
   vault
     .command('add')
-    .description('register a vault: a multisig descriptor or a list of published addresses')
+    .description('register a vault: a multisig or single-key descriptor, or a list of published addresses')
     .requiredOption('--name <name>', 'vault name, e.g. "El Salvador reserve"')
     .option('--descriptor <descriptor>', 'multipath descriptor with #checksum, or addr(…)')
     .option('--addresses <file>', 'file of addresses (one per line, or CSV with an "address" column)')
